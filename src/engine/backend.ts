@@ -1,0 +1,46 @@
+// The one small interface where the frontend (tensors, autograd, models) meets a backend.
+// Backends: 'cpu' (plain TypeScript reference), 'webgpu' (WGSL kernels), 'wasm' (planned: SIMD, for machines without a GPU).
+// Models never import a backend: they call op frontends (src/engine/ops/*), which dispatch on `backend.kind`.
+
+export type DType = 'f32' | 'i32';
+export type CpuArray = Float32Array | Int32Array;
+export type BackendKind = 'cpu' | 'webgpu' | 'wasm';
+
+export interface TensorMeta {
+  shape: readonly number[];
+  dtype: DType;
+}
+
+/** Opaque per-backend storage. `size` is the number of elements. */
+export interface Storage {
+  readonly size: number;
+  readonly dtype: DType;
+}
+
+export interface Backend {
+  readonly kind: BackendKind;
+  /** Allocate storage of `size` elements; contents undefined unless `data` is given. */
+  alloc(size: number, dtype: DType, data?: CpuArray): Storage;
+  /** Return storage to the backend (pooled). Must not be used afterwards. */
+  release(s: Storage): void;
+  /** Asynchronous readback of the whole storage. */
+  read(s: Storage): Promise<CpuArray>;
+  /** Overwrite storage contents. */
+  write(s: Storage, data: CpuArray): void;
+  /** Wait until all queued work has finished (no-op on CPU). */
+  sync(): Promise<void>;
+  /** Human-readable description for result JSON ("environment.backend"). */
+  describe(): string;
+  /** Live allocation statistics (for leak tests and the UI). */
+  stats(): { liveBuffers: number; liveBytes: number; pooledBuffers: number; pooledBytes: number };
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function newCpuArray(dtype: DType, size: number): CpuArray {
+  return dtype === 'f32' ? new Float32Array(size) : new Int32Array(size);
+}

@@ -1,0 +1,17 @@
+// Choose a backend for the current thread (worker, CLI, test). Models never do this themselves.
+import { CpuBackend } from './cpu-backend';
+import { requestGpu, type RequestOptions } from './device';
+import { setBackend } from './tensor';
+import { WebGPUBackend } from './webgpu-backend';
+
+export async function initWebGPU(opts?: RequestOptions): Promise<WebGPUBackend> {
+  const be = new WebGPUBackend(await requestGpu(opts));
+  setBackend(be);
+  return be;
+}
+
+export function initCpu(): CpuBackend {
+  const be = new CpuBackend();
+  setBackend(be);
+  return be;
+}

@@ -1,0 +1,4 @@
+// vitest setup: make SwiftShader's Vulkan ICD visible to Dawn before any test imports `webgpu`.
+import { existsSync } from 'node:fs';
+const icd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env.VK_ICD_FILENAMES && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;

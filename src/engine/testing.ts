@@ -1,0 +1,172 @@
+// Test helpers shared by every op test: seeded data, the GPU backend for this process,
+// GPU-vs-CPU comparison of values and gradients, and finite-difference gradient checks.
+import type { Backend, CpuArray } from './backend';
+import { CpuBackend } from './cpu-backend';
+import { requestGpu } from './device';
+import { grad } from './autograd';
+import { add, mul, sumTo } from './ops/elementwise';
+import { Tensor, tensor, tidyAsync, setBackend } from './tensor';
+import { WebGPUBackend } from './webgpu-backend';
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randn(n: number, seed: number, scale = 1): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(r(), 1e-12);
+    out[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r()) * scale;
+  }
+  return out;
+}
+
+export function randint(n: number, hi: number, seed: number): Int32Array {
+  const r = rng(seed);
+  return Int32Array.from({ length: n }, () => Math.floor(r() * hi));
+}
+
+let gpuPromise: Promise<WebGPUBackend> | null = null;
+/** One WebGPU backend per test process (Dawn + SwiftShader in Node). */
+export function testGpu(): Promise<WebGPUBackend> {
+  gpuPromise ??= requestGpu().then((ctx) => new WebGPUBackend(ctx));
+  return gpuPromise;
+}
+
+export const cpuBackend = new CpuBackend();
+
+export interface Input {
+  data: CpuArray;
+  shape: number[];
+  /** differentiate w.r.t. this input (default: true for f32) */
+  grad?: boolean;
+}
+export const f = (shape: number[], seed: number, scale = 1): Input => ({
+  data: randn(shape.reduce((a, b) => a * b, 1), seed, scale),
+  shape,
+});
+export const ints = (shape: number[], hi: number, seed: number): Input => ({
+  data: randint(shape.reduce((a, b) => a * b, 1), hi, seed),
+  shape,
+  grad: false,
+});
+
+function make(be: Backend, inputs: Input[]): Tensor[] {
+  return inputs.map((i) => {
+    const t = tensor(i.data, i.shape, i.data instanceof Int32Array ? 'i32' : 'f32', be);
+    if (i.data instanceof Float32Array && i.grad !== false) t.requiresGrad = true;
+    return t;
+  });
+}
+
+type Fn = (...xs: Tensor[]) => Tensor | Tensor[];
+const asList = (r: Tensor | Tensor[]) => (Array.isArray(r) ? r : [r]);
+
+/** Run `fn` on `be`, returning outputs and (optionally) gradients of sum(out_k * w_k) for fixed random weights w. */
+export async function evaluate(be: Backend, fn: Fn, inputs: Input[], withGrad = true): Promise<{ outs: CpuArray[]; grads: (CpuArray | null)[] }> {
+  setBackend(be);
+  return tidyAsync(async () => {
+    const xs = make(be, inputs);
+    const outs = asList(fn(...xs));
+    const outData = await Promise.all(outs.map((o) => o.data()));
+    if (!withGrad) return { outs: outData, grads: [] };
+    let loss: Tensor | null = null;
+    outs.forEach((o, k) => {
+      if (o.dtype !== 'f32' || !o.requiresGrad) return;
+      const w = tensor(randn(o.size, 1000 + k), o.shape, 'f32', be);
+      const term = sumTo(mul(o, w), [1]);
+      loss = loss ? add(loss, term) : term;
+    });
+    if (!loss) return { outs: outData, grads: xs.map(() => null) };
+    const gs = grad(loss, xs);
+    const grads = await Promise.all(gs.map((g) => (g ? g.data() : null)));
+    return { outs: outData, grads };
+  });
+}
+
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Assert |a-b| <= atol + rtol*|b| elementwise; throws with the worst index. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-4, rtol = 1e-3, what = 'values'): void {
+  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != ${expected.length}`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!Number.isFinite(a) && !(Number.isNaN(a) && Number.isNaN(e)) && a !== e) {
+      throw new Error(`${what}[${i}] = ${a}, expected ${e}`);
+    }
+    const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      worst = i;
+    }
+  }
+  if (worst >= 0) throw new Error(`${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
+}
+
+/** GPU vs CPU reference: outputs and gradients. */
+export async function checkGpuVsCpu(fn: Fn, inputs: Input[], tol: { atol?: number; rtol?: number; grad?: boolean } = {}): Promise<void> {
+  const gpu = await testGpu();
+  const ref = await evaluate(cpuBackend, fn, inputs, tol.grad ?? true);
+  const got = await gpu.checked(() => evaluate(gpu, fn, inputs, tol.grad ?? true));
+  const res = await got;
+  ref.outs.forEach((o, k) => expectClose(res.outs[k], o, tol.atol ?? 1e-4, tol.rtol ?? 1e-3, `output ${k}`));
+  ref.grads.forEach((g, k) => {
+    if (g === null) return;
+    if (!res.grads[k]) throw new Error(`gradient ${k} missing on GPU`);
+    expectClose(res.grads[k]!, g, tol.atol ?? 1e-4, tol.rtol ?? 1e-3, `grad of input ${k}`);
+  });
+}
+
+/**
+ * Finite differences on the CPU reference (central, double-sided), for `samples` random coordinates of each
+ * differentiable input. Loss = Σ_k Σ out_k · w_k with fixed random w (the same as `evaluate`).
+ */
+export async function checkFiniteDiff(fn: Fn, inputs: Input[], opts: { eps?: number; tol?: number; samples?: number } = {}): Promise<void> {
+  const eps = opts.eps ?? 1e-2;
+  const tol = opts.tol ?? 2e-2;
+  const { grads } = await evaluate(cpuBackend, fn, inputs, true);
+  const lossOf = async (ins: Input[]) => {
+    const { outs } = await evaluate(cpuBackend, fn, ins, false);
+    let s = 0;
+    outs.forEach((o, k) => {
+      if (!(o instanceof Float32Array)) return;
+      const w = randn(o.length, 1000 + k);
+      for (let i = 0; i < o.length; i++) s += o[i] * w[i];
+    });
+    return s;
+  };
+  const r = rng(77);
+  for (let k = 0; k < inputs.length; k++) {
+    const g = grads[k];
+    if (!g) continue;
+    const n = inputs[k].data.length;
+    const picks = Math.min(n, opts.samples ?? 6);
+    for (let s = 0; s < picks; s++) {
+      const i = picks === n ? s : Math.floor(r() * n);
+      const plus = inputs.map((x, j) => (j === k ? { ...x, data: x.data.slice() } : x));
+      const minus = inputs.map((x, j) => (j === k ? { ...x, data: x.data.slice() } : x));
+      plus[k].data[i] += eps;
+      minus[k].data[i] -= eps;
+      const num = ((await lossOf(plus)) - (await lossOf(minus))) / (2 * eps);
+      const ana = g[i];
+      const err = Math.abs(num - ana) / Math.max(1, Math.abs(num), Math.abs(ana));
+      if (err > tol) throw new Error(`finite difference: input ${k}[${i}] analytic ${ana} vs numeric ${num} (rel err ${err.toFixed(4)})`);
+    }
+  }
+}
