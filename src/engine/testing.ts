@@ -8,31 +8,8 @@ import { add, mul, sumTo } from './ops/elementwise';
 import { Tensor, tensor, tidyAsync, setBackend } from './tensor';
 import { WebGPUBackend } from './webgpu-backend';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randn(n: number, seed: number, scale = 1): Float32Array {
-  const r = rng(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = Math.max(r(), 1e-12);
-    out[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r()) * scale;
-  }
-  return out;
-}
-
-export function randint(n: number, hi: number, seed: number): Int32Array {
-  const r = rng(seed);
-  return Int32Array.from({ length: n }, () => Math.floor(r() * hi));
-}
+export { rng, randn, randint } from './random';
+import { rng, randn, randint } from './random';
 
 let gpuPromise: Promise<WebGPUBackend> | null = null;
 /** One WebGPU backend per test process (Dawn + SwiftShader in Node). */

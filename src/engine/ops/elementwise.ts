@@ -78,7 +78,7 @@ export const unaryDef: OpDef<UnaryAttrs> = {
     return [f32meta(shape)];
   },
   cpu: ([x], [out], a, m) => {
-    const f = UNARY[a.kind].cpu;
+    const f = (UNARY as Record<UnaryKind, UnaryFn>)[a.kind].cpu;
     const o = pad4(m.outputs[0].shape);
     const st = broadcastStrides4(m.inputs[0].shape, m.outputs[0].shape);
     for (let i = 0; i < out.length; i++) out[i] = f(x[bcastIndex(i, o, st)], a.alpha, a.beta);
@@ -107,7 +107,7 @@ export const unaryGradDef: OpDef<UnaryGradAttrs> = {
     return [f32meta(x.shape)];
   },
   cpu: ([x, y, g], [out], a) => {
-    const f = UNARY[a.kind].grad;
+    const f = (UNARY as Record<UnaryKind, UnaryFn>)[a.kind].grad;
     for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i], g[i], a.alpha, a.beta);
   },
   gpu: (be, [x, y, g], [out], a, m) => {

@@ -3,6 +3,18 @@
 import type { OpDef } from '../op';
 import { binaryDef, sumToDef, unaryDef, unaryGradDef } from './elementwise';
 import { matmulDef } from './matmul';
+import { reduceDef, reduceMaxGradDef } from './reduce';
+import { softmaxDef, softmaxGradDef } from './softmax';
+import { rmsNormDef, rmsNormGradDef } from './rmsnorm';
+import { crossEntropyDef, crossEntropyGradDef } from './cross-entropy';
+import { l2NormalizeDef, l2NormalizeGradDef } from './normalize';
+import { castDef, concatDef, sliceDef, slicePadDef, transposeDef } from './shape';
+import { embeddingDef, embeddingGradDef } from './embedding';
+import { nearestCodeDef } from './rq-assign';
+import { topkDef } from './topk';
+import { adamwDef } from './adamw';
+import { clipGradNormDef } from './clip';
+import { attentionBackwardDef, attentionDef } from './attention';
 
 export const OPS = {
   unary: unaryDef,
@@ -10,6 +22,18 @@ export const OPS = {
   binary: binaryDef,
   sumTo: sumToDef,
   matmul: matmulDef,
+  reduce: reduceDef, reduceMaxGrad: reduceMaxGradDef,
+  softmax: softmaxDef, softmaxGrad: softmaxGradDef,
+  rmsNorm: rmsNormDef, rmsNormGrad: rmsNormGradDef,
+  crossEntropy: crossEntropyDef, crossEntropyGrad: crossEntropyGradDef,
+  l2Normalize: l2NormalizeDef, l2NormalizeGrad: l2NormalizeGradDef,
+  transpose: transposeDef, concat: concatDef, slice: sliceDef, slicePad: slicePadDef, cast: castDef,
+  embedding: embeddingDef, embeddingGrad: embeddingGradDef,
+  nearestCode: nearestCodeDef,
+  topk: topkDef,
+  adamwStep: adamwDef,
+  clipGradNorm: clipGradNormDef,
+  attention: attentionDef, attentionBackward: attentionBackwardDef,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

@@ -1,0 +1,99 @@
+// attention-bwd-dq.wgsl — fused attention backward, query side: for each query row i (per batch b, head h)
+//   p_ij = exp(scale · q_i·k_j − lse_i) (recomputed; no probability matrix is stored),
+//   ds_ij = p_ij (dO_i·v_j − D_i),   dq_i = scale · Σ_j ds_ij k_j   over the keys visible to i.
+// One thread owns one dq row and loops over keys: deterministic, no atomics. Rows without a visible key get dq = 0.
+// Prepended by the host: generated constants (DH, DH4, TILE, WG) and attention-common.wgsl.
+// Bindings: 0 uniform Params, 1 q (B,Tq,E), 2 k (B,Tk,E), 3 v (B,Tk,E), 4 mask (B,Tk) i32 (dummy if p.hasMask = 0),
+//           5 stats (B,H,Tq) vec2(lse, D) from attention-bwd-prep.wgsl, 6 dO (B,Tq,E), 7 dq (B,Tq,E) write.
+// Entry points (same split as attention-fwd.wgsl):
+//   rowwise — one thread per (b, h, i), workgroup (64), 1-D dispatch over B*H*Tq rows; private arrays of DH floats.
+//   tiled   — workgroup per (block of 64 queries, h, b) = dispatch (ceil(Tq/64), H, B); TILE k/v rows + mask bits
+//             staged in workgroup memory as vec4s and shared by the 64 query threads.
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<i32>;
+@group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read> dO: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dq: array<f32>;
+
+fn mask_ok(b: u32, j: u32) -> bool { return p.hasMask == 0u || mask[b * p.Tk + j] != 0; }
+
+@compute @workgroup_size(64)
+fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let r = row_id(wid, lid);
+  if (r >= p.B * p.H * p.Tq) { return; }
+  let i = r % p.Tq;
+  let bh = r / p.Tq;
+  let h = bh % p.H;
+  let b = bh / p.H;
+  let qb = (b * p.Tq + i) * p.E + h * DH;
+  var qs: array<f32, DH>;
+  var go: array<f32, DH>;
+  var acc: array<f32, DH>;
+  for (var d = 0u; d < DH; d++) { qs[d] = q[qb + d] * p.scale; go[d] = dO[qb + d]; }
+  let st = stats[r];
+  let kEnd = key_end(i);
+  for (var j = 0u; j < kEnd; j++) {
+    if (!mask_ok(b, j)) { continue; }
+    let kb = (b * p.Tk + j) * p.E + h * DH;
+    var s = 0.0;
+    var dp = 0.0;
+    for (var d = 0u; d < DH; d++) { s += qs[d] * k[kb + d]; dp += go[d] * v[kb + d]; }
+    let ds = exp(s - st.x) * (dp - st.y);
+    for (var d = 0u; d < DH; d++) { acc[d] += ds * k[kb + d]; }
+  }
+  for (var d = 0u; d < DH; d++) { dq[qb + d] = acc[d] * p.scale; }
+}
+
+var<workgroup> Ks: array<vec4<f32>, TILE * DH4>;
+var<workgroup> Vs: array<vec4<f32>, TILE * DH4>;
+var<workgroup> Ms: array<u32, TILE>;
+
+@compute @workgroup_size(64)
+fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let b = wid.z;
+  let h = wid.y;
+  let i0 = wid.x * WG;
+  let i = i0 + lid.x;
+  let inRange = i < p.Tq;
+  let ic = min(i, p.Tq - 1u);
+  let qb = (b * p.Tq + ic) * p.E + h * DH;
+  var qv: array<vec4<f32>, DH4>;
+  var gv: array<vec4<f32>, DH4>;
+  var acc: array<vec4<f32>, DH4>;
+  for (var d = 0u; d < DH; d++) { qv[d / 4u][d % 4u] = q[qb + d] * p.scale; gv[d / 4u][d % 4u] = dO[qb + d]; }
+  let st = stats[(b * p.H + h) * p.Tq + ic];
+  let kEnd = select(0u, key_end(i), inRange);
+  let kEndWg = key_end(min(i0 + WG - 1u, p.Tq - 1u));
+  for (var k0 = 0u; k0 < kEndWg; k0 += TILE) {
+    let n = min(TILE, kEndWg - k0);
+    for (var e = lid.x; e < n * DH4; e += WG) {
+      let jj = e / DH4;
+      let d = (e % DH4) * 4u;
+      let g = (b * p.Tk + k0 + jj) * p.E + h * DH + d;
+      var kx = vec4<f32>(0.0);
+      var vx = vec4<f32>(0.0);
+      for (var t = 0u; t < 4u; t++) {
+        if (d + t < DH) { kx[t] = k[g + t]; vx[t] = v[g + t]; }
+      }
+      Ks[e] = kx;
+      Vs[e] = vx;
+    }
+    for (var jj = lid.x; jj < n; jj += WG) { Ms[jj] = select(0u, 1u, mask_ok(b, k0 + jj)); }
+    workgroupBarrier();
+    let jn = select(0u, min(n, kEnd - k0), kEnd > k0);
+    for (var jj = 0u; jj < jn; jj++) {
+      if (Ms[jj] == 0u) { continue; }
+      let kt = jj * DH4;
+      var s = 0.0;
+      var dp = 0.0;
+      for (var c = 0u; c < DH4; c++) { s += dot(qv[c], Ks[kt + c]); dp += dot(gv[c], Vs[kt + c]); }
+      let ds = exp(s - st.x) * (dp - st.y);
+      for (var c = 0u; c < DH4; c++) { acc[c] += ds * Ks[kt + c]; }
+    }
+    workgroupBarrier();
+  }
+  if (!inRange) { return; }
+  for (var d = 0u; d < DH; d++) { dq[qb + d] = acc[d / 4u][d % 4u] * p.scale; }
+}

@@ -1,0 +1,61 @@
+// Per-row top-k for beam search over log-probabilities: topk(x (R, C), k) -> [values f32 (R, k), indices i32 (R, k)],
+// sorted descending, ties -> lower column index. Non-differentiable. k ≤ 64 (TOPK_MAX) and k ≤ C.
+// Kernel: kernels/topk.wgsl (local top-k per thread + rank-by-binary-search merge; templated on KMAX/WG).
+import src from '../../../kernels/topk.wgsl?raw';
+import type { OpDef } from '../op';
+import { shapeStr } from '../op';
+import { runOp, type Tensor } from '../tensor';
+import { grid1d } from '../webgpu-backend';
+import { kernel } from './util';
+
+export const TOPK_MAX = 64;
+
+export interface TopkAttrs {
+  k: number;
+}
+
+/** Strict output order: (value desc, index asc). */
+const before = (av: number, ai: number, bv: number, bi: number) => av > bv || (av === bv && ai < bi);
+
+export const topkDef: OpDef<TopkAttrs> = {
+  name: 'topk',
+  outputs: ([x], { k }) => {
+    if (x.shape.length !== 2 || x.dtype !== 'f32') throw new Error(`topk: x must be an f32 matrix (R, C), got ${x.dtype} ${shapeStr(x.shape)}`);
+    const C = x.shape[1];
+    if (!Number.isInteger(k) || k < 1) throw new Error(`topk: k must be a positive integer, got ${k}`);
+    if (k > C) throw new Error(`topk: k=${k} is larger than the row length C=${C}`);
+    if (k > TOPK_MAX) throw new Error(`topk: k=${k} exceeds the supported maximum of ${TOPK_MAX}`);
+    return [
+      { shape: [x.shape[0], k], dtype: 'f32' },
+      { shape: [x.shape[0], k], dtype: 'i32' },
+    ];
+  },
+  cpu: ([x], [values, indices], { k }, m) => {
+    const [R, C] = m.inputs[0].shape;
+    const order = new Int32Array(C);
+    for (let r = 0; r < R; r++) {
+      const o = r * C;
+      for (let c = 0; c < C; c++) order[c] = c;
+      order.sort((a, b) => (before(x[o + a], a, x[o + b], b) ? -1 : before(x[o + b], b, x[o + a], a) ? 1 : 0));
+      for (let j = 0; j < k; j++) {
+        values[r * k + j] = x[o + order[j]];
+        indices[r * k + j] = order[j];
+      }
+    }
+  },
+  gpu: (be, [x], [values, indices], { k }, m) => {
+    const [R, C] = m.inputs[0].shape;
+    const kmax = k <= 8 ? 8 : k <= 16 ? 16 : k <= 32 ? 32 : 64;
+    const wg = 1024 / kmax;
+    const grid = grid1d(R, be.info.limits.maxComputeWorkgroupsPerDimension ?? 65535);
+    const spec = kernel(`topk:${kmax}`, [src], { __KMAX__: String(kmax), __WG__: String(wg) });
+    be.run(spec, [x, values, indices], [R, C, k, grid[0]], grid);
+  },
+  backward: 'nondiff',
+};
+
+/** The k largest entries of each row, descending (ties -> lower index): [values (R, k), indices i32 (R, k)]. */
+export function topk(x: Tensor, k: number): [Tensor, Tensor] {
+  const [values, indices] = runOp(topkDef, [x], { k });
+  return [values, indices];
+}

@@ -1,0 +1,300 @@
+// Neural-network building blocks on the engine's op frontends (never a backend directly).
+// Shapes in comments: B batch, T tokens, d model width, H heads, V vocabulary.
+import {
+  add,
+  attention,
+  clipGradNorm,
+  adamwStep,
+  embedding,
+  gelu,
+  matmul,
+  mul,
+  param,
+  reshape,
+  rmsNorm,
+  silu,
+  tensor,
+  zeros,
+  type Rng,
+  randn,
+  rng as makeRng,
+  type Tensor,
+  noGrad,
+} from '../engine';
+
+// ------------------------------------------------------------------ Module
+
+export type Init = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'uniform'; bound: number };
+
+/** A serialisable snapshot of named parameters (checkpoints, export). */
+export type StateDict = Record<string, { shape: number[]; data: Float32Array }>;
+
+export abstract class Module {
+  private _params = new Map<string, Tensor>();
+  private _children = new Map<string, Module>();
+
+  protected addParam(name: string, shape: number[], init: Init, r: Rng): Tensor {
+    const n = shape.reduce((a, b) => a * b, 1);
+    let data: Float32Array;
+    switch (init.kind) {
+      case 'normal':
+        data = randn(n, r, init.std);
+        break;
+      case 'zeros':
+        data = new Float32Array(n);
+        break;
+      case 'ones':
+        data = new Float32Array(n).fill(1);
+        break;
+      case 'uniform':
+        data = Float32Array.from({ length: n }, () => (r() * 2 - 1) * init.bound);
+        break;
+    }
+    const t = param(tensor(data, shape), name);
+    this._params.set(name, t);
+    return t;
+  }
+
+  protected addModule<M extends Module>(name: string, m: M): M {
+    this._children.set(name, m);
+    return m;
+  }
+
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, t] of this._params) out.push([prefix + n, t]);
+    for (const [n, c] of this._children) out.push(...c.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  numParameters(): number {
+    return this.parameters().reduce((a, t) => a + t.size, 0);
+  }
+
+  async stateDict(): Promise<StateDict> {
+    const sd: StateDict = {};
+    for (const [n, t] of this.namedParameters()) sd[n] = { shape: [...t.shape], data: (await t.data()) as Float32Array };
+    return sd;
+  }
+
+  /** Load weights by name; every parameter must be present with the same shape. */
+  loadStateDict(sd: StateDict): void {
+    for (const [n, t] of this.namedParameters()) {
+      const e = sd[n];
+      if (!e) throw new Error(`loadStateDict: missing parameter "${n}"`);
+      if (e.shape.length !== t.shape.length || e.shape.some((d, i) => d !== t.shape[i])) {
+        throw new Error(`loadStateDict: "${n}" has shape [${e.shape}] but the model expects [${t.shape}]`);
+      }
+      t.backend.write(t.storage, e.data);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.parameters()) t.dispose();
+  }
+}
+
+// ------------------------------------------------------------------ layers
+
+/** y = x W + b, x (..., in) → (..., out). W is (in, out). */
+export class Linear extends Module {
+  readonly W: Tensor;
+  readonly b: Tensor | null;
+  constructor(
+    readonly inDim: number,
+    readonly outDim: number,
+    r: Rng,
+    opts: { bias?: boolean; std?: number } = {},
+  ) {
+    super();
+    this.W = this.addParam('weight', [inDim, outDim], { kind: 'normal', std: opts.std ?? 1 / Math.sqrt(inDim) }, r);
+    this.b = opts.bias === false ? null : this.addParam('bias', [outDim], { kind: 'zeros' }, r);
+  }
+  forward(x: Tensor): Tensor {
+    const lead = x.shape.slice(0, -1);
+    const x2 = x.rank === 2 ? x : reshape(x, [-1, this.inDim]); // (N, in)
+    let y = matmul(x2, this.W); // (N, out)
+    if (this.b) y = add(y, this.b);
+    return x.rank === 2 ? y : reshape(y, [...lead, this.outDim]);
+  }
+}
+
+/** Lookup table (V, d); idx i32 (...) → (..., d). */
+export class Embedding extends Module {
+  readonly table: Tensor;
+  constructor(
+    readonly vocab: number,
+    readonly dim: number,
+    r: Rng,
+    std = 0.02,
+  ) {
+    super();
+    this.table = this.addParam('weight', [vocab, dim], { kind: 'normal', std }, r);
+  }
+  forward(idx: Tensor): Tensor {
+    return embedding(this.table, idx);
+  }
+}
+
+export class RMSNorm extends Module {
+  readonly weight: Tensor;
+  constructor(
+    readonly dim: number,
+    r: Rng,
+    readonly eps = 1e-6,
+  ) {
+    super();
+    this.weight = this.addParam('weight', [dim], { kind: 'ones' }, r);
+  }
+  forward(x: Tensor): Tensor {
+    return rmsNorm(x, this.weight, this.eps);
+  }
+}
+
+/** Position-wise feed-forward: SwiGLU (W2(silu(xW1) ⊙ xW3)) or GELU (W2 gelu(W1 x)). */
+export class FFN extends Module {
+  readonly w1: Linear;
+  readonly w2: Linear;
+  readonly w3: Linear | null;
+  constructor(dim: number, hidden: number, r: Rng, readonly kind: 'swiglu' | 'gelu' = 'swiglu') {
+    super();
+    const bias = kind === 'gelu';
+    this.w1 = this.addModule('w1', new Linear(dim, hidden, r, { bias }));
+    this.w3 = kind === 'swiglu' ? this.addModule('w3', new Linear(dim, hidden, r, { bias: false })) : null;
+    this.w2 = this.addModule('w2', new Linear(hidden, dim, r, { bias, std: 1 / Math.sqrt(hidden) }));
+  }
+  forward(x: Tensor): Tensor {
+    const h = this.w3 ? mul(silu(this.w1.forward(x)), this.w3.forward(x)) : gelu(this.w1.forward(x));
+    return this.w2.forward(h);
+  }
+}
+
+export interface AttnOpts {
+  causal?: boolean;
+  /** i32 (B, Tk), 1 = valid key. */
+  keyMask?: Tensor;
+}
+
+/** Multi-head attention with packed heads: q from x (B,Tq,d), k/v from kSrc/vSrc (B,Tk,d). */
+export class MultiHeadAttention extends Module {
+  readonly q: Linear;
+  readonly k: Linear;
+  readonly v: Linear;
+  readonly o: Linear;
+  constructor(
+    readonly dim: number,
+    readonly heads: number,
+    r: Rng,
+  ) {
+    super();
+    if (dim % heads !== 0) throw new Error(`MultiHeadAttention: dim ${dim} is not divisible by heads ${heads}`);
+    this.q = this.addModule('q', new Linear(dim, dim, r, { bias: false }));
+    this.k = this.addModule('k', new Linear(dim, dim, r, { bias: false }));
+    this.v = this.addModule('v', new Linear(dim, dim, r, { bias: false }));
+    this.o = this.addModule('o', new Linear(dim, dim, r, { bias: false, std: 1 / Math.sqrt(dim) / 2 }));
+  }
+  /** Self-attention: kSrc = vSrc = x. Cross-attention: pass the (normalised) context. */
+  forward(x: Tensor, kSrc: Tensor = x, vSrc: Tensor = kSrc, opts: AttnOpts = {}): Tensor {
+    const a = attention(this.q.forward(x), this.k.forward(kSrc), this.v.forward(vSrc), {
+      heads: this.heads,
+      causal: opts.causal,
+      keyMask: opts.keyMask,
+    });
+    return this.o.forward(a);
+  }
+}
+
+/**
+ * The paper's decoder block (Eq. 6 for the slate planner, Eq. 8 for the item generator):
+ *   h = h + CrossAttn(RMSNorm(h), RMSNorm_k(C), RMSNorm_v(C))
+ *   h = h + SelfAttn(RMSNorm(h))            (causal)
+ *   h = h + FFN(RMSNorm(h))
+ */
+export class DecoderBlock extends Module {
+  readonly normCross: RMSNorm;
+  readonly normK: RMSNorm;
+  readonly normV: RMSNorm;
+  readonly cross: MultiHeadAttention;
+  readonly normSelf: RMSNorm;
+  readonly self: MultiHeadAttention;
+  readonly normFfn: RMSNorm;
+  readonly ffn: FFN;
+  constructor(dim: number, heads: number, ffnDim: number, r: Rng, ffnKind: 'swiglu' | 'gelu' = 'swiglu') {
+    super();
+    this.normCross = this.addModule('norm_cross', new RMSNorm(dim, r));
+    this.normK = this.addModule('norm_k', new RMSNorm(dim, r));
+    this.normV = this.addModule('norm_v', new RMSNorm(dim, r));
+    this.cross = this.addModule('cross_attn', new MultiHeadAttention(dim, heads, r));
+    this.normSelf = this.addModule('norm_self', new RMSNorm(dim, r));
+    this.self = this.addModule('self_attn', new MultiHeadAttention(dim, heads, r));
+    this.normFfn = this.addModule('norm_ffn', new RMSNorm(dim, r));
+    this.ffn = this.addModule('ffn', new FFN(dim, ffnDim, r, ffnKind));
+  }
+  /** h (B, T, d), ctx (B, Tc, d) or null (no cross-attention: the "w/o CE" ablation). */
+  forward(h: Tensor, ctx: Tensor | null, opts: { ctxMask?: Tensor; causal?: boolean } = {}): Tensor {
+    if (ctx) h = add(h, this.cross.forward(this.normCross.forward(h), this.normK.forward(ctx), this.normV.forward(ctx), { keyMask: opts.ctxMask }));
+    const n = this.normSelf.forward(h);
+    h = add(h, this.self.forward(n, n, n, { causal: opts.causal ?? true }));
+    h = add(h, this.ffn.forward(this.normFfn.forward(h)));
+    return h;
+  }
+}
+
+// ------------------------------------------------------------------ optimiser
+
+export interface AdamWConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Clip the global gradient norm to this value (0 = off). */
+  clipNorm: number;
+}
+export const ADAMW_DEFAULTS: AdamWConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1.0 };
+
+/** AdamW with decoupled weight decay (PyTorch semantics) and optional global-norm clipping, all on-device. */
+export class AdamW {
+  readonly cfg: AdamWConfig;
+  private m: Tensor[];
+  private v: Tensor[];
+  t = 0;
+  constructor(
+    readonly params: Tensor[],
+    cfg: Partial<AdamWConfig> = {},
+  ) {
+    this.cfg = { ...ADAMW_DEFAULTS, ...cfg };
+    this.m = params.map((p) => zeros(p.shape).keep());
+    this.v = params.map((p) => zeros(p.shape).keep());
+  }
+  /** Apply one update. `grads[i]` may be null (parameter unused this step). Returns the pre-clip grad norm tensor (1) or null. */
+  step(grads: (Tensor | null)[], lr = this.cfg.lr): Tensor | null {
+    if (grads.length !== this.params.length) throw new Error(`AdamW.step: ${grads.length} grads for ${this.params.length} params`);
+    this.t++;
+    return noGrad(() => {
+      const present = grads.filter((g): g is Tensor => !!g);
+      const norm = this.cfg.clipNorm > 0 && present.length ? clipGradNorm(present, this.cfg.clipNorm) : null;
+      grads.forEach((g, i) => {
+        if (!g) return;
+        adamwStep(this.params[i], g, this.m[i], this.v[i], {
+          lr,
+          beta1: this.cfg.beta1,
+          beta2: this.cfg.beta2,
+          eps: this.cfg.eps,
+          weightDecay: this.cfg.weightDecay,
+          step: this.t,
+        });
+      });
+      return norm;
+    });
+  }
+  dispose(): void {
+    for (const t of [...this.m, ...this.v]) t.dispose();
+  }
+}
+
+export { makeRng as rng };
