@@ -8,9 +8,9 @@
 //           5 stats (B,H,Tq) vec2(lse, D) from attention-bwd-prep.wgsl, 6 dO (B,Tq,E), 7 dk (B,Tk,E) write,
 //           8 dv (B,Tk,E) write.  (8 storage buffers: the WebGPU default per-stage limit.)
 // Entry points:
-//   rowwise — one thread per (b, h, j), workgroup (64), 1-D dispatch over B*H*Tk rows; private arrays of DH floats.
-//   tiled   — workgroup per (block of 64 keys, h, b) = dispatch (ceil(Tk/64), H, B); TILE q/dO rows and their
-//             (lse, D) staged in workgroup memory and shared by the 64 key threads. Causal workgroups start at the
+//   rowwise — one thread per (b, h, j), workgroup (WG = 64), 1-D dispatch over B*H*Tk rows; private arrays of DH floats.
+//   tiled   — workgroup per (block of WG keys, h, b) = dispatch (ceil(Tk/WG), H, B); TILE q/dO rows and their
+//             (lse, D) staged in workgroup memory and shared by the WG key threads. Causal workgroups start at the
 //             first query that sees their first key.
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
@@ -23,7 +23,7 @@
 
 fn mask_ok(b: u32, j: u32) -> bool { return p.hasMask == 0u || mask[b * p.Tk + j] != 0; }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = row_id(wid, lid);
   if (r >= p.B * p.H * p.Tk) { return; }
@@ -55,7 +55,7 @@ var<workgroup> Qs: array<vec4<f32>, TILE * DH4>;
 var<workgroup> Gs: array<vec4<f32>, TILE * DH4>;  // dO rows
 var<workgroup> Ss: array<vec2<f32>, TILE>;        // (lse, D) per query
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let b = wid.z;
   let h = wid.y;

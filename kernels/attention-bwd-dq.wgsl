@@ -6,9 +6,9 @@
 // Bindings: 0 uniform Params, 1 q (B,Tq,E), 2 k (B,Tk,E), 3 v (B,Tk,E), 4 mask (B,Tk) i32 (dummy if p.hasMask = 0),
 //           5 stats (B,H,Tq) vec2(lse, D) from attention-bwd-prep.wgsl, 6 dO (B,Tq,E), 7 dq (B,Tq,E) write.
 // Entry points (same split as attention-fwd.wgsl):
-//   rowwise — one thread per (b, h, i), workgroup (64), 1-D dispatch over B*H*Tq rows; private arrays of DH floats.
-//   tiled   — workgroup per (block of 64 queries, h, b) = dispatch (ceil(Tq/64), H, B); TILE k/v rows + mask bits
-//             staged in workgroup memory as vec4s and shared by the 64 query threads.
+//   rowwise — one thread per (b, h, i), workgroup (WG = 64), 1-D dispatch over B*H*Tq rows; private arrays of DH floats.
+//   tiled   — workgroup per (block of WG queries, h, b) = dispatch (ceil(Tq/WG), H, B); TILE k/v rows + mask bits
+//             staged in workgroup memory as vec4s and shared by the WG query threads.
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
@@ -19,7 +19,7 @@
 
 fn mask_ok(b: u32, j: u32) -> bool { return p.hasMask == 0u || mask[b * p.Tk + j] != 0; }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = row_id(wid, lid);
   if (r >= p.B * p.H * p.Tq) { return; }
@@ -50,7 +50,7 @@ var<workgroup> Ks: array<vec4<f32>, TILE * DH4>;
 var<workgroup> Vs: array<vec4<f32>, TILE * DH4>;
 var<workgroup> Ms: array<u32, TILE>;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let b = wid.z;
   let h = wid.y;

@@ -5,7 +5,8 @@
 //   DH    head dim (1..128 = MAX_HEAD_DIM), a compile-time constant so per-row private arrays have a fixed size
 //   DH4   ceil(DH / 4): vec4 chunks per head row (tiled variant; padding lanes are zero)
 //   TILE  key (or query) rows per workgroup-memory tile in the tiled variant, sized so 2 tiles + side data fit 16 KiB
-//   WG    64 threads per workgroup (every kernel), one thread per query row (fwd, dq) or key row (dk/dv)
+//   WG    threads per workgroup, one thread per query row (fwd, dq) or key row (dk/dv): 64 for the rowwise kernels;
+//         for tiled, the smallest power of two >= the rows per (b, h), in [8, 64] (a 5-query slate does not idle 59 lanes)
 //
 // Layouts (heads packed in the last dim, no transposes): q/out/dO (B, Tq, E), k/v (B, Tk, E), E = H*DH;
 // head h of row t of batch b starts at (b*T + t)*E + h*DH. keyMask (B, Tk) i32, 1 = valid.

@@ -5,12 +5,12 @@
 //           5 out (B,Tq,E) write, 6 lse (B,H,Tq) write (0 for rows without a visible key; never read for them).
 // Softmax is online (running max m, running sum l, rescaled accumulator), so one pass over the keys suffices.
 // Entry points (variants; ops/attention.ts picks one per adapter, both pass the same tests):
-//   rowwise — one thread per (b, h, query row), workgroup (64): q row, accumulator in fixed-size private arrays,
+//   rowwise — one thread per (b, h, query row), workgroup (WG = 64): q row, accumulator in fixed-size private arrays,
 //             k/v read straight from global memory, no barriers. Best on SwiftShader (barriers are costly, and
 //             a CPU's caches already serve the k/v rows shared by neighbouring threads). Dispatch: 1-D over B*H*Tq rows.
-//   tiled   — one workgroup per (block of 64 query rows, h, b) = dispatch (ceil(Tq/64), H, B): TILE k/v rows (and their
-//             mask bits) are staged cooperatively in workgroup memory as vec4s and shared by the 64 query threads,
-//             cutting global reads of k/v by up to 64x. The right design for real GPUs. Causal workgroups stop at the
+//   tiled   — one workgroup per (block of WG query rows, h, b) = dispatch (ceil(Tq/WG), H, B): TILE k/v rows (and their
+//             mask bits) are staged cooperatively in workgroup memory as vec4s and shared by the WG query threads,
+//             cutting global reads of k/v by up to WG (<= 64) times. The right design for real GPUs. Causal workgroups stop at the
 //             last key visible to their last query.
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
@@ -21,7 +21,7 @@
 
 fn mask_ok(b: u32, j: u32) -> bool { return p.hasMask == 0u || mask[b * p.Tk + j] != 0; }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = row_id(wid, lid);
   if (r >= p.B * p.H * p.Tq) { return; }
@@ -60,7 +60,7 @@ var<workgroup> Ks: array<vec4<f32>, TILE * DH4>;
 var<workgroup> Vs: array<vec4<f32>, TILE * DH4>;
 var<workgroup> Ms: array<u32, TILE>;  // 1 = key passes the mask
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let b = wid.z;
   let h = wid.y;

@@ -30,7 +30,7 @@ fn combine(a: Acc, b: Acc) -> Acc {
     if (b.v > a.v || (b.v == a.v && b.i < a.i)) { return b; }
     return a;
   }
-  return Acc(a.v + b.v, min(a.i, b.i));
+  return Acc(a.v + b.v, min(a.i, b.i));  // sum/mean: the index only marks the accumulator as non-empty
 }
 
 fn finish(a: Acc) -> f32 {

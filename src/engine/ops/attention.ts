@@ -27,7 +27,7 @@ export const ATTENTION_VARIANTS: AttentionVariant[] = ['rowwise', 'tiled'];
 
 /** Largest head dim the kernels support (rows live in fixed-size private arrays). */
 export const MAX_HEAD_DIM = 128;
-/** Threads per workgroup in every attention kernel (one query or key row each). */
+/** Threads per workgroup of the rowwise kernels and the largest tiled workgroup (one query or key row per thread). */
 const WG = 64;
 /** Workgroup memory the tiled variant plans for: WebGPU's guaranteed minimum maxComputeWorkgroupStorageSize. */
 const WG_STORAGE_BYTES = 16384;
@@ -129,9 +129,14 @@ function tileRows(dh: number): number {
   return Math.min(WG, Math.floor(WG_STORAGE_BYTES / (2 * dh4 * 16 + 8)));
 }
 
-function spec(file: string, src: string, dh: number, entry: string): KernelSpec {
-  const header = `const DH: u32 = ${dh}u;\nconst DH4: u32 = ${Math.ceil(dh / 4)}u;\nconst TILE: u32 = ${tileRows(dh)}u;\nconst WG: u32 = ${WG}u;\n`;
-  return { ...kernel(`${file}:${entry}:dh${dh}`, [header, commonSrc, src]), entry };
+/** Tiled workgroup size: the smallest power of two >= the rows per (b, h), in [8, WG] (short slates idle fewer lanes). */
+function tiledWg(rowsPerHead: number): number {
+  return Math.min(WG, Math.max(8, 2 ** Math.ceil(Math.log2(Math.max(1, rowsPerHead)))));
+}
+
+function spec(file: string, src: string, dh: number, entry: string, wg: number): KernelSpec {
+  const header = `const DH: u32 = ${dh}u;\nconst DH4: u32 = ${Math.ceil(dh / 4)}u;\nconst TILE: u32 = ${tileRows(dh)}u;\nconst WG: u32 = ${wg}u;\n`;
+  return { ...kernel(`${file}:${entry}:dh${dh}:wg${wg}`, [header, commonSrc, src]), entry };
 }
 
 function params(d: Dims, a: AttentionAttrs, gx: number): Param[] {
@@ -139,10 +144,13 @@ function params(d: Dims, a: AttentionAttrs, gx: number): Param[] {
 }
 
 /** Workgroups for a kernel with one thread per row, `rowsPerHead` rows per (b, h): a folded 1-D grid (rowwise) or (blocks, H, B) (tiled). */
-function grid(be: WebGPUBackend, d: Dims, variant: AttentionVariant, rowsPerHead: number): { wg: [number, number, number]; gx: number } {
-  if (variant === 'tiled') return { wg: [Math.ceil(rowsPerHead / WG), d.H, d.B], gx: 0 };
+function grid(be: WebGPUBackend, d: Dims, variant: AttentionVariant, rowsPerHead: number): { wg: [number, number, number]; gx: number; size: number } {
+  if (variant === 'tiled') {
+    const size = tiledWg(rowsPerHead);
+    return { wg: [Math.ceil(rowsPerHead / size), d.H, d.B], gx: 0, size };
+  }
   const { grid: g, gx } = dispatch1d(be, d.B * d.H * rowsPerHead, WG);
-  return { wg: [g[0], g[1], 1], gx };
+  return { wg: [g[0], g[1], 1], gx, size: WG };
 }
 
 /** The key mask storage, or a one-element dummy (never read: hasMask = 0) so every kernel has one binding layout. */
@@ -185,7 +193,7 @@ export const attentionDef: OpDef<AttentionAttrs> = {
     const variant = a.variant ?? pickAttentionVariant(be);
     const mk = maskStorage(be, mask);
     const g = grid(be, d, variant, d.Tq);
-    be.run(spec('attention-fwd', fwdSrc, d.dh, variant), [q, k, v, mk.s, out, lse], params(d, a, g.gx), g.wg);
+    be.run(spec('attention-fwd', fwdSrc, d.dh, variant, g.size), [q, k, v, mk.s, out, lse], params(d, a, g.gx), g.wg);
     if (mk.dummy) be.release(mk.s);
   },
   backward: ({ inputs, outputs: [out, lse], grads: [g, gLse], attrs }) => {
@@ -256,11 +264,11 @@ export const attentionBackwardDef: OpDef<AttentionAttrs> = {
     const stats = be.alloc(Math.max(1, 2 * d.B * d.H * d.Tq), 'f32');
     // prep is the same for both variants: one thread per query row
     const gp = grid(be, d, 'rowwise', d.Tq);
-    be.run(spec('attention-bwd-prep', prepSrc, d.dh, 'main'), [out, gOut, lse, stats], params(d, a, gp.gx), gp.wg);
+    be.run(spec('attention-bwd-prep', prepSrc, d.dh, 'main', gp.size), [out, gOut, lse, stats], params(d, a, gp.gx), gp.wg);
     const gq = grid(be, d, variant, d.Tq);
-    be.run(spec('attention-bwd-dq', dqSrc, d.dh, variant), [q, k, v, mk.s, stats, gOut, dq], params(d, a, gq.gx), gq.wg);
+    be.run(spec('attention-bwd-dq', dqSrc, d.dh, variant, gq.size), [q, k, v, mk.s, stats, gOut, dq], params(d, a, gq.gx), gq.wg);
     const gk = grid(be, d, variant, d.Tk);
-    be.run(spec('attention-bwd-dkdv', dkdvSrc, d.dh, variant), [q, k, v, mk.s, stats, gOut, dk, dv], params(d, a, gk.gx), gk.wg);
+    be.run(spec('attention-bwd-dkdv', dkdvSrc, d.dh, variant, gk.size), [q, k, v, mk.s, stats, gOut, dk, dv], params(d, a, gk.gx), gk.wg);
     // pooled buffers may be reused at once: queue order keeps these dispatches ahead of any later write
     be.release(stats);
     if (mk.dummy) be.release(mk.s);

@@ -3,6 +3,7 @@
 // (per-chunk partial sums over rows, then ops/reduce's sum over chunks — no atomics, so results are reproducible).
 // Kernel: kernels/rmsnorm.wgsl (row-wise, variants in ops/rows.ts).
 import src from '../../../kernels/rmsnorm.wgsl?raw';
+import rowThread from '../../../kernels/row-thread.wgsl?raw';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
 import { runOp, type Tensor } from '../tensor';
@@ -10,7 +11,6 @@ import { f32, grid1d } from '../webgpu-backend';
 import { f32meta, kernel } from './util';
 import { pickRowVariant, rowsCols, runRows, type RowVariant } from './rows';
 import { encodeReduce } from './reduce';
-import rowThread from '../../../kernels/row-thread.wgsl?raw';
 
 interface RmsAttrs {
   eps: number;

@@ -4,6 +4,8 @@
 //   thread — one invocation per row, no barriers (SwiftShader: a workgroup there runs on one CPU thread
 //            and barriers dominate; see the measurements in ops/reduce.ts);
 //   group  — one 64-invocation workgroup per row with a workgroup-memory tree (real GPUs, rows ≥ 64 columns).
+// Softmax forward on Dawn + SwiftShader (median of 5, busy 2-core host): 4096×64 thread 80 ms / group 2000 ms;
+// 512×1024 thread 92 ms / group 480 ms.
 import rowThread from '../../../kernels/row-thread.wgsl?raw';
 import rowGroup from '../../../kernels/row-group.wgsl?raw';
 import type { Storage } from '../backend';

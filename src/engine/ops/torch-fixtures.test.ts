@@ -72,3 +72,12 @@ describe('ops vs PyTorch fixtures', () => {
     });
   }
 });
+
+describe('GPU buffer hygiene', () => {
+  it('ops with scratch buffers or extra outputs (rmsNorm, crossEntropy, max) leave no live buffers behind', async () => {
+    const gpu = await testGpu();
+    const before = gpu.stats().liveBuffers;
+    for (const c of (fixture as { cases: Case[] }).cases.filter((c) => ['rmsNorm', 'crossEntropy', 'max'].includes(c.op))) await run(gpu, c);
+    expect(gpu.stats().liveBuffers).toBe(before);
+  });
+});
