@@ -115,7 +115,7 @@ function rowSoftmax(d: Dims, scale: number, Q: ArrayLike<number>, K: ArrayLike<n
     for (let c = 0; c < d.dh; c++) acc += Q[qb + c] * K[kb + c];
     return acc * scale;
   });
-  const m = Math.max(...s);
+  const m = s.reduce((a, x) => Math.max(a, x), -Infinity);
   const e = s.map((x) => Math.exp(x - m));
   const z = e.reduce((a, x) => a + x, 0);
   return { p: e.map((x) => x / z), lse: m + Math.log(z) };

@@ -14,7 +14,7 @@
 // Bitwise deterministic, the same summation order as the CPU reference, O(N) work per pass however often an index
 // repeats. Measured on SwiftShader (N = 12800 positions, V = 10000, d = 64): ~0.7 s with distinct, half-padding or
 // all-identical indices; a first version that ranked positions by counting within each bucket (Σ count² work) took
-// 8.7 s in the all-identical case. Seven to ten small dispatches in total.
+// 8.7 s in the all-identical case. Dispatches: 3 per radix pass + 3 (6 for V ≤ 255, 9 for V ≤ 65535).
 import embeddingSrc from '../../../kernels/embedding.wgsl?raw';
 import initSrc from '../../../kernels/radix-init.wgsl?raw';
 import histSrc from '../../../kernels/radix-hist.wgsl?raw';

@@ -1,5 +1,6 @@
 // Per-row top-k for beam search over log-probabilities: topk(x (R, C), k) -> [values f32 (R, k), indices i32 (R, k)],
-// sorted descending, ties -> lower column index. Non-differentiable. k ≤ 64 (TOPK_MAX) and k ≤ C.
+// sorted descending, ties -> lower column index. Non-differentiable. k ≤ 64 (TOPK_MAX) and k ≤ C. NaN inputs are not
+// supported (no strict order); -Infinity (masked beams) is fine.
 // Kernel: kernels/topk.wgsl (local top-k per thread + rank-by-binary-search merge; templated on KMAX/WG).
 import src from '../../../kernels/topk.wgsl?raw';
 import type { OpDef } from '../op';
