@@ -72,7 +72,10 @@ async function nodeNavigatorGpu(): Promise<GPU> {
     );
   }
   Object.assign(globalThis, mod.globals);
-  nodeGpu = mod.create([]);
+  // Dawn flags, space-separated (e.g. "enable-dawn-features=disable_workgroup_init"). The test setup sets that
+  // toggle: Dawn otherwise zero-fills workgroup memory, which makes SwiftShader shader compiles ~10x slower; every
+  // kernel of ours writes workgroup memory before reading it, so results are identical.
+  nodeGpu = mod.create((process.env.HIGR_DAWN_FLAGS ?? '').split(/\s+/).filter(Boolean));
   return nodeGpu;
 }
 

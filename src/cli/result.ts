@@ -1,0 +1,118 @@
+// Shared types and helpers for CLI commands (`npm run higr -- <command>`).
+//
+// A command is a module src/cli/commands/<name>.ts with a default export:
+//   export default { name: 'x', describe: 'one line', async run(args) { return { table, json } } } satisfies Command;
+// `table` is markdown printed to stdout; `json` is merged into <out>/<name>.json next to the standard fields
+// (command, protocol, settings, seed, environment). Put `protocol` (string/object) and `settings` (extra settings)
+// in `json` to have them placed at the top level. Throw an Error with a one-line message naming the file and the
+// problem on bad input; the runner prints `higr <name>: <message>` and exits 1.
+import os from 'node:os';
+import type { GpuContext, GpuInfo } from '../engine/device';
+
+export interface CliArgs {
+  /** Every `--data <file|dir>` in order (repeatable). */
+  data: string[];
+  /** `--out <dir>`, default docs/results. */
+  out: string;
+  /** `--seed N`, default 0. */
+  seed: number;
+  /** `--quick`: small sizes for CI/smoke runs. */
+  quick: boolean;
+  /** `--test <file>`. */
+  test?: string;
+  /** Every other `--key value`, `--key=value` or bare `--flag` (true). */
+  flags: Record<string, string | boolean>;
+}
+
+export interface CommandResult {
+  /** Markdown, printed as-is. */
+  table: string;
+  /** Merged into the result JSON. JSON-serialisable data only. */
+  json: Record<string, unknown>;
+}
+
+export interface Command {
+  name: string;
+  describe: string;
+  /** Optional extra usage lines for `higr help <name>`. */
+  usage?: string;
+  run(args: CliArgs): Promise<CommandResult>;
+}
+
+/** A user-facing error: the runner prints only its message (no stack). */
+export class CliError extends Error {
+  /** The command the error belongs to, when known (used for the `higr <command>:` prefix). */
+  command?: string;
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Markdown table; numbers right-aligned. Cells are stringified and `|`/newlines escaped. */
+export function mdTable(headers: string[], rows: unknown[][]): string {
+  const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const numeric = headers.map((_, j) => rows.length > 0 && rows.every((r) => typeof r[j] === 'number'));
+  const lines = [
+    `| ${headers.map(cell).join(' | ')} |`,
+    `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((r) => `| ${headers.map((_, j) => cell(r[j])).join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+// ---- the GPU used by a command (so the runner can record it in environment.adapter) ----
+
+let gpuPromise: Promise<GpuContext> | null = null;
+let gpuUsed: GpuInfo | null = null;
+
+/** The command's WebGPU device (Dawn on SwiftShader/Vulkan in Node). Created once per process. */
+export function cliGpu(): Promise<GpuContext> {
+  if (!gpuPromise) {
+    gpuPromise = import('../engine/device').then(async ({ requestGpu }) => {
+      const ctx = await requestGpu();
+      gpuUsed = ctx.info;
+      return ctx;
+    });
+  }
+  return gpuPromise;
+}
+
+/** Info of the device a command acquired through cliGpu(), or null if none was used. */
+export function usedGpu(): GpuInfo | null {
+  return gpuUsed;
+}
+
+/** Release the device (end of a run). */
+export async function releaseGpu(): Promise<void> {
+  if (!gpuPromise) return;
+  try {
+    (await gpuPromise).device.destroy();
+  } catch {
+    /* acquisition failed: nothing to release */
+  }
+  gpuPromise = null;
+}
+
+export interface Environment {
+  adapter: string | null;
+  backend: string;
+  node: string;
+  platform: string;
+  cpus: number;
+  date: string;
+}
+
+export async function environment(): Promise<Environment> {
+  const info = usedGpu();
+  let adapter: string | null = null;
+  if (info) adapter = (await import('../engine/device')).describeAdapter(info);
+  return {
+    adapter,
+    backend: info ? `webgpu (${info.host})` : 'cpu (no GPU used)',
+    node: process.version,
+    platform: `${process.platform}-${process.arch} ${os.release()}`,
+    cpus: os.cpus().length,
+    date: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,80 @@
+// GPU slice: what the UI knows about the WebGPU device living in the pipeline worker.
+// Plain data only (GpuInfo is strings/numbers); the GPUDevice itself never leaves the worker.
+import type { StateCreator } from 'zustand';
+import type { GpuInfo } from '../engine/device';
+import type { DeviceLostEvent, GpuBackend, GpuErrorInfo } from '../worker/client';
+import type { Store } from './store';
+
+export type GpuStatus = 'probing' | 'ready' | 'unavailable' | 'lost';
+
+export interface GpuState {
+  status: GpuStatus;
+  info: GpuInfo | null;
+  /** Set when status is 'unavailable' (message + hint are shown to the user as-is). */
+  error: GpuErrorInfo | null;
+  /** Set when status is 'lost'. */
+  lost: DeviceLostEvent | null;
+  /** Number of successful device acquisitions (1 after startup, +1 per reconnect). */
+  acquisitions: number;
+}
+
+export interface GpuSlice {
+  gpu: GpuState;
+  /** Ask the worker for a device (startup, and "reconnect" after a loss). */
+  probeGpu(): Promise<void>;
+  /** Destroy the worker's device on purpose to exercise the device-lost path. */
+  simulateDeviceLoss(): Promise<void>;
+}
+
+let backend: GpuBackend | null = null;
+let lostHooked: GpuBackend | null = null;
+
+/** Tests (and future hosts) can swap the worker for another backend. */
+export function setGpuBackend(b: GpuBackend | null): void {
+  backend = b;
+  lostHooked = null;
+}
+
+async function getBackend(): Promise<GpuBackend> {
+  if (!backend) backend = (await import('../worker/client')).workerGpuBackend;
+  return backend;
+}
+
+export const initialGpuState: GpuState = { status: 'probing', info: null, error: null, lost: null, acquisitions: 0 };
+
+export const createGpuSlice: StateCreator<Store, [], [], GpuSlice> = (set, get) => {
+  const patch = (p: Partial<GpuState>) => set((s) => ({ gpu: { ...s.gpu, ...p } }));
+  return {
+    gpu: initialGpuState,
+
+    async probeGpu() {
+      patch({ status: 'probing', error: null });
+      let b: GpuBackend;
+      try {
+        b = await getBackend();
+        if (lostHooked !== b) {
+          lostHooked = b;
+          await b.onLost((e) => patch({ status: 'lost', lost: e }));
+        }
+        const r = await b.probe();
+        if (r.ok) patch({ status: 'ready', info: r.info, lost: null, acquisitions: get().gpu.acquisitions + 1 });
+        else patch({ status: 'unavailable', info: null, error: r.error });
+      } catch (e) {
+        patch({
+          status: 'unavailable',
+          info: null,
+          error: {
+            code: 'worker-failed',
+            message: (e as Error).message || String(e),
+            hint: 'Reload the page. If the pipeline worker keeps failing, check the browser console for the first error.',
+          },
+        });
+      }
+    },
+
+    async simulateDeviceLoss() {
+      const b = await getBackend();
+      await b.simulateLoss();
+    },
+  };
+};
