@@ -1,0 +1,123 @@
+// Byte-level line blocks for the hot path (interaction matrices): no string decoding of the data at all.
+// Blocks end on '\n', so UTF-8 validity can be checked per block (0x0A never occurs inside a multi-byte sequence);
+// the check only runs when a block contains a byte >= 0x80.
+
+import { encodingError, type LineReaderOptions } from './text-stream';
+import { DataError } from './types';
+
+/** onBlock(bytes, firstLineNo) gets complete lines (no trailing '\n'); returns the number of rows it kept. */
+export type ByteBlockHandler = (bytes: Uint8Array, firstLineNo: number) => number;
+
+export async function readByteLineBlocks(
+  stream: ReadableStream<Uint8Array>,
+  opts: LineReaderOptions,
+  onBlock: ByteBlockHandler,
+): Promise<{ bytes: number; lines: number; rows: number }> {
+  const reader = stream.getReader();
+  const validator = new TextDecoder('utf-8', { fatal: true });
+  const t0 = performance.now();
+  let lastReport = -Infinity;
+  const every = opts.progressEveryMs ?? 100;
+  let bytes = 0;
+  let rows = 0;
+  let lineNo = 1;
+  let carry: Uint8Array = new Uint8Array(0);
+  const report = (force: boolean) => {
+    if (!opts.onProgress) return;
+    const t = performance.now();
+    if (!force && t - lastReport < every) return;
+    lastReport = t;
+    const sec = Math.max(1e-6, (t - t0) / 1000);
+    const bps = bytes / sec;
+    opts.onProgress({ bytes, totalBytes: opts.totalBytes, rows, rowsPerSec: rows / sec, etaSec: opts.totalBytes !== undefined && bps > 0 ? Math.max(0, (opts.totalBytes - bytes) / bps) : undefined });
+  };
+  const emit = (block: Uint8Array) => {
+    let hi = 0;
+    let n = 1;
+    for (let i = 0; i < block.length; i++) {
+      const b = block[i];
+      hi |= b;
+      if (b === 10) n++;
+    }
+    if (hi & 0x80) {
+      try { validator.decode(block); } catch { throw encodingError(opts.file); }
+    }
+    rows += onBlock(block, lineNo);
+    lineNo += n;
+  };
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) throw new DataError({ file: opts.file, kind: 'aborted', message: `${opts.file}: loading cancelled` });
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      const first = value.indexOf(10);
+      if (first === -1) {
+        carry = concat2(carry, value, value.length);
+      } else {
+        // Parse the chunk in place: only the line spanning the previous chunk is copied (no per-chunk copy).
+        const last = value.lastIndexOf(10);
+        if (carry.length === 0) emit(value.subarray(0, last));
+        else {
+          emit(concat2(carry, value, first));
+          if (last > first) emit(value.subarray(first + 1, last));
+        }
+        carry = value.slice(last + 1);
+      }
+      report(false);
+    }
+    if (carry.length) emit(carry);
+    report(true);
+  } catch (e) {
+    try { await reader.cancel(); } catch { /* ignore */ }
+    throw e;
+  } finally {
+    try { reader.releaseLock(); } catch { /* ignore */ }
+  }
+  return { bytes, lines: lineNo - 1, rows };
+}
+
+function concat2(a: Uint8Array, b: Uint8Array, bLen: number): Uint8Array {
+  if (a.length === 0) return b.subarray(0, bLen);
+  const out = new Uint8Array(a.length + bLen);
+  out.set(a, 0);
+  out.set(b.subarray(0, bLen), a.length);
+  return out;
+}
+
+/** Byte version of csv.parseNumber: s[a, b) as a decimal number, NaN when empty or invalid. */
+export function parseNumberBytes(s: Uint8Array, a: number, b: number): number {
+  while (a < b && s[a] === 32) a++;
+  while (b > a && (s[b - 1] === 32 || s[b - 1] === 13)) b--;
+  if (a >= b) return NaN;
+  let i = a;
+  let neg = false;
+  let c = s[i];
+  if (c === 45) { neg = true; i++; } else if (c === 43) i++;
+  let m = 0;
+  let digits = 0;
+  let scale = 1;
+  while (i < b) {
+    c = s[i];
+    if (c < 48 || c > 57) break;
+    m = m * 10 + (c - 48);
+    i++; digits++;
+  }
+  if (i < b && s[i] === 46) {
+    i++;
+    while (i < b) {
+      c = s[i];
+      if (c < 48 || c > 57) break;
+      m = m * 10 + (c - 48);
+      scale *= 10;
+      i++; digits++;
+    }
+  }
+  if (digits === 0) return NaN;
+  if (i < b || digits > 15) {
+    if (i < b && s[i] !== 101 && s[i] !== 69) return NaN;
+    return Number(String.fromCharCode(...s.subarray(a, b))); // exponent or very long mantissa: rare
+  }
+  const v = scale === 1 ? m : m / scale;
+  return neg ? -v : v;
+}
