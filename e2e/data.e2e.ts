@@ -91,4 +91,15 @@ describe('data panel', () => {
     expect((await shownStats(page)).users).toBe(snap.stats!.users);
     expect(app.errors).toEqual([]);
   });
+
+  it('nothing is lost on a reload: dropped files and the protocol come back from browser storage', async () => {
+    const { page } = app;
+    const before = await shownStats(page);
+    await page.reload();
+    await page.getByTestId('stat-source').filter({ hasText: /^small_matrix\.csv$/ }).waitFor({ timeout: 90_000 });
+    await page.getByTestId('stat-effective').filter({ hasText: new RegExp(`^${before.effective}$`) }).waitFor({ timeout: 60_000 });
+    expect(await shownStats(page)).toEqual(before);
+    expect(await page.locator('[data-testid="file-row"][data-file="big_matrix.csv"][data-status="loaded"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="file-row"][data-file="broken_matrix.csv"]').count()).toBe(0);
+  });
 });

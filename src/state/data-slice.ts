@@ -1,6 +1,7 @@
 // Data slice: what the UI knows about the loaded KuaiRec data. Plain data only (file rows, snapshot with summary stats
 // and small histogram arrays, protocol); the dataset's typed arrays live in the data worker and, on request, in the
 // module-level registry (src/data/registry.ts) under the handle `data.datasetId`.
+import { persistedFiles, persistedSettings } from './persist';
 import type { StateCreator } from 'zustand';
 import type { Dataset } from '../data/dataset';
 import type { ItemFeatures, ItemFeatureSpec } from '../data/item-features';
@@ -119,10 +120,19 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
         .map((f): FileRow => ({ name: f.name, size: f.size, status: 'loaded', kind: f.kind, rows: f.rows, issues: f.issues, bundled: true }));
       set((s) => ({ data: { ...s.data, rows: [...rows, ...s.data.rows.filter((r) => !r.bundled)] } }));
       applySnapshot(snap);
+      await restorePersisted();
     } catch (e) {
       bundledOnce = null; // allow a retry
       fail(e);
     }
+  }
+
+  /** Files dropped in an earlier session (IndexedDB) and the protocol settings come back after a reload. */
+  async function restorePersisted(): Promise<void> {
+    const saved = await persistedFiles.files().catch(() => [] as File[]);
+    if (saved.length) await get().addFiles(saved);
+    const protocol = persistedSettings.get<Parameters<DataSlice['setProtocol']>[0]>('protocol');
+    if (protocol) await get().setProtocol(protocol);
   }
 
   // The app opens with the bundled dataset: in a browser, start loading it as soon as the store exists.
@@ -151,6 +161,8 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
         const { reports, snapshot } = await b.addFiles(files, (name, progress) => updateRow(name, { progress }));
         for (const r of reports) updateRow(r.name, { status: r.status, kind: r.kind, rows: r.rows, issues: r.issues });
         applySnapshot(snapshot);
+        const loaded = new Set(reports.filter((r) => r.status === 'loaded').map((r) => r.name));
+        await Promise.all(files.filter((f) => loaded.has(f.name)).map((f) => persistedFiles.put(f).catch(() => undefined)));
       } catch (e) {
         for (const f of files) updateRow(f.name, { status: 'error', issues: [{ file: f.name, kind: 'io', severity: 'error', message: `${f.name}: ${(e as Error).message}` }] });
         fail(e);
@@ -164,6 +176,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
     async setProtocol(p) {
       try {
         applySnapshot(await (await getBackend()).setProtocol(p));
+        persistedSettings.set('protocol', { ...(persistedSettings.get<object>('protocol') ?? {}), ...p });
       } catch (e) {
         fail(e);
       }
@@ -173,6 +186,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
       try {
         const name = get().data.snapshot?.files.find((f) => f.id === id)?.name;
         const snap = await (await getBackend()).remove(id);
+        if (name) await persistedFiles.removeNamed(name).catch(() => undefined);
         set((s) => ({ data: { ...s.data, rows: s.data.rows.filter((r) => !(r.name === name && r.status === 'loaded')) } }));
         applySnapshot(snap);
       } catch (e) {

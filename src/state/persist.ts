@@ -59,10 +59,34 @@ export const persistedFiles = {
     const s = db();
     if (s) await del(fileKey(f), s.files);
   },
+  async removeNamed(name: string): Promise<void> {
+    const s = db();
+    if (!s) return;
+    for (const [k, v] of await entries<string, PersistedFile>(s.files)) if (v.name === name) await del(k, s.files);
+  },
   async clear(): Promise<void> {
     const s = db();
     if (!s) return;
     for (const [k] of await entries(s.files)) await del(k, s.files);
+  },
+};
+
+/** Small settings (e.g. the protocol) in localStorage; ignored where it is unavailable. */
+export const persistedSettings = {
+  get<T>(key: string): T | null {
+    try {
+      const v = typeof localStorage !== 'undefined' ? localStorage.getItem(`higr.${key}`) : null;
+      return v ? (JSON.parse(v) as T) : null;
+    } catch {
+      return null;
+    }
+  },
+  set(key: string, value: unknown): void {
+    try {
+      if (typeof localStorage !== 'undefined') localStorage.setItem(`higr.${key}`, JSON.stringify(value));
+    } catch {
+      /* storage full or disabled: the setting just is not remembered */
+    }
   },
 };
 
