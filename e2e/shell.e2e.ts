@@ -55,14 +55,14 @@ describe('app shell with WebGPU (SwiftShader)', () => {
       expect(await page.getByTestId('placeholder').textContent()).toContain('Not implemented yet');
       expect(await page.getByTestId('seed').inputValue()).toBe('7');
 
-      await page.locator('nav a[data-panel="tokenizer"]').click();
-      await page.waitForURL(/#panel=tokenizer&seed=7$/);
-      expect(await page.locator('h1').first().textContent()).toContain('Tokenizer');
-      expect(await page.getByTestId('placeholder').textContent()).toContain('will be filled by the tokenizer issue');
-      await app.screenshot('shell-tokenizer-placeholder');
+      await page.locator('nav a[data-panel="alignment"]').click();
+      await page.waitForURL(/#panel=alignment&seed=7$/);
+      expect(await page.locator('h1').first().textContent()).toContain('Alignment');
+      expect(await page.getByTestId('placeholder').textContent()).toContain('will be filled by the alignment issue');
+      await app.screenshot('shell-alignment-placeholder');
 
       await page.getByTestId('seed').fill('42');
-      await page.waitForURL(/#panel=tokenizer&seed=42$/);
+      await page.waitForURL(/#panel=alignment&seed=42$/);
 
       await page.goBack();
       await page.waitForURL(/#panel=decoding/);
