@@ -1,0 +1,279 @@
+// `npm run bench:kernels [-- --quick] [--out <dir>] [--cases id,id] [--no-browser] [--no-node] [--reps N]`
+//
+// Our WGSL matmul and attention kernels on the HiGR slate decoder's real shapes, against onnxruntime-web's WebGPU EP
+// on the same adapter in the same browser, ORT-web's wasm EP, our TypeScript CPU reference, and our kernels under
+// Node + Dawn. Prints a markdown table; writes <out>/bench-kernels.json and <out>/bench-kernels.md (default docs/results).
+// Method and current figures: docs/bench-kernels.md. Benchmarks never assert timings.
+//
+// Steps: (1) vite-build bench/browser/ (imports src/engine) into a temp dir, (2) serve it on 127.0.0.1 with
+// onnxruntime-web's dist at ./ort/ (COOP/COEP headers so ORT's wasm may use threads), (3) run the page in headless
+// Debian chromium (SwiftShader WebGPU) via playwright-core, (4) run our kernels in this Node process on Dawn.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { register } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type BenchSettings, type Measurement, benchCases, defaultSettings, flops, shapeLabel } from './cases';
+import { markdownTables, ratios } from './report';
+import type { PageConfig, PageResult } from './browser/main';
+import type { AttentionModule, Engine } from './runners';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = process.env.HIGR_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+interface Args {
+  quick: boolean;
+  out: string;
+  cases?: string[];
+  browser: boolean;
+  node: boolean;
+  reps?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, out: path.join(ROOT, 'docs/results'), browser: true, node: true };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--quick') a.quick = true;
+    else if (x === '--out') a.out = path.resolve(argv[++i] ?? '');
+    else if (x === '--cases') a.cases = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (x === '--no-browser') a.browser = false;
+    else if (x === '--no-node') a.node = false;
+    else if (x === '--reps') a.reps = Number(argv[++i]);
+    else if (x === '--help' || x === '-h') {
+      console.log('usage: npm run bench:kernels -- [--quick] [--out dir] [--cases id,id] [--no-browser] [--no-node] [--reps N]');
+      process.exit(0);
+    } else {
+      console.error(`bench:kernels: unknown argument "${x}" (try --help)`);
+      process.exit(2);
+    }
+  }
+  if (a.reps !== undefined && !(Number.isInteger(a.reps) && a.reps > 0)) {
+    console.error('bench:kernels: --reps needs a positive integer');
+    process.exit(2);
+  }
+  return a;
+}
+
+const T0 = Date.now();
+const log = (m: string) => console.log(`${((Date.now() - T0) / 1000).toFixed(1).padStart(6)} s  ${m}`);
+
+// ---------------------------------------------------------------- browser half
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+};
+
+/** Serve `dir` at / and `ortDir` at /ort/ with cross-origin isolation headers (SharedArrayBuffer for ORT's threads). */
+function serve(dir: string, ortDir: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const [base, sub] = rel.startsWith('/ort/') ? [ortDir, rel.slice(5)] : [dir, rel === '/' ? 'index.html' : rel.slice(1)];
+    const file = path.resolve(base, sub);
+    if (!file.startsWith(path.resolve(base)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+      'cache-control': 'no-store',
+    });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      resolve({ url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) });
+    }),
+  );
+}
+
+async function buildPage(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  await build({
+    root: path.join(ROOT, 'bench/browser'),
+    base: './',
+    configFile: false,
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true, target: 'es2022', minify: false, reportCompressedSize: false },
+  });
+}
+
+async function runBrowser(s: BenchSettings, caseIds: string[]): Promise<PageResult & { browserVersion: string }> {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-bench-page-'));
+  const t0 = Date.now();
+  await buildPage(outDir);
+  log(`[browser] vite build of bench/browser in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const server = await serve(outDir, path.join(ROOT, 'node_modules/onnxruntime-web/dist'));
+  const { chromium } = await import('playwright-core');
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set HIGR_CHROMIUM)`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => {
+      const t = m.text();
+      if (t.startsWith('[bench]')) log(`[browser] ${t.slice(8)}`);
+      else if (m.type() === 'error' || m.type() === 'warning') log(`[browser ${m.type()}] ${t.slice(0, 300)}`);
+    });
+    page.on('pageerror', (e) => log(`[browser page error] ${e.message}`));
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.__benchReady === true, null, { timeout: 60_000 });
+    const cfg: PageConfig = { settings: s, caseIds };
+    const result = await page.evaluate((c) => window.__runBench!(c), cfg);
+    return { ...result, browserVersion: browser.version() };
+  } finally {
+    await browser.close();
+    await server.close();
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- node half
+
+async function runNode(s: BenchSettings, caseIds: string[]) {
+  // `import src from '...wgsl?raw'` in the engine: a loader hook gives Node vite's behaviour. The npm script already
+  // registers scripts/wgsl-hooks.mjs; this one keeps `npx tsx bench/kernels.ts` working too (whichever runs first wins).
+  register(pathToFileURL(path.join(ROOT, 'bench/raw-hooks.mjs')).href, import.meta.url);
+  const engine = (await import('../src/engine/index')) as Engine;
+  const { adaptAttention, benchInputs, defaultVariant, logMeasurement, prepareOursCase, referenceOutput, timeInterleaved } = await import('./runners');
+  const attn: AttentionModule | null = adaptAttention(engine as unknown as Record<string, unknown>);
+  const gpu = await engine.initWebGPU();
+  log(`[node] adapter: ${engine.describeAdapter(gpu.info)}`);
+  const measurements: Measurement[] = [];
+  const defaults: Record<string, string | null> = {};
+  for (const c of benchCases(s.quick).filter((x) => caseIds.includes(x.id))) {
+    log(`[node] case ${c.id}`);
+    defaults[c.id] = defaultVariant(engine, gpu, c, attn);
+    const inputs = benchInputs(c, s.seed);
+    const ref = referenceOutput(engine, c, inputs);
+    const results = await timeInterleaved(c, await prepareOursCase(engine, gpu, c, s, 'node-dawn', attn, inputs, ref), s);
+    results.forEach((m) => logMeasurement((x) => log(`[node] ${x}`), m));
+    measurements.push(...results);
+  }
+  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const settings = defaultSettings(args.quick);
+  if (args.reps) settings.reps = args.reps;
+  const cases = benchCases(args.quick).filter((c) => !args.cases || args.cases.includes(c.id));
+  if (!cases.length) {
+    console.error(`bench:kernels: no case matches --cases ${args.cases?.join(',')}`);
+    process.exit(2);
+  }
+  const ids = cases.map((c) => c.id);
+  const started = new Date();
+  // the machine is shared (2 cores): the load average is part of the environment
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const t0 = Date.now();
+  log(`bench:kernels ${args.quick ? '(quick) ' : ''}— ${cases.length} shapes, warm-up ${settings.warmup}, median of ${settings.reps} (CPU reference: ${settings.cpuReps})`);
+
+  const problems: string[] = [];
+  let browser: (PageResult & { browserVersion: string }) | null = null;
+  if (args.browser) {
+    try {
+      browser = await runBrowser(settings, ids);
+      problems.push(...browser.errors.map((e) => `chromium: ${e}`));
+    } catch (e) {
+      problems.push(`chromium half failed: ${(e as Error).message.split('\n')[0]}`);
+      log(`[browser] FAILED: ${(e as Error).stack}`);
+    }
+  }
+  let node: Awaited<ReturnType<typeof runNode>> | null = null;
+  if (args.node) {
+    try {
+      node = await runNode(settings, ids);
+      if (!node.attentionModule) problems.push('node: the engine exports no attention op: no attention figures for our kernels');
+    } catch (e) {
+      problems.push(`node/Dawn half failed: ${(e as Error).message.split('\n')[0]}`);
+      log(`[node] FAILED: ${(e as Error).stack}`);
+    }
+  }
+
+  const measurements = [...(browser?.measurements ?? []), ...(node?.measurements ?? [])];
+  const defaults = { ...(node?.defaults ?? {}), ...(browser?.defaults ?? {}) };
+  const table = markdownTables(cases, measurements, defaults);
+  const rs = browser ? ratios(cases, measurements, defaults) : [];
+  const seconds = (Date.now() - t0) / 1000;
+
+  const result = {
+    command: 'bench:kernels',
+    protocol:
+      'GFLOP/s = FLOPs / median wall time of `reps` timed calls after `warmup` untimed ones. GPU: inputs resident, each call ' +
+      'ended by queue.onSubmittedWorkDone (ours: be.sync(); ORT: IO-bound GPU buffers in/out on its own device of the same ' +
+      'adapter); "CPU I/O" columns upload the inputs from CPU arrays and end each call with the output back on the CPU ' +
+      '(ours: assign + data(); ORT: CPU tensors in and out). CPU: call → result. Implementations of a shape are timed ' +
+      'interleaved (round-robin), slow ones stop after minReps once budgetMs is spent. ' +
+      'FLOPs: matmul 2MNK; attention 4·B·H·Tq·Tk·dh counted dense even when causal. Every output is checked against a ' +
+      'reference (engine CPU matmul, float64 attention) once. All ratios come from this one run.',
+    settings,
+    seed: settings.seed,
+    date: started.toISOString(),
+    durationSeconds: Math.round(seconds),
+    environment: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+      nodeAdapter: node?.adapter ?? null,
+      nodeAdapterLimits: node?.info.limits ?? null,
+      browser: browser ? `Chromium ${browser.browserVersion} (${CHROMIUM}, headless, ${CHROMIUM_ARGS.join(' ')})` : null,
+      ...(browser ? { chromium: browser.environment } : {}),
+    },
+    cases: cases.map((c) => ({ ...c, shape: shapeLabel(c), flop: flops(c), defaultVariant: defaults[c.id] ?? null })),
+    ratios: rs,
+    target: 'issue 2 item 7: our kernels >= 2x ORT-web WebGPU on the same adapter (ratio bestOverOrt / defaultOverOrt >= 2)',
+    problems,
+    measurements,
+  };
+
+  fs.mkdirSync(args.out, { recursive: true });
+  fs.writeFileSync(path.join(args.out, 'bench-kernels.json'), JSON.stringify(result, null, 2) + '\n');
+  const md = [
+    `# bench:kernels — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${args.quick ? ' (quick)' : ''}`,
+    '',
+    `Generated by \`npm run bench:kernels${args.quick ? ' -- --quick' : ''}\`; method in docs/bench-kernels.md. ` +
+      `Warm-up ${settings.warmup}, median of ${settings.reps} (CPU reference ${settings.cpuReps}); ${Math.round(seconds)} s in all.`,
+    '',
+    `- Chromium adapter (ours): ${browser?.environment.ourAdapter ?? 'n/a'}`,
+    `- ORT-web's device adapter: ${browser ? JSON.stringify(browser.environment.ortAdapter) : 'n/a'}; ORT ${browser?.environment.ortVersion ?? 'n/a'}, wasm threads ${browser?.environment.ortWasmThreads ?? 'n/a'}`,
+    `- Browser: ${result.environment.browser ?? 'n/a'}`,
+    `- Node: ${process.version}, adapter ${node?.adapter ?? 'n/a'}; CPU ${result.environment.cpus}; load average (1/5/15 min) ${loadAtStart.join(' ')} at start, ${result.environment.loadAverageAtEnd.join(' ')} at end`,
+    '',
+    table,
+    ...(problems.length ? ['Problems:', '', ...problems.map((p) => `- ${p}`), ''] : []),
+  ].join('\n');
+  fs.writeFileSync(path.join(args.out, 'bench-kernels.md'), md);
+  console.log('\n' + table);
+  if (problems.length) console.log(problems.map((p) => `- ${p}`).join('\n'));
+  console.log(`wrote ${path.relative(ROOT, path.join(args.out, 'bench-kernels.json'))} and bench-kernels.md (${seconds.toFixed(0)} s)`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench:kernels: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,141 @@
+// Tables and ratios from the benchmark's measurements (pure; used by bench/kernels.ts and its test).
+import { type BenchCase, type Measurement, IMPL_LABELS, flops, shapeLabel } from './cases';
+
+export const OURS_VARIANT_COLUMNS = ['ours:naive', 'ours:blocked4x4', 'ours:tiled', 'ours:rowwise'];
+
+/** Tolerance for "output agrees with the reference" (inputs are uniform in [-1, 1), f32 accumulation). */
+export function tolerance(c: BenchCase): number {
+  return c.kind === 'matmul' ? 2e-5 * c.K : 1e-3;
+}
+
+function find(ms: Measurement[], caseId: string, impl: string, host: Measurement['host']): Measurement | undefined {
+  return ms.find((m) => m.caseId === caseId && m.impl === impl && m.host === host);
+}
+
+const ok = (m: Measurement | undefined): m is Measurement => !!m && !m.error && Number.isFinite(m.gflops);
+/** A figure that counts: it ran, and its output matched the reference. */
+const valid = (m: Measurement | undefined, c: BenchCase): m is Measurement => ok(m) && m.maxAbsErr !== null && m.maxAbsErr <= tolerance(c);
+
+function cell(m: Measurement | undefined, c: BenchCase, notes: string[]): string {
+  if (!m) return '—';
+  if (m.error) {
+    if (m.error === 'n/a') return '—';
+    notes.push(`${c.id} / ${IMPL_LABELS[m.impl] ?? m.impl} (${m.host}): ${m.error}`);
+    return `fail[${notes.length}]`;
+  }
+  const g = m.gflops;
+  let s = g >= 10 ? g.toFixed(1) : g >= 1 ? g.toFixed(2) : g.toFixed(3);
+  if (m.maxAbsErr !== null && !(m.maxAbsErr <= tolerance(c))) {
+    notes.push(`${c.id} / ${IMPL_LABELS[m.impl] ?? m.impl} (${m.host}): output differs from the reference, max|err| = ${m.maxAbsErr}`);
+    s += ` ⚠[${notes.length}]`;
+  }
+  return s;
+}
+
+export interface Ratio {
+  caseId: string;
+  /** our fastest GPU variant in Chromium */
+  bestOurs: string | null;
+  bestOursGflops: number | null;
+  /** the variant the engine picks by default on this adapter */
+  defaultOurs: string | null;
+  defaultOursGflops: number | null;
+  /** the faster of ORT's WebGPU graph and (attention) its fused MultiHeadAttention op */
+  ortImpl: string | null;
+  ortGflops: number | null;
+  /** speed ratios ours / ORT-web WebGPU (>1 = ours faster); the issue's target is >= 2 */
+  bestOverOrt: number | null;
+  defaultOverOrt: number | null;
+  /** CPU arrays in and out on both sides (our default variant uploading + reading back vs ORT given CPU tensors) */
+  ioOverOrtIo: number | null;
+}
+
+export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<string, string | null>): Ratio[] {
+  const host = 'chromium' as const;
+  return cases.filter((c) => !isProbe(c)).map((c) => {
+    const ours = OURS_VARIANT_COLUMNS.map((k) => find(ms, c.id, k, host)).filter((m) => valid(m, c));
+    const best = ours.reduce<Measurement | null>((a, m) => (!a || m.gflops > a.gflops ? m : a), null);
+    const dflt = defaults[c.id] ? find(ms, c.id, `ours:${defaults[c.id]}`, host) : undefined;
+    const orts = ['ort-webgpu', 'ort-webgpu-mha'].map((k) => find(ms, c.id, k, host)).filter((m) => valid(m, c));
+    const ort = orts.reduce<Measurement | null>((a, m) => (!a || m.gflops > a.gflops ? m : a), null);
+    const io = find(ms, c.id, 'ours-io', host);
+    const ortIo = find(ms, c.id, 'ort-webgpu-io', host);
+    const r = (a: Measurement | null | undefined, b: Measurement | null | undefined) =>
+      valid(a ?? undefined, c) && valid(b ?? undefined, c) ? a!.gflops / b!.gflops : null;
+    return {
+      caseId: c.id,
+      bestOurs: best?.impl ?? null,
+      bestOursGflops: best?.gflops ?? null,
+      defaultOurs: valid(dflt, c) ? dflt.impl : null,
+      defaultOursGflops: valid(dflt, c) ? dflt.gflops : null,
+      ortImpl: ort?.impl ?? null,
+      ortGflops: ort?.gflops ?? null,
+      bestOverOrt: r(best, ort),
+      defaultOverOrt: r(dflt, ort),
+      ioOverOrtIo: r(io, ortIo),
+    };
+  });
+}
+
+const isProbe = (c: BenchCase) => c.kind === 'matmul' && !!c.probe;
+
+const fmtRatio = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}×`);
+
+/** Markdown tables: Chromium (same adapter: ours vs ORT-web), then Node/Dawn (ours), then footnotes. */
+export function markdownTables(cases: BenchCase[], ms: Measurement[], defaults: Record<string, string | null>): string {
+  const notes: string[] = [];
+  const lines: string[] = [];
+  const rs = ratios(cases, ms, defaults);
+  const chromeCols = [...OURS_VARIANT_COLUMNS, 'ort-webgpu', 'ort-webgpu-mha', 'ours-io', 'ort-webgpu-io', 'ort-wasm', 'cpu-ref'];
+  const present = (cols: string[], host: Measurement['host']) => cols.filter((k) => ms.some((m) => m.impl === k && m.host === host && m.error !== 'n/a'));
+  const cc = present(chromeCols, 'chromium');
+  if (cc.length) {
+    lines.push('**Chromium, one WebGPU adapter — GFLOP/s (median), higher is better**', '');
+    lines.push(`| case | shape | MFLOP | ${cc.map((k) => IMPL_LABELS[k] ?? k).join(' | ')} | default | best ours / ORT-WebGPU | default / ORT-WebGPU | CPU I/O: ours / ORT |`);
+    lines.push(`|${'---|'.repeat(cc.length + 7)}`);
+    for (const c of cases.filter((x) => !isProbe(x))) {
+      const r = rs.find((x) => x.caseId === c.id)!;
+      const cells = cc.map((k) => cell(find(ms, c.id, k, 'chromium'), c, notes));
+      lines.push(
+        `| ${c.id} | ${shapeLabel(c)} | ${(flops(c) / 1e6).toFixed(1)} | ${cells.join(' | ')} | ${defaults[c.id] ?? '—'} | ${fmtRatio(r.bestOverOrt)}${r.bestOurs ? ` (${r.bestOurs.replace('ours:', '')} vs ${r.ortImpl === 'ort-webgpu-mha' ? 'MHA op' : 'graph'})` : ''} | ${fmtRatio(r.defaultOverOrt)} | ${fmtRatio(r.ioOverOrtIo)} |`,
+      );
+    }
+    lines.push('');
+  }
+  const nodeCols = present([...OURS_VARIANT_COLUMNS, 'ours-io', 'cpu-ref'], 'node-dawn');
+  if (nodeCols.length) {
+    lines.push('**Node + Dawn (npm `webgpu`), same SwiftShader — GFLOP/s (median)**', '');
+    lines.push(`| case | shape | ${nodeCols.map((k) => IMPL_LABELS[k] ?? k).join(' | ')} |`);
+    lines.push(`|${'---|'.repeat(nodeCols.length + 2)}`);
+    for (const c of cases.filter((x) => !isProbe(x))) {
+      lines.push(`| ${c.id} | ${shapeLabel(c)} | ${nodeCols.map((k) => cell(find(ms, c.id, k, 'node-dawn'), c, notes)).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  const probes = cases.filter(isProbe);
+  if (probes.length) {
+    const cols = present(chromeCols, 'chromium');
+    const ncols = present([...OURS_VARIANT_COLUMNS, 'ours-io', 'cpu-ref'], 'node-dawn');
+    lines.push('**Per-call floor — median ms of a tiny call (8×8·8×8 matmul): the fixed cost every call pays**', '');
+    lines.push(`| case | host | ${[...new Set([...cols, ...ncols])].map((k) => IMPL_LABELS[k] ?? k).join(' | ')} |`);
+    const all = [...new Set([...cols, ...ncols])];
+    lines.push(`|${'---|'.repeat(all.length + 2)}`);
+    for (const c of probes) {
+      for (const host of ['chromium', 'node-dawn'] as const) {
+        if (!ms.some((m) => m.caseId === c.id && m.host === host)) continue;
+        const cellsMs = all.map((k) => {
+          const m = find(ms, c.id, k, host);
+          if (!m || m.error === 'n/a') return '—';
+          if (m.error) return 'fail';
+          return `${m.medianMs.toFixed(2)}${m.maxAbsErr !== null && !(m.maxAbsErr <= tolerance(c)) ? ' ⚠' : ''}`;
+        });
+        lines.push(`| ${c.id} | ${host} | ${cellsMs.join(' | ')} |`);
+      }
+    }
+    lines.push('');
+  }
+  if (notes.length) {
+    lines.push(...notes.map((n, i) => `[${i + 1}] ${n}`), '');
+  }
+  return lines.join('\n');
+}
