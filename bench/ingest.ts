@@ -1,5 +1,5 @@
 // Ingest benchmark: our streaming columnar parser vs papaparse (streaming, fastMode) on the same big_matrix-schema file.
-//   npm run bench:ingest -- [--rows N (default 2,000,000)] [--rounds R (default 3)] [--quick (200k rows, 1 round)] [--out docs/results] [--keep]
+//   npm run bench:ingest -- [--rows N (default 12,500,000: the real big_matrix size)] [--rounds R (default 3)] [--quick (200k rows, 1 round)] [--out docs/results] [--keep]
 // Default 2M rows rather than the full 12.5M of big_matrix.csv: generating 12.5M rows takes minutes on a shared 2-core box.
 // Each parser runs separately in this process (GC forced in between when --expose-gc is available); peak RSS and heap are
 // sampled every 20 ms during the run and reported as the increase over the value just before the run.
@@ -19,7 +19,7 @@ import type { InteractionTable } from '../src/data/tables';
 interface Args { rows: number; out: string; keep: boolean; quick: boolean; rounds?: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 2_000_000, out: 'docs/results', keep: false, quick: false };
+  const a: Args = { rows: 12_500_000, out: 'docs/results', keep: false, quick: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--rows') a.rows = Number(argv[++i]);
     else if (argv[i] === '--out') a.out = argv[++i];
