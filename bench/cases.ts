@@ -99,7 +99,7 @@ export function outputShape(c: BenchCase): number[] {
 
 // ---------------------------------------------------------------- implementations
 
-export const MATMUL_VARIANT_NAMES = ['naive', 'blocked4x4', 'tiled'] as const;
+export const MATMUL_VARIANT_NAMES = ['naive', 'blocked4x4', 'tiled', 'vec4', 'tiledVec4'] as const;
 export const ATTENTION_VARIANT_NAMES = ['rowwise', 'tiled'] as const;
 
 /** Implementation ids as they appear in results: `ours:<variant>`, `ort-webgpu`, `ort-webgpu-mha`, `ort-wasm`, `cpu-ref`. */
@@ -109,6 +109,8 @@ export const IMPL_LABELS: Record<string, string> = {
   'ours:naive': 'ours naive',
   'ours:blocked4x4': 'ours blocked4x4',
   'ours:tiled': 'ours tiled',
+  'ours:vec4': 'ours vec4',
+  'ours:tiledVec4': 'ours tiledVec4',
   'ours:rowwise': 'ours rowwise',
   'ort-webgpu': 'ORT-web WebGPU',
   'ort-webgpu-mha': 'ORT-web WebGPU (MHA op)',

@@ -1,7 +1,7 @@
 // Tables and ratios from the benchmark's measurements (pure; used by bench/kernels.ts and its test).
 import { type BenchCase, type Measurement, IMPL_LABELS, flops, shapeLabel } from './cases';
 
-export const OURS_VARIANT_COLUMNS = ['ours:naive', 'ours:blocked4x4', 'ours:tiled', 'ours:rowwise'];
+export const OURS_VARIANT_COLUMNS = ['ours:naive', 'ours:blocked4x4', 'ours:tiled', 'ours:vec4', 'ours:tiledVec4', 'ours:rowwise'];
 
 /** Tolerance for "output agrees with the reference" (inputs are uniform in [-1, 1), f32 accumulation). */
 export function tolerance(c: BenchCase): number {

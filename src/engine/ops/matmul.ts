@@ -1,7 +1,9 @@
-// Batched matmul with optional transposes and batch broadcasting. Kernel: kernels/matmul.wgsl.
+// Batched matmul with optional transposes and batch broadcasting. Kernels: kernels/matmul.wgsl (generic variants, any
+// shape) and kernels/matmul-vec4.wgsl (vec4 fast paths, specialised per transpose pair; see `vec4Eligible`).
 // Shapes: a (..., M, K) [or (..., K, M) with transA], b (..., K, N) [or (..., N, K) with transB];
 // batch dims are flattened; a batch of 1 broadcasts. Rank 2 inputs are a batch of one.
 import src from '../../../kernels/matmul.wgsl?raw';
+import vec4Src from '../../../kernels/matmul-vec4.wgsl?raw';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
 import { runOp, type Tensor } from '../tensor';
@@ -9,8 +11,14 @@ import type { WebGPUBackend } from '../webgpu-backend';
 import { f32meta } from './util';
 import { sumTo } from './elementwise';
 
-export type MatmulVariant = 'naive' | 'blocked4x4' | 'tiled';
-export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'blocked4x4', 'tiled'];
+export type MatmulVariant = 'naive' | 'blocked4x4' | 'tiled' | 'vec4' | 'tiledVec4';
+/** Every variant (tests and `npm run bench:kernels` run all of them). `vec4`/`tiledVec4` are fast paths: on shapes
+ *  they cannot take (see `vec4Eligible`) they run the generic `tiled` kernel, which beat `blocked4x4` on SwiftShader
+ *  too (bench:kernels 2026-11-23, all five matmul shapes: Chromium 0.20–0.55 vs 0.16–0.21 GFLOP/s, Node/Dawn 0.14–0.39
+ *  vs 0.12–0.14). */
+export const MATMUL_VARIANTS: MatmulVariant[] = ['naive', 'blocked4x4', 'tiled', 'vec4', 'tiledVec4'];
+const VEC4_FALLBACK: Partial<Record<MatmulVariant, MatmulVariant>> = { vec4: 'tiled', tiledVec4: 'tiled' };
+const VEC4_ENTRY: Partial<Record<MatmulVariant, string>> = { vec4: 'vec4_8x8', tiledVec4: 'tiled_vec4' };
 
 export interface MatmulAttrs {
   transA: boolean;
@@ -49,10 +57,39 @@ function dims(a: readonly number[], b: readonly number[], { transA, transB }: Ma
   return { batch: Math.max(batchA, batchB), batchA, batchB, M, N, K, outShape: [...batchShape, M, N] };
 }
 
-/** The kernel variant used by default on this adapter (one place; benchmarks report all). */
+/**
+ * Can the vec4 kernels (kernels/matmul-vec4.wgsl) run this product? They read A and B as vec4 along their contiguous
+ * axis: K must be a multiple of 4, and also M when A is transposed (vec4 along M), N when B is not (vec4 along N).
+ */
+export function vec4Eligible(M: number, N: number, K: number, transA: boolean, transB: boolean): boolean {
+  return K % 4 === 0 && (!transA || M % 4 === 0) && (transB || N % 4 === 0);
+}
+
+/** The kernel variant that really runs: a vec4 fast path falls back to the generic `tiled` kernel when ineligible. */
+export function resolveMatmulVariant(variant: MatmulVariant, M: number, N: number, K: number, transA: boolean, transB: boolean): MatmulVariant {
+  const fallback = VEC4_FALLBACK[variant];
+  return fallback && !vec4Eligible(M, N, K, transA, transB) ? fallback : variant;
+}
+
+/**
+ * The kernel variant used by default on this adapter (one place; benchmarks report all). Shapes the vec4 kernels
+ * cannot take run `tiled` (see `resolveMatmulVariant`).
+ *
+ * Software adapters (SwiftShader runs shaders on the CPU; workgroup barriers are expensive) → `vec4`, register-blocked
+ * 8x8 per thread with vec4 loads. Measured by `npm run bench:kernels` (docs/results/bench-kernels.md, 2026-11-23
+ * 17:49 UTC, 2-core machine at load 5–7), GFLOP/s on the five model matmul shapes:
+ *   Chromium:  vec4 1.19–1.91 | tiledVec4 0.22–0.68 | tiled 0.20–0.55 | blocked4x4 0.16–0.21 | ORT-web WebGPU 0.14–0.23
+ *              → vec4 is 7.2–9.2x ORT-web's WebGPU EP on the same adapter;
+ *   Node/Dawn: vec4 0.89–1.24 | tiledVec4 0.13–0.49 | tiled 0.14–0.39 | blocked4x4 0.12–0.14.
+ * Transposed operands (the backward pass) keep the gap: Node/Dawn vec4 0.58–1.14 vs tiled 0.14–0.34 with transA or
+ * transB. 8x8 outputs per thread beat 8x4 by 8–31% and 4x8 by 16–36% in an interleaved Node/Dawn comparison (4x4 was
+ * a further ~20% slower than 8x4).
+ *
+ * Real GPUs → `tiledVec4` (64x64 tile staged in workgroup memory with vec4 loads: operand reuse across the tile);
+ * not measured here (no real GPU on the benchmark machine), chosen by design.
+ */
 export function pickMatmulVariant(be: WebGPUBackend): MatmulVariant {
-  // Software rasterisers (SwiftShader) pay dearly for workgroup barriers; real GPUs want workgroup-memory tiling.
-  return be.info.isSoftware ? 'blocked4x4' : 'tiled';
+  return be.info.isSoftware ? 'vec4' : 'tiledVec4';
 }
 
 export const matmulDef: OpDef<MatmulAttrs> = {
@@ -79,15 +116,17 @@ export const matmulDef: OpDef<MatmulAttrs> = {
   },
   gpu: (be, [A, B], [C], attrs, m) => {
     const { batch, batchA, batchB, M, N, K } = dims(m.inputs[0].shape, m.inputs[1].shape, attrs);
-    const variant = attrs.variant ?? pickMatmulVariant(be);
-    const params = [M, N, K, batch, batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, attrs.transA ? 1 : 0, attrs.transB ? 1 : 0];
-    const spec = { key: `matmul:${variant}`, code: src, entry: variant };
-    const wg: [number, number, number] =
-      variant === 'naive'
-        ? [Math.ceil(N / 16), Math.ceil(M / 16), batch]
-        : variant === 'blocked4x4'
-          ? [Math.ceil(N / 32), Math.ceil(M / 32), batch]
-          : [Math.ceil(N / 64), Math.ceil(M / 64), batch];
+    const { transA, transB } = attrs;
+    const variant = resolveMatmulVariant(attrs.variant ?? pickMatmulVariant(be), M, N, K, transA, transB);
+    const params = [M, N, K, batch, batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, transA ? 1 : 0, transB ? 1 : 0];
+    const entry = VEC4_ENTRY[variant];
+    // vec4 kernels: one pipeline per transpose pair, the transposes being compile-time constants of the WGSL
+    const spec = entry
+      ? { key: `matmul-vec4:${variant}:${+transA}${+transB}`, code: `const TA: bool = ${transA};\nconst TB: bool = ${transB};\n${vec4Src}`, entry }
+      : { key: `matmul:${variant}`, code: src, entry: variant };
+    // output tile per workgroup, [rows (M), cols (N)]
+    const [tm, tn] = variant === 'naive' ? [16, 16] : variant === 'blocked4x4' ? [32, 32] : [64, 64];
+    const wg: [number, number, number] = [Math.ceil(N / tn), Math.ceil(M / tm), batch];
     be.run(spec, [A, B, C], params, wg);
   },
   backward: ({ inputs: [a, b], grads: [g], attrs }) => {
