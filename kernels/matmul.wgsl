@@ -2,10 +2,11 @@
 // Bindings: 0 uniform Params, 1 A (read), 2 B (read), 3 C (write).
 // Layouts: A is (batchA, M, K) or, transposed, (batchA, K, M); B is (batchB, K, N) or (batchB, N, K); C is (batch, M, N).
 // A batch stride of 0 broadcasts that operand over the batch.
+// Generic kernels: any shape. The vec4 fast paths (kernels/matmul-vec4.wgsl) fall back to `tiled` when they cannot run.
 // Entry points (variants; the host picks one per adapter in ops/matmul.ts and the benchmark times all):
 //   naive       — one output per thread, workgroup (16,16,1).                        Baseline.
 //   blocked4x4  — 4x4 outputs per thread in registers (vec4 accumulators), no workgroup memory,
-//                 workgroup (8,8,1) → 32x32 tile. Best on SwiftShader (barriers are expensive there).
+//                 workgroup (8,8,1) → 32x32 tile. Scalar loads with a bounds test per element: slow on SwiftShader.
 //   tiled       — 64x64 output tile, 16-deep K tiles staged in workgroup memory, 4x4 per thread,
 //                 workgroup (16,16,1). The right choice on real GPUs (memory reuse across the tile).
 struct Params {

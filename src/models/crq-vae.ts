@@ -32,9 +32,10 @@ export interface CrqVaeConfig {
   /**
    * Where the InfoNCE gradient goes. The paper applies Eq. 4 to the matched codewords e^d; their value is used either
    * way. 'codebook': gradient only into the codebooks. 'codebook+encoder': e^d + (r^{d-1} − sg(r^{d-1})), the same
-   * value with a straight-through path into the encoder too, so positives are pulled to shared codes.
+   * value with a straight-through path into the encoder too, so positives are pulled to shared codes. 'encoder':
+   * sg(e^d) + (r^{d-1} − sg(r^{d-1})): same value, gradient only into the encoder (codebooks stay quantisation-driven).
    */
-  contrastGrad: 'codebook' | 'codebook+encoder';
+  contrastGrad: 'codebook' | 'codebook+encoder' | 'encoder';
   /** in-batch negatives of Eq. 4: 'pairs' = the other pairs' positives; 'batch' = every other row of the batch */
   negatives: 'pairs' | 'batch';
   kmeansIters: number;
@@ -186,8 +187,8 @@ export function prefixContrastiveLoss(q: QuantizeOut, pairs: BatchPairs, cfg: Pi
   for (let d = 0; d < D - 1; d++) {
     const wd = cfg.w[d] ?? 0;
     if (wd === 0) continue;
-    let e = q.codewords[d]; // (B, L)
-    if (cfg.contrastGrad === 'codebook+encoder') e = add(e, sub(q.residuals[d], sg(q.residuals[d])));
+    let e = cfg.contrastGrad === 'encoder' ? sg(q.codewords[d]) : q.codewords[d]; // (B, L), value e^d either way
+    if (cfg.contrastGrad !== 'codebook') e = add(e, sub(q.residuals[d], sg(q.residuals[d])));
     const term = scale(infoNCE(e, pairs, cfg.tau, cfg.negatives), wd);
     total = total ? add(total, term) : term;
   }

@@ -12,6 +12,7 @@ import { create, type StateCreator } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createGpuSlice, type GpuSlice } from './gpu-slice';
+import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
 export interface UrlSlice {
@@ -23,7 +24,7 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & TokenizerSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
@@ -41,6 +42,7 @@ const dataSlice = createDataSlice as unknown as StateCreator<Store, [], [], Data
 const creator: StateCreator<Store> = (...a) => ({
   ...createUrlSlice(...a),
   ...createGpuSlice(...a),
+  ...createTokenizerSlice(...a),
   ...dataSlice(...a),
 });
 

@@ -5,6 +5,7 @@
 // (transfer big typed arrays with Comlink.transfer); the client (src/worker/client.ts) picks up its type automatically.
 import * as Comlink from 'comlink';
 import { requestGpu, WebGPUUnavailableError, type GpuContext, type GpuInfo } from '../engine/device';
+import { tokenizerApi } from './tokenizer-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
 export interface GpuErrorInfo {
@@ -73,6 +74,7 @@ const api = {
   async ping(): Promise<'pong'> {
     return 'pong';
   },
+  ...tokenizerApi(() => ctx), // tokenizer stage (src/worker/tokenizer-api.ts)
 };
 
 export type PipelineApi = typeof api;

@@ -1,17 +1,263 @@
-import { StagePlaceholder } from '../components/StagePlaceholder';
+// Stage 2: train CRQ-VAE / RQ-VAE / RQ-KMeans in the pipeline worker; live loss curves per term, code usage heatmaps,
+// and the Table 2 metrics. All numbers come from the store (src/state/tokenizer-slice.ts); this file only displays.
+import { useEffect, useMemo, useRef } from 'react';
+import { useStore } from '../../state/store';
+import { KIND_LABEL, metricsRows, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
+import type { TokenizerKind } from '../../tokenizer/train';
+
+interface PlotlyLike {
+  react(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
+  purge(el: HTMLElement): void;
+}
+type PlotlyEl = HTMLElement & { on?: (ev: string, cb: (e: { points?: { id?: string; pointNumber?: number }[] }) => void) => void; removeAllListeners?: (ev: string) => void };
+
+async function plotly(): Promise<PlotlyLike> {
+  // @ts-ignore -- plotly.js-dist-min ships no type declarations; loaded lazily (large bundle)
+  const m = (await import('plotly.js-dist-min')) as { default?: PlotlyLike } & PlotlyLike;
+  return m.default ?? m;
+}
+
+/** A lazily loaded plotly chart. `onClick` receives the clicked point (sunburst: its id). */
+export function Plot({ data, layout, testId, height = 260, onClick }: { data: unknown[]; layout: Record<string, unknown>; testId: string; height?: number; onClick?: (p: { id?: string; pointNumber?: number }) => void }) {
+  const el = useRef<HTMLDivElement>(null);
+  const click = useRef(onClick);
+  click.current = onClick;
+  useEffect(() => {
+    let alive = true;
+    void plotly().then(async (P) => {
+      if (!alive || !el.current) return;
+      await P.react(el.current, data, { margin: { t: 30, r: 10, b: 40, l: 50 }, height, ...layout }, { displayModeBar: false, responsive: true });
+      const node = el.current as PlotlyEl | null;
+      if (node?.on && node.removeAllListeners) {
+        node.removeAllListeners('plotly_click');
+        node.on('plotly_click', (e) => {
+          const p = e.points?.[0];
+          if (p) click.current?.(p);
+        });
+      }
+      el.current?.setAttribute('data-rendered', 'true');
+    });
+    return () => {
+      alive = false;
+    };
+  }, [data, layout, height]);
+  useEffect(() => {
+    const node = el.current;
+    return () => {
+      if (node) void plotly().then((P) => P.purge(node));
+    };
+  }, []);
+  return <div ref={el} data-testid={testId} style={{ minHeight: height }} />;
+}
+
+const KINDS: TokenizerKind[] = ['crq-vae', 'rq-vae', 'rq-kmeans'];
+
+/** Panel-local styles (the shared stylesheet belongs to the app shell). */
+export const TOKENIZER_CSS = `
+.tk-settings { border: 1px solid var(--line); border-radius: 4px; padding: 6px 10px; margin: 8px 0; background: var(--panel); }
+.tk-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 16px; margin: 4px 0; }
+.tk-field { display: inline-flex; align-items: center; gap: 6px; }
+.tk-field span { color: var(--muted); }
+.tk-check { display: inline-flex; align-items: center; gap: 4px; }
+.tk-progress { height: 6px; background: var(--line); border-radius: 3px; overflow: hidden; max-width: 420px; }
+.tk-progress > div { height: 100%; background: var(--accent); }
+.tk-run h2 { margin-top: 10px; }
+.tk-items td { text-align: left; max-width: 60ch; }
+.tk-prefixes button { margin: 2px; }
+`;
+const fmt = (v: number | null | undefined, d = 4) => (v === null || v === undefined ? '—' : v.toFixed(d));
+
+function NumberField({ label, k, step, min }: { label: string; k: keyof TokenizerSettings; step?: number; min?: number }) {
+  const value = useStore((s) => s.tokenizer.settings[k]) as number;
+  const set = useStore((s) => s.setTokenizerSettings);
+  const busy = useStore((s) => s.tokenizer.status === 'training' || s.tokenizer.status === 'loading');
+  return (
+    <label className="tk-field">
+      <span>{label}</span>
+      <input
+        type="number"
+        value={value}
+        step={step ?? 1}
+        min={min ?? 0}
+        disabled={busy}
+        data-testid={`tk-${String(k)}`}
+        onChange={(e) => {
+          const v = Number(e.target.value);
+          if (Number.isFinite(v)) set({ [k]: v } as Partial<TokenizerSettings>);
+        }}
+      />
+    </label>
+  );
+}
+
+function Settings() {
+  const s = useStore((st) => st.tokenizer.settings);
+  const set = useStore((st) => st.setTokenizerSettings);
+  const status = useStore((st) => st.tokenizer.status);
+  const start = useStore((st) => st.trainTokenizers);
+  const stop = useStore((st) => st.stopTokenizers);
+  const seed = useStore((st) => st.url.seed);
+  const busy = status === 'training' || status === 'loading';
+  return (
+    <div className="tk-settings">
+      <div className="tk-row">
+        <label className="tk-field">
+          <span>items</span>
+          <select value={s.source} disabled={busy} data-testid="tk-source" onChange={(e) => set({ source: e.target.value as TokenizerSettings['source'] })}>
+            <option value="kuairec">KuaiRec catalogue (bundled)</option>
+            <option value="planted">planted demo (8 groups)</option>
+          </select>
+        </label>
+        <NumberField label="max items (0 = all)" k="maxItems" step={500} />
+        {KINDS.map((k) => (
+          <label key={k} className="tk-check">
+            <input
+              type="checkbox"
+              checked={s.kinds.includes(k)}
+              disabled={busy}
+              data-testid={`tk-kind-${k}`}
+              onChange={(e) => set({ kinds: e.target.checked ? KINDS.filter((x) => x === k || s.kinds.includes(x)) : s.kinds.filter((x) => x !== k) })}
+            />
+            {KIND_LABEL[k]}
+          </label>
+        ))}
+      </div>
+      <div className="tk-row">
+        <NumberField label="steps" k="steps" step={10} />
+        <NumberField label="batch" k="batchSize" step={32} min={8} />
+        <NumberField label="K" k="codebookSize" step={8} min={2} />
+        <NumberField label="D" k="levels" min={1} />
+        <NumberField label="latent" k="latentDim" step={8} min={2} />
+        <NumberField label="lr" k="lr" step={0.0005} />
+      </div>
+      <div className="tk-row">
+        <NumberField label="η" k="eta" step={0.05} />
+        <NumberField label="λ1" k="lambda1" step={0.05} />
+        <NumberField label="λ2" k="lambda2" step={0.01} />
+        <NumberField label="τ" k="tau" step={0.05} />
+        <span className="muted">w = ({s.w.join(', ')}) · seed {seed} (URL)</span>
+      </div>
+      <div className="tk-row">
+        <button data-testid="tokenizer-start" disabled={busy || s.kinds.length === 0} onClick={() => void start()}>
+          Train
+        </button>
+        <button className="secondary" data-testid="tokenizer-stop" disabled={!busy} onClick={() => void stop()}>
+          Stop
+        </button>
+        <span data-testid="tokenizer-status" data-status={status} className="muted">
+          {status}
+        </span>
+      </div>
+    </div>
+  );
+}
+
+function RunCard({ run }: { run: RunView }) {
+  const c = run.curves;
+  const terms: [string, (number | null)[]][] = [
+    ['total', c.total],
+    ['recon', c.recon],
+    ['quant', c.quant],
+    ['cont', c.cont],
+  ];
+  const data = terms.filter(([, ys]) => ys.some((v) => v !== null)).map(([name, ys]) => ({ type: 'scatter', mode: 'lines', name, x: c.step, y: ys }));
+  const heat = run.usage.length
+    ? [{ type: 'heatmap', z: run.usage, colorscale: 'Blues', reversescale: true, showscale: false, hovertemplate: 'level %{y}, code %{x}: %{z}<extra></extra>' }]
+    : [];
+  const pct = run.steps ? Math.min(100, (100 * run.step) / run.steps) : 0;
+  return (
+    <div className="tk-run" data-testid={`tk-run-${run.kind}`}>
+      <h2>
+        {KIND_LABEL[run.kind]} {run.done ? '✓' : ''}
+      </h2>
+      <div className="tk-progress" data-testid={`tokenizer-progress-${run.kind}`} data-pct={pct.toFixed(0)}>
+        <div style={{ width: `${pct}%` }} />
+      </div>
+      <p className="muted">
+        step {run.step}/{run.steps} · utilisation {run.utilisation.map((u) => u.toFixed(2)).join(' / ') || '—'} · re-seeded codewords {run.reseeded.join(' / ') || '—'}
+      </p>
+      <Plot testId={`loss-plot-${run.kind}`} data={data} layout={{ title: { text: 'batch losses (unweighted terms)', font: { size: 12 } }, yaxis: { type: 'log' }, legend: { orientation: 'h' } }} />
+      {heat.length > 0 && (
+        <Plot testId={`usage-heatmap-${run.kind}`} height={160} data={heat} layout={{ title: { text: 'code usage per level (since last report)', font: { size: 12 } }, xaxis: { title: { text: 'code' } }, yaxis: { title: { text: 'level' }, dtick: 1 } }} />
+      )}
+    </div>
+  );
+}
+
+function MetricsTable() {
+  const t = useStore((s) => s.tokenizer);
+  const rows = useMemo(() => metricsRows(t), [t]);
+  if (!rows.length) return null;
+  return (
+    <table className="num-table" data-testid="tokenizer-metrics">
+      <thead>
+        <tr>
+          <th>method</th>
+          <th>collision ↓</th>
+          <th>concentration ↑</th>
+          <th>consistency ↑ (s1)</th>
+          <th>consistency (prefix)</th>
+          <th>chance (s1)</th>
+          <th>utilisation / level</th>
+          <th>norm. entropy / level</th>
+          <th>recon (rel.)</th>
+          <th>seconds</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ kind, m, seconds, stoppedEarly }) => (
+          <tr key={kind} data-testid={`metrics-${kind}`}>
+            <th>
+              {KIND_LABEL[kind]}
+              {stoppedEarly ? ' (stopped)' : ''}
+            </th>
+            <td>{fmt(m.collisionRate)}</td>
+            <td>{fmt(m.concentration)}</td>
+            <td>{fmt(m.consistency)}</td>
+            <td>{fmt(m.consistencyPrefix)}</td>
+            <td>{fmt(m.consistencyChance)}</td>
+            <td>{m.levels.map((l) => l.utilisation.toFixed(2)).join(' / ')}</td>
+            <td>{m.levels.map((l) => l.entropyNorm.toFixed(2)).join(' / ')}</td>
+            <td>{fmt(m.reconRel)}</td>
+            <td>{seconds.toFixed(1)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
 
 export default function TokenizerPanel() {
+  const t = useStore((s) => s.tokenizer);
+  const runs = KINDS.map((k) => t.runs[k]).filter((r): r is RunView => !!r);
   return (
-    <StagePlaceholder
-      title="Tokenizer"
-      stage={2}
-      filledBy="the tokenizer issue (item tokenization stage, tokenizer engineer)"
-      paper="§3.3 Contrastive RQ-VAE (CRQ-VAE); Table 2"
-      planned={[
-        'train CRQ-VAE on item features on the GPU, with RQ-VAE and RQ-Kmeans as baselines',
-        'loss curves (reconstruction, commitment, prefix-level InfoNCE) per layer',
-        'codebook usage per layer; collision rate, consistency and concentration (paper Table 2)',
-      ]}
-    />
+    <section className="panel" data-testid="tokenizer-panel">
+      <style>{TOKENIZER_CSS}</style>
+      <h1>
+        <span className="stage-no">2</span>Tokenizer
+      </h1>
+      <p className="muted">
+        §3.3: an MLP encoder, D residual codebooks and an MLP decoder. CRQ-VAE trains with L_recon + λ1·L_global_quan + λ2·L_cont (Eq. 5), RQ-VAE
+        with the layer-wise quantisation loss (Eq. 2), RQ-KMeans is residual k-means on the features. Consistency is measured on held-out
+        anchor-positive pairs; definitions in docs/tokenizers.md.
+      </p>
+      <Settings />
+      {t.info && (
+        <p className="muted" data-testid="tokenizer-info">
+          {t.info.items} items × {t.info.dim} features ({t.info.blocks}); {t.info.trainPairs} training pairs, {t.info.heldOutPairs} held out · {t.info.source}
+        </p>
+      )}
+      {t.error && (
+        <p className="bad" data-testid="tokenizer-error">
+          {t.error}
+        </p>
+      )}
+      <MetricsTable />
+      <div className="grid-2">
+        {runs.map((r) => (
+          <RunCard key={r.kind} run={r} />
+        ))}
+      </div>
+    </section>
   );
 }

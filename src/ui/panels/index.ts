@@ -40,7 +40,7 @@ const DEFS: { [K in PanelId]: Omit<PanelDef, 'id'> } = {
     title: 'Prefix explorer',
     stage: 3,
     summary: 'Browse the semantic-ID prefix tree and what items share a prefix',
-    component: lazy(() => import('./PrefixPanel')),
+    component: lazy(() => import('./PrefixExplorerPanel')),
   },
   slate: {
     title: 'Slate model',

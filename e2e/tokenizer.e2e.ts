@@ -1,0 +1,50 @@
+// Tokenizer + prefix explorer in a real browser: train a tiny CRQ-VAE on 400 KuaiRec items in the pipeline worker
+// (WebGPU, SwiftShader), see the Table 2 metrics, then the explorer's projection, sunburst and a prefix's items.
+import { describe, expect, it } from 'vitest';
+import { openApp } from './harness';
+
+describe('tokenizer stage in the browser', () => {
+  it('trains a tiny CRQ-VAE, shows the metrics and the prefix explorer', async () => {
+    const app = await openApp('#panel=tokenizer&seed=3');
+    try {
+      const { page } = app;
+      await page.getByTestId('adapter-name').waitFor({ timeout: 60_000 });
+      await page.getByTestId('tokenizer-panel').waitFor();
+      await page.getByTestId('tk-maxItems').fill('400');
+      await page.getByTestId('tk-steps').fill('12');
+      await page.getByTestId('tk-batchSize').fill('64');
+      await page.getByTestId('tk-codebookSize').fill('16');
+      await page.getByTestId('tk-kind-rq-vae').uncheck();
+      await page.getByTestId('tk-kind-rq-kmeans').uncheck();
+      await page.getByTestId('tokenizer-start').click();
+      await page.getByTestId('tokenizer-progress-crq-vae').waitFor({ timeout: 120_000 });
+      await page.locator('[data-testid="tokenizer-status"][data-status="done"]').waitFor({ timeout: 170_000 });
+      const row = (await page.getByTestId('metrics-crq-vae').textContent()) ?? '';
+      expect(row).toContain('CRQ-VAE');
+      const cells = await page.getByTestId('metrics-crq-vae').locator('td').allTextContents();
+      const collision = Number(cells[0]);
+      const consistency = Number(cells[2]);
+      expect(collision).toBeGreaterThanOrEqual(0);
+      expect(collision).toBeLessThanOrEqual(1);
+      expect(consistency).toBeGreaterThanOrEqual(0);
+      expect(consistency).toBeLessThanOrEqual(1);
+      expect(await page.getByTestId('tokenizer-info').textContent()).toContain('400 items');
+      await page.locator('[data-testid="loss-plot-crq-vae"][data-rendered="true"]').waitFor({ timeout: 30_000 });
+      await app.screenshot('tokenizer-trained');
+
+      await page.locator('nav a[data-panel="prefix"]').click();
+      await page.getByTestId('prefix-explorer').waitFor();
+      await page.locator('[data-testid="explorer-scatter"][data-rendered="true"]').waitFor({ timeout: 60_000 });
+      await page.locator('[data-testid="explorer-sunburst"][data-rendered="true"]').waitFor({ timeout: 60_000 });
+      await page.getByTestId('prefix-row').first().click();
+      const items = page.getByTestId('prefix-items');
+      await items.waitFor({ timeout: 30_000 });
+      expect(await items.locator('tbody tr').count()).toBeGreaterThan(0);
+      expect((await items.textContent()) ?? '').toMatch(/prefix \(\d+\): \d+ items/);
+      await app.screenshot('prefix-explorer');
+      expect(app.errors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});

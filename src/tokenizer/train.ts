@@ -1,0 +1,392 @@
+// The tokenizer training loop as one function: trainTokenizer(kind, features, config, {onProgress, signal}).
+// Runs on whatever backend is set (CPU reference or WebGPU): the worker, the CLI and the tests call it the same way.
+//
+// VAEs (CRQ-VAE, RQ-VAE): seeded init → k-means codebook init on a first batch → `steps` AdamW steps on minibatches
+// (each step inside tidyAsync, so nothing leaks) → encode every item → SID table + metrics.
+// RQ-KMeans: residual k-means on the features. All three see the same pairs and labels, so the metrics compare.
+import { getBackend, grad, noGrad, rng as engineRng, tensor, tidyAsync, type Tensor } from '../engine';
+import { createRng, type Rng as DataRng } from '../data/rng';
+import { AdamW, type StateDict } from '../models/nn';
+import { batchPairs, CRQ_DEFAULTS, crqVaeLoss, ResidualVAE, type CrqVaeConfig, type LossTerms } from '../models/crq-vae';
+import { rqVaeLoss } from '../models/rq-vae';
+import { encodeRqKMeans, fitRqKMeans, RQ_KMEANS_DEFAULTS, type RqKMeansConfig, type RqKMeansModel } from '../models/rq-kmeans';
+import { buildSidTable, type SidTableData } from '../models/sid-table';
+import { rowSqErr, tokenizerMetrics, totalVariance, type TokenizerMetrics } from './metrics';
+import { semanticPairs, splitPairs } from './pairs';
+
+export type TokenizerKind = 'crq-vae' | 'rq-vae' | 'rq-kmeans';
+export const TOKENIZER_KINDS: TokenizerKind[] = ['crq-vae', 'rq-vae', 'rq-kmeans'];
+
+/** What the tokenizers need from the data layer (structurally the data layer's ItemFeatures). */
+export interface FeatureMatrix {
+  ids: Int32Array;
+  dim: number;
+  data: Float32Array;
+}
+
+export interface TrainConfig {
+  seed: number;
+  /** network + loss settings (levels and codebookSize also apply to RQ-KMeans) */
+  model: Omit<CrqVaeConfig, 'inputDim'>;
+  kmeans: Omit<RqKMeansConfig, 'levels' | 'codebookSize'>;
+  steps: number;
+  batchSize: number;
+  /** anchor-positive pairs per batch (2 rows each; the rest of the batch is uniform items) */
+  pairsPerBatch: number;
+  lr: number;
+  weightDecay: number;
+  /** global gradient-norm clip (0 = off) */
+  clipNorm: number;
+  /** rows used for the k-means codebook initialisation (the "first batch") */
+  initBatch: number;
+  pairs: { threshold: number; maxPerItem: number; heldOut: number };
+  /** read losses back every this many steps (each readback is a GPU sync) */
+  logEvery: number;
+  /** items per forward pass when encoding the whole catalogue */
+  evalBatch: number;
+}
+
+export const TRAIN_DEFAULTS: TrainConfig = {
+  seed: 0,
+  model: CRQ_DEFAULTS,
+  kmeans: { iters: RQ_KMEANS_DEFAULTS.iters, seedSample: RQ_KMEANS_DEFAULTS.seedSample },
+  steps: 1500,
+  batchSize: 256,
+  pairsPerBatch: 64,
+  lr: 1e-3,
+  weightDecay: 1e-4,
+  clipNorm: 0,
+  initBatch: 2048,
+  pairs: { threshold: 0.8, maxPerItem: 4, heldOut: 0.2 },
+  logEvery: 10,
+  evalBatch: 1024,
+};
+
+/** Deep-enough merge of a partial config onto the defaults. */
+export function trainConfig(p: DeepPartial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...TRAIN_DEFAULTS,
+    ...p,
+    model: { ...TRAIN_DEFAULTS.model, ...(p.model ?? {}) } as TrainConfig['model'],
+    kmeans: { ...TRAIN_DEFAULTS.kmeans, ...(p.kmeans ?? {}) },
+    pairs: { ...TRAIN_DEFAULTS.pairs, ...(p.pairs ?? {}) },
+  };
+}
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+export interface PairSets {
+  /** (P, 2) item rows used by the contrastive loss */
+  train: Int32Array;
+  /** (P, 2) item rows never shown to the contrastive loss: consistency is measured on these */
+  test: Int32Array;
+}
+
+export interface Progress {
+  kind: TokenizerKind;
+  step: number;
+  steps: number;
+  /** batch losses at this step (unweighted terms; total is Eq. 5 / Eq. 2 total) */
+  losses: { total: number; recon: number; quant: number; cont: number | null };
+  /** share of each level's K codes used by the batches since the previous report */
+  utilisation: number[];
+  /** per level, K usage counts since the previous report (heatmaps) */
+  usage: number[][];
+  reseeded: number[];
+  elapsedMs: number;
+}
+
+export interface LossCurves {
+  step: number[];
+  total: number[];
+  recon: number[];
+  quant: number[];
+  cont: (number | null)[];
+  /** utilisation per report, per level */
+  utilisation: number[][];
+}
+
+export interface Checkpoint {
+  kind: TokenizerKind;
+  config: TrainConfig;
+  inputDim: number;
+  weights: StateDict;
+}
+
+export interface TokenizerResult {
+  kind: TokenizerKind;
+  checkpoint: Checkpoint;
+  /** (n, D) tokenizer codes, item rows in features order */
+  codes: Int32Array;
+  sids: SidTableData;
+  metrics: TokenizerMetrics;
+  lossCurves: LossCurves;
+  /** per item, (n, latentDim): encoder output z (VAEs) or features (RQ-KMeans, latentDim = F) */
+  latents: Float32Array;
+  latentDim: number;
+  reseeded: number[];
+  steps: number;
+  stoppedEarly: boolean;
+  ms: number;
+  backend: string;
+}
+
+export interface TrainOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  /** precomputed pairs (the CLI shares them across tokenizers); default: semantic neighbours of the features */
+  pairs?: PairSets;
+  /** per-item labels for concentration (−1 unknown) */
+  labels?: Int32Array;
+}
+
+/** Semantic-neighbour pairs (cos ≥ threshold) split into train / held-out. */
+export function makePairs(f: FeatureMatrix, cfg: TrainConfig): PairSets {
+  const n = f.ids.length;
+  const all = semanticPairs(f.data, n, f.dim, { threshold: cfg.pairs.threshold, maxPerItem: cfg.pairs.maxPerItem, seed: cfg.seed });
+  return splitPairs(all, cfg.pairs.heldOut, cfg.seed);
+}
+
+export async function trainTokenizer(kind: TokenizerKind, f: FeatureMatrix, cfgIn: DeepPartial<TrainConfig> | TrainConfig, opts: TrainOptions = {}): Promise<TokenizerResult> {
+  const cfg = trainConfig(cfgIn as DeepPartial<TrainConfig>);
+  const n = f.ids.length;
+  if (n === 0 || f.data.length !== n * f.dim) throw new Error(`trainTokenizer: features have ${f.data.length} values for ${n} items × ${f.dim} dims`);
+  const pairs = opts.pairs ?? makePairs(f, cfg);
+  const t0 = performance.now();
+  const out = kind === 'rq-kmeans' ? await trainKMeans(f, cfg, opts) : await trainVae(kind, f, cfg, pairs, opts, t0);
+  const D = cfg.model.levels;
+  const K = new Array(D).fill(cfg.model.codebookSize);
+  const metrics = tokenizerMetrics({
+    codes: out.codes,
+    n,
+    D,
+    K,
+    heldOut: pairs.test,
+    labels: opts.labels,
+    reconErr: rowSqErr(out.recon, f.data, n, f.dim),
+    featVar: totalVariance(f.data, n, f.dim),
+  });
+  const sids = buildSidTable(f.ids, out.codes, D, K);
+  return {
+    kind,
+    checkpoint: { kind, config: cfg, inputDim: f.dim, weights: out.weights },
+    codes: out.codes,
+    sids,
+    metrics,
+    lossCurves: out.curves,
+    latents: out.latents,
+    latentDim: out.latentDim,
+    reseeded: out.reseeded,
+    steps: out.steps,
+    stoppedEarly: out.stoppedEarly,
+    ms: performance.now() - t0,
+    backend: getBackend().describe(),
+  };
+}
+
+interface Trained {
+  codes: Int32Array;
+  recon: Float32Array;
+  latents: Float32Array;
+  latentDim: number;
+  weights: StateDict;
+  curves: LossCurves;
+  reseeded: number[];
+  steps: number;
+  stoppedEarly: boolean;
+}
+
+const emptyCurves = (): LossCurves => ({ step: [], total: [], recon: [], quant: [], cont: [], utilisation: [] });
+
+// ------------------------------------------------------------------ RQ-KMeans
+
+async function trainKMeans(f: FeatureMatrix, cfg: TrainConfig, opts: TrainOptions): Promise<Trained> {
+  const n = f.ids.length;
+  const kcfg: RqKMeansConfig = { ...cfg.kmeans, levels: cfg.model.levels, codebookSize: cfg.model.codebookSize };
+  const curves = emptyCurves();
+  const t0 = performance.now();
+  let step = 0;
+  const { model, codes, recon } = await fitRqKMeans(f.data, n, f.dim, kcfg, cfg.seed, {
+    signal: opts.signal,
+    onLevel: (_level, _iter, inertia) => {
+      step++;
+      curves.step.push(step);
+      curves.total.push(inertia);
+      curves.recon.push(inertia);
+      curves.quant.push(inertia);
+      curves.cont.push(null);
+      curves.utilisation.push([]);
+      opts.onProgress?.({
+        kind: 'rq-kmeans',
+        step,
+        steps: kcfg.levels * kcfg.iters,
+        losses: { total: inertia, recon: inertia, quant: inertia, cont: null },
+        utilisation: [],
+        usage: [],
+        reseeded: [],
+        elapsedMs: performance.now() - t0,
+      });
+    },
+  });
+  const weights: StateDict = {};
+  model.codebooks.forEach((c, d) => (weights[`codebook_${d}`] = { shape: [kcfg.codebookSize, f.dim], data: c }));
+  return { codes, recon, latents: f.data, latentDim: f.dim, weights, curves, reseeded: new Array(kcfg.levels).fill(0), steps: step, stoppedEarly: false };
+}
+
+// ------------------------------------------------------------------ VAEs
+
+/** Batch rows: [anchors (P) | positives (P) | uniform items (B − 2P)]. */
+export function sampleBatch(n: number, B: number, pairs: Int32Array, P: number, r: DataRng): { rows: Int32Array; P: number } {
+  const nPairs = pairs.length / 2;
+  const p = Math.min(P, nPairs, Math.floor(B / 2));
+  const rows = new Int32Array(B);
+  for (let i = 0; i < p; i++) {
+    const k = r.int(nPairs);
+    // random orientation: either item can be the anchor
+    const flip = r.next() < 0.5 ? 1 : 0;
+    rows[i] = pairs[2 * k + flip];
+    rows[p + i] = pairs[2 * k + 1 - flip];
+  }
+  for (let i = 2 * p; i < B; i++) rows[i] = r.int(n);
+  return { rows, P: p };
+}
+
+function gatherRows(x: Float32Array, F: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * F);
+  rows.forEach((i, j) => out.set(x.subarray(i * F, i * F + F), j * F));
+  return out;
+}
+
+/** Loss terms of one batch whose first 2P rows are P anchors then their P positives. */
+export function lossFor(kind: Exclude<TokenizerKind, 'rq-kmeans'>, model: ResidualVAE, x: Tensor, P: number): LossTerms {
+  const out = model.forward(x);
+  return kind === 'rq-vae' ? rqVaeLoss(out, x, model.cfg) : crqVaeLoss(out, x, model.cfg, P > 0 ? pairIdx(P) : null);
+}
+
+/** Encode all rows (no grad, chunks of evalBatch): codes (n, D), reconstruction (n, F), latents (n, L). */
+export async function encodeAll(model: ResidualVAE, x: Float32Array, n: number, evalBatch: number) {
+  const { inputDim: F, latentDim: L, levels: D } = model.cfg;
+  const codes = new Int32Array(n * D);
+  const recon = new Float32Array(n * F);
+  const latents = new Float32Array(n * L);
+  for (let s = 0; s < n; s += evalBatch) {
+    const e = Math.min(n, s + evalBatch);
+    await tidyAsync(async () => {
+      const out = noGrad(() => model.forward(tensor(x.subarray(s * F, e * F), [e - s, F])));
+      const cs = await Promise.all(out.q.codes.map((c) => c.data()));
+      cs.forEach((c, d) => c.forEach((k, i) => (codes[(s + i) * D + d] = k)));
+      recon.set((await out.xHat.data()) as Float32Array, s * F);
+      latents.set((await out.z.data()) as Float32Array, s * L);
+    });
+  }
+  return { codes, recon, latents };
+}
+
+async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig, pairs: PairSets, opts: TrainOptions, t0: number): Promise<Trained> {
+  const n = f.ids.length;
+  const F = f.dim;
+  const mcfg: CrqVaeConfig = { ...cfg.model, inputDim: F };
+  const { levels: D, codebookSize: K, latentDim: L } = mcfg;
+  const model = new ResidualVAE(mcfg, engineRng(cfg.seed * 1009 + 11));
+  const params = model.parameters();
+  const opt = new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm });
+  const r = createRng(cfg.seed * 7919 + 3);
+  try {
+    // k-means codebook init on the first batch (latents of the freshly initialised encoder)
+    const initRows = Int32Array.from({ length: Math.min(n, Math.max(cfg.initBatch, K)) }, () => r.int(n));
+    const zInit = await tidyAsync(async () => (await noGrad(() => model.encoder.forward(tensor(gatherRows(f.data, F, initRows), [initRows.length, F]))).data()) as Float32Array);
+    await model.quantizer.initFromBatch(zInit, initRows.length, cfg.seed);
+
+    const curves = emptyCurves();
+    const usage = Array.from({ length: D }, () => new Float64Array(K));
+    let stoppedEarly = false;
+    let step = 0;
+    for (; step < cfg.steps; step++) {
+      if (opts.signal?.aborted) {
+        stoppedEarly = true;
+        break;
+      }
+      const { rows, P } = sampleBatch(n, cfg.batchSize, kind === 'crq-vae' ? pairs.train : new Int32Array(0), cfg.pairsPerBatch, r);
+      const report = step % cfg.logEvery === 0 || step === cfg.steps - 1;
+      await tidyAsync(async () => {
+        const x = tensor(gatherRows(f.data, F, rows), [rows.length, F]);
+        const out = model.forward(x);
+        const terms = kind === 'rq-vae' ? rqVaeLoss(out, x, mcfg) : crqVaeLoss(out, x, mcfg, P > 0 ? pairIdx(P) : null);
+        const grads = grad(terms.total, params);
+        opt.step(grads);
+        const codes = (await Promise.all(out.q.codes.map((c) => c.data()))) as Int32Array[];
+        codes.forEach((c, d) => c.forEach((k) => usage[d][k]++));
+        await model.quantizer.trackAndReseed(
+          step,
+          codes,
+          async () => {
+            const res = await Promise.all(out.q.residuals.map((t) => t.data()));
+            const all = new Float32Array(D * rows.length * L);
+            res.forEach((a, d) => all.set(a as Float32Array, d * rows.length * L));
+            return all;
+          },
+          r,
+        );
+        if (report) {
+          const [total, recon, quant, cont] = await Promise.all([terms.total.item(), terms.recon.item(), terms.quant.item(), terms.cont ? terms.cont.item() : Promise.resolve(null)]);
+          const util = usage.map((u) => u.reduce((a, c) => a + (c > 0 ? 1 : 0), 0) / K);
+          curves.step.push(step);
+          curves.total.push(total);
+          curves.recon.push(recon);
+          curves.quant.push(quant);
+          curves.cont.push(cont);
+          curves.utilisation.push(util);
+          opts.onProgress?.({
+            kind,
+            step,
+            steps: cfg.steps,
+            losses: { total, recon, quant, cont },
+            utilisation: util,
+            usage: usage.map((u) => Array.from(u)),
+            reseeded: [...model.quantizer.reseeded],
+            elapsedMs: performance.now() - t0,
+          });
+          usage.forEach((u) => u.fill(0));
+          if (!Number.isFinite(total)) throw new Error(`${kind}: the loss became ${total} at step ${step} (lower the learning rate)`);
+          // let the host process messages (a Stop from the page) even when every await above resolved synchronously (CPU)
+          await new Promise((res) => setTimeout(res, 0));
+        }
+      });
+    }
+    const enc = await encodeAll(model, f.data, n, cfg.evalBatch);
+    const weights = await model.stateDict();
+    return { ...enc, latentDim: L, weights, curves, reseeded: [...model.quantizer.reseeded], steps: step, stoppedEarly };
+  } finally {
+    opt.dispose();
+    model.dispose();
+  }
+}
+
+/** The batch layout of sampleBatch: anchors are rows 0..P-1, their positives rows P..2P-1. */
+function pairIdx(P: number) {
+  return batchPairs(
+    Int32Array.from({ length: P }, (_, i) => i),
+    Int32Array.from({ length: P }, (_, i) => P + i),
+  );
+}
+
+// ------------------------------------------------------------------ checkpoints
+
+/** Re-create a tokenizer from a checkpoint and encode new feature rows to codes (n, D). */
+export async function encodeWithCheckpoint(ck: Checkpoint, x: Float32Array, n: number): Promise<Int32Array> {
+  const { model: m, kmeans } = ck.config;
+  if (ck.kind === 'rq-kmeans') {
+    const model: RqKMeansModel = {
+      cfg: { ...kmeans, levels: m.levels, codebookSize: m.codebookSize },
+      dim: ck.inputDim,
+      codebooks: Array.from({ length: m.levels }, (_, d) => ck.weights[`codebook_${d}`].data),
+    };
+    return encodeRqKMeans(model, x, n);
+  }
+  const model = new ResidualVAE({ ...m, inputDim: ck.inputDim }, engineRng(0));
+  try {
+    model.loadStateDict(ck.weights);
+    return (await encodeAll(model, x, n, ck.config.evalBatch)).codes;
+  } finally {
+    model.dispose();
+  }
+}
