@@ -43,6 +43,14 @@ describe('tokenizer stage in the browser', () => {
       expect((await items.textContent()) ?? '').toMatch(/prefix \(\d+\): \d+ items/);
       await app.screenshot('prefix-explorer');
       expect(app.errors).toEqual([]);
+
+      // nothing lost on a reload: the finished run's metrics come back from browser storage
+      await page.goto(page.url().replace(/#.*$/, '#panel=tokenizer'));
+      await page.reload();
+      const restored = page.getByTestId('metrics-crq-vae');
+      await restored.waitFor({ timeout: 60_000 });
+      expect(await restored.textContent()).toContain('(restored)');
+      expect(await restored.locator('td').allTextContents()).toEqual(cells);
     } finally {
       await app.close();
     }

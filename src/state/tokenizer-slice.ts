@@ -4,6 +4,7 @@ import type { StateCreator } from 'zustand';
 import type { TokenizerMetrics } from '../tokenizer/metrics';
 import type { LossCurves, Progress, TokenizerKind } from '../tokenizer/train';
 import type { ExplorerData, PrefixItem, TokenizerDataInfo, TokenizerRequest, TokenizerRunSummary } from '../worker/tokenizer-api';
+import { persistedRuns, persistedSettings } from './persist';
 import type { Store } from './store';
 
 export interface TokenizerSettings {
@@ -52,6 +53,8 @@ export interface RunView {
   reseeded: number[];
   done: boolean;
   summary?: TokenizerRunSummary;
+  /** restored from browser storage after a reload: metrics and curves only, the model is not in the worker */
+  restored?: boolean;
 }
 
 export interface TokenizerState {
@@ -108,6 +111,9 @@ async function getWorker(): Promise<TokenizerWorker> {
   return worker;
 }
 
+/** `RunRecord.kind` of tokenizer runs in browser storage (src/state/persist.ts). */
+const RUN_KIND = 'tokenizer';
+
 const emptyCurves = (): LossCurves => ({ step: [], total: [], recon: [], quant: [], cont: [], utilisation: [] });
 
 export const initialTokenizerState: TokenizerState = {
@@ -149,11 +155,28 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
       return { tokenizer: { ...s.tokenizer, runs: { ...s.tokenizer.runs, [kind]: { ...prev, ...p } } } };
     });
   const patchExplorer = (p: Partial<TokenizerState['explorer']>) => set((s) => ({ tokenizer: { ...s.tokenizer, explorer: { ...s.tokenizer.explorer, ...p } } }));
+
+  /** Settings and finished runs (metrics, curves) of the last session come back after a reload. */
+  async function restore(): Promise<void> {
+    const settings = persistedSettings.get<Partial<TokenizerSettings>>('tokenizer.settings');
+    if (settings) patch({ settings: { ...get().tokenizer.settings, ...settings } });
+    const records = await persistedRuns.list(RUN_KIND).catch(() => []);
+    if (!records.length || get().tokenizer.status !== 'idle') return;
+    for (const r of records) {
+      const saved = r.summary as { view: RunView; info: TokenizerDataInfo | null } | undefined;
+      if (saved?.view) patchRun(saved.view.kind, { ...saved.view, restored: true });
+      if (saved?.info && !get().tokenizer.info) patch({ info: saved.info });
+    }
+    patch({ status: 'done' });
+  }
+  if (typeof window !== 'undefined' && typeof indexedDB !== 'undefined') setTimeout(() => void restore(), 0);
+
   return {
     tokenizer: initialTokenizerState,
 
     setTokenizerSettings(p) {
       patch({ settings: { ...get().tokenizer.settings, ...p } });
+      persistedSettings.set('tokenizer.settings', get().tokenizer.settings);
     },
 
     async trainTokenizers() {
@@ -163,6 +186,7 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
       const base = typeof document !== 'undefined' ? new URL('data/', document.baseURI).href : undefined;
       const req = tokenizerRequest(st.settings, get().url.seed, base);
       try {
+        for (const r of await persistedRuns.list(RUN_KIND).catch(() => [])) await persistedRuns.remove(r.id);
         const w = await getWorker();
         const res = await w.train(
           req,
@@ -182,7 +206,14 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
             patch({ current: p.kind });
             patchRun(p.kind, { step: p.step + 1, steps: p.steps, curves, usage: p.usage.length ? p.usage : run?.usage ?? [], utilisation: p.utilisation, reseeded: p.reseeded });
           },
-          (r) => patchRun(r.kind, { done: true, summary: r, curves: r.curves, step: r.steps, steps: Math.max(r.steps, get().tokenizer.runs[r.kind]?.steps ?? 0) }),
+          (r) => {
+            patchRun(r.kind, { done: true, summary: r, curves: r.curves, step: r.steps, steps: Math.max(r.steps, get().tokenizer.runs[r.kind]?.steps ?? 0) });
+            const view = get().tokenizer.runs[r.kind]!;
+            const now = Date.now();
+            void persistedRuns
+              .put({ id: `${RUN_KIND}:${r.kind}`, kind: RUN_KIND, createdAt: now, updatedAt: now, status: 'done', step: r.steps, totalSteps: r.steps, seed: req.config.seed ?? 0, config: req, summary: { view, info: get().tokenizer.info } })
+              .catch(() => undefined);
+          },
         );
         patch({ info: res.info, current: null, status: 'done' });
       } catch (e) {
@@ -226,11 +257,11 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
 // ------------------------------------------------------------------ selectors (plain arrays for the panels)
 
 /** Metrics table rows in a fixed order (CRQ-VAE, RQ-VAE, RQ-KMeans), finished runs only. */
-export function metricsRows(t: TokenizerState): { kind: TokenizerKind; m: TokenizerMetrics; seconds: number; backend: string; stoppedEarly: boolean }[] {
+export function metricsRows(t: TokenizerState): { kind: TokenizerKind; m: TokenizerMetrics; seconds: number; backend: string; stoppedEarly: boolean; restored: boolean }[] {
   const order: TokenizerKind[] = ['crq-vae', 'rq-vae', 'rq-kmeans'];
   return order.flatMap((k) => {
     const s = t.runs[k]?.summary;
-    return s ? [{ kind: k, m: s.metrics, seconds: s.seconds, backend: s.backend, stoppedEarly: s.stoppedEarly }] : [];
+    return s ? [{ kind: k, m: s.metrics, seconds: s.seconds, backend: s.backend, stoppedEarly: s.stoppedEarly, restored: !!t.runs[k]?.restored }] : [];
   });
 }
 

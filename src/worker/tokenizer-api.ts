@@ -188,7 +188,7 @@ export function tokenizerApi(getCtx: () => GpuContext | null) {
     /** Projection of a trained tokenizer's item latents + its prefix sunburst. */
     async tokenizerExplorer(kind: TokenizerKind, method: 'pca' | 'umap', maxPoints = 2000): Promise<ExplorerData> {
       const r = results.get(kind);
-      if (!r) throw new Error(`${kind} has not been trained in this session`);
+      if (!r) throw new Error(`${kind} has not been trained in this session (runs restored after a reload keep their metrics and curves; train again to explore their prefixes)`);
       const n = r.sids.itemIds.length;
       const rows = subsampleRows(n, method === 'umap' ? Math.min(maxPoints, 1500) : maxPoints, 7);
       const p = method === 'pca' ? pca2(r.latents, n, r.latentDim, rows) : await umap2(r.latents, n, r.latentDim, rows, 7);
@@ -209,7 +209,7 @@ export function tokenizerApi(getCtx: () => GpuContext | null) {
     /** Items under a prefix, with caption and categories. */
     tokenizerPrefixItems(kind: TokenizerKind, prefix: number[], limit = 50): { total: number; items: PrefixItem[] } {
       const r = results.get(kind);
-      if (!r || !catalog) throw new Error(`${kind} has not been trained in this session`);
+      if (!r || !catalog) throw new Error(`${kind} has not been trained in this session (runs restored after a reload keep their metrics and curves; train again to explore their prefixes)`);
       const { rows, total } = itemsUnderPrefix(r.sids, prefix, limit);
       const W = r.sids.depth + 1;
       const cap = catalog.captions;

@@ -205,11 +205,12 @@ function MetricsTable() {
         </tr>
       </thead>
       <tbody>
-        {rows.map(({ kind, m, seconds, stoppedEarly }) => (
+        {rows.map(({ kind, m, seconds, stoppedEarly, restored }) => (
           <tr key={kind} data-testid={`metrics-${kind}`}>
             <th>
               {KIND_LABEL[kind]}
               {stoppedEarly ? ' (stopped)' : ''}
+              {restored ? ' (restored)' : ''}
             </th>
             <td>{fmt(m.collisionRate)}</td>
             <td>{fmt(m.concentration)}</td>
