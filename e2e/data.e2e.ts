@@ -1,6 +1,7 @@
 // Data panel in a real browser: the app opens with the bundled KuaiRec subset; dropped raw-schema files (synthetic
 // generator output) + real side tables are parsed in the data worker and the statistics shown equal the ones computed
 // in Node by the same library; a bad file shows a clear error while the loaded dataset stays.
+import { sharedKuaiRec } from '../src/data/test-data';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -9,7 +10,7 @@ import { DataSession } from '../src/data/session';
 import { generateSyntheticKuaiRec } from '../src/data/synthetic';
 import { openApp, type App } from './harness';
 
-const SIDE = '/work/shared/data/kuairec/side';
+const SIDE = sharedKuaiRec('side');
 const { files } = generateSyntheticKuaiRec({ seed: 42, users: 80, items: 300 });
 const dropped = [
   { name: 'big_matrix.csv', buffer: Buffer.from(files['big_matrix.csv']) },

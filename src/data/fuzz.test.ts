@@ -1,3 +1,4 @@
+import { sharedKuaiRec } from './test-data';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestFile } from './ingest';
@@ -12,7 +13,7 @@ const { files } = generateSyntheticKuaiRec({ seed: 5, users: 12, items: 60 });
 const enc = new TextEncoder();
 const bases: [string, Uint8Array][] = [
   ...Object.entries(files).map(([n, t]) => [n, enc.encode(t)] as [string, Uint8Array]),
-  ['caps.csv', readFileSync('/work/shared/data/kuairec/side/kuairec_caption_category.csv').subarray(0, 30000)],
+  ['caps.csv', readFileSync(sharedKuaiRec('side/kuairec_caption_category.csv')).subarray(0, 30000)],
   ['seq.txt', enc.encode('1 2 3 4 5 6 7\n2 3 4 5 6 7 8 9\n')],
   ['x.inter', enc.encode('user_id:token\titem_id:token\ttimestamp:float\n1\t2\t3\n4\t5\t6\n')],
 ];

@@ -1,3 +1,4 @@
+import { sharedKuaiRec } from './test-data';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestFile } from './ingest';
@@ -6,7 +7,7 @@ import type { CaptionTable, InteractionTable, ItemCategoryTable, SequenceTable, 
 import { streamFromBytes } from './text-stream';
 import { DataError } from './types';
 
-const SIDE = '/work/shared/data/kuairec/side';
+const SIDE = sharedKuaiRec('side');
 const src = (name: string, text: string | Uint8Array, chunk = 4096) => ({ name, stream: streamFromBytes(text, chunk) });
 
 describe('interaction matrices', () => {
@@ -130,7 +131,7 @@ describe('real KuaiRec side tables', () => {
 
 describe('other formats', () => {
   it('sequence text (positives) and RecBole .inter', async () => {
-    const s = (await ingestFile(src('seq', readFileSync('/work/shared/data/kuairec/sequences/small_matrix_time_ordered.txt')))).table as SequenceTable;
+    const s = (await ingestFile(src('seq', readFileSync(sharedKuaiRec('sequences/small_matrix_time_ordered.txt'))))).table as SequenceTable;
     expect(s.users.length).toBe(937);
     expect(s.items.length).toBe(137284);
     const r = await ingestFile(src('x.inter', 'user_id:token\titem_id:token\ttimestamp:float\twatch_ratio:float\n1\t2\t3.5\t2.1\n1\t3\t4\t0.2\n'));

@@ -1,3 +1,4 @@
+import { sharedKuaiRec } from './test-data';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bundledDataDir, nodeFetchLike } from './node-file';
@@ -28,7 +29,7 @@ describe('DataSession on the bundled data', () => {
   it('the real caption file dropped after the bundled (gzipped) copy is a duplicate', async () => {
     const s = new DataSession();
     await s.loadBundled(nodeFetchLike(bundledDataDir()));
-    const bytes = readFileSync('/work/shared/data/kuairec/side/kuairec_caption_category.csv');
+    const bytes = readFileSync(sharedKuaiRec('side/kuairec_caption_category.csv'));
     const r = await s.addFiles([new File([bytes], 'kuairec_caption_category.csv')]);
     expect(r.reports[0].status).toBe('duplicate');
   });

@@ -1,3 +1,4 @@
+import { sharedKuaiRec } from './test-data';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromBytes } from './input-file';
@@ -44,8 +45,8 @@ describe('DataWorkspace', () => {
 
   it('real positives file: all 822,067 views, items in the side table', async () => {
     const ws = new DataWorkspace();
-    await ws.add(fromBytes('item_categories.csv', readFileSync('/work/shared/data/kuairec/side/item_categories.csv')));
-    await ws.add(fromBytes('big_matrix_positives.txt', readFileSync('/work/shared/data/kuairec/positives/big_matrix_positives.txt')));
+    await ws.add(fromBytes('item_categories.csv', readFileSync(sharedKuaiRec('side/item_categories.csv'))));
+    await ws.add(fromBytes('big_matrix_positives.txt', readFileSync(sharedKuaiRec('positives/big_matrix_positives.txt'))));
     const r = ws.build({ minHistory: 1 });
     expect(r.stats.effectiveViews + r.dataset.dropped.interactions).toBe(822067);
     expect(r.stats.items).toBeLessThanOrEqual(10407);
