@@ -16,20 +16,12 @@ import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BenchSettings, type Measurement, benchCases, defaultSettings, flops, shapeLabel } from './cases';
 import { markdownTables, ratios } from './report';
+import { CHROMIUM, QUIET_ARGS, WEBGPU_ARGS } from '../e2e/chromium';
 import type { PageConfig, PageResult } from './browser/main';
 import type { AttentionModule, Engine } from './runners';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.HIGR_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const CHROMIUM_ARGS = [...WEBGPU_ARGS, ...QUIET_ARGS];
 
 interface Args {
   quick: boolean;

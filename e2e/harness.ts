@@ -12,19 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 
-export const CHROMIUM = process.env.HIGR_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Measured on Debian chromium 156 + SwiftShader: `--enable-unsafe-webgpu` alone gives an adapter (playwright already
- *  passes --no-sandbox and --headless). The rest keeps a network-less CI quiet. */
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu'];
-export const QUIET_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+export { CHROMIUM, WEBGPU_ARGS, QUIET_ARGS } from './chromium';
+import { CHROMIUM, WEBGPU_ARGS, QUIET_ARGS } from './chromium';
 
 export const SCREENSHOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
 

@@ -50,6 +50,15 @@ export class CliError extends Error {
 }
 
 /** Markdown table; numbers right-aligned. Cells are stringified and `|`/newlines escaped. */
+/** A numeric `--key value` flag, `dflt` when absent; a clear error when it is not a number. */
+export function numFlag(flags: CliArgs['flags'], key: string, dflt: number): number {
+  const v = flags[key];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isFinite(n)) throw new CliError(`--${key} needs a number, got "${String(v)}"`);
+  return n;
+}
+
 export function mdTable(headers: string[], rows: unknown[][]): string {
   const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const numeric = headers.map((_, j) => rows.length > 0 && rows.every((r) => typeof r[j] === 'number'));

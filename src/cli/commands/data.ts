@@ -9,15 +9,9 @@ import { DEFAULT_PROTOCOL, type Protocol } from '../../data/protocol';
 import { leaveSlateOut } from '../../data/split';
 import type { DataIssue } from '../../data/types';
 import { DataWorkspace } from '../../data/workspace';
-import { CliError, mdTable, type CliArgs, type Command } from '../result';
+import { CliError, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
-function num(flags: CliArgs['flags'], key: string, dflt: number): number {
-  const v = flags[key];
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new CliError(`--${key} needs a number, got "${String(v)}"`);
-  return n;
-}
+const num = numFlag;
 
 export function protocolFromFlags(flags: CliArgs['flags']): Partial<Protocol> {
   const p: Partial<Protocol> = {

@@ -16,15 +16,9 @@ import { pairPrefixAgreement } from '../../tokenizer/metrics';
 import { cooccurrencePairs, semanticPairs, splitPairs, unionPairs } from '../../tokenizer/pairs';
 import { trainConfig, trainTokenizer, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
-import { CliError, cliGpu, mdTable, type CliArgs, type Command } from '../result';
+import { CliError, cliGpu, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
-function num(flags: CliArgs['flags'], key: string, dflt: number): number {
-  const v = flags[key];
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new CliError(`--${key} needs a number, got "${String(v)}"`);
-  return n;
-}
+const num = numFlag;
 
 const PAPER_TABLE2 = {
   'RQ-Kmeans': { collision: 0.2126, concentration: 0.83, consistency: 0.4533 },
