@@ -39,6 +39,23 @@ export interface ItemFeatureSpec {
 
 export const DEFAULT_FEATURE_SPEC: ItemFeatureSpec = { category: { weight: 1 }, caption: { weight: 1, dims: 256 }, cooccurrence: { weight: 1, dims: 32 } };
 
+/** The feature blocks computed locally from KuaiRec tables; any subset can be combined (plus precomputed embeddings). */
+export const FEATURE_BLOCKS = ['category', 'caption', 'cooccurrence'] as const;
+export type LocalFeatureBlock = (typeof FEATURE_BLOCKS)[number];
+
+/**
+ * Keep only the named local blocks of `base` and add precomputed embeddings. Throws a clear error for an unknown
+ * block name or when nothing would be left to tokenize.
+ */
+export function selectFeatureSpec(base: ItemFeatureSpec, blocks: readonly string[], precomputed: ItemFeatureSpec['precomputed'] = []): ItemFeatureSpec {
+  const unknown = blocks.filter((b) => !(FEATURE_BLOCKS as readonly string[]).includes(b));
+  if (unknown.length) throw new Error(`unknown feature block(s) ${unknown.join(', ')}: choose from ${FEATURE_BLOCKS.join(', ')}`);
+  if (!blocks.length && !precomputed?.length) throw new Error('no item features selected: choose at least one block or load precomputed embeddings');
+  const spec: ItemFeatureSpec = { precomputed };
+  for (const b of blocks as readonly LocalFeatureBlock[]) (spec as Record<LocalFeatureBlock, unknown>)[b] = base[b] ?? DEFAULT_FEATURE_SPEC[b];
+  return spec;
+}
+
 interface Block { name: string; weight: number; dim: number; data: Float32Array }
 
 export function buildItemFeatures(inp: ItemFeatureInputs, spec: ItemFeatureSpec = DEFAULT_FEATURE_SPEC): ItemFeatures {

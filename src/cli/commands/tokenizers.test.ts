@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,4 +26,25 @@ describe('higr tokenizers command', () => {
     const dir = await mkdtemp(join(tmpdir(), 'higr-tok-empty-'));
     await expect(tokenizers.run({ data: [join(dir, 'nope.csv')], out: dir, seed: 0, quick: true, flags: { backend: 'cpu' } })).rejects.toThrow(/nope\.csv: no such file/);
   });
+
+  it('--features selects feature blocks and --embeddings adds a precomputed CSV block; bad names are one clear error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'higr-tok-feat-'));
+    await writeSyntheticKuaiRec(dir, { seed: 4, users: 40 });
+    const emb = join(await mkdtemp(join(tmpdir(), 'higr-tok-emb-')), 'emb.csv');
+    const ids = Array.from({ length: 400 }, (_, i) => i);
+    await writeFile(emb, `video_id,f0,f1,f2\n${ids.map((i) => `${i},${Math.sin(i)},${Math.cos(i)},${(i % 7) / 7}`).join('\n')}\n`);
+    const out = await mkdtemp(join(tmpdir(), 'higr-tok-feat-out-'));
+    const flags = { backend: 'cpu', steps: '3', K: '8', items: '100', batch: '32', features: 'category', embeddings: emb };
+    const r = await tokenizers.run({ data: [join(dir, 'item_categories.csv'), join(dir, 'kuairec_caption_category.csv'), join(dir, 'big_matrix.csv')], out, seed: 0, quick: true, flags });
+    const blocks = (r.json as { settings: { featureSpec: { category?: unknown; caption?: unknown; cooccurrence?: unknown } } }).settings.featureSpec;
+    expect(blocks.category).toBeDefined();
+    expect(blocks.caption).toBeUndefined();
+    expect(blocks.cooccurrence).toBeUndefined();
+    expect(r.table).toMatch(/features; K = 8/);
+    const j = r.json as { protocol?: unknown; settings: { featureDim: number } };
+    const catOnly = await tokenizers.run({ data: [join(dir, 'item_categories.csv'), join(dir, 'kuairec_caption_category.csv')], out, seed: 0, quick: true, flags: { ...flags, embeddings: undefined as unknown as string } });
+    expect(j.settings.featureDim).toBe((catOnly.json as { settings: { featureDim: number } }).settings.featureDim + 3);
+    await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { backend: 'cpu', features: 'category,colour' } })).rejects.toThrow(/--features: unknown feature block\(s\) colour/);
+    await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { backend: 'cpu', embeddings: join(dir, 'missing.npy') } })).rejects.toThrow(/missing\.npy: no such file/);
+  }, 180_000);
 });

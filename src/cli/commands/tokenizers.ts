@@ -8,7 +8,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CpuBackend, setBackend, WebGPUBackend } from '../../engine';
 import { loadBundledDataset } from '../../data/bundled';
-import { DEFAULT_FEATURE_SPEC, type ItemFeatureSpec } from '../../data/item-features';
+import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadPrecomputedEmbeddings, parseEmbeddingCsv, selectFeatureSpec, type ItemFeatureSpec } from '../../data/item-features';
+import { readFile } from 'node:fs/promises';
+
+/** A precomputed embedding file (.npy/.safetensors with a video_id order, or CSV `video_id,f0,...`) as a feature block. */
+async function loadEmbeddingFile(path: string): Promise<NonNullable<ItemFeatureSpec['precomputed']>[number]> {
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    throw new CliError(`${path}: no such file or directory`);
+  }
+  try {
+    const features = /\.csv$/i.test(path) ? await parseEmbeddingCsv(new Blob([bytes]).stream(), path) : loadPrecomputedEmbeddings(path, bytes);
+    return { name: path, weight: 1, features };
+  } catch (e) {
+    const m = (e as Error).message;
+    throw new CliError(m.startsWith(path) ? m : `${path}: ${m}`);
+  }
+}
 import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data/node-file';
 import { DataWorkspace } from '../../data/workspace';
 import { catalogueFromWorkspace } from '../../tokenizer/catalogue';
@@ -65,7 +83,8 @@ const f3 = (v: number | null) => (v === null ? 'n/a' : Number(v.toFixed(4)));
 
 const command: Command = {
   name: 'tokenizers',
-  describe: 'train CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec items; collision / concentration / consistency (Table 2)',
+  describe:
+    'train CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec items; collision / concentration / consistency (Table 2). --features category,caption,cooccurrence (any subset), --embeddings f.npy|f.safetensors|f.csv',
   usage: [
     'flags: --backend webgpu|cpu (default: webgpu when available)  --steps N  --K N (codebook size)  --levels D',
     '       --items N (first N catalogue items)  --lambda2 x  --batch N  --lr x  --no-ablation (full) / --ablation (quick)',
@@ -78,7 +97,16 @@ const command: Command = {
     const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
     const { ws, source } = await loadWorkspace(args);
     log(`loaded ${source}`);
-    const spec: ItemFeatureSpec = quick ? { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } } : DEFAULT_FEATURE_SPEC;
+    const baseSpec: ItemFeatureSpec = quick ? { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } } : DEFAULT_FEATURE_SPEC;
+    // --features category,caption,cooccurrence (any subset); --embeddings file.npy|.safetensors|.csv (repeatable via commas)
+    const blocks = typeof flags.features === 'string' ? flags.features.split(',').map((b) => b.trim()).filter(Boolean) : [...FEATURE_BLOCKS];
+    const precomputed = typeof flags.embeddings === 'string' ? await Promise.all(flags.embeddings.split(',').map(loadEmbeddingFile)) : [];
+    let spec: ItemFeatureSpec;
+    try {
+      spec = selectFeatureSpec(baseSpec, blocks, precomputed);
+    } catch (e) {
+      throw new CliError(`--features: ${(e as Error).message}`);
+    }
     const maxItems = num(flags, 'items', quick ? 1500 : 0);
     let cat;
     try {
