@@ -16,6 +16,7 @@ describe('tokenizer stage in the browser', () => {
       await page.getByTestId('tk-codebookSize').fill('16');
       await page.getByTestId('tk-kind-rq-vae').uncheck();
       await page.getByTestId('tk-kind-rq-kmeans').uncheck();
+      await page.getByTestId('tk-feature-cooccurrence').uncheck(); // feature blocks are selectable
       await page.getByTestId('tokenizer-start').click();
       await page.getByTestId('tokenizer-progress-crq-vae').waitFor({ timeout: 120_000 });
       await page.locator('[data-testid="tokenizer-status"][data-status="done"]').waitFor({ timeout: 170_000 });
@@ -29,6 +30,7 @@ describe('tokenizer stage in the browser', () => {
       expect(consistency).toBeGreaterThanOrEqual(0);
       expect(consistency).toBeLessThanOrEqual(1);
       expect(await page.getByTestId('tokenizer-info').textContent()).toContain('400 items');
+      expect(await page.getByTestId('tokenizer-info').textContent()).toMatch(/category \d+, caption \d+\)/);
       await page.locator('[data-testid="loss-plot-crq-vae"][data-rendered="true"]').waitFor({ timeout: 30_000 });
       await app.screenshot('tokenizer-trained');
 

@@ -1,6 +1,7 @@
 // Tokenizer slice: settings, live progress (loss curves per term, code usage), final metrics per tokenizer, and the
 // prefix explorer's data. Plain data only; training runs in the pipeline worker (src/worker/tokenizer-api.ts).
 import type { StateCreator } from 'zustand';
+import type { LocalFeatureBlock } from '../data/item-features';
 import type { TokenizerMetrics } from '../tokenizer/metrics';
 import type { LossCurves, Progress, TokenizerKind } from '../tokenizer/train';
 import type { ExplorerData, PrefixItem, TokenizerDataInfo, TokenizerRequest, TokenizerRunSummary } from '../worker/tokenizer-api';
@@ -11,6 +12,8 @@ export interface TokenizerSettings {
   source: 'kuairec' | 'planted';
   /** first N catalogue items (0 = all 10,728) */
   maxItems: number;
+  /** local item-feature blocks to combine (KuaiRec source): category multi-hot, caption n-grams, co-occurrence */
+  features: LocalFeatureBlock[];
   kinds: TokenizerKind[];
   steps: number;
   batchSize: number;
@@ -28,6 +31,7 @@ export interface TokenizerSettings {
 export const TOKENIZER_SETTINGS_DEFAULTS: TokenizerSettings = {
   source: 'kuairec',
   maxItems: 2000,
+  features: ['category', 'caption', 'cooccurrence'],
   kinds: ['crq-vae', 'rq-vae', 'rq-kmeans'],
   steps: 150,
   batchSize: 256,
@@ -132,6 +136,7 @@ export function tokenizerRequest(s: TokenizerSettings, seed: number, dataBase?: 
     source: s.source,
     dataBase,
     maxItems: s.maxItems,
+    features: s.features,
     kinds: s.kinds,
     config: {
       seed,

@@ -5,7 +5,7 @@
 import type { GpuContext } from '../engine/device';
 import { CpuBackend, setBackend, WebGPUBackend } from '../engine';
 import { browserFetchLike, loadBundledDataset } from '../data/bundled';
-import { DEFAULT_FEATURE_SPEC } from '../data/item-features';
+import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, selectFeatureSpec } from '../data/item-features';
 import type { CaptionTable, ItemCategoryTable } from '../data/tables';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { itemsUnderPrefix, pca2, subsampleRows, sunburstData, umap2, type Sunburst } from '../tokenizer/explore';
@@ -20,6 +20,8 @@ export interface TokenizerRequest {
   dataBase?: string;
   /** first N catalogue items (0 = all) */
   maxItems: number;
+  /** local feature blocks to combine (default: all) */
+  features?: string[];
   kinds: TokenizerKind[];
   config: DeepPartial<TrainConfig>;
 }
@@ -84,7 +86,7 @@ let abort: AbortController | null = null;
 let backendFor: { ctx: GpuContext; be: WebGPUBackend } | null = null;
 
 async function loadCatalog(req: TokenizerRequest, seed: number): Promise<Catalog> {
-  const key = JSON.stringify([req.source, req.dataBase, req.maxItems, seed]);
+  const key = JSON.stringify([req.source, req.dataBase, req.maxItems, req.features, seed]);
   if (catalog?.key === key) return catalog;
   if (req.source === 'planted') {
     const p = plantedItems({ items: req.maxItems || 512, seed: seed + 1, a: 1 });
@@ -100,7 +102,8 @@ async function loadCatalog(req: TokenizerRequest, seed: number): Promise<Catalog
     return catalog;
   }
   const r = await loadBundledDataset(browserFetchLike(req.dataBase ?? './data/'), {});
-  const cat = catalogueFromWorkspace(r.workspace, DEFAULT_FEATURE_SPEC, { maxItems: req.maxItems || undefined });
+  const spec = selectFeatureSpec(DEFAULT_FEATURE_SPEC, req.features ?? [...FEATURE_BLOCKS]);
+  const cat = catalogueFromWorkspace(r.workspace, spec, { maxItems: req.maxItems || undefined });
   const f = cat.features;
   const n = f.ids.length;
   const sem = splitPairs(semanticPairs(f.data, n, f.dim, { threshold: 0.8, maxPerItem: 4, seed }), 0.2, seed);

@@ -4,6 +4,13 @@ import { useEffect, useMemo, useRef } from 'react';
 import { useStore } from '../../state/store';
 import { KIND_LABEL, metricsRows, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
+import { FEATURE_BLOCKS, type LocalFeatureBlock } from '../../data/item-features';
+
+const FEATURE_LABEL: Record<LocalFeatureBlock, string> = {
+  category: 'categories (tags + 3 levels)',
+  caption: 'caption n-grams (TF-IDF hashing)',
+  cooccurrence: 'co-occurrence (PPMI + SVD)',
+};
 
 interface PlotlyLike {
   react(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
@@ -122,6 +129,23 @@ function Settings() {
           </label>
         ))}
       </div>
+      {s.source === 'kuairec' && (
+        <div className="tk-row">
+          <span className="muted">item features</span>
+          {FEATURE_BLOCKS.map((b) => (
+            <label key={b} className="tk-check">
+              <input
+                type="checkbox"
+                checked={s.features.includes(b)}
+                disabled={busy || (s.features.length === 1 && s.features.includes(b))}
+                data-testid={`tk-feature-${b}`}
+                onChange={(e) => set({ features: e.target.checked ? FEATURE_BLOCKS.filter((x) => x === b || s.features.includes(x)) : s.features.filter((x) => x !== b) })}
+              />
+              {FEATURE_LABEL[b]}
+            </label>
+          ))}
+        </div>
+      )}
       <div className="tk-row">
         <NumberField label="steps" k="steps" step={10} />
         <NumberField label="batch" k="batchSize" step={32} min={8} />
