@@ -17,6 +17,10 @@ describe('tokenizer stage in the browser', () => {
       await page.getByTestId('tk-kind-rq-vae').uncheck();
       await page.getByTestId('tk-kind-rq-kmeans').uncheck();
       await page.getByTestId('tk-feature-cooccurrence').uncheck(); // feature blocks are selectable
+      // and precomputed embeddings (CSV video_id,f0,f1) are added as a block
+      const csv = `video_id,f0,f1\n${Array.from({ length: 500 }, (_, i) => `${i},${Math.sin(i).toFixed(4)},${Math.cos(i).toFixed(4)}`).join('\n')}\n`;
+      await page.getByTestId('tk-embeddings').setInputFiles([{ name: 'emb.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) }]);
+      expect(await page.getByTestId('tk-embedding-names').textContent()).toContain('emb.csv');
       await page.getByTestId('tokenizer-start').click();
       await page.getByTestId('tokenizer-progress-crq-vae').waitFor({ timeout: 120_000 });
       await page.locator('[data-testid="tokenizer-status"][data-status="done"]').waitFor({ timeout: 170_000 });
@@ -30,7 +34,7 @@ describe('tokenizer stage in the browser', () => {
       expect(consistency).toBeGreaterThanOrEqual(0);
       expect(consistency).toBeLessThanOrEqual(1);
       expect(await page.getByTestId('tokenizer-info').textContent()).toContain('400 items');
-      expect(await page.getByTestId('tokenizer-info').textContent()).toMatch(/category \d+, caption \d+\)/);
+      expect(await page.getByTestId('tokenizer-info').textContent()).toMatch(/category \d+, caption \d+, emb\.csv 2\)/);
       await page.locator('[data-testid="loss-plot-crq-vae"][data-rendered="true"]').waitFor({ timeout: 30_000 });
       await app.screenshot('tokenizer-trained');
 

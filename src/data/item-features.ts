@@ -6,6 +6,7 @@ import { idIndex } from './dataset';
 import { categoryMultiHot } from './features/category';
 import { captionTfidf } from './features/caption';
 import { parseNpy } from './features/npy';
+import { parseEmbeddingCsv } from './features/embedding-csv';
 import { ppmiMatrix } from './features/ppmi';
 import { parseSafetensors } from './features/safetensors';
 import { randomizedSymmetricEmbedding } from './features/svd';
@@ -82,6 +83,12 @@ export function buildItemFeatures(inp: ItemFeatureInputs, spec: ItemFeatureSpec 
   }
   if (!blocks.length) throw new Error('no item feature block selected');
   return combineBlocks(ids, blocks);
+}
+
+/** A dropped/CLI precomputed-embedding file of any supported format (.npy, .safetensors, CSV `video_id,f0,...`). */
+export async function loadEmbeddingBytes(file: string, bytes: Uint8Array<ArrayBuffer>): Promise<ItemFeatures> {
+  if (/\.csv$/i.test(file)) return parseEmbeddingCsv(new Blob([bytes]).stream(), file);
+  return loadPrecomputedEmbeddings(file, bytes);
 }
 
 /** PPMI over a window of the training sequences, then a randomized truncated SVD. Rows follow t.itemIds. */

@@ -63,6 +63,8 @@ export interface RunView {
 
 export interface TokenizerState {
   settings: TokenizerSettings;
+  /** precomputed embedding files chosen by the user (names/sizes; the File objects stay outside the store) */
+  embeddings: { name: string; size: number }[];
   status: 'idle' | 'loading' | 'training' | 'stopping' | 'done' | 'error';
   error: string | null;
   info: TokenizerDataInfo | null;
@@ -86,6 +88,8 @@ export interface TokenizerSlice {
   setTokenizerSettings(patch: Partial<TokenizerSettings>): void;
   trainTokenizers(): Promise<void>;
   stopTokenizers(): Promise<void>;
+  /** precomputed item embeddings (.npy / .safetensors / CSV `video_id,f0,...`) to add as feature blocks; [] clears */
+  setEmbeddingFiles(files: File[]): void;
   loadExplorer(kind: TokenizerKind, method: 'pca' | 'umap'): Promise<void>;
   selectPrefix(prefix: number[] | null): Promise<void>;
 }
@@ -120,8 +124,12 @@ const RUN_KIND = 'tokenizer';
 
 const emptyCurves = (): LossCurves => ({ step: [], total: [], recon: [], quant: [], cont: [], utilisation: [] });
 
+/** The chosen embedding files themselves (Blobs are kept out of the store). */
+let embeddingFiles: File[] = [];
+
 export const initialTokenizerState: TokenizerState = {
   settings: TOKENIZER_SETTINGS_DEFAULTS,
+  embeddings: [],
   status: 'idle',
   error: null,
   info: null,
@@ -179,6 +187,11 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
   return {
     tokenizer: initialTokenizerState,
 
+    setEmbeddingFiles(files) {
+      embeddingFiles = [...files];
+      patch({ embeddings: files.map((f) => ({ name: f.name, size: f.size })) });
+    },
+
     setTokenizerSettings(p) {
       patch({ settings: { ...get().tokenizer.settings, ...p } });
       persistedSettings.set('tokenizer.settings', get().tokenizer.settings);
@@ -190,6 +203,8 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
       patch({ status: 'loading', error: null, runs: {}, current: null, explorer: initialTokenizerState.explorer });
       const base = typeof document !== 'undefined' ? new URL('data/', document.baseURI).href : undefined;
       const req = tokenizerRequest(st.settings, get().url.seed, base);
+      if (st.settings.source === 'kuairec' && embeddingFiles.length)
+        req.embeddings = await Promise.all(embeddingFiles.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       try {
         for (const r of await persistedRuns.list(RUN_KIND).catch(() => [])) await persistedRuns.remove(r.id);
         const w = await getWorker();

@@ -5,7 +5,7 @@
 import type { GpuContext } from '../engine/device';
 import { CpuBackend, setBackend, WebGPUBackend } from '../engine';
 import { browserFetchLike, loadBundledDataset } from '../data/bundled';
-import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, selectFeatureSpec } from '../data/item-features';
+import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, selectFeatureSpec } from '../data/item-features';
 import type { CaptionTable, ItemCategoryTable } from '../data/tables';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { itemsUnderPrefix, pca2, subsampleRows, sunburstData, umap2, type Sunburst } from '../tokenizer/explore';
@@ -22,6 +22,8 @@ export interface TokenizerRequest {
   maxItems: number;
   /** local feature blocks to combine (default: all) */
   features?: string[];
+  /** precomputed item embeddings dropped by the user (.npy / .safetensors / CSV), added as feature blocks */
+  embeddings?: { name: string; bytes: Uint8Array<ArrayBuffer> }[];
   kinds: TokenizerKind[];
   config: DeepPartial<TrainConfig>;
 }
@@ -86,7 +88,7 @@ let abort: AbortController | null = null;
 let backendFor: { ctx: GpuContext; be: WebGPUBackend } | null = null;
 
 async function loadCatalog(req: TokenizerRequest, seed: number): Promise<Catalog> {
-  const key = JSON.stringify([req.source, req.dataBase, req.maxItems, req.features, seed]);
+  const key = JSON.stringify([req.source, req.dataBase, req.maxItems, req.features, req.embeddings?.map((e) => [e.name, e.bytes.length]), seed]);
   if (catalog?.key === key) return catalog;
   if (req.source === 'planted') {
     const p = plantedItems({ items: req.maxItems || 512, seed: seed + 1, a: 1 });
@@ -102,7 +104,8 @@ async function loadCatalog(req: TokenizerRequest, seed: number): Promise<Catalog
     return catalog;
   }
   const r = await loadBundledDataset(browserFetchLike(req.dataBase ?? './data/'), {});
-  const spec = selectFeatureSpec(DEFAULT_FEATURE_SPEC, req.features ?? [...FEATURE_BLOCKS]);
+  const precomputed = await Promise.all((req.embeddings ?? []).map(async (e) => ({ name: e.name, weight: 1, features: await loadEmbeddingBytes(e.name, e.bytes) })));
+  const spec = selectFeatureSpec(DEFAULT_FEATURE_SPEC, req.features ?? [...FEATURE_BLOCKS], precomputed);
   const cat = catalogueFromWorkspace(r.workspace, spec, { maxItems: req.maxItems || undefined });
   const f = cat.features;
   const n = f.ids.length;

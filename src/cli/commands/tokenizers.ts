@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CpuBackend, setBackend, WebGPUBackend } from '../../engine';
 import { loadBundledDataset } from '../../data/bundled';
-import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadPrecomputedEmbeddings, parseEmbeddingCsv, selectFeatureSpec, type ItemFeatureSpec } from '../../data/item-features';
+import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, selectFeatureSpec, type ItemFeatureSpec } from '../../data/item-features';
 import { readFile } from 'node:fs/promises';
 
 /** A precomputed embedding file (.npy/.safetensors with a video_id order, or CSV `video_id,f0,...`) as a feature block. */
@@ -20,8 +20,7 @@ async function loadEmbeddingFile(path: string): Promise<NonNullable<ItemFeatureS
     throw new CliError(`${path}: no such file or directory`);
   }
   try {
-    const features = /\.csv$/i.test(path) ? await parseEmbeddingCsv(new Blob([bytes]).stream(), path) : loadPrecomputedEmbeddings(path, bytes);
-    return { name: path, weight: 1, features };
+    return { name: path, weight: 1, features: await loadEmbeddingBytes(path, bytes) };
   } catch (e) {
     const m = (e as Error).message;
     throw new CliError(m.startsWith(path) ? m : `${path}: ${m}`);

@@ -104,6 +104,8 @@ function Settings() {
   const start = useStore((st) => st.trainTokenizers);
   const stop = useStore((st) => st.stopTokenizers);
   const seed = useStore((st) => st.url.seed);
+  const embeddings = useStore((st) => st.tokenizer.embeddings);
+  const setEmbeddingFiles = useStore((st) => st.setEmbeddingFiles);
   const busy = status === 'training' || status === 'loading';
   return (
     <div className="tk-settings">
@@ -144,6 +146,18 @@ function Settings() {
               {FEATURE_LABEL[b]}
             </label>
           ))}
+          <label className="tk-check" title="precomputed item embeddings: .npy / .safetensors (rows in video_id order) or CSV video_id,f0,f1,...">
+            + embeddings
+            <input type="file" multiple accept=".npy,.safetensors,.csv" disabled={busy} data-testid="tk-embeddings" onChange={(e) => setEmbeddingFiles([...(e.target.files ?? [])])} />
+          </label>
+          {embeddings.length > 0 && (
+            <span data-testid="tk-embedding-names">
+              {embeddings.map((f) => f.name).join(', ')}{' '}
+              <button type="button" disabled={busy} onClick={() => setEmbeddingFiles([])}>
+                clear
+              </button>
+            </span>
+          )}
         </div>
       )}
       <div className="tk-row">
