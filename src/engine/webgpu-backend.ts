@@ -48,7 +48,6 @@ export class WebGPUBackend implements Backend {
   private pooledBytes = 0;
   private pooledCount = 0;
   private uniformPool: GPUBuffer[] = [];
-  private pendingUniforms: GPUBuffer[] = [];
   /** Number of kernel dispatches so far (for benchmarks and tests). */
   dispatches = 0;
   isLost = false;
