@@ -61,4 +61,41 @@ describe('tokenizer stage in the browser', () => {
       await app.close();
     }
   });
+
+  it('opt-in text encoder: Hub files are fetched (served here by a route, never downloaded in tests) and add a caption-embedding block', async () => {
+    const { tinyTextEncoderOnnx } = await import('../src/data/features/onnx-tiny');
+    const vocab = { '[UNK]': 0, 'query:': 1 };
+    const tokenizerJson = { version: '1.0', truncation: null, padding: null, added_tokens: [], normalizer: null, pre_tokenizer: { type: 'WhitespaceSplit' }, post_processor: null, decoder: null, model: { type: 'WordLevel', vocab, unk_token: '[UNK]' } };
+    const files: Record<string, Buffer> = {
+      'tokenizer.json': Buffer.from(JSON.stringify(tokenizerJson)),
+      'tokenizer_config.json': Buffer.from(JSON.stringify({ unk_token: '[UNK]' })),
+      'onnx/model_quantized.onnx': Buffer.from(tinyTextEncoderOnnx(new Float32Array([0, 1, 2, 3, 4, 5]), 2, 3)),
+    };
+    const app = await openApp('#panel=tokenizer&seed=1');
+    const asked: string[] = [];
+    try {
+      const { page } = app;
+      await page.context().route('https://huggingface.co/**', async (route) => {
+        const url = route.request().url();
+        asked.push(url);
+        const hit = Object.entries(files).find(([k]) => url.endsWith(`/resolve/main/${k}`));
+        await (hit ? route.fulfill({ status: 200, body: hit[1] }) : route.fulfill({ status: 404, body: 'not found' }));
+      });
+      await page.getByTestId('tokenizer-panel').waitFor();
+      await page.getByTestId('tk-maxItems').fill('60');
+      await page.getByTestId('tk-steps').fill('2');
+      await page.getByTestId('tk-batchSize').fill('32');
+      await page.getByTestId('tk-codebookSize').fill('8');
+      await page.getByTestId('tk-kind-rq-vae').uncheck();
+      await page.getByTestId('tk-kind-rq-kmeans').uncheck();
+      await page.getByTestId('tk-text-encoder').check();
+      await page.getByTestId('tokenizer-start').click();
+      await page.locator('[data-testid="tokenizer-status"][data-status="done"]').waitFor({ timeout: 170_000 });
+      expect(await page.getByTestId('tokenizer-info').textContent()).toMatch(/text-encoder Xenova\/multilingual-e5-small 3\)/);
+      expect(asked.some((u) => u.endsWith('/Xenova/multilingual-e5-small/resolve/main/onnx/model_quantized.onnx'))).toBe(true);
+      expect(app.errors).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
 });

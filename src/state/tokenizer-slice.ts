@@ -2,6 +2,7 @@
 // prefix explorer's data. Plain data only; training runs in the pipeline worker (src/worker/tokenizer-api.ts).
 import type { StateCreator } from 'zustand';
 import type { LocalFeatureBlock } from '../data/item-features';
+import { DEFAULT_TEXT_ENCODER } from '../data/features/text-encoder';
 import type { TokenizerMetrics } from '../tokenizer/metrics';
 import type { LossCurves, Progress, TokenizerKind } from '../tokenizer/train';
 import type { ExplorerData, PrefixItem, TokenizerDataInfo, TokenizerRequest, TokenizerRunSummary } from '../worker/tokenizer-api';
@@ -14,6 +15,8 @@ export interface TokenizerSettings {
   maxItems: number;
   /** local item-feature blocks to combine (KuaiRec source): category multi-hot, caption n-grams, co-occurrence */
   features: LocalFeatureBlock[];
+  /** opt-in, online: caption embeddings from a Hub sentence encoder (DEFAULT_TEXT_ENCODER), cached after the first download */
+  textEncoder: boolean;
   kinds: TokenizerKind[];
   steps: number;
   batchSize: number;
@@ -32,6 +35,7 @@ export const TOKENIZER_SETTINGS_DEFAULTS: TokenizerSettings = {
   source: 'kuairec',
   maxItems: 2000,
   features: ['category', 'caption', 'cooccurrence'],
+  textEncoder: false,
   kinds: ['crq-vae', 'rq-vae', 'rq-kmeans'],
   steps: 150,
   batchSize: 256,
@@ -145,6 +149,7 @@ export function tokenizerRequest(s: TokenizerSettings, seed: number, dataBase?: 
     dataBase,
     maxItems: s.maxItems,
     features: s.features,
+    textEncoder: s.textEncoder ? DEFAULT_TEXT_ENCODER : undefined,
     kinds: s.kinds,
     config: {
       seed,

@@ -6,6 +6,9 @@ import type { GpuContext } from '../engine/device';
 import { CpuBackend, setBackend, WebGPUBackend } from '../engine';
 import { browserFetchLike, loadBundledDataset } from '../data/bundled';
 import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, selectFeatureSpec } from '../data/item-features';
+import { captionText } from '../data/features/caption';
+import { encodeTexts, fetchTextEncoder, type TextEncoderSource } from '../data/features/text-encoder';
+import type { DataWorkspace } from '../data/workspace';
 import type { CaptionTable, ItemCategoryTable } from '../data/tables';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { itemsUnderPrefix, pca2, subsampleRows, sunburstData, umap2, type Sunburst } from '../tokenizer/explore';
@@ -24,6 +27,8 @@ export interface TokenizerRequest {
   features?: string[];
   /** precomputed item embeddings dropped by the user (.npy / .safetensors / CSV), added as feature blocks */
   embeddings?: { name: string; bytes: Uint8Array<ArrayBuffer> }[];
+  /** opt-in: caption embeddings from a Hub sentence encoder (downloaded once, cached by the browser) */
+  textEncoder?: TextEncoderSource;
   kinds: TokenizerKind[];
   config: DeepPartial<TrainConfig>;
 }
@@ -87,8 +92,22 @@ const results = new Map<TokenizerKind, TokenizerResult>();
 let abort: AbortController | null = null;
 let backendFor: { ctx: GpuContext; be: WebGPUBackend } | null = null;
 
+/** Caption embeddings of the catalogue's items (the same first-N sorted video ids as catalogueFromWorkspace). */
+async function textEncoderBlock(side: ReturnType<DataWorkspace['sideTables']>, src: TextEncoderSource, maxItems: number) {
+  const caps = side.captions;
+  if (!caps) throw new Error('the text encoder needs kuairec_caption_category.csv');
+  let ids = Int32Array.from(new Set(side.categories?.videoIds ?? caps.videoIds)).sort();
+  if (maxItems && ids.length > maxItems) ids = ids.slice(0, maxItems);
+  const keep = new Set(ids);
+  const rows = [...caps.videoIds.keys()].filter((r) => keep.has(caps.videoIds[r]));
+  const files = await fetchTextEncoder(src);
+  const enc = await encodeTexts(files, rows.map((r) => captionText(caps, r)), { prefix: src.prefix });
+  const name = `text-encoder ${src.repo}`;
+  return { name, weight: 1, features: { ids: Int32Array.from(rows, (r) => caps.videoIds[r]), dim: enc.dim, data: enc.data, blocks: [{ name, from: 0, to: enc.dim }] } };
+}
+
 async function loadCatalog(req: TokenizerRequest, seed: number): Promise<Catalog> {
-  const key = JSON.stringify([req.source, req.dataBase, req.maxItems, req.features, req.embeddings?.map((e) => [e.name, e.bytes.length]), seed]);
+  const key = JSON.stringify([req.source, req.dataBase, req.maxItems, req.features, req.embeddings?.map((e) => [e.name, e.bytes.length]), req.textEncoder, seed]);
   if (catalog?.key === key) return catalog;
   if (req.source === 'planted') {
     const p = plantedItems({ items: req.maxItems || 512, seed: seed + 1, a: 1 });
@@ -105,6 +124,7 @@ async function loadCatalog(req: TokenizerRequest, seed: number): Promise<Catalog
   }
   const r = await loadBundledDataset(browserFetchLike(req.dataBase ?? './data/'), {});
   const precomputed = await Promise.all((req.embeddings ?? []).map(async (e) => ({ name: e.name, weight: 1, features: await loadEmbeddingBytes(e.name, e.bytes) })));
+  if (req.textEncoder) precomputed.push(await textEncoderBlock(r.workspace.sideTables(), req.textEncoder, req.maxItems));
   const spec = selectFeatureSpec(DEFAULT_FEATURE_SPEC, req.features ?? [...FEATURE_BLOCKS], precomputed);
   const cat = catalogueFromWorkspace(r.workspace, spec, { maxItems: req.maxItems || undefined });
   const f = cat.features;

@@ -1,5 +1,6 @@
 // Optional text-encoder path (opt-in only): runs a user-supplied ONNX text encoder with onnxruntime-web (wasm backend).
-// The model takes int64 token ids of shape [1, T] and returns [1, D] (pooled) or [1, T, D] (mean-pooled here).
+// The model takes int64 token ids of shape [1, T] (plus attention_mask / token_type_ids when it declares them, as the
+// Hub's sentence encoders do) and returns [1, D] (pooled) or [1, T, D] (mean-pooled here).
 // onnxruntime-web is imported lazily so nothing is loaded unless the user opts in. Nothing is ever downloaded.
 
 export type TokenizeFn = (text: string) => ArrayLike<number>;
@@ -32,7 +33,10 @@ export async function encodeCaptionsWithOnnx(
       const tok = Array.from(tokenizeFn(captions[c])).slice(0, maxT);
       if (!tok.length) { rows.push(null); continue; }
       const ids = new ort.Tensor('int64', BigInt64Array.from(tok, (t) => BigInt(Math.trunc(t))), [1, tok.length]);
-      const out = (await session.run({ [inputName]: ids }))[outputName];
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { [inputName]: ids };
+      if (session.inputNames.includes('attention_mask')) feeds.attention_mask = new ort.Tensor('int64', new BigInt64Array(tok.length).fill(1n), [1, tok.length]);
+      if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(tok.length), [1, tok.length]);
+      const out = (await session.run(feeds))[outputName];
       const v = out.data as Float32Array;
       const d = out.dims[out.dims.length - 1];
       const row = new Float32Array(d);

@@ -38,3 +38,33 @@ export function tinyEmbeddingBagOnnx(embedding: Float32Array, vocab: number, dim
   const model = [...vint(1, 8), ...str(2, 'higr-test'), ...bytesField(7, graph), ...bytesField(8, [...str(1, ''), ...vint(2, 13)])];
   return Uint8Array.from(model);
 }
+
+/**
+ * ONNX bytes for a tiny "transformer-shaped" text encoder: inputs input_ids and attention_mask (int64 [1, T]) ->
+ * last_hidden_state float [1, T, dim] = E[input_ids] * attention_mask. The same input/output names as the Hub's
+ * sentence encoders (e5, bge), so the real loading path can be tested offline.
+ */
+export function tinyTextEncoderOnnx(embedding: Float32Array, vocab: number, dim: number): Uint8Array {
+  const FLOAT = 1, INT64 = 7;
+  const raw = Array.from(new Uint8Array(embedding.buffer, embedding.byteOffset, embedding.byteLength));
+  const initE = [...vint(1, vocab), ...vint(1, dim), ...vint(2, FLOAT), ...str(8, 'E'), ...bytesField(9, raw)];
+  const two = Array.from(new Uint8Array(new BigInt64Array([2n]).buffer));
+  const initAxes = [...vint(1, 1), ...vint(2, INT64), ...str(8, 'axes2'), ...bytesField(9, two)];
+  const intAttr = (name: string, v: number) => bytesField(5, [...str(1, name), ...vint(3, v), ...vint(20, 2)]);
+  const node = (inputs: string[], output: string, name: string, op: string, attrs: number[] = []) => [
+    ...inputs.flatMap((i) => str(1, i)), ...str(2, output), ...str(3, name), ...str(4, op), ...attrs,
+  ];
+  const nodes = [
+    node(['attention_mask'], 'mf', 'cast', 'Cast', intAttr('to', FLOAT)),
+    node(['mf', 'axes2'], 'mu', 'unsqueeze', 'Unsqueeze'),
+    node(['E', 'input_ids'], 'g', 'gather', 'Gather', intAttr('axis', 0)),
+    node(['g', 'mu'], 'last_hidden_state', 'mul', 'Mul'),
+  ];
+  const graph = [
+    ...nodes.flatMap((n) => bytesField(1, n)), ...str(2, 'tiny-text-encoder'), ...bytesField(5, initE), ...bytesField(5, initAxes),
+    ...bytesField(11, valueInfo('input_ids', INT64, [1, 'T'])), ...bytesField(11, valueInfo('attention_mask', INT64, [1, 'T'])),
+    ...bytesField(12, valueInfo('last_hidden_state', FLOAT, [1, 'T', dim])),
+  ];
+  const model = [...vint(1, 8), ...str(2, 'higr-test'), ...bytesField(7, graph), ...bytesField(8, [...str(1, ''), ...vint(2, 13)])];
+  return Uint8Array.from(model);
+}

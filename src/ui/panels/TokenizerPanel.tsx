@@ -5,6 +5,7 @@ import { useStore } from '../../state/store';
 import { KIND_LABEL, metricsRows, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
 import { FEATURE_BLOCKS, type LocalFeatureBlock } from '../../data/item-features';
+import { DEFAULT_TEXT_ENCODER } from '../../data/features/text-encoder';
 
 const FEATURE_LABEL: Record<LocalFeatureBlock, string> = {
   category: 'categories (tags + 3 levels)',
@@ -146,6 +147,10 @@ function Settings() {
               {FEATURE_LABEL[b]}
             </label>
           ))}
+          <label className="tk-check" title={`opt-in, needs a network connection: downloads ${DEFAULT_TEXT_ENCODER.repo} (~120 MB, cached by the browser) and embeds every caption locally`}>
+            <input type="checkbox" checked={s.textEncoder} disabled={busy} data-testid="tk-text-encoder" onChange={(e) => set({ textEncoder: e.target.checked })} />
+            text encoder ({DEFAULT_TEXT_ENCODER.repo.split('/')[1]}, online, ~120 MB once)
+          </label>
           <label className="tk-check" title="precomputed item embeddings: .npy / .safetensors (rows in video_id order) or CSV video_id,f0,f1,...">
             + embeddings
             <input type="file" multiple accept=".npy,.safetensors,.csv" disabled={busy} data-testid="tk-embeddings" onChange={(e) => setEmbeddingFiles([...(e.target.files ?? [])])} />
