@@ -14,11 +14,9 @@
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = row_id(wid, lid);
   if (r >= p.B * p.H * p.Tq) { return; }
-  let i = r % p.Tq;
-  let bh = r / p.Tq;
-  let h = bh % p.H;
-  let b = bh / p.H;
-  let ob = (b * p.Tq + i) * p.E + h * DH;
+  let qr = query_row(r);
+  let i = qr.i; let h = qr.h; let b = qr.b;
+  let ob = qr.base;
   var D = 0.0;
   for (var d = 0u; d < DH; d++) { D += dO[ob + d] * out[ob + d]; }
   stats[r] = vec2<f32>(lse[r], D);

@@ -31,6 +31,16 @@ const NEG_BIG: f32 = -3.0e38;
 /** Flat row index of a rowwise kernel (grid folded into x, y when it exceeds 65535 workgroups). */
 fn row_id(wid: vec3<u32>, lid: vec3<u32>) -> u32 { return (wid.x + wid.y * p.gx) * WG + lid.x; }
 
+/** A query row r of the flattened (B, H, Tq) grid: query index i, head h, batch b, and the offset of its head slice. */
+struct QueryRow { i: u32, h: u32, b: u32, base: u32 };
+fn query_row(r: u32) -> QueryRow {
+  let i = r % p.Tq;
+  let bh = r / p.Tq;
+  let h = bh % p.H;
+  let b = bh / p.H;
+  return QueryRow(i, h, b, (b * p.Tq + i) * p.E + h * DH);
+}
+
 /** One past the last key visible to query i through the causal constraint, in [0, Tk]. */
 fn key_end(i: u32) -> u32 {
   if (p.causal == 0u) { return p.Tk; }

@@ -25,11 +25,9 @@ fn mask_ok(b: u32, j: u32) -> bool { return p.hasMask == 0u || mask[b * p.Tk + j
 fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let r = row_id(wid, lid);
   if (r >= p.B * p.H * p.Tq) { return; }
-  let i = r % p.Tq;
-  let bh = r / p.Tq;
-  let h = bh % p.H;
-  let b = bh / p.H;
-  let qb = (b * p.Tq + i) * p.E + h * DH;
+  let qr = query_row(r);
+  let i = qr.i; let h = qr.h; let b = qr.b;
+  let qb = qr.base;
   var qs: array<f32, DH>;
   var acc: array<f32, DH>;
   for (var d = 0u; d < DH; d++) { qs[d] = q[qb + d] * p.scale; }
