@@ -1,4 +1,5 @@
-// What an op is: output shapes, a CPU reference, a WebGPU program, and a backward rule.
+// What an op is: output shapes, kernels keyed by backend kind (a CPU reference, a WebGPU program, optionally a wasm
+// kernel), and a backward rule.
 // The registry in ops/index.ts is typed `{ [K in OpName]: OpDef }`: an op whose `backward` is
 // missing does not compile. Non-differentiable ops say so explicitly with `backward: 'nondiff'`.
 import type { CpuArray, TensorMeta, Storage } from './backend';
@@ -23,7 +24,12 @@ export interface OpDef<A = Record<string, unknown>> {
   /** CPU reference: reads `inputs`, fills the preallocated `outputs`. */
   cpu(inputs: CpuArray[], outputs: CpuArray[], attrs: A, metas: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
   /** WebGPU program: encodes the dispatch(es) writing `outputs`. */
-  gpu(be: WebGPUBackend, inputs: Storage[], outputs: Storage[], attrs: A, metas: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
+  webgpu(be: WebGPUBackend, inputs: Storage[], outputs: Storage[], attrs: A, metas: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
+  /**
+   * wasm kernel (optional while the wasm backend is being built): when absent, the wasm backend runs `cpu` on its
+   * memory and the fallback is recorded (see `engine/fallbacks`), never silent.
+   */
+  wasm?(inputs: CpuArray[], outputs: CpuArray[], attrs: A, metas: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
   /** Backward rule built from other ops (runs under no-grad), or 'nondiff'. */
   backward: BackwardFn<A> | 'nondiff';
   /** Optional: ops whose outputs alias/are views of the input storage (reshape) implement this instead of cpu/gpu. */

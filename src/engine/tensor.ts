@@ -233,7 +233,7 @@ export function runOp<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor[] {
   const inStore = inputs.map((t) => t.storage);
   const outStore = outputs.map((t) => t.storage);
   if (backend.kind === 'webgpu') {
-    def.gpu(backend as WebGPUBackend, inStore, outStore, attrs, metas);
+    def.webgpu(backend as WebGPUBackend, inStore, outStore, attrs, metas);
   } else {
     // 'cpu' and, until it has its own kernels, 'wasm' run the reference.
     const rd = (s: Storage) => (backend as CpuBackend).readSync(s);
@@ -260,7 +260,7 @@ const reshapeDef: OpDef<{ from: readonly number[] }> = {
     throw new Error('reshape is a view');
   },
   cpu: () => {},
-  gpu: () => {},
+  webgpu: () => {},
   backward: ({ grads: [g], attrs }) => [reshape(g!, attrs.from)],
 };
 

@@ -55,7 +55,7 @@ export const adamwDef: OpDef<AdamwAttrs> = {
       p[i] = p[i] * decay - stepSize * (mi / (Math.sqrt(vi) / bc2sqrt + a.eps));
     }
   },
-  gpu: (be, ins, _o, a) => {
+  webgpu: (be, ins, _o, a) => {
     const [p, g, m, v, s] = ins;
     const n = p.size;
     const { decay, stepSize, bc2sqrt } = scalars(a);

@@ -187,7 +187,7 @@ export const attentionDef: OpDef<AttentionAttrs> = {
       }
     }
   },
-  gpu: (be, [q, k, v, mask], [out, lse], a, m) => {
+  webgpu: (be, [q, k, v, mask], [out, lse], a, m) => {
     const d = dims(m.inputs, a.heads);
     if (d.B * d.Tq * d.E === 0) return;
     const variant = a.variant ?? pickAttentionVariant(be);
@@ -255,7 +255,7 @@ export const attentionBackwardDef: OpDef<AttentionAttrs> = {
       }
     }
   },
-  gpu: (be, [q, k, v, out, lse, gOut, mask], [dq, dk, dv], a, m) => {
+  webgpu: (be, [q, k, v, out, lse, gOut, mask], [dq, dk, dv], a, m) => {
     const [qm, km, vm, , , , maskm] = m.inputs;
     const d = dims(maskm ? [qm, km, vm, maskm] : [qm, km, vm], a.heads);
     if (d.B * d.E === 0 || (d.Tq === 0 && d.Tk === 0)) return;

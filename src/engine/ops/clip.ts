@@ -39,7 +39,7 @@ export const clipGradNormDef: OpDef<ClipAttrs> = {
     scale[0] = Math.min(1, maxNorm / (norm[0] + 1e-6));
     if (apply) for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= scale[0];
   },
-  gpu: (be, grads, [norm, scale], { maxNorm, apply }) => {
+  webgpu: (be, grads, [norm, scale], { maxNorm, apply }) => {
     const groups = grads.map((g) => partialGroups(g.size));
     const P = groups.reduce((a, b) => a + b, 0);
     const partials = be.alloc(Math.max(1, P), 'f32');

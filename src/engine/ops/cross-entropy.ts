@@ -64,7 +64,7 @@ export const crossEntropyDef: OpDef<CeAttrs> = {
       out[0] = reduction === 'sum' ? s : s / Math.max(count, 1);
     }
   },
-  gpu: (be, [x, t], [out], { ignoreIndex, reduction, variant }, m) => {
+  webgpu: (be, [x, t], [out], { ignoreIndex, reduction, variant }, m) => {
     const [N, C] = m.inputs[0].shape;
     const v = variant ?? pickRowVariant(be, C);
     const params = (gx: number) => [N, C, gx, i32(ignoreIndex), MODE[reduction]];
@@ -97,7 +97,7 @@ export const crossEntropyGradDef: OpDef<CeAttrs> = {
       for (let c = 0; c < C; c++) dx[i * C + c] = (p[c] / s - (c === t[i] ? 1 : 0)) * k;
     }
   },
-  gpu: (be, [x, t, g], [dx], { ignoreIndex, reduction, variant }, m) => {
+  webgpu: (be, [x, t, g], [dx], { ignoreIndex, reduction, variant }, m) => {
     const [N, C] = m.inputs[0].shape;
     const params = (gx: number) => [N, C, gx, i32(ignoreIndex), MODE[reduction]];
     let coef = g;

@@ -83,7 +83,7 @@ export const unaryDef: OpDef<UnaryAttrs> = {
     const st = broadcastStrides4(m.inputs[0].shape, m.outputs[0].shape);
     for (let i = 0; i < out.length; i++) out[i] = f(x[bcastIndex(i, o, st)], a.alpha, a.beta);
   },
-  gpu: (be, [x], [out], a, m) => {
+  webgpu: (be, [x], [out], a, m) => {
     const n = out.size;
     const { grid, gx } = dispatch1d(be, n);
     const spec = kernel(`unary:${a.kind}`, [common, unarySrc], { EXPR: UNARY[a.kind].wgsl });
@@ -110,7 +110,7 @@ export const unaryGradDef: OpDef<UnaryGradAttrs> = {
     const f = (UNARY as Record<UnaryKind, UnaryFn>)[a.kind].grad;
     for (let i = 0; i < out.length; i++) out[i] = f(x[i], y[i], g[i], a.alpha, a.beta);
   },
-  gpu: (be, [x, y, g], [out], a, m) => {
+  webgpu: (be, [x, y, g], [out], a, m) => {
     const n = out.size;
     const { grid, gx } = dispatch1d(be, n);
     const spec = kernel(`unaryGrad:${a.kind}`, [common, unaryGradSrc], { EXPR: UNARY[a.kind].gradWgsl });
@@ -176,7 +176,7 @@ export const binaryDef: OpDef<{ kind: BinaryKind }> = {
     const sb = broadcastStrides4(m.inputs[1].shape, m.outputs[0].shape);
     for (let i = 0; i < out.length; i++) out[i] = f(A[bcastIndex(i, o, sa)], B[bcastIndex(i, o, sb)]);
   },
-  gpu: (be, [A, B], [out], { kind }, m) => {
+  webgpu: (be, [A, B], [out], { kind }, m) => {
     const n = out.size;
     const { grid, gx } = dispatch1d(be, n);
     const os = m.outputs[0].shape;
@@ -230,7 +230,7 @@ export const sumToDef: OpDef<{ shape: readonly number[] }> = {
     const ost = contiguousStrides(os).map((s, k) => (os[k] === 1 ? 0 : s));
     for (let i = 0; i < x.length; i++) out[bcastIndex(i, xs, ost)] += x[i];
   },
-  gpu: (be, [x], [out], { shape }, m) => {
+  webgpu: (be, [x], [out], { shape }, m) => {
     const n = out.size;
     const { grid, gx } = dispatch1d(be, n);
     const xs = pad4(m.inputs[0].shape);

@@ -46,7 +46,7 @@ export const embeddingDef: OpDef<Record<string, never>> = {
       out.set(table.subarray(v * d, v * d + d), n * d);
     }
   },
-  gpu: (be, [table, idx], [out], _a, m) => {
+  webgpu: (be, [table, idx], [out], _a, m) => {
     const [V, d] = m.inputs[0].shape;
     const total = out.size;
     const { grid, gx } = dispatch1d(be, total);
@@ -80,7 +80,7 @@ export const embeddingGradDef: OpDef<EmbeddingGradAttrs> = {
       for (let j = 0; j < d; j++) out[v * d + j] += g[n * d + j];
     }
   },
-  gpu: (be, [g, idx], [out], { V }, m) => {
+  webgpu: (be, [g, idx], [out], { V }, m) => {
     const d = m.outputs[0].shape[1];
     const N = sizeOf(m.inputs[1].shape);
     const total = V * d;

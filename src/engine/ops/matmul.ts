@@ -114,7 +114,7 @@ export const matmulDef: OpDef<MatmulAttrs> = {
       }
     }
   },
-  gpu: (be, [A, B], [C], attrs, m) => {
+  webgpu: (be, [A, B], [C], attrs, m) => {
     const { batch, batchA, batchB, M, N, K } = dims(m.inputs[0].shape, m.inputs[1].shape, attrs);
     const { transA, transB } = attrs;
     const variant = resolveMatmulVariant(attrs.variant ?? pickMatmulVariant(be), M, N, K, transA, transB);

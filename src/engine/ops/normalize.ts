@@ -35,7 +35,7 @@ export const l2NormalizeDef: OpDef<NormAttrs> = {
       for (let c = 0; c < D; c++) y[r * D + c] = x[r * D + c] * inv;
     }
   },
-  gpu: (be, [x], [y], { eps, variant }, m) => {
+  webgpu: (be, [x], [y], { eps, variant }, m) => {
     const { rows, cols: D } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, D);
     runRows(be, { name: 'normalize', src, entry: 'forward', rows, variant: v, buffers: [x, y], params: (gx) => [rows, D, gx, f32(eps)] });
@@ -59,7 +59,7 @@ export const l2NormalizeGradDef: OpDef<NormAttrs> = {
       for (let c = 0; c < D; c++) dx[b + c] = (g[b + c] - x[b + c] * inv * k) * inv;
     }
   },
-  gpu: (be, [x, g], [dx], { eps, variant }, m) => {
+  webgpu: (be, [x, g], [dx], { eps, variant }, m) => {
     const { rows, cols: D } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, D);
     runRows(be, { name: 'normalize', src, entry: 'backward', rows, variant: v, buffers: [x, g, dx], params: (gx) => [rows, D, gx, f32(eps)] });

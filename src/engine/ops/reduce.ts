@@ -97,7 +97,7 @@ export const reduceDef: OpDef<ReduceAttrs> = {
       }
     }
   },
-  gpu: (be, [x], [out, idx], { kind, start, end, variant }, m) => {
+  webgpu: (be, [x], [out, idx], { kind, start, end, variant }, m) => {
     const d = split(m.inputs[0].shape, start, end);
     encodeReduce(be, kind, x, out, idx ?? null, d, variant ?? pickReduceVariant(be, d.red));
   },
@@ -117,7 +117,7 @@ export const reduceMaxGradDef: OpDef<{ start: number; end: number; shape: readon
     dx.fill(0);
     for (let o = 0; o < outer; o++) for (let j = 0; j < inner; j++) dx[(o * red + idx[o * inner + j]) * inner + j] = g[o * inner + j];
   },
-  gpu: (be, [g, idx], [dx], { start, end, shape }) => {
+  webgpu: (be, [g, idx], [dx], { start, end, shape }) => {
     const { outer, red, inner } = split(shape, start, end);
     const { grid, gx } = dispatch1d(be, dx.size);
     be.run(kernel('reduceMaxGrad', [maxGradSrc]), [g, idx, dx], [outer, red, inner, gx], grid);

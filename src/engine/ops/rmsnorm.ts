@@ -44,7 +44,7 @@ export const rmsNormDef: OpDef<RmsAttrs> = {
       for (let c = 0; c < D; c++) y[b + c] = x[b + c] * rs * w[c];
     }
   },
-  gpu: (be, [x, w], [y], { eps, variant }, m) => {
+  webgpu: (be, [x, w], [y], { eps, variant }, m) => {
     const { rows, cols: D } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, D);
     runRows(be, { name: 'rmsnorm', src, entry: 'forward', rows, variant: v, buffers: [x, w, y], params: (gx) => [rows, D, gx, f32(eps), 0, 0] });
@@ -75,7 +75,7 @@ export const rmsNormGradDef: OpDef<RmsAttrs> = {
     }
     dw.set(acc);
   },
-  gpu: (be, [x, w, g], [dx, dw], { eps, variant }, m) => {
+  webgpu: (be, [x, w, g], [dx, dw], { eps, variant }, m) => {
     const { rows, cols: D } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, D);
     const nchunks = Math.max(1, Math.ceil(rows / DW_CHUNK));

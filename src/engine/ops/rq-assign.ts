@@ -58,7 +58,7 @@ export const nearestCodeDef: OpDef<NearestCodeAttrs> = {
       dist2[n] = bd;
     }
   },
-  gpu: (be, [x, e], [index, dist2], attrs, m) => {
+  webgpu: (be, [x, e], [index, dist2], attrs, m) => {
     const [N, d] = m.inputs[0].shape;
     const K = m.inputs[1].shape[0];
     const variant = attrs.variant ?? pickRqVariant(be);

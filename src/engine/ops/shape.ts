@@ -50,7 +50,7 @@ export const transposeDef: OpDef<TransposeAttrs> = {
       for (let b = 0; b < o[1]; b++)
         for (let c = 0; c < o[2]; c++) for (let d = 0; d < o[3]; d++) out[i++] = x[a * st[0] + b * st[1] + c * st[2] + d * st[3]];
   },
-  gpu: (be, [x], [out], { perm }, m) => {
+  webgpu: (be, [x], [out], { perm }, m) => {
     const n = out.size;
     const { grid, gx } = dispatch1d(be, n);
     be.run(kernel('transpose', [transposeSrc]), [x, out], [...pad4(m.outputs[0].shape), ...permutedStrides4(m.inputs[0].shape, perm), n, gx], grid);
@@ -119,7 +119,7 @@ export const concatDef: OpDef<{ axis: number }> = {
   name: 'concat',
   outputs: (metas, { axis }) => [concatMeta(metas, axis)],
   cpu: (xs, [out], { axis }, m) => concatBlocks(m.inputs, axis).forEach((b, k) => copyBlockCpu(xs[k], out, b)),
-  gpu: (be, xs, [out], { axis }, m) => concatBlocks(m.inputs, axis).forEach((b, k) => blockGpu(be, 'copy_block', xs[k], out, b)),
+  webgpu: (be, xs, [out], { axis }, m) => concatBlocks(m.inputs, axis).forEach((b, k) => blockGpu(be, 'copy_block', xs[k], out, b)),
   backward: ({ inputs, grads: [g], attrs: { axis } }) => {
     let off = 0;
     return inputs.map((x) => {
@@ -158,7 +158,7 @@ export const sliceDef: OpDef<SliceAttrs> = {
     return [{ shape, dtype: x.dtype }];
   },
   cpu: ([x], [out], a, m) => copyBlockCpu(x, out, sliceBlock(m.inputs[0].shape, a)),
-  gpu: (be, [x], [out], a, m) => blockGpu(be, 'copy_block', x, out, sliceBlock(m.inputs[0].shape, a)),
+  webgpu: (be, [x], [out], a, m) => blockGpu(be, 'copy_block', x, out, sliceBlock(m.inputs[0].shape, a)),
   backward: ({ inputs: [x], grads: [g], attrs }) => [runOp(slicePadDef, [g!], { ...attrs, shape: x.shape })[0]],
 };
 
@@ -171,7 +171,7 @@ export const slicePadDef: OpDef<SliceAttrs & { shape: readonly number[] }> = {
     const b = sliceBlock(a.shape, a);
     copyBlockCpu(g, out, { ...b, srcRow: b.dstRow, srcOff: 0, dstRow: b.srcRow, dstOff: b.srcOff });
   },
-  gpu: (be, [g], [out], a) => {
+  webgpu: (be, [g], [out], a) => {
     const b = sliceBlock(a.shape, a);
     blockGpu(be, 'pad', g, out, { ...b, srcRow: b.dstRow, srcOff: 0, dstRow: b.srcRow, dstOff: b.srcOff });
   },
@@ -201,7 +201,7 @@ export const castDef: OpDef<{ dtype: DType }> = {
     // (NaN → 0 here; unspecified on the GPU)
     else for (let i = 0; i < x.length; i++) out[i] = Math.max(-2147483648, Math.min(2147483520, Math.trunc(x[i]) || 0));
   },
-  gpu: (be, [x], [out], { dtype }, m) => {
+  webgpu: (be, [x], [out], { dtype }, m) => {
     const n = out.size;
     if (m.inputs[0].dtype === dtype) {
       blockGpu(be, 'copy_block', x, out, { outer: 1, width: n, srcRow: n, srcOff: 0, dstRow: n, dstOff: 0 });

@@ -32,7 +32,7 @@ export const softmaxDef: OpDef<SoftmaxAttrs> = {
     const { rows, cols } = rowsCols(m.inputs[0].shape);
     for (let r = 0; r < rows; r++) softmaxRow(x, y as Float32Array, r * cols, cols, log);
   },
-  gpu: (be, [x], [y], { log, variant }, m) => {
+  webgpu: (be, [x], [y], { log, variant }, m) => {
     const { rows, cols } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, cols);
     runRows(be, { name: 'softmax', src, entry: 'forward', rows, variant: v, buffers: [x, y], params: (gx) => [rows, cols, gx, log ? 1 : 0] });
@@ -56,7 +56,7 @@ export const softmaxGradDef: OpDef<SoftmaxAttrs> = {
       for (let c = 0; c < cols; c++) dx[b + c] = log ? g[b + c] - Math.exp(y[b + c]) * s : y[b + c] * (g[b + c] - s);
     }
   },
-  gpu: (be, [y, g], [dx], { log, variant }, m) => {
+  webgpu: (be, [y, g], [dx], { log, variant }, m) => {
     const { rows, cols } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, cols);
     runRows(be, { name: 'softmax', src, entry: 'backward', rows, variant: v, buffers: [y, g, dx], params: (gx) => [rows, cols, gx, log ? 1 : 0] });

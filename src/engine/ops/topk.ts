@@ -44,7 +44,7 @@ export const topkDef: OpDef<TopkAttrs> = {
       }
     }
   },
-  gpu: (be, [x], [values, indices], { k }, m) => {
+  webgpu: (be, [x], [values, indices], { k }, m) => {
     const [R, C] = m.inputs[0].shape;
     const kmax = k <= 8 ? 8 : k <= 16 ? 16 : k <= 32 ? 32 : 64;
     const wg = 1024 / kmax;
