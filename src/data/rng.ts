@@ -5,6 +5,9 @@ export interface Rng {
   int(n: number): number; // [0, n)
   normal(): number;
   pick<T>(arr: readonly T[]): T;
+  /** the generator's internal state (a u32): save it in a checkpoint, restore it with setState to continue the stream */
+  state(): number;
+  setState(s: number): void;
 }
 
 export function createRng(seed: number): Rng {
@@ -24,5 +27,9 @@ export function createRng(seed: number): Rng {
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
     },
     pick: (arr) => arr[Math.floor(next() * arr.length)],
+    state: () => a,
+    setState: (s) => {
+      a = s >>> 0;
+    },
   };
 }

@@ -292,9 +292,28 @@ export class AdamW {
       return norm;
     });
   }
+  /** Moments and step count, read back to the host (checkpoints: resume exactly where training stopped). */
+  async exportState(): Promise<AdamWState> {
+    return { t: this.t, m: (await Promise.all(this.m.map((x) => x.data()))) as Float32Array[], v: (await Promise.all(this.v.map((x) => x.data()))) as Float32Array[] };
+  }
+  importState(s: AdamWState): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) throw new Error(`AdamW.importState: state for ${s.m.length} params, optimizer has ${this.m.length}`);
+    s.m.forEach((d, i) => {
+      if (d.length !== this.m[i].size) throw new Error(`AdamW.importState: moment ${i} has ${d.length} values, parameter has ${this.m[i].size}`);
+      this.m[i].backend.write(this.m[i].storage, d);
+      this.v[i].backend.write(this.v[i].storage, s.v[i]);
+    });
+    this.t = s.t;
+  }
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
+}
+
+export interface AdamWState {
+  t: number;
+  m: Float32Array[];
+  v: Float32Array[];
 }
 
 export { makeRng as rng };

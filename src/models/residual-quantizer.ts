@@ -75,6 +75,15 @@ export class ResidualQuantizer extends Module {
     return { codewords, residuals, zHat: zHat!, codes };
   }
 
+  /** Dead-code bookkeeping (checkpoints). */
+  exportState(): { lastUsed: Int32Array[]; reseeded: number[] } {
+    return { lastUsed: this.lastUsed.map((a) => a.slice()), reseeded: [...this.reseeded] };
+  }
+  importState(s: { lastUsed: Int32Array[]; reseeded: number[] }): void {
+    s.lastUsed.forEach((a, d) => this.lastUsed[d].set(a));
+    s.reseeded.forEach((v, d) => (this.reseeded[d] = v));
+  }
+
   /** k-means initialisation of every level on a batch of latents (host array, (B, L)). */
   async initFromBatch(z: Float32Array, B: number, seed: number): Promise<void> {
     const { levels, codebookSize: K, dim: L, kmeansIters } = this.cfg;

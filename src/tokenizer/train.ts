@@ -6,7 +6,8 @@
 // RQ-KMeans: residual k-means on the features. All three see the same pairs and labels, so the metrics compare.
 import { getBackend, grad, noGrad, rng as engineRng, tensor, tidyAsync, type Tensor } from '../engine';
 import { createRng, type Rng as DataRng } from '../data/rng';
-import { AdamW, type StateDict } from '../models/nn';
+import { AdamW, type AdamWState, type StateDict } from '../models/nn';
+import type { CheckpointHooks } from '../stages/types';
 import { batchPairs, CRQ_DEFAULTS, crqVaeLoss, ResidualVAE, type CrqVaeConfig, type LossTerms } from '../models/crq-vae';
 import { rqVaeLoss } from '../models/rq-vae';
 import { encodeRqKMeans, fitRqKMeans, RQ_KMEANS_DEFAULTS, type RqKMeansConfig, type RqKMeansModel } from '../models/rq-kmeans';
@@ -130,9 +131,24 @@ export interface TokenizerResult {
   backend: string;
 }
 
+/** Everything a VAE training loop needs to continue exactly where it stopped (saved by the stage runner). */
+export interface TrainCheckpoint {
+  kind: TokenizerKind;
+  /** the next step to run */
+  step: number;
+  weights: StateDict;
+  optimizer: AdamWState;
+  rng: number;
+  quantizer: { lastUsed: Int32Array[]; reseeded: number[] };
+  usage: Float64Array[];
+  curves: LossCurves;
+}
+
 export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** save a TrainCheckpoint every `every` steps and/or resume from one (VAEs; RQ-KMeans restarts, it is fast) */
+  checkpoint?: CheckpointHooks<TrainCheckpoint>;
   /** precomputed pairs (the CLI shares them across tokenizers); default: semantic neighbours of the features */
   pairs?: PairSets;
   /** per-item labels for concentration (−1 unknown) */
@@ -291,15 +307,28 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
   const opt = new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm });
   const r = createRng(cfg.seed * 7919 + 3);
   try {
-    // k-means codebook init on the first batch (latents of the freshly initialised encoder)
-    const initRows = Int32Array.from({ length: Math.min(n, Math.max(cfg.initBatch, K)) }, () => r.int(n));
-    const zInit = await tidyAsync(async () => (await noGrad(() => model.encoder.forward(tensor(gatherRows(f.data, F, initRows), [initRows.length, F]))).data()) as Float32Array);
-    await model.quantizer.initFromBatch(zInit, initRows.length, cfg.seed);
-
-    const curves = emptyCurves();
+    const resume = opts.checkpoint?.resume;
+    let curves = emptyCurves();
     const usage = Array.from({ length: D }, () => new Float64Array(K));
-    let stoppedEarly = false;
     let step = 0;
+    if (resume) {
+      if (resume.kind !== kind) throw new Error(`${kind}: cannot resume from a ${resume.kind} checkpoint`);
+      model.loadStateDict(resume.weights);
+      opt.importState(resume.optimizer);
+      model.quantizer.importState(resume.quantizer);
+      r.setState(resume.rng);
+      resume.usage.forEach((u, d) => usage[d].set(u));
+      curves = structuredClone(resume.curves);
+      step = resume.step;
+    } else {
+      // k-means codebook init on the first batch (latents of the freshly initialised encoder)
+      const initRows = Int32Array.from({ length: Math.min(n, Math.max(cfg.initBatch, K)) }, () => r.int(n));
+      const zInit = await tidyAsync(async () => (await noGrad(() => model.encoder.forward(tensor(gatherRows(f.data, F, initRows), [initRows.length, F]))).data()) as Float32Array);
+      await model.quantizer.initFromBatch(zInit, initRows.length, cfg.seed);
+    }
+    const ckEvery = opts.checkpoint?.every ?? 0;
+
+    let stoppedEarly = false;
     for (; step < cfg.steps; step++) {
       if (opts.signal?.aborted) {
         stoppedEarly = true;
@@ -351,6 +380,17 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
           await new Promise((res) => setTimeout(res, 0));
         }
       });
+      if (ckEvery > 0 && (step + 1) % ckEvery === 0 && step + 1 < cfg.steps)
+        await opts.checkpoint!.save({
+          kind,
+          step: step + 1,
+          weights: await model.stateDict(),
+          optimizer: await opt.exportState(),
+          rng: r.state(),
+          quantizer: model.quantizer.exportState(),
+          usage: usage.map((u) => u.slice()),
+          curves: structuredClone(curves),
+        });
     }
     const enc = await encodeAll(model, f.data, n, cfg.evalBatch);
     const weights = await model.stateDict();
