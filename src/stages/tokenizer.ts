@@ -231,6 +231,7 @@ export const tokenizerStage: StageEntry<TokenizerStageConfig & Record<string, un
           step: p.step,
           total: p.steps,
           scalars: { total: p.losses.total, recon: p.losses.recon, quant: p.losses.quant, ...(p.losses.cont === null ? {} : { cont: p.losses.cont }), ...Object.fromEntries(p.utilisation.map((u, d) => [`util${d + 1}`, u])) },
+          detail: { usage: p.usage, reseeded: p.reseeded },
         }),
     });
   },
@@ -246,7 +247,7 @@ export const tokenizerStage: StageEntry<TokenizerStageConfig & Record<string, un
         ...Object.fromEntries(m.levels.map((l, d) => [`utilisation${d + 1}`, l.utilisation])),
         steps: r.steps,
       },
-      extra: { kind: r.kind, stoppedEarly: r.stoppedEarly, reseeded: r.reseeded, collisions: r.sids.collisions, backend: r.backend },
+      extra: { kind: r.kind, metrics: m, stoppedEarly: r.stoppedEarly, reseeded: r.reseeded, collisions: r.sids.collisions, backend: r.backend },
     };
   },
 };

@@ -42,6 +42,8 @@ export interface DataBackend {
   remove(id: string): Promise<DataSnapshot>;
   getDataset(): Promise<Dataset | null>;
   itemFeatures(spec?: ItemFeatureSpec, opts?: { cooccurrenceSource?: string }): Promise<ItemFeatures>;
+  /** a stage's inputs from the current dataset (src/stages), assembled where the data lives */
+  assembleStage(stage: string, cfg: Record<string, unknown>, extras?: unknown): Promise<{ inputs: unknown; fingerprint: string }>;
 }
 
 export interface DataSlice {
@@ -57,6 +59,8 @@ export interface DataSlice {
   fetchDataset(): Promise<string | null>;
   /** Item features of the current dataset, computed in the worker. */
   itemFeatures(spec?: ItemFeatureSpec, opts?: { cooccurrenceSource?: string }): Promise<ItemFeatures>;
+  /** A stage's inputs assembled from the current dataset in the data worker (after the bundled data has loaded). */
+  assembleStage(stage: string, cfg: Record<string, unknown>, extras?: unknown): Promise<{ inputs: unknown; fingerprint: string }>;
 }
 
 let backend: DataBackend | null = null;
@@ -88,6 +92,7 @@ async function workerBackend(): Promise<DataBackend> {
     remove: (id) => race(remote.remove(id)),
     getDataset: () => race(remote.getDataset()),
     itemFeatures: (spec, opts) => race(remote.itemFeatures(spec, opts)),
+    assembleStage: (stage, cfg, extras) => race(remote.assembleStage(stage, cfg, extras)),
   };
 }
 
@@ -206,6 +211,12 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
 
     async itemFeatures(spec, opts) {
       return (await getBackend()).itemFeatures(spec, opts);
+    },
+
+    async assembleStage(stage, cfg, extras) {
+      // the current dataset includes the bundled files and the ones dropped in an earlier session
+      if (typeof window !== 'undefined') await get().loadBundled();
+      return (await getBackend()).assembleStage(stage, cfg, extras);
     },
   };
 };

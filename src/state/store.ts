@@ -12,6 +12,7 @@ import { create, type StateCreator } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createGpuSlice, type GpuSlice } from './gpu-slice';
+import { createRunsSlice, type RunsSlice } from './runs-slice';
 import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
@@ -24,7 +25,7 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice & TokenizerSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
@@ -42,6 +43,7 @@ const dataSlice = createDataSlice as unknown as StateCreator<Store, [], [], Data
 const creator: StateCreator<Store> = (...a) => ({
   ...createUrlSlice(...a),
   ...createGpuSlice(...a),
+  ...createRunsSlice(...a),
   ...createTokenizerSlice(...a),
   ...dataSlice(...a),
 });

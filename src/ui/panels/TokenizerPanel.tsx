@@ -114,7 +114,7 @@ function Settings() {
         <label className="tk-field">
           <span>items</span>
           <select value={s.source} disabled={busy} data-testid="tk-source" onChange={(e) => set({ source: e.target.value as TokenizerSettings['source'] })}>
-            <option value="kuairec">KuaiRec catalogue (bundled)</option>
+            <option value="dataset">loaded dataset (Data panel)</option>
             <option value="planted">planted demo (8 groups)</option>
           </select>
         </label>
@@ -132,7 +132,7 @@ function Settings() {
           </label>
         ))}
       </div>
-      {s.source === 'kuairec' && (
+      {s.source === 'dataset' && (
         <div className="tk-row">
           <span className="muted">item features</span>
           {FEATURE_BLOCKS.map((b) => (
