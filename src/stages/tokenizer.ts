@@ -121,10 +121,20 @@ function catalogueIds(ws: DataWorkspace, dataset: Dataset | undefined, maxItems:
  */
 export async function assembleTokenizerData(
   ws: DataWorkspace,
-  o: { blocks: readonly string[]; maxItems: number; seed: number; dataset?: Dataset; sourceLabel: string; extras?: TokenizerExtras; textEncoder?: boolean },
-): Promise<TokenizerInputs> {
+  o: {
+    blocks: readonly string[];
+    maxItems: number;
+    seed: number;
+    dataset?: Dataset;
+    sourceLabel: string;
+    extras?: TokenizerExtras;
+    textEncoder?: boolean;
+    /** embedding blocks already loaded (the CLI reads them from files) */
+    precomputed?: NonNullable<ItemFeatureSpec['precomputed']>;
+  },
+): Promise<TokenizerInputs & { spec: ItemFeatureSpec }> {
   const ex = o.extras ?? {};
-  const precomputed = await Promise.all((ex.embeddings ?? []).map(async (e) => ({ name: e.name, weight: 1, features: await loadEmbeddingBytes(e.name, e.bytes) })));
+  const precomputed = [...(o.precomputed ?? []), ...(await Promise.all((ex.embeddings ?? []).map(async (e) => ({ name: e.name, weight: 1, features: await loadEmbeddingBytes(e.name, e.bytes) }))))];
   if (o.textEncoder) precomputed.push(await textEncoderBlock(ws, ex.textEncoder ?? DEFAULT_TEXT_ENCODER, catalogueIds(ws, o.dataset, o.maxItems)));
   const spec = selectFeatureSpec(ex.spec ?? DEFAULT_FEATURE_SPEC, o.blocks, precomputed);
   const cat = catalogueFromWorkspace(ws, spec, { maxItems: o.maxItems || undefined, dataset: o.dataset });
@@ -139,6 +149,7 @@ export async function assembleTokenizerData(
   const side = ws.sideTables();
   const meta = itemMeta(f.ids, side);
   return {
+    spec,
     features: f,
     labels: cat.labels,
     pairs,
@@ -202,7 +213,7 @@ export const tokenizerStage: StageEntry<TokenizerStageConfig & Record<string, un
     const seed = Number((cfg as { seed?: number }).seed ?? 0);
     if (cfg.source === 'planted') return plantedInputs(cfg.maxItems, seed);
     const dropped = data.source && !data.source.bundled ? data.dataset : undefined;
-    return assembleTokenizerData(data.workspace, {
+    const { spec: _spec, ...inputs } = await assembleTokenizerData(data.workspace, {
       blocks: cfg.features,
       maxItems: cfg.maxItems,
       seed,
@@ -211,6 +222,7 @@ export const tokenizerStage: StageEntry<TokenizerStageConfig & Record<string, un
       extras: extras as TokenizerExtras | undefined,
       textEncoder: cfg.textEncoder,
     });
+    return inputs;
   },
   describeInputs: (i) => ({ items: i.info.items, dim: i.info.dim, source: i.info.source, blocks: i.info.blocks, trainPairs: i.info.trainPairs, heldOutPairs: i.info.heldOutPairs }),
   transferables: (i) => [i.features.data.buffer as ArrayBuffer, i.labels.buffer as ArrayBuffer],

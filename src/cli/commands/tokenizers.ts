@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CpuBackend, setBackend, WebGPUBackend } from '../../engine';
 import { loadBundledDataset } from '../../data/bundled';
-import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, selectFeatureSpec, type ItemFeatureSpec } from '../../data/item-features';
+import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, type ItemFeatureSpec } from '../../data/item-features';
 import { readFile } from 'node:fs/promises';
 
 /** A precomputed embedding file (.npy/.safetensors with a video_id order, or CSV `video_id,f0,...`) as a feature block. */
@@ -28,9 +28,8 @@ async function loadEmbeddingFile(path: string): Promise<NonNullable<ItemFeatureS
 }
 import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data/node-file';
 import { DataWorkspace } from '../../data/workspace';
-import { catalogueFromWorkspace } from '../../tokenizer/catalogue';
+import { assembleTokenizerData, PAIR_SETTINGS } from '../../stages/tokenizer';
 import { pairPrefixAgreement } from '../../tokenizer/metrics';
-import { cooccurrencePairs, semanticPairs, splitPairs, unionPairs } from '../../tokenizer/pairs';
 import { trainConfig, trainTokenizer, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
 import { CliError, cliGpu, mdTable, numFlag, type CliArgs, type Command } from '../result';
@@ -100,21 +99,19 @@ const command: Command = {
     // --features category,caption,cooccurrence (any subset); --embeddings file.npy|.safetensors|.csv (repeatable via commas)
     const blocks = typeof flags.features === 'string' ? flags.features.split(',').map((b) => b.trim()).filter(Boolean) : [...FEATURE_BLOCKS];
     const precomputed = typeof flags.embeddings === 'string' ? await Promise.all(flags.embeddings.split(',').map(loadEmbeddingFile)) : [];
-    let spec: ItemFeatureSpec;
-    try {
-      spec = selectFeatureSpec(baseSpec, blocks, precomputed);
-    } catch (e) {
-      throw new CliError(`--features: ${(e as Error).message}`);
-    }
     const maxItems = num(flags, 'items', quick ? 1500 : 0);
-    let cat;
+    // catalogue, features and anchor-positive pairs: the stage layer's one assembler (src/stages/tokenizer.ts)
+    let inputs;
     try {
-      cat = catalogueFromWorkspace(ws, spec, { maxItems: maxItems || undefined });
+      inputs = await assembleTokenizerData(ws, { blocks, maxItems, seed: args.seed, sourceLabel: source, extras: { spec: baseSpec, embeddings: [] }, precomputed });
     } catch (e) {
-      throw new CliError(`${source}: ${(e as Error).message}`);
+      const m = (e as Error).message;
+      throw new CliError(/^unknown feature block|^no item features selected/.test(m) ? `--features: ${m}` : `${source}: ${m}`);
     }
-    const f = cat.features;
+    const f = inputs.features;
     const n = f.ids.length;
+    const spec = inputs.spec;
+    const cat = { labels: inputs.labels, cooccurrenceSource: inputs.cooccurrenceSource };
     log(`features: ${n} items × ${f.dim} (${f.blocks.map((b) => `${b.name} ${b.to - b.from}`).join(', ')})`);
 
     const cfg: TrainConfig = trainConfig({
@@ -139,13 +136,9 @@ const command: Command = {
       kmeans: { iters: quick ? 5 : 12 },
     });
     // anchor-positive pairs: semantic neighbours (cos ≥ 0.8) ∪ co-occurrence; each source split 80/20, seeded
-    const sem = splitPairs(semanticPairs(f.data, n, f.dim, { threshold: cfg.pairs.threshold, maxPerItem: cfg.pairs.maxPerItem, seed: cfg.seed }), cfg.pairs.heldOut, cfg.seed);
-    log(`semantic pairs (cos ≥ ${cfg.pairs.threshold}): ${sem.train.length / 2} train / ${sem.test.length / 2} held out`);
-    const coo = cat.sequences
-      ? splitPairs(cooccurrencePairs(cat.sequences.offsets, cat.sequences.items, n, { window: 3, minCount: 5, maxPerItem: cfg.pairs.maxPerItem }), cfg.pairs.heldOut, cfg.seed + 1)
-      : { train: new Int32Array(0), test: new Int32Array(0) };
-    log(`co-occurrence pairs (window 3, ≥ 5 users): ${coo.train.length / 2} train / ${coo.test.length / 2} held out`);
-    const pairs = { train: unionPairs(n, sem.train, coo.train), test: unionPairs(n, sem.test, coo.test) };
+    const { semantic: sem, cooccurrence: coo, pairs } = inputs;
+    log(`semantic pairs (cos ≥ ${PAIR_SETTINGS.threshold}): ${sem.train.length / 2} train / ${sem.test.length / 2} held out`);
+    log(`co-occurrence pairs (window ${PAIR_SETTINGS.window}, ≥ ${PAIR_SETTINGS.minCount} users): ${coo.train.length / 2} train / ${coo.test.length / 2} held out`);
     if (pairs.train.length === 0) throw new CliError(`${source}: no anchor-positive pairs (no item has a neighbour with cos ≥ ${cfg.pairs.threshold} and no co-occurrence)`);
 
     const backend = await chooseBackend(typeof flags.backend === 'string' ? flags.backend : quick ? 'webgpu' : 'webgpu');
