@@ -87,6 +87,9 @@ export async function runStage<Cfg extends Record<string, unknown>, I, R, C exte
     if (prev.stage !== entry.id) throw new Error(`run ${o.resume} is a ${prev.stage} run, not ${entry.id}`);
     if (prev.dataset !== o.dataset) throw new Error(`run ${o.resume} was trained on another dataset (${prev.dataset}; loaded now: ${o.dataset}): load the same files and protocol to resume it`);
     if (prev.status === 'done') throw new Error(`run ${o.resume} is already done`);
+    const now = entry.describeInputs(inputs);
+    const diff = Object.keys(prev.inputs).filter((k) => String(prev.inputs[k]) !== String(now[k]));
+    if (diff.length) throw new Error(`cannot resume ${prev.id}: its inputs differ from the current ones (${diff.map((k) => `${k}: ${prev.inputs[k]} then, ${now[k]} now`).join('; ')})`);
     resume = await store.getCheckpoint<C>(o.resume);
     const curves = prev.summary?.curves ?? { step: [], series: {} };
     rec = {

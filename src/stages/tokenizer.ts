@@ -1,7 +1,7 @@
 // Stage entry: item tokenizer (CRQ-VAE / RQ-VAE / RQ-KMeans, paper §3.1). One run = one tokenizer kind.
 // Settings schema (UI, URL, CLI), the input assembler (catalogue, features, anchor-positive pairs from the current
 // dataset — used by the browser stage, `higr run tokenizer` and `higr tokenizers`) and the run/summary adapters.
-import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, selectFeatureSpec, type ItemFeatureSpec } from '../data/item-features';
+import { DEFAULT_FEATURE_SPEC, loadEmbeddingBytes, selectFeatureSpec, type ItemFeatureSpec } from '../data/item-features';
 import { captionText } from '../data/features/caption';
 import { DEFAULT_TEXT_ENCODER, encodeTexts, fetchTextEncoder, type TextEncoderSource } from '../data/features/text-encoder';
 import type { DataWorkspace } from '../data/workspace';
@@ -9,40 +9,12 @@ import type { Dataset } from '../data/dataset';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { cooccurrencePairs, semanticPairs, splitPairs, unionPairs } from '../tokenizer/pairs';
 import { plantedItems } from '../tokenizer/planted';
-import { trainConfig, trainTokenizer, TOKENIZER_KINDS, type FeatureMatrix, type PairSets, type TokenizerResult, type TrainCheckpoint, type TrainConfig } from '../tokenizer/train';
-import type { ConfigOf, ConfigSchema, FieldError } from './schema';
+import { trainConfig, trainTokenizer, type FeatureMatrix, type PairSets, type TokenizerResult, type TrainCheckpoint, type TrainConfig } from '../tokenizer/train';
+import type { ConfigSchema, FieldError } from './schema';
+import { TOKENIZER_SCHEMA, type TokenizerStageConfig } from './tokenizer-config';
+
+export { TOKENIZER_SCHEMA, type TokenizerStageConfig } from './tokenizer-config';
 import type { StageData, StageEntry } from './types';
-
-const FIELDS = {
-  kind: { type: 'enum', default: 'crq-vae', values: TOKENIZER_KINDS, label: 'tokenizer' },
-  source: { type: 'enum', default: 'dataset', values: ['dataset', 'planted'], label: 'items', help: 'dataset = the items of the loaded dataset (Data panel); planted = a synthetic demo set' },
-  maxItems: { type: 'int', default: 2000, min: 0, max: 10_000_000, label: 'max items (0 = all)' },
-  features: { type: 'list', of: 'enum', default: [...FEATURE_BLOCKS], values: FEATURE_BLOCKS, minLength: 0, maxLength: FEATURE_BLOCKS.length, label: 'item features' },
-  textEncoder: { type: 'bool', default: false, label: 'caption text encoder (online)' },
-  steps: { type: 'int', default: 150, min: 1, max: 1_000_000, label: 'steps' },
-  batchSize: { type: 'int', default: 256, min: 2, max: 65_536, label: 'batch' },
-  codebookSize: { type: 'int', default: 64, min: 2, max: 65_536, label: 'K (codebook size)' },
-  levels: { type: 'int', default: 3, min: 1, max: 8, label: 'D (levels)' },
-  latentDim: { type: 'int', default: 32, min: 1, max: 4096, label: 'latent dim' },
-  lr: { type: 'number', default: 2e-3, min: 0, max: 1, exclusiveMin: true, label: 'learning rate' },
-  eta: { type: 'number', default: 0.1, min: 0, max: 100, label: 'η (global quantisation)' },
-  lambda1: { type: 'number', default: 0.1, min: 0, max: 100, label: 'λ1 (commitment)' },
-  lambda2: { type: 'number', default: 0.01, min: 0, max: 100, label: 'λ2 (contrastive)' },
-  w: { type: 'list', of: 'number', default: [1, 0.1, 0.01], min: 0, max: 100, minLength: 1, maxLength: 8, label: 'w (level weights)' },
-  tau: { type: 'number', default: 0.1, min: 0, max: 100, exclusiveMin: true, label: 'τ (temperature)' },
-} as const;
-
-export type TokenizerStageConfig = ConfigOf<typeof FIELDS>;
-
-export const TOKENIZER_SCHEMA: ConfigSchema<typeof FIELDS> = {
-  fields: FIELDS,
-  check(c) {
-    const e: FieldError[] = [];
-    if (c.w.length !== c.levels) e.push({ field: 'w', message: `needs one weight per level: ${c.levels} values for D = ${c.levels} (got ${c.w.length})` });
-    if (c.source === 'dataset' && !c.features.length && !c.textEncoder) e.push({ field: 'features', message: 'choose at least one feature block (or the text encoder / embedding files)' });
-    return e;
-  },
-};
 
 /** The training-loop settings a stage config maps to (the one place the browser's and `higr run`'s loops are set). */
 export function tokenizerTrainConfig(c: TokenizerStageConfig, seed: number): TrainConfig {

@@ -1,7 +1,7 @@
 // Data slice: what the UI knows about the loaded KuaiRec data. Plain data only (file rows, snapshot with summary stats
 // and small histogram arrays, protocol); the dataset's typed arrays live in the data worker and, on request, in the
 // module-level registry (src/data/registry.ts) under the handle `data.datasetId`.
-import { persistedFiles, persistedSettings } from './persist';
+import { persistedFiles } from './persist';
 import type { StateCreator } from 'zustand';
 import type { Dataset } from '../data/dataset';
 import type { ItemFeatures, ItemFeatureSpec } from '../data/item-features';
@@ -136,8 +136,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
   async function restorePersisted(): Promise<void> {
     const saved = await persistedFiles.files().catch(() => [] as File[]);
     if (saved.length) await get().addFiles(saved);
-    const protocol = persistedSettings.get<Parameters<DataSlice['setProtocol']>[0]>('protocol');
-    if (protocol) await get().setProtocol(protocol);
+    // the protocol and the chosen source live in the URL (src/state/bind-setup.ts), which survives the reload
   }
 
   // The app opens with the bundled dataset: in a browser, start loading it as soon as the store exists.
@@ -181,7 +180,6 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
     async setProtocol(p) {
       try {
         applySnapshot(await (await getBackend()).setProtocol(p));
-        persistedSettings.set('protocol', { ...(persistedSettings.get<object>('protocol') ?? {}), ...p });
       } catch (e) {
         fail(e);
       }

@@ -3,7 +3,7 @@
 // worker → run in the pipeline worker (record + checkpoints in IndexedDB). The list comes from the run store, so runs
 // of earlier sessions are there after a reload; a run left "running" by a closed page is "interrupted" and resumable.
 import type { StateCreator } from 'zustand';
-import { stageEntry } from '../stages';
+import { stageSchema } from '../stages/schemas';
 import { validateConfig, type FieldError } from '../stages/schema';
 import { indexedDbRunStore, memoryRunStore, storageEstimate, type RunStore } from '../stages/run-store';
 import type { RunRecord, StageProgress } from '../stages/types';
@@ -12,7 +12,14 @@ import type { Store } from './store';
 
 /** What the slice needs from the two workers (an interface so Node tests run it in-process). */
 export interface StageHost {
-  run(stage: string, inputs: unknown, cfg: Record<string, unknown>, o: StageRunOptions, onProgress: (p: StageProgress, rec: RunRecord) => void, onRecord: (r: RunRecord) => void): Promise<RunRecord>;
+  run(
+    stage: string,
+    inputs: unknown,
+    cfg: Record<string, unknown>,
+    o: StageRunOptions,
+    onProgress: (p: StageProgress, rec: RunRecord) => void,
+    onRecord: (r: RunRecord) => void,
+  ): Promise<{ record: RunRecord } | { refused: FieldError[]; message: string }>;
   stop(): Promise<boolean>;
   active(): Promise<boolean>;
   store: RunStore;
@@ -55,13 +62,19 @@ async function getHost(): Promise<StageHost> {
   const [{ pipeline, call }, Comlink] = await Promise.all([import('../worker/client'), import('comlink')]);
   const day = 24 * 3_600_000;
   host = {
-    run: (stage, inputs, cfg, o, onProgress, onRecord) => call(pipeline().stageRun(stage, inputs, cfg, o, Comlink.proxy(onProgress), Comlink.proxy(onRecord)), `${stage} run`, day),
+    run: (stage, inputs, cfg, o, onProgress, onRecord) =>
+      call(pipeline().stageRun(stage, inputs, cfg, o, Comlink.proxy(onProgress), Comlink.proxy(onRecord)) as ReturnType<StageHost['run']>, `${stage} run`, day),
     stop: () => call(pipeline().stageStop(), 'stop'),
     active: () => call(pipeline().stageActive(), 'pipeline worker'),
     store: typeof indexedDB !== 'undefined' ? indexedDbRunStore() : memoryRunStore(),
   };
   return host;
 }
+
+/** Each stage's panel shows a run that finished (also one resumed from the Runs view). */
+const STAGE_VIEWS: Record<string, (s: Store, rec: RunRecord) => void> = {
+  tokenizer: (s, rec) => s.showTokenizerRun(rec, true),
+};
 
 export const initialRunsState: RunsState = { list: [], status: 'idle', active: null, error: null, fieldErrors: [], compare: [], storage: null };
 
@@ -76,9 +89,8 @@ export const createRunsSlice: StateCreator<Store, [], [], RunsSlice> = (set, get
       return null;
     }
     const seed = resume ? resume.seed : get().url.seed;
-    const entry = stageEntry(stage);
     if (!resume) {
-      const { errors } = validateConfig(entry.schema, cfg);
+      const { errors } = validateConfig(stageSchema(stage), cfg);
       if (errors.length) {
         patch({ fieldErrors: errors, error: `${stage}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
         return null;
@@ -88,20 +100,8 @@ export const createRunsSlice: StateCreator<Store, [], [], RunsSlice> = (set, get
     try {
       const h = await getHost();
       const { inputs, fingerprint } = await get().assembleStage(stage, { ...(resume ? resume.config : cfg), seed }, extras);
-      if (resume) {
-        const now = entry.describeInputs(inputs);
-        const diff = Object.keys(resume.inputs).filter((k) => String(resume.inputs[k]) !== String(now[k]));
-        if (diff.length) throw new Error(`cannot resume ${resume.id}: its inputs differ from the current ones (${diff.map((k) => `${k}: ${resume.inputs[k]} then, ${now[k]} now`).join('; ')})`);
-      }
-      if (!resume && entry.checkInputs) {
-        const bad = entry.checkInputs(inputs, validateConfig(entry.schema, cfg).value);
-        if (bad.length) {
-          patch({ status: 'idle', active: null, fieldErrors: bad, error: `${stage}: ${bad.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
-          return null;
-        }
-      }
       patch({ status: 'running' });
-      const rec = await h.run(
+      const out = await h.run(
         stage,
         inputs,
         cfg,
@@ -112,8 +112,14 @@ export const createRunsSlice: StateCreator<Store, [], [], RunsSlice> = (set, get
         },
         (r) => upsert(r),
       );
+      if ('refused' in out) {
+        patch({ status: 'idle', active: null, fieldErrors: out.refused, error: out.message });
+        return null;
+      }
+      const rec = out.record;
       upsert(rec);
       hooks.onDone?.(rec);
+      STAGE_VIEWS[stage]?.(get(), rec);
       patch({ status: 'idle', active: null });
       void refreshStorage();
       return rec;

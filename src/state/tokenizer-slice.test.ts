@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { initCpu } from '../engine';
 import { DataWorkspace } from '../data/workspace';
 import { stageEntry } from '../stages';
-import { runStage } from '../stages/runner';
+import { ConfigError, runStage } from '../stages/runner';
 import { memoryRunStore } from '../stages/run-store';
 import { sunburstData } from '../tokenizer/explore';
 import type { TokenizerResult } from '../tokenizer/train';
@@ -21,9 +21,14 @@ function inProcess(): { host: StageHost; data: DataBackend; results: Map<string,
     async run(stage, inputs, cfg, o, onProgress, onRecord) {
       initCpu();
       ac = new AbortController();
-      const { record, result } = await runStage(stageEntry(stage), inputs, cfg, { ...o, store, backend: 'cpu', signal: ac.signal, checkpointEvery: 4, onProgress, onRecord });
-      results.set(record.id, result as TokenizerResult);
-      return record;
+      try {
+        const { record, result } = await runStage(stageEntry(stage), inputs, cfg, { ...o, store, backend: 'cpu', signal: ac.signal, checkpointEvery: 4, onProgress, onRecord });
+        results.set(record.id, result as TokenizerResult);
+        return { record };
+      } catch (e) {
+        if (e instanceof ConfigError) return { refused: e.errors, message: e.message };
+        throw e;
+      }
     },
     async stop() {
       ac?.abort();

@@ -4,7 +4,8 @@
 import type { GpuContext } from '../engine/device';
 import { CpuBackend, setBackend, WebGPUBackend } from '../engine';
 import { stageEntry } from '../stages';
-import { runStage } from '../stages/runner';
+import { ConfigError, runStage } from '../stages/runner';
+import type { FieldError } from '../stages/schema';
 import { indexedDbRunStore, memoryRunStore, type RunStore } from '../stages/run-store';
 import type { RunRecord, StageProgress } from '../stages/types';
 
@@ -38,7 +39,7 @@ function useBackend(getCtx: () => GpuContext | null): string {
 
 export function stageApi(getCtx: () => GpuContext | null) {
   return {
-    /** Train one stage run; progress is throttled to ≤ 4/s (plus the last step). Rejects with the runner's one-line message. */
+    /** Train one stage run; progress is throttled to ≤ 4/s (plus the last step). Invalid settings come back as `refused`. */
     async stageRun(
       stage: string,
       inputs: unknown,
@@ -46,7 +47,7 @@ export function stageApi(getCtx: () => GpuContext | null) {
       o: StageRunOptions,
       onProgress?: (p: StageProgress, rec: RunRecord) => unknown,
       onRecord?: (rec: RunRecord) => unknown,
-    ): Promise<RunRecord> {
+    ): Promise<{ record: RunRecord } | { refused: FieldError[]; message: string }> {
       const entry = stageEntry(stage);
       abort?.abort();
       const ac = new AbortController();
@@ -71,7 +72,11 @@ export function stageApi(getCtx: () => GpuContext | null) {
           onRecord: (r) => void onRecord?.(r),
         });
         stageResults.set(record.id, { stage, result, inputs });
-        return record;
+        return { record };
+      } catch (e) {
+        // settings that do not fit the inputs: refused before anything ran or was stored (the page shows the fields)
+        if (e instanceof ConfigError) return { refused: e.errors, message: e.message };
+        throw e;
       } finally {
         if (abort === ac) abort = null;
       }

@@ -5,7 +5,8 @@ import { useEffect, useMemo } from 'react';
 import { useStore } from '../../state/store';
 import { KIND_LABEL, topLevel1 } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
-import { Plot, TOKENIZER_CSS } from './TokenizerPanel';
+import { Plot } from '../components/Plot';
+import { TOKENIZER_CSS } from './TokenizerPanel';
 
 export default function PrefixExplorerPanel() {
   const runs = useStore((s) => s.tokenizer.runs);

@@ -1,6 +1,7 @@
 // Stage 2: train CRQ-VAE / RQ-VAE / RQ-KMeans in the pipeline worker; live loss curves per term, code usage heatmaps,
 // and the Table 2 metrics. All numbers come from the store (src/state/tokenizer-slice.ts); this file only displays.
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
+import { Plot } from '../components/Plot';
 import { useStore } from '../../state/store';
 import { KIND_LABEL, metricsRows, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
@@ -13,50 +14,7 @@ const FEATURE_LABEL: Record<LocalFeatureBlock, string> = {
   cooccurrence: 'co-occurrence (PPMI + SVD)',
 };
 
-interface PlotlyLike {
-  react(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
-  purge(el: HTMLElement): void;
-}
-type PlotlyEl = HTMLElement & { on?: (ev: string, cb: (e: { points?: { id?: string; pointNumber?: number }[] }) => void) => void; removeAllListeners?: (ev: string) => void };
-
-async function plotly(): Promise<PlotlyLike> {
-  // @ts-ignore -- plotly.js-dist-min ships no type declarations; loaded lazily (large bundle)
-  const m = (await import('plotly.js-dist-min')) as { default?: PlotlyLike } & PlotlyLike;
-  return m.default ?? m;
-}
-
-/** A lazily loaded plotly chart. `onClick` receives the clicked point (sunburst: its id). */
-export function Plot({ data, layout, testId, height = 260, onClick }: { data: unknown[]; layout: Record<string, unknown>; testId: string; height?: number; onClick?: (p: { id?: string; pointNumber?: number }) => void }) {
-  const el = useRef<HTMLDivElement>(null);
-  const click = useRef(onClick);
-  click.current = onClick;
-  useEffect(() => {
-    let alive = true;
-    void plotly().then(async (P) => {
-      if (!alive || !el.current) return;
-      await P.react(el.current, data, { margin: { t: 30, r: 10, b: 40, l: 50 }, height, ...layout }, { displayModeBar: false, responsive: true });
-      const node = el.current as PlotlyEl | null;
-      if (node?.on && node.removeAllListeners) {
-        node.removeAllListeners('plotly_click');
-        node.on('plotly_click', (e) => {
-          const p = e.points?.[0];
-          if (p) click.current?.(p);
-        });
-      }
-      el.current?.setAttribute('data-rendered', 'true');
-    });
-    return () => {
-      alive = false;
-    };
-  }, [data, layout, height]);
-  useEffect(() => {
-    const node = el.current;
-    return () => {
-      if (node) void plotly().then((P) => P.purge(node));
-    };
-  }, []);
-  return <div ref={el} data-testid={testId} style={{ minHeight: height }} />;
-}
+export { Plot } from '../components/Plot';
 
 const KINDS: TokenizerKind[] = ['crq-vae', 'rq-vae', 'rq-kmeans'];
 
