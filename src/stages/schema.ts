@@ -87,7 +87,8 @@ export function validateConfig<S extends Schema>(schema: ConfigSchema<S>, raw: P
     if (msg) errors.push({ field: k, message: msg });
     else value[k] = raw[k];
   }
-  if (!errors.length && schema.check) errors.push(...schema.check(value as ConfigOf<S>));
+  // cross-field checks run on the valid fields (invalid ones are at their defaults here), so every problem shows at once
+  if (schema.check) errors.push(...schema.check(value as ConfigOf<S>));
   return { value: value as ConfigOf<S>, errors };
 }
 

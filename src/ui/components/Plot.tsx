@@ -16,12 +16,35 @@ export function plotly(): Promise<PlotlyLike> {
   return loading;
 }
 
-/** Fetch plotly's chunk when the page is idle, so the first plot does not wait for (or block on) the download. */
+/**
+ * In idle time: fetch plotly's chunk, then draw one tiny off-screen chart of each kind the panels use (scatter,
+ * heatmap, sunburst), one per idle callback. Plotly's code is compiled lazily on its first draw (~0.3–0.4 s on a
+ * software-rendered CI machine); doing it here keeps that work out of the first real plot.
+ */
 export function preloadPlotly(): void {
-  const idle = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
-  const go = () => void plotly().catch(() => undefined);
-  if (idle) idle(go, { timeout: 5000 });
-  else setTimeout(go, 1500);
+  const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+  const idle = (fn: () => void) => (ric ? ric(fn, { timeout: 4000 }) : setTimeout(fn, 200));
+  const kinds: unknown[][] = [
+    [{ type: 'scatter', mode: 'lines', x: [0, 1], y: [1, 0] }],
+    [{ type: 'heatmap', z: [[1, 2], [3, 4]], showscale: false }],
+    [{ type: 'sunburst', ids: ['a', 'b'], labels: ['a', 'b'], parents: ['', 'a'], values: [2, 1] }],
+  ];
+  const warm = (P: PlotlyLike, i: number) => {
+    if (i >= kinds.length || typeof document === 'undefined') return;
+    idle(() => {
+      const el = document.createElement('div');
+      el.style.cssText = 'position:fixed;left:-10000px;top:0;width:300px;height:200px;visibility:hidden';
+      document.body.appendChild(el);
+      void P.react(el, kinds[i], { width: 300, height: 200 }, { displayModeBar: false, staticPlot: true })
+        .catch(() => undefined)
+        .finally(() => {
+          P.purge(el);
+          el.remove();
+          warm(P, i + 1);
+        });
+    });
+  };
+  idle(() => void plotly().then((P) => warm(P, 0)).catch(() => undefined));
 }
 
 interface Trace {

@@ -174,6 +174,15 @@ function ProtocolForm() {
   const [minHistory, setMinHistory] = useState(String(p.minHistory));
   const [minItemFreq, setMinItemFreq] = useState(String(p.minItemFreq));
   const [source, setSource] = useState(snap.chosenSource ?? '');
+  // a protocol applied elsewhere (a link, another panel) shows up in the form
+  useEffect(() => {
+    setThreshold(String(p.effectiveViewThreshold));
+    setSlate(String(p.slateSize));
+    setValidation(p.validation);
+    setMinHistory(String(p.minHistory));
+    setMinItemFreq(String(p.minItemFreq));
+    setSource(snap.chosenSource ?? '');
+  }, [p.effectiveViewThreshold, p.slateSize, p.validation, p.minHistory, p.minItemFreq, snap.chosenSource]);
   const apply = () =>
     void setProtocol({
       effectiveViewThreshold: Number(threshold),

@@ -1,9 +1,9 @@
 // Stage 2: train CRQ-VAE / RQ-VAE / RQ-KMeans in the pipeline worker; live loss curves per term, code usage heatmaps,
 // and the Table 2 metrics. All numbers come from the store (src/state/tokenizer-slice.ts); this file only displays.
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Plot } from '../components/Plot';
 import { useStore } from '../../state/store';
-import { KIND_LABEL, metricsRows, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
+import { KIND_LABEL, metricsRows, tokenizerFieldErrors, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
 import { FEATURE_BLOCKS, type LocalFeatureBlock } from '../../data/item-features';
 import { DEFAULT_TEXT_ENCODER } from '../../data/features/text-encoder';
@@ -30,13 +30,33 @@ export const TOKENIZER_CSS = `
 .tk-run h2 { margin-top: 10px; }
 .tk-items td { text-align: left; max-width: 60ch; }
 .tk-prefixes button { margin: 2px; }
+.field-error { font-size: 12px; }
+input[aria-invalid='true'] { border-color: var(--bad); background: var(--bad-bg); }
 `;
 const fmt = (v: number | null | undefined, d = 4) => (v === null || v === undefined ? '—' : v.toFixed(d));
+
+/** Live validation of the settings (src/stages/tokenizer-config.ts schema): the message of one field, or null. */
+function useFieldError(k: string): string | null {
+  const settings = useStore((s) => s.tokenizer.settings);
+  const refused = useStore((s) => s.tokenizer.fieldErrors);
+  const errs = useMemo(() => [...tokenizerFieldErrors(settings), ...refused], [settings, refused]);
+  return errs.find((e) => e.field === k)?.message ?? null;
+}
+
+function FieldError({ k }: { k: string }) {
+  const msg = useFieldError(k);
+  return msg ? (
+    <span className="bad field-error" data-testid={`tk-error-${k}`}>
+      {msg}
+    </span>
+  ) : null;
+}
 
 function NumberField({ label, k, step, min }: { label: string; k: keyof TokenizerSettings; step?: number; min?: number }) {
   const value = useStore((s) => s.tokenizer.settings[k]) as number;
   const set = useStore((s) => s.setTokenizerSettings);
   const busy = useStore((s) => s.tokenizer.status === 'training' || s.tokenizer.status === 'loading');
+  const err = useFieldError(String(k));
   return (
     <label className="tk-field">
       <span>{label}</span>
@@ -46,12 +66,42 @@ function NumberField({ label, k, step, min }: { label: string; k: keyof Tokenize
         step={step ?? 1}
         min={min ?? 0}
         disabled={busy}
+        aria-invalid={err ? true : undefined}
+        title={err ?? undefined}
         data-testid={`tk-${String(k)}`}
         onChange={(e) => {
-          const v = Number(e.target.value);
-          if (Number.isFinite(v)) set({ [k]: v } as Partial<TokenizerSettings>);
+          const v = e.target.value === '' ? NaN : Number(e.target.value);
+          set({ [k]: v } as Partial<TokenizerSettings>);
         }}
       />
+      <FieldError k={String(k)} />
+    </label>
+  );
+}
+
+/** Level weights w as a comma-separated list (one per level). */
+function WeightsField() {
+  const w = useStore((s) => s.tokenizer.settings.w);
+  const set = useStore((s) => s.setTokenizerSettings);
+  const busy = useStore((s) => s.tokenizer.status === 'training' || s.tokenizer.status === 'loading');
+  const [text, setText] = useState(w.join(', '));
+  useEffect(() => setText((t) => (t.split(',').map((x) => Number(x.trim())).join(',') === w.join(',') ? t : w.join(', '))), [w]);
+  return (
+    <label className="tk-field">
+      <span>w</span>
+      <input
+        type="text"
+        size={14}
+        value={text}
+        disabled={busy}
+        data-testid="tk-w"
+        onChange={(e) => {
+          setText(e.target.value);
+          const xs = e.target.value.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())));
+          set({ w: xs });
+        }}
+      />
+      <FieldError k="w" />
     </label>
   );
 }
@@ -136,7 +186,8 @@ function Settings() {
         <NumberField label="λ1" k="lambda1" step={0.05} />
         <NumberField label="λ2" k="lambda2" step={0.01} />
         <NumberField label="τ" k="tau" step={0.05} />
-        <span className="muted">w = ({s.w.join(', ')}) · seed {seed} (URL)</span>
+        <WeightsField />
+        <span className="muted">seed {seed} (URL)</span>
       </div>
       <div className="tk-row">
         <button data-testid="tokenizer-start" disabled={busy || s.kinds.length === 0} onClick={() => void start()}>
