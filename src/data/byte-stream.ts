@@ -2,7 +2,7 @@
 // Blocks end on '\n', so UTF-8 validity can be checked per block (0x0A never occurs inside a multi-byte sequence);
 // the check only runs when a block contains a byte >= 0x80.
 
-import { encodingError, type LineReaderOptions } from './text-stream';
+import { encodingError, taskYielder, type LineReaderOptions } from './text-stream';
 import { DataError } from './types';
 
 /** onBlock(bytes, firstLineNo) gets complete lines (no trailing '\n'); returns the number of rows it kept. */
@@ -45,8 +45,10 @@ export async function readByteLineBlocks(
     rows += onBlock(block, lineNo);
     lineNo += n;
   };
+  const yielder = taskYielder();
   try {
     for (;;) {
+      await yielder();
       if (opts.signal?.aborted) throw new DataError({ file: opts.file, kind: 'aborted', message: `${opts.file}: loading cancelled` });
       const { value, done } = await reader.read();
       if (done) break;
