@@ -55,6 +55,10 @@ export interface DataSlice {
   cancelFile(name: string): void;
   setProtocol(patch: Partial<Protocol> & { source?: string }): Promise<void>;
   removeFile(id: string): Promise<void>;
+  /** Remove a loaded (dropped) file by name. */
+  removeFileNamed(name: string): Promise<void>;
+  /** Drop a row that is only a report (error, cancelled, duplicate) from the file table. */
+  dismissFileRow(name: string, status: FileStatus): void;
   /** Copies the current dataset from the worker into the registry; returns its handle (or null). */
   fetchDataset(): Promise<string | null>;
   /** Item features of the current dataset, computed in the worker. */
@@ -195,6 +199,15 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
       } catch (e) {
         fail(e);
       }
+    },
+
+    async removeFileNamed(name) {
+      const id = get().data.snapshot?.files.find((f) => f.name === name)?.id;
+      if (id) await get().removeFile(id);
+    },
+
+    dismissFileRow(name, status) {
+      set((s) => ({ data: { ...s.data, rows: s.data.rows.filter((r) => !(r.name === name && r.status === status)) } }));
     },
 
     async fetchDataset() {
