@@ -2,7 +2,7 @@ import { sharedKuaiRec } from './test-data';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ingestFile } from './ingest';
-import { createRng } from './rng';
+import { createRng } from '../math/rng';
 import { generateSyntheticKuaiRec } from './synthetic';
 import { streamFromBytes } from './text-stream';
 import { isDataError } from './types';

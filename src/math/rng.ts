@@ -1,6 +1,9 @@
-// Seeded PRNG (mulberry32) and small sampling helpers, so generators and fuzz tests are reproducible.
+// The one seeded PRNG of the project (mulberry32): initialisation, sampling, splits, generators and fuzz tests.
+// Callable (`r()` = next in [0, 1), as the engine's initialisers use it) with helpers (`r.int(n)`, `r.normal()`,
+// `r.pick(arr)`), and its state can be saved in a checkpoint and restored to continue the same stream.
 
 export interface Rng {
+  (): number; // [0, 1)
   next(): number; // [0, 1)
   int(n: number): number; // [0, n)
   normal(): number;
@@ -19,17 +22,17 @@ export function createRng(seed: number): Rng {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return {
+  return Object.assign(() => next(), {
     next,
-    int: (n) => Math.floor(next() * n),
+    int: (n: number) => Math.floor(next() * n),
     normal: () => {
       const u = Math.max(1e-12, next());
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
     },
-    pick: (arr) => arr[Math.floor(next() * arr.length)],
+    pick: <T,>(arr: readonly T[]) => arr[Math.floor(next() * arr.length)],
     state: () => a,
-    setState: (s) => {
+    setState: (s: number) => {
       a = s >>> 0;
     },
-  };
+  });
 }

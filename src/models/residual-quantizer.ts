@@ -9,8 +9,8 @@
 // Codebooks are initialised by k-means (k-means++ seeding + Lloyd) on the residuals of a first batch, level by level,
 // and codewords unused for `deadAfter` steps are re-seeded from random residuals of the current batch.
 import { add, copy, embedding, nearestCode, noGrad, sub, type Tensor, type Rng } from '../engine';
-import { kmeansPlusPlus, lloyd } from '../tokenizer/kmeans';
-import { createRng } from '../data/rng';
+import { kmeansPlusPlus, lloyd } from '../math/kmeans';
+import { createRng } from '../math/rng';
 import { Module } from './nn';
 
 export interface QuantizerConfig {

@@ -5,7 +5,7 @@
 // (each step inside tidyAsync, so nothing leaks) → encode every item → SID table + metrics.
 // RQ-KMeans: residual k-means on the features. All three see the same pairs and labels, so the metrics compare.
 import { getBackend, grad, noGrad, rng as engineRng, tensor, tidyAsync, type Tensor } from '../engine';
-import { createRng, type Rng as DataRng } from '../data/rng';
+import { createRng, type Rng as DataRng } from '../math/rng';
 import { AdamW, type AdamWState, type StateDict } from '../models/nn';
 import type { CheckpointHooks } from '../stages/types';
 import { batchPairs, CRQ_DEFAULTS, crqVaeLoss, ResidualVAE, type CrqVaeConfig, type LossTerms } from '../models/crq-vae';

@@ -28,7 +28,7 @@ export const TOKENIZER_CSS = `
 .tk-progress { height: 6px; background: var(--line); border-radius: 3px; overflow: hidden; max-width: 420px; }
 .tk-progress > div { height: 100%; background: var(--accent); }
 .tk-run h2 { margin-top: 10px; }
-.tk-items td { text-align: left; max-width: 60ch; }
+.tk-items td { text-align: left; max-width: 60ch; font-family: system-ui, 'Noto Sans', 'Noto Sans CJK SC', 'Noto Sans CJK JP', 'PingFang SC', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif; font-size: 13px; }
 .tk-prefixes button { margin: 2px; }
 .field-error { font-size: 12px; }
 input[aria-invalid='true'] { border-color: var(--bad); background: var(--bad-bg); }
