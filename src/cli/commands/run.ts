@@ -4,14 +4,14 @@
 // messages as the UI), inputs are assembled from the same dataset the Data panel builds (bundled KuaiRec, or --data
 // files and their default source), and the run goes through the same runner: checkpoints in --store (default
 // .higr/runs), Ctrl-C stops the run resumably, divergence stops it naming the step and the term.
-import { CpuBackend, setBackend, WebGPUBackend } from '../../engine';
 import { DataSession } from '../../data/session';
 import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data/node-file';
 import { STAGES, stageEntry } from '../../stages';
 import { runStage } from '../../stages/runner';
 import { parseField, validateConfig, allowed } from '../../stages/schema';
 import { fsRunStore } from '../fs-run-store';
-import { CliError, cliGpu, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { chooseCliBackend } from '../backend';
+import { CliError, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
 const RESERVED = new Set(['stage', 'resume', 'store', 'backend', 'checkpoint-every', 'list']);
 const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -55,21 +55,6 @@ export function stageConfigFromFlags(stage: string, flags: CliArgs['flags']): Re
   return value;
 }
 
-async function chooseBackend(pref: string): Promise<string> {
-  if (!['auto', 'webgpu', 'cpu'].includes(pref)) throw new CliError(`--backend: must be one of auto, webgpu, cpu (got "${pref}")`);
-  if (pref !== 'cpu') {
-    try {
-      setBackend(new WebGPUBackend(await cliGpu()));
-      return 'webgpu';
-    } catch (e) {
-      if (pref === 'webgpu') throw new CliError(`--backend webgpu: no WebGPU device (${(e as Error).message})`);
-      process.stderr.write(`run: WebGPU unavailable (${(e as Error).message}); using the CPU reference backend\n`);
-    }
-  }
-  setBackend(new CpuBackend());
-  return 'cpu';
-}
-
 const fmt = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(5)) : v === null || v === undefined ? 'n/a' : String(v));
 
 const command: Command = {
@@ -111,7 +96,7 @@ const command: Command = {
     }
     const described = entry.describeInputs(inputs);
     log(`inputs: ${Object.entries(described).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    const backend = await chooseBackend(typeof flags.backend === 'string' ? flags.backend : 'auto');
+    const backend = await chooseCliBackend(typeof flags.backend === 'string' ? flags.backend : 'auto', 'run');
     const ac = new AbortController();
     const onSigint = () => {
       log('stopping (Ctrl-C): the run keeps its last checkpoint; continue it with --resume');

@@ -32,7 +32,8 @@ import { assembleTokenizerData, PAIR_SETTINGS } from '../../stages/tokenizer';
 import { pairPrefixAgreement } from '../../tokenizer/metrics';
 import { trainConfig, trainTokenizer, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
-import { CliError, cliGpu, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { chooseCliBackend } from '../backend';
+import { CliError, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
 const num = numFlag;
 
@@ -60,21 +61,6 @@ async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source
     if (err) throw new CliError(err.message.startsWith(err.file) ? err.message.replace(err.file, p) : `${p}: ${err.message}`);
   }
   return { ws, source: paths.join(', ') };
-}
-
-async function chooseBackend(pref: string): Promise<string> {
-  if (pref !== 'cpu') {
-    try {
-      const ctx = await cliGpu();
-      setBackend(new WebGPUBackend(ctx));
-      return 'webgpu';
-    } catch (e) {
-      if (pref === 'webgpu') throw new CliError(`--backend webgpu: no WebGPU device (${(e as Error).message})`);
-      process.stderr.write(`tokenizers: WebGPU unavailable (${(e as Error).message}); using the CPU reference backend\n`);
-    }
-  }
-  setBackend(new CpuBackend());
-  return 'cpu';
 }
 
 const f3 = (v: number | null) => (v === null ? 'n/a' : Number(v.toFixed(4)));
@@ -141,7 +127,7 @@ const command: Command = {
     log(`co-occurrence pairs (window ${PAIR_SETTINGS.window}, ≥ ${PAIR_SETTINGS.minCount} users): ${coo.train.length / 2} train / ${coo.test.length / 2} held out`);
     if (pairs.train.length === 0) throw new CliError(`${source}: no anchor-positive pairs (no item has a neighbour with cos ≥ ${cfg.pairs.threshold} and no co-occurrence)`);
 
-    const backend = await chooseBackend(typeof flags.backend === 'string' ? flags.backend : quick ? 'webgpu' : 'webgpu');
+    const backend = await chooseCliBackend(typeof flags.backend === 'string' ? flags.backend : quick ? 'webgpu' : 'webgpu', 'tokenizers');
     log(`backend: ${backend}`);
     const runs: { label: string; kind: TokenizerKind; cfg: TrainConfig }[] = [
       { label: 'RQ-Kmeans', kind: 'rq-kmeans', cfg },
