@@ -206,13 +206,14 @@ function Settings() {
 
 function RunCard({ run }: { run: RunView }) {
   const c = run.curves;
-  const terms: [string, (number | null)[]][] = [
-    ['total', c.total],
-    ['recon', c.recon],
-    ['quant', c.quant],
-    ['cont', c.cont],
+  // total last, thick and dashed, so it is never hidden under a term with the same values (e.g. recon)
+  const terms: [string, (number | null)[], Record<string, unknown>][] = [
+    ['recon', c.recon, { width: 1.5 }],
+    ['quant', c.quant, { width: 1.5 }],
+    ['cont', c.cont, { width: 1.5 }],
+    ['total', c.total, { width: 2.5, dash: 'dash', color: '#1d1f21' }],
   ];
-  const data = terms.filter(([, ys]) => ys.some((v) => v !== null)).map(([name, ys]) => ({ type: 'scatter', mode: 'lines', name, x: c.step, y: ys }));
+  const data = terms.filter(([, ys]) => ys.some((v) => v !== null)).map(([name, ys, line]) => ({ type: 'scatter', mode: 'lines', name, x: c.step, y: ys, line }));
   const heat = run.usage.length
     ? [{ type: 'heatmap', z: run.usage, colorscale: 'Blues', reversescale: true, showscale: false, hovertemplate: 'level %{y}, code %{x}: %{z}<extra></extra>' }]
     : [];
@@ -228,7 +229,7 @@ function RunCard({ run }: { run: RunView }) {
       <p className="muted">
         step {run.step}/{run.steps} · utilisation {run.utilisation.map((u) => u.toFixed(2)).join(' / ') || '—'} · re-seeded codewords {run.reseeded.join(' / ') || '—'}
       </p>
-      <Plot testId={`loss-plot-${run.kind}`} data={data} layout={{ title: { text: 'batch losses (unweighted terms)', font: { size: 12 } }, yaxis: { type: 'log' }, legend: { orientation: 'h' } }} />
+      <Plot testId={`loss-plot-${run.kind}`} download={`losses-${run.kind}`} data={data} layout={{ title: { text: 'batch losses (unweighted terms)', font: { size: 12 } }, yaxis: { type: 'log' }, legend: { orientation: 'h' } }} />
       {heat.length > 0 && (
         <Plot testId={`usage-heatmap-${run.kind}`} height={160} data={heat} layout={{ title: { text: 'code usage per level (since last report)', font: { size: 12 } }, xaxis: { title: { text: 'code' } }, yaxis: { title: { text: 'level' }, dtick: 1 } }} />
       )}
