@@ -31,7 +31,11 @@ const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
   urlProblems: [],
   setUrl(patch, problems) {
-    const next = { ...get().url, ...sanitize(patch) };
+    const clean = sanitize(patch);
+    // a value the URL schema refuses (e.g. seed -1 typed in the header) is named, never snapped silently
+    const dropped = (Object.keys(patch) as (keyof UrlState)[]).filter((k) => !(k in clean));
+    if (dropped.length && problems === undefined) problems = dropped.map((k) => `invalid ${k}="${String(patch[k])}" not applied (${k === 'seed' ? 'must be an integer in [0, 4294967295]' : 'not allowed'}); kept ${String(get().url[k])}`);
+    const next = { ...get().url, ...clean };
     if (sameUrlState(next, get().url) && problems === undefined) return;
     set({ url: next, ...(problems ? { urlProblems: problems } : {}) });
   },
