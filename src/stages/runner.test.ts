@@ -84,6 +84,31 @@ describe('stage runner', () => {
   });
 });
 
+describe('a run cut by an error (e.g. a lost GPU device)', () => {
+  it('is interrupted, keeps its checkpoint and resumes', async () => {
+    initCpu();
+    const store = memoryRunStore();
+    const cfg = { ...defaults(TOKENIZER_SCHEMA), ...tiny, steps: 8 };
+    const inputs = await tokenizerStage.assemble(data, { ...cfg, seed: 1 } as never);
+    const o = { store, seed: 1, backend: 'cpu', dataset: 'fp', checkpointEvery: 3 };
+    await expect(
+      runStage(tokenizerStage, inputs, cfg, {
+        ...o,
+        onProgress: (p) => {
+          if (p.step === 4) throw new Error('GPU device lost');
+        },
+      }),
+    ).rejects.toThrow('GPU device lost');
+    const [r] = await store.list();
+    expect(r.status).toBe('interrupted');
+    expect(r.error).toBe('GPU device lost');
+    expect(r.checkpointStep).toBe(3);
+    const done = await runStage(tokenizerStage, inputs, {}, { ...o, resume: r.id });
+    expect(done.record.status).toBe('done');
+    expect(done.record.summary!.curves.step).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
 describe('divergence detection', () => {
   it('stops on NaN/Inf and on an exploding term, naming step and term', () => {
     const first: Record<string, number> = {};

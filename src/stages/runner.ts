@@ -169,7 +169,8 @@ export async function runStage<Cfg extends Record<string, unknown>, I, R, C exte
     await write();
     return { record: structuredClone(rec), result };
   } catch (e) {
-    rec.status = 'failed';
+    // a diverged run is over; anything else (a lost GPU device, a crash) keeps its checkpoint and can be resumed
+    rec.status = !(e instanceof DivergenceError) && rec.checkpointStep !== null ? 'interrupted' : 'failed';
     rec.error = (e as Error).message ?? String(e);
     await write();
     throw e;
