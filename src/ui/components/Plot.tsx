@@ -24,10 +24,13 @@ export function plotly(): Promise<PlotlyLike> {
 export function preloadPlotly(): void {
   const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
   const idle = (fn: () => void) => (ric ? ric(fn, { timeout: 4000 }) : setTimeout(fn, 200));
-  const kinds: unknown[][] = [
-    [{ type: 'scatter', mode: 'lines', x: [0, 1], y: [1, 0] }],
-    [{ type: 'heatmap', z: [[1, 2], [3, 4]], showscale: false }],
-    [{ type: 'sunburst', ids: ['a', 'b'], labels: ['a', 'b'], parents: ['', 'a'], values: [2, 1] }],
+  // the same trace types, axes and config as the panels' real plots (interactive code paths compile on first use too)
+  const kinds: [unknown[], Record<string, unknown>][] = [
+    [[{ type: 'scatter', mode: 'lines', name: 'a', x: [0, 1], y: [1, 2] }, { type: 'scatter', mode: 'lines', name: 'b', x: [0, 1], y: [2, 1], line: { dash: 'dash' } }], { yaxis: { type: 'log' }, legend: { orientation: 'h' }, title: { text: 'warm-up' } }],
+    [[{ type: 'heatmap', z: [[1, 2], [3, 4]], showscale: false }], { xaxis: { title: { text: 'x' } } }],
+    [[{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], { xaxis: { type: 'category' } }],
+    [[{ type: 'sunburst', ids: ['a', 'a-b'], labels: ['a', 'b'], parents: ['', 'a'], values: [2, 1], branchvalues: 'total', marker: { colors: ['#1f77b4', '#1f77b4'] } }], {}],
+    [[{ type: 'scattergl', mode: 'markers', x: [0, 1], y: [1, 0], marker: { size: 4 } }], { showlegend: true }],
   ];
   const warm = (P: PlotlyLike, i: number) => {
     if (i >= kinds.length || typeof document === 'undefined') return;
@@ -35,7 +38,7 @@ export function preloadPlotly(): void {
       const el = document.createElement('div');
       el.style.cssText = 'position:fixed;left:-10000px;top:0;width:300px;height:200px;visibility:hidden';
       document.body.appendChild(el);
-      void P.react(el, kinds[i], { width: 300, height: 200 }, { displayModeBar: false, staticPlot: true })
+      void P.react(el, kinds[i][0], { width: 300, height: 200, margin: { t: 30, r: 10, b: 40, l: 50 }, ...kinds[i][1] }, { displayModeBar: false, responsive: true })
         .catch(() => undefined)
         .finally(() => {
           P.purge(el);
