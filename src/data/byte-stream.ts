@@ -1,12 +1,12 @@
 // Byte-level line blocks for the hot path (interaction matrices): no string decoding of the data at all.
-// Blocks end on '\n', so UTF-8 validity can be checked per block (0x0A never occurs inside a multi-byte sequence);
-// the check only runs when a block contains a byte >= 0x80.
+// Blocks end on '\n' (0x0A never occurs inside a UTF-8 multi-byte sequence, so a block boundary never splits a
+// character); the loader validates UTF-8 itself on the lines that contain a byte >= 0x80.
 
-import { encodingError, type LineReaderOptions } from './text-stream';
+import type { LineReaderOptions } from './text-stream';
 import { DataError } from './types';
 
-/** onBlock(bytes, firstLineNo) gets complete lines (no trailing '\n'); returns the number of rows it kept. */
-export type ByteBlockHandler = (bytes: Uint8Array, firstLineNo: number) => number;
+/** onBlock(bytes, firstLineNo) gets complete lines (no trailing '\n'); returns rows kept and physical lines seen. */
+export type ByteBlockHandler = (bytes: Uint8Array, firstLineNo: number) => { rows: number; lines: number };
 
 export async function readByteLineBlocks(
   stream: ReadableStream<Uint8Array>,
@@ -14,7 +14,6 @@ export async function readByteLineBlocks(
   onBlock: ByteBlockHandler,
 ): Promise<{ bytes: number; lines: number; rows: number }> {
   const reader = stream.getReader();
-  const validator = new TextDecoder('utf-8', { fatal: true });
   const t0 = performance.now();
   let lastReport = -Infinity;
   const every = opts.progressEveryMs ?? 100;
@@ -32,18 +31,9 @@ export async function readByteLineBlocks(
     opts.onProgress({ bytes, totalBytes: opts.totalBytes, rows, rowsPerSec: rows / sec, etaSec: opts.totalBytes !== undefined && bps > 0 ? Math.max(0, (opts.totalBytes - bytes) / bps) : undefined });
   };
   const emit = (block: Uint8Array) => {
-    let hi = 0;
-    let n = 1;
-    for (let i = 0; i < block.length; i++) {
-      const b = block[i];
-      hi |= b;
-      if (b === 10) n++;
-    }
-    if (hi & 0x80) {
-      try { validator.decode(block); } catch { throw encodingError(opts.file); }
-    }
-    rows += onBlock(block, lineNo);
-    lineNo += n;
+    const r = onBlock(block, lineNo);
+    rows += r.rows;
+    lineNo += r.lines;
   };
   try {
     for (;;) {

@@ -52,7 +52,9 @@ export async function ingestFile(src: FileSource, opts: ParseOptions = {}): Prom
           if (skip) {
             skip = false;
             const nl = bytes.indexOf(10);
-            return nl === -1 ? 0 : loader.consumeBytes!(bytes.subarray(nl + 1), lineNo + 1);
+            if (nl === -1) return { rows: 0, lines: 1 };
+            const r = loader.consumeBytes!(bytes.subarray(nl + 1), lineNo + 1);
+            return { rows: r.rows, lines: r.lines + 1 };
           }
           return loader.consumeBytes!(bytes, lineNo);
         })
