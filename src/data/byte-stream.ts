@@ -5,8 +5,11 @@
 import type { LineReaderOptions } from './text-stream';
 import { DataError } from './types';
 
-/** onBlock(bytes, firstLineNo) gets complete lines (no trailing '\n'); returns rows kept and physical lines seen. */
-export type ByteBlockHandler = (bytes: Uint8Array, firstLineNo: number) => { rows: number; lines: number };
+/**
+ * onBlock(buf, start, end, firstLineNo) gets complete lines in buf[start, end) (no trailing '\n') and buf[end] is
+ * always a '\n' (a sentinel: parsers need no bounds checks); returns rows kept and physical lines seen.
+ */
+export type ByteBlockHandler = (buf: Uint8Array, start: number, end: number, firstLineNo: number) => { rows: number; lines: number };
 
 export async function readByteLineBlocks(
   stream: ReadableStream<Uint8Array>,
@@ -30,8 +33,8 @@ export async function readByteLineBlocks(
     const bps = bytes / sec;
     opts.onProgress({ bytes, totalBytes: opts.totalBytes, rows, rowsPerSec: rows / sec, etaSec: opts.totalBytes !== undefined && bps > 0 ? Math.max(0, (opts.totalBytes - bytes) / bps) : undefined });
   };
-  const emit = (block: Uint8Array) => {
-    const r = onBlock(block, lineNo);
+  const emit = (buf: Uint8Array, start: number, end: number) => {
+    const r = onBlock(buf, start, end, lineNo);
     rows += r.rows;
     lineNo += r.lines;
   };
@@ -43,20 +46,24 @@ export async function readByteLineBlocks(
       bytes += value.byteLength;
       const first = value.indexOf(10);
       if (first === -1) {
-        carry = concat2(carry, value, value.length);
+        carry = concat2(carry, value, value.length, false);
       } else {
         // Parse the chunk in place: only the line spanning the previous chunk is copied (no per-chunk copy).
         const last = value.lastIndexOf(10);
-        if (carry.length === 0) emit(value.subarray(0, last));
+        if (carry.length === 0) emit(value, 0, last);
         else {
-          emit(concat2(carry, value, first));
-          if (last > first) emit(value.subarray(first + 1, last));
+          const joined = concat2(carry, value, first, true);
+          emit(joined, 0, joined.length - 1);
+          if (last > first) emit(value, first + 1, last);
         }
         carry = value.slice(last + 1);
       }
       report(false);
     }
-    if (carry.length) emit(carry);
+    if (carry.length) {
+      const tail = concat2(carry, new Uint8Array(0), 0, true);
+      emit(tail, 0, tail.length - 1);
+    }
     report(true);
   } catch (e) {
     try { await reader.cancel(); } catch { /* ignore */ }
@@ -67,11 +74,13 @@ export async function readByteLineBlocks(
   return { bytes, lines: lineNo - 1, rows };
 }
 
-function concat2(a: Uint8Array, b: Uint8Array, bLen: number): Uint8Array {
-  if (a.length === 0) return b.subarray(0, bLen);
-  const out = new Uint8Array(a.length + bLen);
+/** a + b[0, bLen) (+ a '\n' sentinel byte when `sentinel`). */
+function concat2(a: Uint8Array, b: Uint8Array, bLen: number, sentinel: boolean): Uint8Array {
+  if (a.length === 0 && !sentinel) return b.subarray(0, bLen);
+  const out = new Uint8Array(a.length + bLen + (sentinel ? 1 : 0));
   out.set(a, 0);
   out.set(b.subarray(0, bLen), a.length);
+  if (sentinel) out[out.length - 1] = 10;
   return out;
 }
 

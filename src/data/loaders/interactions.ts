@@ -17,6 +17,36 @@ import { DataError, RowProblem, type DataIssue, type MalformedPolicy } from '../
 const NSLOT = 7; // user, item, play_duration, video_duration, date, timestamp, watch_ratio
 const INITIAL = 1 << 14;
 
+/** Set by plainNumber: index of the terminator after the number, or -1 when the field is not a plain number. */
+let POS = 0;
+
+/**
+ * A plain decimal (optional sign, digits, optional '.' and digits; at most 15 digits) at buf[p] ending at ',' or '\n'
+ * ('\r\n' accepted: POS then points at the '\n'). Returns its value (NaN for an empty field) and sets POS; POS = -1
+ * when the field is anything else (the caller takes the slow path). buf must hold a '\n' sentinel after the block.
+ */
+function plainNumber(buf: Uint8Array, p: number): number {
+  let c = buf[p];
+  let neg = false;
+  let signed = false;
+  if (c === 45) { neg = true; signed = true; c = buf[++p]; } else if (c === 43) { signed = true; c = buf[++p]; }
+  let m = 0;
+  let digits = 0;
+  let scale = 1;
+  while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; c = buf[++p]; }
+  if (c === 46) {
+    c = buf[++p];
+    while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); scale *= 10; digits++; c = buf[++p]; }
+    if (digits === 0) { POS = -1; return 0; }
+  }
+  if (c === 13 && buf[p + 1] === 10) { p++; c = 10; }
+  if ((c !== 44 && c !== 10) || digits > 15 || (signed && digits === 0)) { POS = -1; return 0; }
+  POS = p;
+  if (digits === 0) return NaN;
+  const v = scale === 1 ? m : m / scale;
+  return neg ? -v : v;
+}
+
 export class InteractionLoader implements TableLoader<InteractionTable> {
   private user = new Int32Array(INITIAL);
   private item = new Int32Array(INITIAL);
@@ -41,6 +71,8 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
   /** A quoted field open across lines: the line where its record started (0 = none), and bytes in it so far. */
   private openLine = 0;
   private openBytes = 0;
+  /** The header is exactly KuaiRec's column order: the straight-line fast path applies. */
+  private readonly canonical: boolean;
 
   /** `expectedBytes` (file size, when known) lets the first block's bytes-per-row estimate size the columns once. */
   constructor(private readonly file: string, columns: string[], private readonly policy: MalformedPolicy = 'skip', private readonly expectedBytes?: number) {
@@ -50,21 +82,33 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
     this.fa = new Int32Array(this.nCols + 1);
     this.fb = new Int32Array(this.nCols + 1);
     this.fq = new Uint8Array(this.nCols + 1);
+    this.canonical = columns.join(',') === 'user_id,video_id,play_duration,video_duration,time,date,timestamp,watch_ratio';
   }
 
   /** String input (tests, small files): encoded once and parsed by the byte path. */
   consume(text: string, firstLineNo: number): number {
-    return this.consumeBytes(new TextEncoder().encode(text), firstLineNo).rows;
+    const b = new TextEncoder().encode(text + '\n');
+    return this.consumeBytes(b, firstLineNo, 0, b.length - 1).rows;
   }
 
   get rows(): number { return this.n; }
 
-  /** The hot path used by ingestFile: complete lines separated by '\n' (optional '\r' before it). */
-  consumeBytes(buf: Uint8Array, firstLineNo: number): { rows: number; lines: number } {
+  /**
+   * The hot path used by ingestFile: complete lines in buf[start, end) separated by '\n' (optional '\r' before it).
+   * buf[end] must be a '\n' (a sentinel, so the inner loops need no bounds checks).
+   */
+  consumeBytes(buf: Uint8Array, firstLineNo: number, start = 0, end = buf.length): { rows: number; lines: number } {
+    if (buf[end] !== 10) {
+      // no sentinel after the block: copy it once with one
+      const c = new Uint8Array(end - start + 1);
+      c.set(buf.subarray(start, end));
+      c[c.length - 1] = 10;
+      return this.consumeBytes(c, firstLineNo, 0, c.length - 1);
+    }
     const before = this.n;
     const first = this.bytesSeen === 0;
-    const lines = this.block(buf, firstLineNo);
-    this.bytesSeen += buf.length + 1;
+    const lines = this.block(buf, start, end, firstLineNo);
+    this.bytesSeen += end - start + 1;
     if (first && this.expectedBytes && this.n - before > 100) {
       // size the columns once from this block's bytes per row (+25%); untouched capacity is never resident
       this.resize(Math.ceil((this.expectedBytes / this.bytesSeen) * this.n * 1.25) + 1024);
@@ -86,25 +130,66 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
     this.resize(Math.max(est, Math.ceil(this.cap * (est ? 1.25 : 2)), this.n + 1024));
   }
 
-  /** Parses one block; returns the number of physical lines in it. */
-  private block(buf: Uint8Array, firstLineNo: number): number {
-    const len = buf.length;
+  /** Parses buf[start, len) (buf[len] === '\n'); returns the number of physical lines in it. */
+  private block(buf: Uint8Array, start: number, len: number, firstLineNo: number): number {
     const n = this.nCols;
     const slotOf = this.slotOf;
     const vals = this.vals;
+    // quotes anywhere in the block? (native scan) — if not, skipped fields need no quote check
+    const quotes = buf.subarray(start, len).indexOf(34) !== -1;
+    let hi = 0; // OR of the bytes of skipped fields: any byte >= 0x80 → the block is validated as UTF-8 at the end
     let lineNo = firstLineNo;
-    let i = 0;
+    let i = start;
     for (;;) {
       let end: number; // index of this line's '\n' (or len)
       if (this.openLine) end = this.continueQuoted(buf, i, len);
       else {
+        if (this.canonical && !quotes) {
+          // ---- straight-line fast path for KuaiRec's own column order ----
+          const v = vals;
+          let p = i;
+          let x = plainNumber(buf, p);
+          if (POS >= 0 && buf[POS] === 44) {
+            v[0] = x; x = plainNumber(buf, POS + 1);
+            if (POS >= 0 && buf[POS] === 44) {
+              v[1] = x; x = plainNumber(buf, POS + 1);
+              if (POS >= 0 && buf[POS] === 44) {
+                v[2] = x; x = plainNumber(buf, POS + 1);
+                if (POS >= 0 && buf[POS] === 44) {
+                  v[3] = x;
+                  p = POS + 1;
+                  let c = buf[p];
+                  while (c !== 44 && c !== 10) { hi |= c; c = buf[++p]; }
+                  if (c === 44) {
+                    x = plainNumber(buf, p + 1);
+                    if (POS >= 0 && buf[POS] === 44) {
+                      v[4] = x; x = plainNumber(buf, POS + 1);
+                      if (POS >= 0 && buf[POS] === 44) {
+                        v[5] = x; x = plainNumber(buf, POS + 1);
+                        if (POS >= 0 && buf[POS] === 10 && POS > i) {
+                          v[6] = x;
+                          this.commit(lineNo);
+                          end = POS;
+                          lineNo++;
+                          if (end >= len) break;
+                          i = end + 1;
+                          continue;
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
         // ---- fast path ----
         let p = i;
         let col = 0;
         let fast = true;
-        let c = p < len ? buf[p] : 10;
-        if (c === 10 || (c === 13 && (p + 1 >= len || buf[p + 1] === 10))) {
-          end = c === 10 ? p : p + 1 < len ? p + 1 : len; // empty line: skipped
+        let c = buf[p];
+        if (c === 10 || (c === 13 && buf[p + 1] === 10)) {
+          end = c === 10 ? p : p + 1; // empty line: skipped
           lineNo++;
           if (end >= len) break;
           i = end + 1;
@@ -114,42 +199,48 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
           const slot = col < n ? slotOf[col] : -2;
           if (slot === -2) { fast = false; break; } // more fields than the header
           if (slot < 0) {
-            while (c !== 44 && c !== 10) {
-              if (c === 34 || c > 127) { fast = false; break; }
-              c = ++p < len ? buf[p] : 10;
+            if (quotes) {
+              while (c !== 44 && c !== 10) {
+                if (c === 34) { fast = false; break; }
+                hi |= c;
+                c = buf[++p];
+              }
+              if (!fast) break;
+            } else {
+              while (c !== 44 && c !== 10) { hi |= c; c = buf[++p]; }
             }
-            if (!fast) break;
           } else {
             let neg = false;
             let signed = false;
-            if (c === 45) { neg = true; signed = true; c = ++p < len ? buf[p] : 10; } else if (c === 43) { signed = true; c = ++p < len ? buf[p] : 10; }
+            if (c === 45) { neg = true; signed = true; c = buf[++p]; } else if (c === 43) { signed = true; c = buf[++p]; }
             let m = 0;
             let digits = 0;
             let scale = 1;
-            while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; c = ++p < len ? buf[p] : 10; }
+            while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; c = buf[++p]; }
             if (c === 46) {
-              c = ++p < len ? buf[p] : 10;
-              while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); scale *= 10; digits++; c = ++p < len ? buf[p] : 10; }
+              c = buf[++p];
+              while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); scale *= 10; digits++; c = buf[++p]; }
               if (digits === 0) { fast = false; break; }
             }
-            if (c === 13 && (p + 1 >= len || buf[p + 1] === 10)) { p++; c = 10; }
+            if (c === 13 && buf[p + 1] === 10) { p++; c = 10; }
             if ((c !== 44 && c !== 10) || digits > 15 || (signed && digits === 0)) { fast = false; break; }
             const v = digits === 0 ? NaN : scale === 1 ? m : m / scale;
             vals[slot] = neg ? -v : v;
           }
           col++;
           if (c === 10) break;
-          c = ++p < len ? buf[p] : 10;
+          c = buf[++p];
         }
         if (fast && col === n) {
           this.commit(lineNo);
-          end = p < len ? p : len;
+          end = p;
         } else end = this.slowLine(buf, i, len, lineNo);
       }
       lineNo++;
       if (end >= len) break;
       i = end + 1;
     }
+    if (hi & 0x80) this.validate(buf, start, len);
     return lineNo - firstLineNo;
   }
 
@@ -186,19 +277,19 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
     let bad = false;
     let hi = 0;
     for (;;) {
-      let c = p < len ? buf[p] : 10;
+      let c = buf[p];
       let a: number;
       let b: number;
       let esc = 0;
       if (c === 34) {
         a = ++p;
         for (;;) {
-          if (p >= len || buf[p] === 10) {
+          if (buf[p] === 10) {
             // the quoted field goes on past the end of the line: the record continues on the next line(s)
             if (hi & 0x80) this.validate(buf, start, p);
             this.openLine = lineNo;
             this.openBytes = p - start;
-            return p < len ? p : len;
+            return p;
           }
           const x = buf[p];
           hi |= x;
@@ -209,15 +300,15 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
           p++;
         }
         b = p++;
-        c = p < len ? buf[p] : 10;
-        if (c === 13 && (p + 1 >= len || buf[p + 1] === 10)) c = buf[++p] ?? 10;
+        c = buf[p];
+        if (c === 13 && buf[p + 1] === 10) c = buf[++p];
         if (c !== 44 && c !== 10) {
           bad = true; // characters after the closing quote
-          while (c !== 44 && c !== 10) { hi |= c; c = ++p < len ? buf[p] : 10; }
+          while (c !== 44 && c !== 10) { hi |= c; c = buf[++p]; }
         }
       } else {
         a = p;
-        while (c !== 44 && c !== 10) { hi |= c; c = ++p < len ? buf[p] : 10; }
+        while (c !== 44 && c !== 10) { hi |= c; c = buf[++p]; }
         b = p;
       }
       if (count <= n) { fa[count] = a; fb[count] = b; fq[count] = esc; }
@@ -226,7 +317,7 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
       p++;
     }
     if (hi & 0x80) this.validate(buf, start, p);
-    const end = p < len ? p : len;
+    const end = p;
     if (bad || count !== n) { this.onMalformed(lineNo); return end; }
     for (let j = 0; j < n; j++) {
       const s = this.slotOf[j];
