@@ -13,6 +13,7 @@ import { MAX_QUOTED_FIELD, unclosedQuote } from '../csv';
 import { encodingError } from '../text-stream';
 import type { InteractionTable, TableLoader } from '../tables';
 import { DataError, RowProblem, type DataIssue, type MalformedPolicy } from '../types';
+import { WASM_SCRATCH_ROWS, WasmRowParser } from '../wasm/ingest-fast';
 
 const NSLOT = 7; // user, item, play_duration, video_duration, date, timestamp, watch_ratio
 const INITIAL = 1 << 14;
@@ -47,14 +48,18 @@ function plainNumber(buf: Uint8Array, p: number): number {
   return neg ? -v : v;
 }
 
+/** Tests switch the wasm fast path off to compare it with the JS one. */
+let useWasm = true;
+export function setInteractionWasm(on: boolean): void { useWasm = on; }
+
 export class InteractionLoader implements TableLoader<InteractionTable> {
-  private user = new Int32Array(INITIAL);
-  private item = new Int32Array(INITIAL);
-  private play = new Float32Array(INITIAL);
-  private vdur = new Float32Array(INITIAL);
-  private date = new Int32Array(INITIAL);
-  private ts = new Float64Array(INITIAL);
-  private wr = new Float32Array(INITIAL);
+  /** @internal */ user = new Int32Array(INITIAL);
+  /** @internal */ item = new Int32Array(INITIAL);
+  /** @internal */ play = new Float32Array(INITIAL);
+  /** @internal */ vdur = new Float32Array(INITIAL);
+  /** @internal */ date = new Int32Array(INITIAL);
+  /** @internal */ ts = new Float64Array(INITIAL);
+  /** @internal */ wr = new Float32Array(INITIAL);
   private n = 0;
   private cap = INITIAL;
   private bytesSeen = 0;
@@ -83,7 +88,13 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
     this.fb = new Int32Array(this.nCols + 1);
     this.fq = new Uint8Array(this.nCols + 1);
     this.canonical = columns.join(',') === 'user_id,video_id,play_duration,video_duration,time,date,timestamp,watch_ratio';
+    if (this.canonical && useWasm) this.wasm = WasmRowParser.create();
   }
+
+  private wasm: WasmRowParser | null = null;
+
+  /** Which fast path parses ordinary rows: 'wasm' (ingest.c) or 'js'. */
+  get fastPath(): 'wasm' | 'js' { return this.wasm ? 'wasm' : 'js'; }
 
   /** String input (tests, small files): encoded once and parsed by the byte path. */
   consume(text: string, firstLineNo: number): number {
@@ -107,7 +118,7 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
     }
     const before = this.n;
     const first = this.bytesSeen === 0;
-    const lines = this.block(buf, start, end, firstLineNo);
+    const lines = this.wasm ? this.blockWasm(this.wasm, buf, start, end, firstLineNo) : this.block(buf, start, end, firstLineNo);
     this.bytesSeen += end - start + 1;
     if (first && this.expectedBytes && this.n - before > 100) {
       // size the columns once from this block's bytes per row (+25%); untouched capacity is never resident
@@ -124,10 +135,44 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
     this.cap = cap;
   }
 
-  private grow(): void {
+  private grow(room = 1): void {
     // re-estimate from the bytes seen when the file size is known, else double
     const est = this.expectedBytes && this.bytesSeen > 0 ? Math.ceil((this.expectedBytes / this.bytesSeen) * this.n * 1.1) : 0;
-    this.resize(Math.max(est, Math.ceil(this.cap * (est ? 1.25 : 2)), this.n + 1024));
+    this.resize(Math.max(est, Math.ceil(this.cap * (est ? 1.25 : 2)), this.n + Math.max(1024, room)));
+  }
+
+  /**
+   * Wasm fast path: ordinary rows are parsed by ingest.c; every other line (and every line of a quoted record that
+   * spans lines) goes through the JS block() one line at a time, so all rules and line numbers stay in one place.
+   */
+  private blockWasm(w: WasmRowParser, buf: Uint8Array, start: number, len: number, firstLineNo: number): number {
+    w.load(buf, start, len);
+    const blockLen = len - start;
+    let off = 0; // offset into the block
+    let lineNo = firstLineNo;
+    let hi = 0;
+    for (;;) {
+      if (!this.openLine) {
+        if (this.cap === this.n) this.grow();
+        const room = Math.min(WASM_SCRATCH_ROWS, this.cap - this.n);
+        const r = w.run(off, blockLen, this, this.n, room);
+        this.n += r.rows;
+        lineNo += r.lines;
+        hi |= r.hi;
+        off = r.stop;
+        if (off > blockLen) break; // consumed the last line and its sentinel
+        if (r.rows === room && off < blockLen) continue; // scratch or columns full: go on
+      }
+      // one line (from `off` to its '\n') through the JS rules
+      const a = start + off;
+      const nl = buf.indexOf(10, a);
+      const e = nl === -1 || nl > len ? len : nl;
+      lineNo += this.block(buf, a, e, lineNo);
+      off = e - start + 1;
+      if (off > blockLen) break;
+    }
+    if (hi & 0x80) this.validate(buf, start, len);
+    return lineNo - firstLineNo;
   }
 
   /** Parses buf[start, len) (buf[len] === '\n'); returns the number of physical lines in it. */
