@@ -151,3 +151,27 @@ describe('exact physical line numbers', () => {
     await expect(ingestFile(src('m.csv', bad))).rejects.toMatchObject({ kind: 'encoding' });
   });
 });
+
+describe('wasm fast path (ingest.c) vs the JS path', () => {
+  it('gives identical tables and issues, every chunking (synthetic files + hostile lines)', async () => {
+    const { files } = generateSyntheticKuaiRec({ seed: 9, users: 10, items: 50 });
+    const hostile = [HEADER, '1,2,3,4,t,20200101,10.5,2.5', '', '1,2,3,4,t,,,0.5', 'x,2,3,4,t,20200101,10.5,2.5', '1,"a', 'b",3,4,t,20200101,10.5,2.5',
+      '1,2,3,4,t,20200101,10.5,-1', '1,2,3,4,t', '-0,+2,1e3,4,时间,20200101,1593898068.378,2.5', '2147483648,1,1,1,t,1,1,1', '1,2,3,4,t,1.5,10.5,2.5',
+      '3,4,1234567890123456,4,t,20200101,10.5,2.5', '5,6,7,8,t,20200101,10.5,2.5\r', '9,9,9,9,t,20200101,10.5,2.5,9', '7,7,7,7,t,20200101,11,3'].join('\n');
+    const { setInteractionWasm, InteractionLoader } = await import('./loaders/interactions');
+    expect(new InteractionLoader('m.csv', HEADER.split(',')).fastPath).toBe('wasm');
+    for (const [name, text] of [['big_matrix.csv', files['big_matrix.csv']], ['small_matrix.csv', files['small_matrix.csv']], ['h.csv', hostile]] as const) {
+      for (const chunk of [3, 97, 65536]) {
+        setInteractionWasm(false);
+        const js = await ingestFile(src(name, text, chunk));
+        setInteractionWasm(true);
+        const wasm = await ingestFile(src(name, text, chunk));
+        expect(wasm.table).toEqual(js.table);
+        expect(wasm.issues).toEqual(js.issues);
+      }
+    }
+    const h = await ingestFile(src('h.csv', hostile, 5));
+    expect(Array.from((h.table as InteractionTable).user)).toEqual([1, 1, 0, 1, 3, 5, 7]);
+    expect(h.issues.find((i) => i.kind === 'malformed-rows')).toMatchObject({ count: 5, lines: [5, 6, 9, 11, 15] });
+  });
+});
