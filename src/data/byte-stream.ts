@@ -24,6 +24,12 @@ export async function readByteLineBlocks(
   let rows = 0;
   let lineNo = 1;
   let carry: Uint8Array = new Uint8Array(0);
+  // pieces of a line longer than one chunk, joined once its '\n' arrives (joining per chunk would be quadratic)
+  let pieces: Uint8Array[] = [];
+  const takeCarry = () => {
+    if (pieces.length) { pieces.unshift(carry); carry = joinAll(pieces); pieces = []; }
+    return carry;
+  };
   const report = (force: boolean) => {
     if (!opts.onProgress) return;
     const t = performance.now();
@@ -46,8 +52,9 @@ export async function readByteLineBlocks(
       bytes += value.byteLength;
       const first = value.indexOf(10);
       if (first === -1) {
-        carry = concat2(carry, value, value.length, false);
+        pieces.push(value.slice());
       } else {
+        takeCarry();
         // Parse the chunk in place: only the line spanning the previous chunk is copied (no per-chunk copy).
         const last = value.lastIndexOf(10);
         if (carry.length === 0) emit(value, 0, last);
@@ -60,6 +67,7 @@ export async function readByteLineBlocks(
       }
       report(false);
     }
+    takeCarry();
     if (carry.length) {
       const tail = concat2(carry, new Uint8Array(0), 0, true);
       emit(tail, 0, tail.length - 1);
@@ -72,6 +80,15 @@ export async function readByteLineBlocks(
     try { reader.releaseLock(); } catch { /* ignore */ }
   }
   return { bytes, lines: lineNo - 1, rows };
+}
+
+function joinAll(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
 }
 
 /** a + b[0, bLen) (+ a '\n' sentinel byte when `sentinel`). */
