@@ -2,7 +2,7 @@
 // Blocks end on '\n' (0x0A never occurs inside a UTF-8 multi-byte sequence, so a block boundary never splits a
 // character); the loader validates UTF-8 itself on the lines that contain a byte >= 0x80.
 
-import type { LineReaderOptions } from './text-stream';
+import { concatBytes, type LineReaderOptions } from './text-stream';
 import { DataError } from './types';
 
 /**
@@ -27,7 +27,7 @@ export async function readByteLineBlocks(
   // pieces of a line longer than one chunk, joined once its '\n' arrives (joining per chunk would be quadratic)
   let pieces: Uint8Array[] = [];
   const takeCarry = () => {
-    if (pieces.length) { pieces.unshift(carry); carry = joinAll(pieces); pieces = []; }
+    if (pieces.length) { pieces.unshift(carry); carry = concatBytes(pieces); pieces = []; }
     return carry;
   };
   const report = (force: boolean) => {
@@ -80,15 +80,6 @@ export async function readByteLineBlocks(
     try { reader.releaseLock(); } catch { /* ignore */ }
   }
   return { bytes, lines: lineNo - 1, rows };
-}
-
-function joinAll(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 /** a + b[0, bLen) (+ a '\n' sentinel byte when `sentinel`). */

@@ -255,22 +255,11 @@ export class InteractionLoader implements TableLoader<InteractionTable> {
               while (c !== 44 && c !== 10) { hi |= c; c = buf[++p]; }
             }
           } else {
-            let neg = false;
-            let signed = false;
-            if (c === 45) { neg = true; signed = true; c = buf[++p]; } else if (c === 43) { signed = true; c = buf[++p]; }
-            let m = 0;
-            let digits = 0;
-            let scale = 1;
-            while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; c = buf[++p]; }
-            if (c === 46) {
-              c = buf[++p];
-              while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); scale *= 10; digits++; c = buf[++p]; }
-              if (digits === 0) { fast = false; break; }
-            }
-            if (c === 13 && buf[p + 1] === 10) { p++; c = 10; }
-            if ((c !== 44 && c !== 10) || digits > 15 || (signed && digits === 0)) { fast = false; break; }
-            const v = digits === 0 ? NaN : scale === 1 ? m : m / scale;
-            vals[slot] = neg ? -v : v;
+            const x = plainNumber(buf, p);
+            if (POS < 0) { fast = false; break; }
+            vals[slot] = x;
+            p = POS;
+            c = buf[p];
           }
           col++;
           if (c === 10) break;
