@@ -195,7 +195,7 @@ async function main() {
     `# Ingest benchmark (${new Date().toISOString().slice(0, 10)})`, '',
     `File: big_matrix.csv schema, ${ref.rows.toLocaleString('en-US')} rows, ${(size / 1e6).toFixed(1)} MB (columnar: ${columnarMB.toFixed(1)} MB). Node ${process.version}, ${env.cpus} CPUs (${env.cpu}), load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (shared machine). ${args.rounds} round(s), medians.`, '',
     table, '', ...speedLines, '',
-    `Reproduce: \`npm run bench:ingest -- ${args.file ? `--file ${args.file}` : `--rows ${args.rows}`}${args.rounds > 1 ? ` --rounds ${args.rounds}` : ''}\`.`, '',
+    `Reproduce: \`npm run bench:ingest -- ${args.file ? `--file ${args.file}` : `--rows ${args.rows}`}${args.rounds > 1 ? ` --rounds ${args.rounds}` : ''}\`${args.file ? ' (without --file the same generator, seed 1, writes the file first)' : ''}.`, '',
   ].join('\n'));
   if (!args.keep) await rm(dir, { recursive: true, force: true });
 }
