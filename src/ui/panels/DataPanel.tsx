@@ -37,7 +37,7 @@ export default function DataPanel() {
 
       <h2>Dataset</h2>
       {data.status === 'loading' && !stats && <p className="muted">Loading…</p>}
-      {stats && snap && (stats.users === 0 || stats.effectiveViews === 0 || (snap.split && snap.split.test === 0)) && (
+      {stats && snap && !snap.issues.some((i) => i.kind === 'no-users') && (stats.users === 0 || stats.effectiveViews === 0 || (snap.split && snap.split.test === 0)) && (
         <p className="banner banner-warn" data-testid="source-warning">
           {stats.source} yields {stats.users} users, {stats.effectiveViews} effective views and {snap.split?.test ?? 0} test slates under this protocol:
           nothing can be trained or evaluated on it. Choose another source (Protocol → source) or relax the protocol.
