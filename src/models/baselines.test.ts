@@ -7,6 +7,8 @@ import { scorerOf } from '../eval/table1';
 import { trainCooccurrence } from './cooccurrence';
 import { trainPopularity } from './popularity';
 import { trainSASRec } from './sasrec';
+import { trainBERT4Rec } from './bert4rec';
+import { trainHSTU } from './hstu';
 import type { SeqRecModel } from './seq-rec';
 
 const data = plantedSequences({ seed: 3 });
@@ -39,5 +41,16 @@ describe('baselines on a planted successor chain', () => {
     const ac = new AbortController();
     ac.abort();
     await expect(trainSASRec(data.train, { epochs: 1, maxLen: 8, dim: 8, blocks: 1 }, { signal: ac.signal })).rejects.toThrow(/cancelled/);
+  }, 120_000);
+  it('BERT4Rec (masked-item objective) beats popularity', async () => {
+    const m = await trainBERT4Rec(data.train, { maxLen: 16, dim: 16, blocks: 1, heads: 2, epochs: 30, batchSize: 16, lr: 5e-3, maskProb: 0.3, lastMaskShare: 0.2, seed: 1 });
+    expect(m.numParameters()).toBeGreaterThan(102 * 16);
+    expect(await recall(m)).toBeGreaterThan(popRecall + 0.1);
+  }, 120_000);
+  it('HSTU (pointwise SiLU attention, relative position bias) beats popularity', async () => {
+    const m = await trainHSTU(data.train, { maxLen: 16, dim: 16, blocks: 1, heads: 2, epochs: 20, batchSize: 16, lr: 5e-3, dropout: 0.1, negatives: 32, seed: 1 });
+    // item table + positions + (LN, uvqk 16→64, attn LN, out 16→16, rel bias 16) + last LN
+    expect(m.numParameters()).toBe(101 * 16 + 16 * 16 + (32 + 16 * 64 + 64 + 32 + 16 * 16 + 16 + 16) + 32);
+    expect(await recall(m)).toBeGreaterThan(popRecall + 0.1);
   }, 120_000);
 });
