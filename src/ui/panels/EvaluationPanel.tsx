@@ -37,7 +37,7 @@ export default function EvaluationPanel() {
     try {
       const r = await call(
         pipeline().evalRun(
-          { users: nUsers, models: chosen, seeds: Array.from({ length: nSeeds }, (_, i) => seed + i), quick },
+          { dataBase: new URL('data/', document.baseURI).href, users: nUsers, models: chosen, seeds: Array.from({ length: nSeeds }, (_, i) => seed + i), quick },
           Comlink.proxy((p: EvalProgress) => setProgress(p)),
           Comlink.proxy((row: Row) => setRows((rs) => [...rs, row])),
         ),
