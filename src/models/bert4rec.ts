@@ -15,7 +15,6 @@ import {
   embedding,
   gelu,
   grad,
-  layerNorm,
   matmul,
   noGrad,
   reshape,
@@ -26,8 +25,8 @@ import {
   type Tensor,
   rng as makeRng,
 } from '../engine';
-import { AdamW, Linear, Module } from './nn';
-import { checkAborted, seqOf, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { AdamW, LayerNorm, Linear, Module } from './nn';
+import { runEpochs, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
 export interface BERT4RecConfig {
   maxLen: number;
@@ -49,38 +48,25 @@ export interface BERT4RecConfig {
 /** Original settings where they fit (2 blocks, 2 heads, mask prob 0.2 for dense data, dropout 0.1), d = 64. */
 export const BERT4REC_DEFAULTS: BERT4RecConfig = { maxLen: 50, dim: 64, blocks: 2, heads: 2, dropout: 0.1, maskProb: 0.2, lastMaskShare: 0.1, lr: 1e-3, weightDecay: 0.01, batchSize: 128, epochs: 100, initStd: 0.02, seed: 0 };
 
-class LN extends Module {
-  readonly w: Tensor;
-  readonly b: Tensor;
-  constructor(dim: number, r: Rng) {
-    super();
-    this.w = this.addParam('weight', [dim], { kind: 'ones' }, r);
-    this.b = this.addParam('bias', [dim], { kind: 'zeros' }, r);
-  }
-  forward(x: Tensor): Tensor {
-    return layerNorm(x, this.w, this.b, 1e-12);
-  }
-}
-
 class Block extends Module {
   readonly q: Linear;
   readonly k: Linear;
   readonly v: Linear;
   readonly o: Linear;
-  readonly ln1: LN;
+  readonly ln1: LayerNorm;
   readonly f1: Linear;
   readonly f2: Linear;
-  readonly ln2: LN;
+  readonly ln2: LayerNorm;
   constructor(d: number, readonly heads: number, r: Rng, std: number) {
     super();
     this.q = this.addModule('q', new Linear(d, d, r, { std }));
     this.k = this.addModule('k', new Linear(d, d, r, { std }));
     this.v = this.addModule('v', new Linear(d, d, r, { std }));
     this.o = this.addModule('o', new Linear(d, d, r, { std }));
-    this.ln1 = this.addModule('attn_ln', new LN(d, r));
+    this.ln1 = this.addModule('attn_ln', new LayerNorm(d, r, 1e-12));
     this.f1 = this.addModule('ffn1', new Linear(d, 4 * d, r, { std }));
     this.f2 = this.addModule('ffn2', new Linear(4 * d, d, r, { std }));
-    this.ln2 = this.addModule('ffn_ln', new LN(d, r));
+    this.ln2 = this.addModule('ffn_ln', new LayerNorm(d, r, 1e-12));
   }
   forward(h: Tensor, keyMask: Tensor, drop: (x: Tensor) => Tensor): Tensor {
     const a = attention(this.q.forward(h), this.k.forward(h), this.v.forward(h), { heads: this.heads, causal: false, keyMask });
@@ -93,10 +79,10 @@ export class BERT4Rec extends Module implements SeqRecModel {
   readonly name = 'BERT4Rec';
   readonly tok: Tensor;
   readonly pos: Tensor;
-  readonly embLn: LN;
+  readonly embLn: LayerNorm;
   readonly blocks: Block[];
   readonly head: Linear;
-  readonly headLn: LN;
+  readonly headLn: LayerNorm;
   readonly outBias: Tensor;
   constructor(readonly nItems: number, readonly cfg: BERT4RecConfig) {
     super();
@@ -104,10 +90,10 @@ export class BERT4Rec extends Module implements SeqRecModel {
     const d = cfg.dim;
     this.tok = this.addParam('tok_emb', [nItems + 2, d], { kind: 'normal', std: cfg.initStd }, r);
     this.pos = this.addParam('pos_emb', [cfg.maxLen, d], { kind: 'normal', std: cfg.initStd }, r);
-    this.embLn = this.addModule('emb_ln', new LN(d, r));
+    this.embLn = this.addModule('emb_ln', new LayerNorm(d, r, 1e-12));
     this.blocks = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`block${i}`, new Block(d, cfg.heads, r, cfg.initStd)));
     this.head = this.addModule('out_proj', new Linear(d, d, r, { std: cfg.initStd }));
-    this.headLn = this.addModule('out_ln', new LN(d, r));
+    this.headLn = this.addModule('out_ln', new LayerNorm(d, r, 1e-12));
     this.outBias = this.addParam('out_bias', [nItems + 2], { kind: 'zeros' }, r);
   }
   get maskToken(): number {
@@ -132,12 +118,8 @@ export class BERT4Rec extends Module implements SeqRecModel {
   }
   async score(histories: Int32Array[]): Promise<Float32Array> {
     const B = histories.length, L = this.cfg.maxLen, d = this.cfg.dim;
-    const ids = new Int32Array(B * L);
-    histories.forEach((h, b) => {
-      const s = h.subarray(Math.max(0, h.length - (L - 1)));
-      for (let j = 0; j < s.length; j++) ids[b * L + L - 1 - s.length + j] = s[j] + 1;
-      ids[b * L + L - 1] = this.maskToken;
-    });
+    const ids = leftPadIds(histories, L, 1);
+    for (let b = 0; b < B; b++) ids[b * L + L - 1] = this.maskToken;
     const out = noGrad(() =>
       tidy(() => {
         const f = this.features(ids, B, false);
@@ -156,51 +138,33 @@ export async function trainBERT4Rec(inputs: SeqTrainInputs, cfgIn: Partial<BERT4
   const model = new BERT4Rec(inputs.nItems, cfg);
   const opt = new AdamW(model.parameters(), { lr: cfg.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: cfg.weightDecay, clipNorm: 5 });
   const r = makeRng(cfg.seed * 104729 + 5);
-  const nU = inputs.offsets.length - 1;
-  const users = Array.from({ length: nU }, (_, u) => u).filter((u) => inputs.offsets[u + 1] > inputs.offsets[u]);
-  if (!users.length) throw new Error('BERT4Rec: every training sequence is empty');
-  const perEpoch = Math.ceil(users.length / cfg.batchSize);
-  const total = perEpoch * cfg.epochs;
+  const users = trainableUsers(inputs, 1, 'BERT4Rec');
   const L = cfg.maxLen, d = cfg.dim;
-  let step = 0;
-  for (let ep = 0; ep < cfg.epochs; ep++) {
-    for (let i = users.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [users[i], users[j]] = [users[j], users[i]]; }
-    let epLoss = 0;
-    for (let bi = 0; bi < perEpoch; bi++) {
-      checkAborted(ctl.signal, 'BERT4Rec');
-      const bu = users.slice(bi * cfg.batchSize, (bi + 1) * cfg.batchSize);
-      const B = bu.length;
-      const ids = new Int32Array(B * L);
-      const rows: number[] = [], targets: number[] = [];
-      bu.forEach((u, b) => {
-        const s = seqOf(inputs, u);
-        const w = s.subarray(Math.max(0, s.length - L));
-        const o = b * L + L - w.length;
-        const lastOnly = r() < cfg.lastMaskShare;
-        let masked = 0;
-        for (let j = 0; j < w.length; j++) {
-          const m = lastOnly ? j === w.length - 1 : r() < cfg.maskProb;
-          ids[o + j] = m ? model.maskToken : w[j] + 1;
-          if (m) { rows.push(o + j); targets.push(w[j] + 1); masked++; }
-        }
-        if (!masked) { const j = w.length - 1; ids[o + j] = model.maskToken; rows.push(o + j); targets.push(w[j] + 1); }
-      });
-      const lossT = tidy(() => {
-        const f = reshape(model.features(ids, B, true, step), [B * L, d]);
-        const picked = embedding(f, tensor(rows, [rows.length], 'i32')); // (Nm, d): rows of the masked positions
-        const loss = crossEntropy(model.logits(picked), tensor(targets, [targets.length], 'i32'));
-        opt.step(grad(loss, model.parameters()));
-        return loss;
-      });
-      const lv = ((await lossT.data()) as Float32Array)[0];
-      lossT.dispose();
-      if (!Number.isFinite(lv)) throw new Error(`BERT4Rec: loss became ${lv} at epoch ${ep + 1}, step ${step + 1}`);
-      epLoss += lv;
-      step++;
-      ctl.onProgress?.({ step, total, scalars: { loss: lv, epoch: ep + 1 } });
-    }
-    await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
-  }
+  await runEpochs('BERT4Rec', model, users, cfg, r, ctl, (bu, step) => {
+    const B = bu.length;
+    const ids = new Int32Array(B * L);
+    const rows: number[] = [], targets: number[] = [];
+    bu.forEach((u, b) => {
+      const s = seqOf(inputs, u);
+      const w = s.subarray(Math.max(0, s.length - L));
+      const o = b * L + L - w.length;
+      const lastOnly = r() < cfg.lastMaskShare;
+      let masked = 0;
+      for (let j = 0; j < w.length; j++) {
+        const m = lastOnly ? j === w.length - 1 : r() < cfg.maskProb;
+        ids[o + j] = m ? model.maskToken : w[j] + 1;
+        if (m) { rows.push(o + j); targets.push(w[j] + 1); masked++; }
+      }
+      if (!masked) { const j = w.length - 1; ids[o + j] = model.maskToken; rows.push(o + j); targets.push(w[j] + 1); }
+    });
+    return tidy(() => {
+      const f = reshape(model.features(ids, B, true, step), [B * L, d]);
+      const picked = embedding(f, tensor(rows, [rows.length], 'i32')); // (Nm, d): rows of the masked positions
+      const loss = crossEntropy(model.logits(picked), tensor(targets, [targets.length], 'i32'));
+      opt.step(grad(loss, model.parameters()));
+      return loss;
+    });
+  });
   opt.dispose();
   return model;
 }

@@ -18,7 +18,6 @@ import {
   dropoutSeed,
   embedding,
   grad,
-  layerNorm,
   matmul,
   mul,
   noGrad,
@@ -34,8 +33,8 @@ import {
   type Tensor,
   rng as makeRng,
 } from '../engine';
-import { AdamW, Linear, Module } from './nn';
-import { checkAborted, seqOf, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { AdamW, LayerNorm, Linear, Module } from './nn';
+import { runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
 export interface HSTUConfig {
   maxLen: number;
@@ -52,30 +51,17 @@ export interface HSTUConfig {
 
 export const HSTU_DEFAULTS: HSTUConfig = { maxLen: 50, dim: 50, blocks: 2, heads: 1, dropout: 0.2, negatives: 128, lr: 1e-3, batchSize: 128, epochs: 100, seed: 0 };
 
-class LN extends Module {
-  readonly w: Tensor;
-  readonly b: Tensor;
-  constructor(dim: number, r: Rng) {
-    super();
-    this.w = this.addParam('weight', [dim], { kind: 'ones' }, r);
-    this.b = this.addParam('bias', [dim], { kind: 'zeros' }, r);
-  }
-  forward(x: Tensor): Tensor {
-    return layerNorm(x, this.w, this.b, 1e-6);
-  }
-}
-
 class HSTULayer extends Module {
-  readonly ln: LN;
+  readonly ln: LayerNorm;
   readonly f1: Linear;
-  readonly attnLn: LN;
+  readonly attnLn: LayerNorm;
   readonly f2: Linear;
   readonly rab: Tensor;
   constructor(readonly d: number, readonly heads: number, readonly L: number, r: Rng) {
     super();
-    this.ln = this.addModule('ln', new LN(d, r));
+    this.ln = this.addModule('ln', new LayerNorm(d, r, 1e-6));
     this.f1 = this.addModule('uvqk', new Linear(d, 4 * d, r, { std: Math.sqrt(2 / (5 * d)) }));
-    this.attnLn = this.addModule('attn_ln', new LN(d, r));
+    this.attnLn = this.addModule('attn_ln', new LayerNorm(d, r, 1e-6));
     this.f2 = this.addModule('out', new Linear(d, d, r, { std: Math.sqrt(1 / d) }));
     this.rab = this.addParam('rel_pos_bias', [L, 1], { kind: 'zeros' }, r);
   }
@@ -97,7 +83,7 @@ export class HSTU extends Module implements SeqRecModel {
   readonly itemEmb: Tensor;
   readonly posEmb: Tensor;
   readonly layers: HSTULayer[];
-  readonly last: LN;
+  readonly last: LayerNorm;
   constructor(readonly nItems: number, readonly cfg: HSTUConfig) {
     super();
     if (cfg.dim % cfg.heads) throw new Error(`HSTU: dim ${cfg.dim} is not divisible by heads ${cfg.heads}`);
@@ -105,7 +91,7 @@ export class HSTU extends Module implements SeqRecModel {
     this.itemEmb = this.addParam('item_emb', [nItems + 1, cfg.dim], { kind: 'normal', std: Math.sqrt(2 / (nItems + 1 + cfg.dim)) }, r);
     this.posEmb = this.addParam('pos_emb', [cfg.maxLen, cfg.dim], { kind: 'normal', std: Math.sqrt(1 / cfg.dim) }, r);
     this.layers = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`layer${i}`, new HSTULayer(cfg.dim, cfg.heads, cfg.maxLen, r)));
-    this.last = this.addModule('last_ln', new LN(cfg.dim, r));
+    this.last = this.addModule('last_ln', new LayerNorm(cfg.dim, r, 1e-6));
   }
   features(ids: Int32Array, B: number, train: boolean, step = 0): Tensor {
     const L = this.cfg.maxLen, d = this.cfg.dim;
@@ -126,23 +112,9 @@ export class HSTU extends Module implements SeqRecModel {
     for (const layer of this.layers) x = mul(layer.forward(x, relT, maskT, drop), tl);
     return this.last.forward(x);
   }
-  batchIds(histories: Int32Array[]): Int32Array {
-    const L = this.cfg.maxLen;
-    const ids = new Int32Array(histories.length * L);
-    histories.forEach((h, b) => {
-      const s = h.subarray(Math.max(0, h.length - L));
-      for (let j = 0; j < s.length; j++) ids[b * L + L - s.length + j] = s[j] + 1;
-    });
-    return ids;
-  }
   async score(histories: Int32Array[]): Promise<Float32Array> {
-    const B = histories.length, L = this.cfg.maxLen, d = this.cfg.dim;
-    const out = noGrad(() =>
-      tidy(() => {
-        const f = reshape(slice(this.features(this.batchIds(histories), B, false), 1, L - 1, L), [B, d]);
-        return slice(matmul(f, this.itemEmb, { transB: true }), 1, 1, this.nItems + 1);
-      }),
-    );
+    const B = histories.length;
+    const out = noGrad(() => tidy(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), B, false), this.itemEmb, this.nItems)));
     const data = (await out.data()) as Float32Array;
     out.dispose();
     return data;
@@ -154,55 +126,37 @@ export async function trainHSTU(inputs: SeqTrainInputs, cfgIn: Partial<HSTUConfi
   const model = new HSTU(inputs.nItems, cfg);
   const opt = new AdamW(model.parameters(), { lr: cfg.lr, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, clipNorm: 0 });
   const r = makeRng(cfg.seed * 104729 + 7);
-  const nU = inputs.offsets.length - 1;
-  const users = Array.from({ length: nU }, (_, u) => u).filter((u) => inputs.offsets[u + 1] - inputs.offsets[u] > 1);
-  if (!users.length) throw new Error('HSTU: no training sequence has 2 or more items');
-  const perEpoch = Math.ceil(users.length / cfg.batchSize);
-  const total = perEpoch * cfg.epochs;
+  const users = trainableUsers(inputs, 2, 'HSTU');
   const L = cfg.maxLen, d = cfg.dim, K = Math.min(cfg.negatives, inputs.nItems);
-  let step = 0;
-  for (let ep = 0; ep < cfg.epochs; ep++) {
-    for (let i = users.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [users[i], users[j]] = [users[j], users[i]]; }
-    let epLoss = 0;
-    for (let bi = 0; bi < perEpoch; bi++) {
-      checkAborted(ctl.signal, 'HSTU');
-      const bu = users.slice(bi * cfg.batchSize, (bi + 1) * cfg.batchSize);
-      const B = bu.length;
-      const inp = new Int32Array(B * L), posT = new Int32Array(B * L);
-      const rows: number[] = [];
-      bu.forEach((u, b) => {
-        const s = seqOf(inputs, u);
-        const n = Math.min(L, s.length - 1);
-        for (let j = 0; j < n; j++) {
-          const t = s.length - 1 - n + j, o = b * L + L - n + j;
-          inp[o] = s[t] + 1;
-          posT[o] = s[t + 1] + 1;
-          rows.push(o);
-        }
-      });
-      const negs = Int32Array.from({ length: K }, () => 1 + Math.floor(r() * inputs.nItems));
-      const lossT = tidy(() => {
-        const f = embedding(reshape(model.features(inp, B, true, step), [B * L, d]), tensor(rows, [rows.length], 'i32')); // (N, d)
-        const pe = embedding(model.itemEmb, tensor(rows.map((o) => posT[o]), [rows.length], 'i32'));
-        const pos = reshape(sum(mul(f, pe), -1), [rows.length, 1]);
-        const neg = matmul(f, embedding(model.itemEmb, tensor(negs, [K], 'i32')), { transB: true }); // (N, K)
-        // a sampled negative equal to the positive is pushed down by ~1e4 (accidental hits, as sampled-softmax code does)
-        const hit = new Float32Array(rows.length * K);
-        rows.forEach((o, i) => { for (let k = 0; k < K; k++) if (negs[k] === posT[o]) hit[i * K + k] = -1e4; });
-        const logits = concat([pos, add(neg, tensor(hit, [rows.length, K]))], 1);
-        const loss = crossEntropy(logits, tensor(new Int32Array(rows.length), [rows.length], 'i32'));
-        opt.step(grad(loss, model.parameters()));
-        return loss;
-      });
-      const lv = ((await lossT.data()) as Float32Array)[0];
-      lossT.dispose();
-      if (!Number.isFinite(lv)) throw new Error(`HSTU: loss became ${lv} at epoch ${ep + 1}, step ${step + 1}`);
-      epLoss += lv;
-      step++;
-      ctl.onProgress?.({ step, total, scalars: { loss: lv, epoch: ep + 1 } });
-    }
-    await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
-  }
+  await runEpochs('HSTU', model, users, cfg, r, ctl, (bu, step) => {
+    const B = bu.length;
+    const inp = new Int32Array(B * L), posT = new Int32Array(B * L);
+    const rows: number[] = [];
+    bu.forEach((u, b) => {
+      const s = seqOf(inputs, u);
+      const n = Math.min(L, s.length - 1);
+      for (let j = 0; j < n; j++) {
+        const t = s.length - 1 - n + j, o = b * L + L - n + j;
+        inp[o] = s[t] + 1;
+        posT[o] = s[t + 1] + 1;
+        rows.push(o);
+      }
+    });
+    const negs = Int32Array.from({ length: K }, () => 1 + Math.floor(r() * inputs.nItems));
+    return tidy(() => {
+      const f = embedding(reshape(model.features(inp, B, true, step), [B * L, d]), tensor(rows, [rows.length], 'i32')); // (N, d)
+      const pe = embedding(model.itemEmb, tensor(rows.map((o) => posT[o]), [rows.length], 'i32'));
+      const pos = reshape(sum(mul(f, pe), -1), [rows.length, 1]);
+      const neg = matmul(f, embedding(model.itemEmb, tensor(negs, [K], 'i32')), { transB: true }); // (N, K)
+      // a sampled negative equal to the positive is pushed down by ~1e4 (accidental hits, as sampled-softmax code does)
+      const hit = new Float32Array(rows.length * K);
+      rows.forEach((o, i) => { for (let k = 0; k < K; k++) if (negs[k] === posT[o]) hit[i * K + k] = -1e4; });
+      const logits = concat([pos, add(neg, tensor(hit, [rows.length, K]))], 1);
+      const loss = crossEntropy(logits, tensor(new Int32Array(rows.length), [rows.length], 'i32'));
+      opt.step(grad(loss, model.parameters()));
+      return loss;
+    });
+  });
   opt.dispose();
   return model;
 }
