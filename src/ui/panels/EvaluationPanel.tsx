@@ -9,6 +9,13 @@ import type { EvalProgress, EvalRunResult } from '../../worker/eval-api';
 type Row = EvalRunResult['rows'][number];
 const hour = 3_600_000;
 const f4 = (x: number) => x.toFixed(4);
+const EVAL_CSS = `
+.ev-row { display: flex; flex-wrap: wrap; gap: 0.4rem 1rem; align-items: center; margin: 0.4rem 0; }
+.ev-field { display: inline-flex; gap: 0.3rem; align-items: center; }
+.ev-field input { width: 5rem; }
+.ev-table td, .ev-table th { padding: 0.15rem 0.6rem; text-align: left; }
+.ev-table td:nth-child(n+3) { font-variant-numeric: tabular-nums; }
+`;
 
 export default function EvaluationPanel() {
   const seed = useStore((s) => s.url.seed);
@@ -56,14 +63,17 @@ export default function EvaluationPanel() {
 
   return (
     <section className="panel" data-testid="evaluation-panel">
-      <h2>Evaluation</h2>
+      <style>{EVAL_CSS}</style>
+      <h1>
+        <span className="stage-no">7</span>Evaluation
+      </h1>
       <p className="muted" data-testid="eval-protocol">
         Protocol: {result?.protocol ?? 'reference leave-five-out on the bundled time-ordered small-matrix sequences: users with >= 10 items; test target = last 5, validation = the 5 before, test input = everything before the last 5; all catalogue items ranked; history excluded; k = 5; impressions n/a (positives only)'}
         {result && ` · ${result.users} users, ${result.items} items, backend ${result.backend}, ${result.seconds.toFixed(1)} s`}
       </p>
-      <div className="tk-row">
+      <div className="ev-row">
         {models.map((m) => (
-          <label key={m.id} className="tk-check" title={m.objective}>
+          <label key={m.id} className="ev-field" title={m.objective}>
             <input
               type="checkbox"
               data-testid={`eval-model-${m.id}`}
@@ -75,16 +85,16 @@ export default function EvaluationPanel() {
           </label>
         ))}
       </div>
-      <div className="tk-row">
-        <label className="tk-field">
+      <div className="ev-row">
+        <label className="ev-field">
           <span>users (0 = all 930)</span>
           <input data-testid="eval-users" type="number" min={0} value={users} disabled={busy} onChange={(e) => setUsers(e.target.value)} />
         </label>
-        <label className="tk-field">
+        <label className="ev-field">
           <span>seeds (from URL seed {seed})</span>
           <input data-testid="eval-seeds" type="number" min={1} max={5} value={seeds} disabled={busy} onChange={(e) => setSeeds(e.target.value)} />
         </label>
-        <label className="tk-check" title="tiny model versions (the same as `higr table1 --quick`)">
+        <label className="ev-field" title="tiny model versions (the same as `higr table1 --quick`)">
           <input data-testid="eval-quick" type="checkbox" checked={quick} disabled={busy} onChange={(e) => setQuick(e.target.checked)} />
           tiny models
         </label>
@@ -105,7 +115,7 @@ export default function EvaluationPanel() {
         </p>
       )}
       {rows.length > 0 && (
-        <table data-testid="eval-table">
+        <table className="ev-table" data-testid="eval-table">
           <thead>
             <tr>
               <th>model</th>
