@@ -16,7 +16,6 @@ import {
   gelu,
   grad,
   matmul,
-  noGrad,
   reshape,
   slice,
   tensor,
@@ -26,7 +25,7 @@ import {
   rng as makeRng,
 } from '../engine';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
-import { runEpochs, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { readScores, runEpochs, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
 export interface BERT4RecConfig {
   maxLen: number;
@@ -120,16 +119,7 @@ export class BERT4Rec extends Module implements SeqRecModel {
     const B = histories.length, L = this.cfg.maxLen, d = this.cfg.dim;
     const ids = leftPadIds(histories, L, 1);
     for (let b = 0; b < B; b++) ids[b * L + L - 1] = this.maskToken;
-    const out = noGrad(() =>
-      tidy(() => {
-        const f = this.features(ids, B, false);
-        const last = reshape(slice(f, 1, L - 1, L), [B, d]);
-        return slice(this.logits(last), 1, 1, this.nItems + 1);
-      }),
-    );
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return data;
+    return readScores(() => slice(this.logits(reshape(slice(this.features(ids, B, false), 1, L - 1, L), [B, d])), 1, 1, this.nItems + 1));
   }
 }
 

@@ -20,7 +20,6 @@ import {
   grad,
   matmul,
   mul,
-  noGrad,
   reshape,
   scale,
   silu,
@@ -34,7 +33,7 @@ import {
   rng as makeRng,
 } from '../engine';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
-import { runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { readScores, runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
 export interface HSTUConfig {
   maxLen: number;
@@ -113,11 +112,7 @@ export class HSTU extends Module implements SeqRecModel {
     return this.last.forward(x);
   }
   async score(histories: Int32Array[]): Promise<Float32Array> {
-    const B = histories.length;
-    const out = noGrad(() => tidy(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), B, false), this.itemEmb, this.nItems)));
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return data;
+    return readScores(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), histories.length, false), this.itemEmb, this.nItems));
   }
 }
 

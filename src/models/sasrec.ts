@@ -19,7 +19,6 @@ import {
   grad,
   matmul,
   mul,
-  noGrad,
   relu,
   reshape,
   scale,
@@ -33,7 +32,7 @@ import {
   rng as makeRng,
 } from '../engine';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
-import { bceWithLogits, runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { bceWithLogits, readScores, runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
 export interface SASRecConfig {
   maxLen: number;
@@ -126,11 +125,7 @@ export class SASRec extends Module implements SeqRecModel {
   }
 
   async score(histories: Int32Array[]): Promise<Float32Array> {
-    const B = histories.length;
-    const out = noGrad(() => tidy(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), B, false), this.itemEmb, this.nItems)));
-    const data = (await out.data()) as Float32Array;
-    out.dispose();
-    return data;
+    return readScores(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), histories.length, false), this.itemEmb, this.nItems));
   }
 }
 

@@ -1,6 +1,6 @@
 // Shared shapes of the sequential recommenders (baselines of Table 1): what a training run gets and what it returns.
 // One training function per model, `train(inputs, cfg, ctl)`, usable from the pipeline worker and the CLI alike.
-import { abs, add, addScalar, exp, log, matmul, neg, relu, reshape, shuffle, slice, type Rng, type Tensor } from '../engine';
+import { abs, add, addScalar, exp, log, matmul, neg, noGrad, relu, reshape, shuffle, slice, tidy, type Rng, type Tensor } from '../engine';
 
 /** Per-user training sequences (dense item ids, oldest first) as CSR, and the catalogue size. */
 export interface SeqTrainInputs {
@@ -122,4 +122,12 @@ export async function runEpochs(
     // weights after each epoch for the run layer to persist (resuming, i.e. restoring optimiser state, is not built)
     if (ctl.checkpoint && model.stateDict) await ctl.checkpoint({ model: name, epoch: ep + 1, step: k, weights: await model.stateDict() });
   }
+}
+
+/** Runs a scoring forward pass without gradients and returns its (B, nItems) scores as a typed array. */
+export async function readScores(fn: () => Tensor): Promise<Float32Array> {
+  const out = noGrad(() => tidy(fn));
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
 }
