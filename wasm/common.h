@@ -16,7 +16,7 @@ INLINE float sqrtf_(float x) { return __builtin_sqrtf(x); }
 INLINE float expf_(float x) {
   if (x > 88.72f) return __builtin_inff();
   if (x < -103.9f) return 0.0f;
-  float n = __builtin_roundf(x * 1.44269504089f);
+  float n = __builtin_rintf(x * 1.44269504089f);
   float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
   float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.16666666f + r * (0.041666668f + r * (0.008333334f + r * 0.0013888889f)))));
   int ni = (int)n;

@@ -13,8 +13,26 @@ import type { OpDef, OpMetas } from './op';
 export interface WasmKernels {
   matmul_scratch(N: number): number;
   matmul(A: number, B: number, C: number, M: number, N: number, K: number, batch: number, strideA: number, strideB: number, transA: number, transB: number, scratch: number): void;
+  binary(kind: number, A: number, B: number, out: number, ...shapeAndStrides: number[]): void;
+  unary(kind: number, X: number, out: number, o0: number, o1: number, o2: number, o3: number, s0: number, s1: number, s2: number, s3: number, alpha: number, beta: number): void;
+  unary_grad(kind: number, X: number, Y: number, G: number, out: number, n: number, alpha: number): void;
+  sum_to(X: number, out: number, nOut: number, x0: number, x1: number, x2: number, x3: number, t0: number, t1: number, t2: number, t3: number): void;
+  softmax_rows(X: number, Y: number, rows: number, cols: number, log: number): void;
+  softmax_grad_rows(Y: number, G: number, DX: number, rows: number, cols: number, log: number): void;
+  cross_entropy_rows(X: number, T: number, loss: number, N: number, C: number, ignore: number): number;
+  cross_entropy_grad_rows(X: number, T: number, coef: number, DX: number, N: number, C: number, ignore: number, perRow: number, scale: number): void;
+  rmsnorm_rows(X: number, W: number, Y: number, rows: number, D: number, eps: number): void;
+  rmsnorm_grad_rows(X: number, W: number, G: number, DX: number, DW: number, rows: number, D: number, eps: number): void;
+  l2norm_rows(X: number, Y: number, rows: number, D: number, eps: number): void;
+  l2norm_grad_rows(X: number, G: number, DX: number, rows: number, D: number, eps: number): void;
+  reduce_axis(kind: number, X: number, OUT: number, IDX: number, outer: number, red: number, inner: number): void;
+  adamw(P: number, G: number, M: number, V: number, n: number, gscale: number, decay: number, b1: number, b2: number, stepSize: number, bc2sqrt: number, eps: number): void;
+  nearest_code(X: number, E: number, INDEX: number, DIST: number, N: number, K: number, d: number): void;
 }
-const KERNEL_NAMES: (keyof WasmKernels)[] = ['matmul_scratch', 'matmul'];
+const KERNEL_NAMES: (keyof WasmKernels)[] = [
+  'matmul_scratch', 'matmul', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
+  'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'adamw', 'nearest_code',
+];
 
 export class WasmStorage implements Storage {
   constructor(
@@ -173,7 +191,14 @@ export class WasmBackend implements Backend {
       def.wasm(this, inputs, outputs, attrs, metas);
       return;
     }
-    // declared fallback: the CPU reference on views of this memory (no copies), recorded
+    this.runCpu(def, inputs, outputs, attrs, metas);
+  }
+
+  /**
+   * The declared fallback: `def.cpu` on views of this memory (no copies), recorded in fallbacks.ts. Kernels call it
+   * for the cases they do not cover (e.g. a unary kind without a C kernel).
+   */
+  runCpu<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void {
     recordFallback(def.name, 'wasm');
     def.cpu(inputs.map((s) => this.view(s)), outputs.map((s) => this.view(s)), attrs, metas);
   }
