@@ -96,6 +96,8 @@ const OPTIONS = `options:
   --seed N            global seed (default 0)
   --quick             small sizes (smoke runs, CI)
   --test <file>       command-specific test/evaluation file
+  --backend <b>       compute backend for commands that train: auto (default: WebGPU on a hardware adapter, wasm SIMD
+                      on a software adapter or without WebGPU), webgpu, wasm, cpu
   --<key> [value]     command-specific flags`;
 
 async function helpText(which?: string): Promise<string> {

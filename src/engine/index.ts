@@ -25,3 +25,4 @@ export * from './ops/attention';
 export { OPS } from './ops/index';
 export { initWebGPU, initCpu, initWasm } from './init';
 export * from './random';
+export { selectBackend, autoRule, parseBackendChoice, BACKEND_CHOICES, type BackendChoice, type SelectedBackend } from './select';

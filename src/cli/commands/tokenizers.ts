@@ -1,4 +1,4 @@
-// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--quick] [--backend webgpu|cpu]
+// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--quick] [--backend auto|webgpu|wasm|cpu]
 //                             [--steps N] [--K N] [--levels D] [--items N] [--lambda2 x] [--no-ablation]`
 // Trains CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec item catalogue (bundled side tables + big-matrix co-occurrence,
 // or --data files) with the same seed, features, pairs and held-out pairs, on WebGPU (Dawn) when available else on
@@ -33,7 +33,7 @@ import { pairPrefixAgreement } from '../../tokenizer/metrics';
 import { cooccurrencePairs, semanticPairs, splitPairs, unionPairs } from '../../tokenizer/pairs';
 import { trainConfig, trainTokenizer, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
-import { CliError, cliGpu, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
 const num = numFlag;
 
@@ -63,21 +63,6 @@ async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source
   return { ws, source: paths.join(', ') };
 }
 
-async function chooseBackend(pref: string): Promise<string> {
-  if (pref !== 'cpu') {
-    try {
-      const ctx = await cliGpu();
-      setBackend(new WebGPUBackend(ctx));
-      return 'webgpu';
-    } catch (e) {
-      if (pref === 'webgpu') throw new CliError(`--backend webgpu: no WebGPU device (${(e as Error).message})`);
-      process.stderr.write(`tokenizers: WebGPU unavailable (${(e as Error).message}); using the CPU reference backend\n`);
-    }
-  }
-  setBackend(new CpuBackend());
-  return 'cpu';
-}
-
 const f3 = (v: number | null) => (v === null ? 'n/a' : Number(v.toFixed(4)));
 
 const command: Command = {
@@ -85,7 +70,7 @@ const command: Command = {
   describe:
     'train CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec items; collision / concentration / consistency (Table 2). --features category,caption,cooccurrence (any subset), --embeddings f.npy|f.safetensors|f.csv',
   usage: [
-    'flags: --backend webgpu|cpu (default: webgpu when available)  --steps N  --K N (codebook size)  --levels D',
+    'flags: --backend auto|webgpu|wasm|cpu (default auto)  --steps N  --K N (codebook size)  --levels D',
     '       --items N (first N catalogue items)  --lambda2 x  --batch N  --lr x  --no-ablation (full) / --ablation (quick)',
     '       --kmeans-backend same (run RQ-KMeans on the GPU even on a software adapter)',
   ].join('\n'),
@@ -148,8 +133,9 @@ const command: Command = {
     const pairs = { train: unionPairs(n, sem.train, coo.train), test: unionPairs(n, sem.test, coo.test) };
     if (pairs.train.length === 0) throw new CliError(`${source}: no anchor-positive pairs (no item has a neighbour with cos ≥ ${cfg.pairs.threshold} and no co-occurrence)`);
 
-    const backend = await chooseBackend(typeof flags.backend === 'string' ? flags.backend : quick ? 'webgpu' : 'webgpu');
-    log(`backend: ${backend}`);
+    const sel = await cliBackend(args);
+    const backend = sel.kind;
+    log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     const runs: { label: string; kind: TokenizerKind; cfg: TrainConfig }[] = [
       { label: 'RQ-Kmeans', kind: 'rq-kmeans', cfg },
       { label: 'RQ-VAE', kind: 'rq-vae', cfg },
