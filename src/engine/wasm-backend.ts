@@ -28,10 +28,14 @@ export interface WasmKernels {
   reduce_axis(kind: number, X: number, OUT: number, IDX: number, outer: number, red: number, inner: number): void;
   adamw(P: number, G: number, M: number, V: number, n: number, gscale: number, decay: number, b1: number, b2: number, stepSize: number, bc2sqrt: number, eps: number): void;
   nearest_code(X: number, E: number, INDEX: number, DIST: number, N: number, K: number, d: number): void;
+  embedding_gather(table: number, idx: number, out: number, n: number, d: number, V: number): number;
+  embedding_scatter_add(g: number, idx: number, out: number, n: number, d: number, V: number): void;
+  topk_rows(X: number, values: number, indices: number, R: number, C: number, k: number): void;
 }
 const KERNEL_NAMES: (keyof WasmKernels)[] = [
   'matmul_scratch', 'matmul', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
   'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'adamw', 'nearest_code',
+  'embedding_gather', 'embedding_scatter_add', 'topk_rows',
 ];
 
 export class WasmStorage implements Storage {
