@@ -1,9 +1,7 @@
 // Tokenizer functions of the pipeline worker (spread into its Comlink api by one line in pipeline.worker.ts).
 // The worker loads the item catalogue itself (bundled KuaiRec side tables + co-occurrence, or the planted demo set),
-// trains on its WebGPU device (CPU reference when there is none), keeps the full results here and returns summaries:
+// trains on the backend the worker selected (the app's backend setting: auto = WebGPU on a hardware adapter, wasm otherwise), keeps the full results here and returns summaries:
 // metrics, loss curves, code usage, explorer projections, prefix contents. Only plain data crosses the boundary.
-import type { GpuContext } from '../engine/device';
-import { CpuBackend, setBackend, WebGPUBackend } from '../engine';
 import { browserFetchLike, loadBundledDataset } from '../data/bundled';
 import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, selectFeatureSpec } from '../data/item-features';
 import { captionText } from '../data/features/caption';
@@ -90,7 +88,6 @@ interface Catalog {
 let catalog: Catalog | null = null;
 const results = new Map<TokenizerKind, TokenizerResult>();
 let abort: AbortController | null = null;
-let backendFor: { ctx: GpuContext; be: WebGPUBackend } | null = null;
 
 /** Caption embeddings of the catalogue's items (the same first-N sorted video ids as catalogueFromWorkspace). */
 async function textEncoderBlock(side: ReturnType<DataWorkspace['sideTables']>, src: TextEncoderSource, maxItems: number) {
@@ -145,18 +142,8 @@ async function loadCatalog(req: TokenizerRequest, seed: number): Promise<Catalog
   return catalog;
 }
 
-function useBackend(getCtx: () => GpuContext | null): string {
-  const ctx = getCtx();
-  if (ctx) {
-    if (backendFor?.ctx !== ctx) backendFor = { ctx, be: new WebGPUBackend(ctx) };
-    setBackend(backendFor.be);
-    return 'webgpu';
-  }
-  setBackend(new CpuBackend());
-  return 'cpu';
-}
-
-export function tokenizerApi(getCtx: () => GpuContext | null) {
+/** `useBackend` makes the pipeline's chosen backend current (the worker's backend setting) and returns its kind. */
+export function tokenizerApi(useBackend: () => Promise<string>) {
   return {
     /** Train the requested tokenizers one after the other; progress (≤ 4/s) goes to `onProgress`. */
     async tokenizerTrain(
@@ -169,7 +156,7 @@ export function tokenizerApi(getCtx: () => GpuContext | null) {
       abort = ac;
       const seed = Number(req.config.seed ?? 0);
       const cat = await loadCatalog(req, seed);
-      useBackend(getCtx);
+      await useBackend();
       const runs: TokenizerRunSummary[] = [];
       for (const kind of req.kinds) {
         if (ac.signal.aborted) break;
