@@ -59,3 +59,27 @@ void nearest_code(const float* X, const float* E, int* INDEX, float* DIST, int N
     DIST[n] = bd;
   }
 }
+
+// Sum of squares of one gradient (f32 lanes of 1024-element blocks, accumulated in f64), for clipGradNorm.
+EXPORT(sumsq)
+double sumsq(const float* G, int n) {
+  double total = 0;
+  int i = 0;
+  while (i < n) {
+    int end = imin(n, i + 1024);
+    v128_t acc = wasm_f32x4_splat(0);
+    for (; i + 4 <= end; i += 4) { v128_t g = wasm_v128_load(G + i); acc = wasm_f32x4_add(acc, wasm_f32x4_mul(g, g)); }
+    float s = hsum4(acc);
+    for (; i < end; i++) s += G[i] * G[i];
+    total += s;
+  }
+  return total;
+}
+
+EXPORT(scale_inplace)
+void scale_inplace(float* G, int n, float s) {
+  v128_t vs = wasm_f32x4_splat(s);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(G + i, wasm_f32x4_mul(wasm_v128_load(G + i), vs));
+  for (; i < n; i++) G[i] *= s;
+}

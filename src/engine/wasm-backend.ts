@@ -31,13 +31,15 @@ export interface WasmKernels {
   embedding_gather(table: number, idx: number, out: number, n: number, d: number, V: number): number;
   embedding_scatter_add(g: number, idx: number, out: number, n: number, d: number, V: number): void;
   topk_rows(X: number, values: number, indices: number, R: number, C: number, k: number): void;
+  sumsq(G: number, n: number): number;
+  scale_inplace(G: number, n: number, s: number): void;
   attention_fwd(Q: number, K: number, V: number, M: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
   attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, dQ: number, dK: number, dV: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
 }
 const KERNEL_NAMES: (keyof WasmKernels)[] = [
   'matmul_scratch', 'matmul', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
   'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'adamw', 'nearest_code',
-  'embedding_gather', 'embedding_scatter_add', 'topk_rows', 'attention_fwd', 'attention_bwd',
+  'embedding_gather', 'embedding_scatter_add', 'topk_rows', 'attention_fwd', 'attention_bwd', 'sumsq', 'scale_inplace',
 ];
 
 export class WasmStorage implements Storage {
