@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COMMANDS } from './commands/index';
-import { CliError, environment, releaseGpu, type CliArgs, type Command } from './result';
+import { CliError, environment, releaseGpu, resetBackend, type CliArgs, type Command } from './result';
+import { resetFallbacks } from '../engine/fallbacks';
 
 export const DEFAULT_OUT = 'docs/results';
 
@@ -142,6 +143,7 @@ export async function main(
     const load = COMMANDS[command];
     if (!load) throw new CliError(`unknown command "${command}" (available: ${Object.keys(COMMANDS).sort().join(', ')})`);
     const cmd: Command = await load();
+    resetFallbacks(); // environment.fallbacks counts this command's calls only
     const { table, json } = await cmd.run(args);
     const { protocol, settings, environment: envExtra, ...restJson } = json as Record<string, unknown> & {
       settings?: Record<string, unknown>;
@@ -168,6 +170,7 @@ export async function main(
     if (process.env.HIGR_DEBUG && e instanceof Error && !(e instanceof CliError)) err(`${e.stack}\n`);
     return 1;
   } finally {
+    resetBackend();
     await releaseGpu();
   }
 }

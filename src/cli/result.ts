@@ -126,6 +126,11 @@ export async function cliBackend(args: CliArgs, dflt: 'auto' | 'webgpu' | 'wasm'
   return selected;
 }
 
+/** Forget the chosen backend (end of a run: the next command in this process starts from none). */
+export function resetBackend(): void {
+  selected = null;
+}
+
 /** The backend chosen through cliBackend(), or null. */
 export function usedBackend(): SelectedBackend | null {
   return selected;

@@ -37,7 +37,7 @@ export interface Backend {
    * A backend without a kernel of its own for `def` runs the declared CPU fallback and records it (see fallbacks.ts).
    */
   execute<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void;
-  /** Human-readable description for result JSON ("environment.backend"). */
+  /** Human-readable description for result JSON ("environment.backendDetail"). */
   describe(): string;
   /** Live allocation statistics (for leak tests and the UI). */
   stats(): { liveBuffers: number; liveBytes: number; pooledBuffers: number; pooledBytes: number };
