@@ -183,6 +183,7 @@ describe('report', () => {
     expect(md).toMatch(/pipeline invalid/);
     expect(md).toContain('2.00×');
     expect(md).toContain('our wasm SIMD backend vs onnxruntime-web wasm EP');
+    expect(r1.chromiumWasmOverOrtWasm).toBeNull(); // no chromium wasm figures in this list
     expect(md).toContain('1.25×');
     expect(tolerance(mm)).toBeGreaterThan(0);
   });
