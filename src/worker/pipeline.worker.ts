@@ -9,6 +9,7 @@ import { tokenizerApi } from './tokenizer-api';
 import { selectBackend, type BackendChoice, type SelectedBackend } from '../engine/select';
 import { setBackend } from '../engine/tensor';
 import { fallbacks, type FallbackRecord } from '../engine/fallbacks';
+import { evalApi } from './eval-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
 export interface GpuErrorInfo {
@@ -138,6 +139,7 @@ const api = {
     return 'pong';
   },
   ...tokenizerApi(async () => (await pipelineBackend()).kind), // tokenizer stage (src/worker/tokenizer-api.ts)
+  ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
 };
 
 export type PipelineApi = typeof api;
