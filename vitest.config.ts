@@ -9,5 +9,6 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 120_000,
     setupFiles: ['src/engine/test-setup.ts'],
+    globalSetup: ['scripts/wasm-global-setup.mjs'],
   },
 });

@@ -118,6 +118,7 @@ export const IMPL_LABELS: Record<string, string> = {
   'ours-io': 'ours (default), CPU I/O',
   'ort-wasm': 'ORT-web wasm (CPU)',
   'cpu-ref': 'our CPU reference (TS)',
+  wasm: 'ours wasm SIMD',
 };
 
 // ---------------------------------------------------------------- settings and statistics
@@ -159,7 +160,8 @@ export function gflops(flop: number, ms: number): number {
 export interface Measurement {
   caseId: string;
   impl: ImplId;
-  host: 'chromium' | 'node-dawn';
+  /** chromium: the browser page; node-dawn: our WebGPU kernels under Dawn; node: CPU code in Node (our wasm, ORT-web wasm). */
+  host: 'chromium' | 'node-dawn' | 'node';
   /** all timed samples (ms) */
   samples: number[];
   medianMs: number;

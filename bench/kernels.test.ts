@@ -161,6 +161,10 @@ describe('report', () => {
       ms(at, 'ort-webgpu', 10),
       ms(at, 'ort-webgpu-mha', 8),
       { ...ms(at, 'ours:tiled', 1), error: 'pipeline invalid', gflops: NaN },
+      measurement(mm, 'wasm', 'node', [4, 4, 4], 0),
+      measurement(mm, 'ort-wasm', 'node', [5, 5, 5], 0),
+      measurement(at, 'wasm', 'node', [1, 1, 1], 1), // wrong output: no ratio
+      measurement(at, 'ort-wasm', 'node', [2, 2, 2], 0),
     ];
     const defaults = { 'ffn-up-1024': 'blocked4x4', 'cross-5x50': 'rowwise' };
     const [r1, r2] = ratios([mm, at], list, defaults);
@@ -170,11 +174,17 @@ describe('report', () => {
     expect(r1.ioOverOrtIo).toBeCloseTo(1.5, 10);
     expect(r2.ortImpl).toBe('ort-webgpu-mha'); // the faster ORT form is the baseline
     expect(r2.bestOverOrt).toBeCloseTo(4, 10);
+    expect(r1.wasmOverOrtWasm).toBeCloseTo(1.25, 10); // same FLOPs, 4 ms vs 5 ms
+    expect(r2.wasmOverOrtWasm).toBeNull();
+    expect(r2.ortWasmGflops).toBeGreaterThan(0);
     const md = markdownTables([mm, at], list, defaults);
     expect(md).toContain('| ffn-up-1024 | (1024×128)·(128×512) | 134.2 |');
     expect(md).toMatch(/output differs from the reference, max\|err\| = 1/);
     expect(md).toMatch(/pipeline invalid/);
     expect(md).toContain('2.00×');
+    expect(md).toContain('our wasm SIMD backend vs onnxruntime-web wasm EP');
+    expect(r1.chromiumWasmOverOrtWasm).toBeNull(); // no chromium wasm figures in this list
+    expect(md).toContain('1.25×');
     expect(tolerance(mm)).toBeGreaterThan(0);
   });
 });

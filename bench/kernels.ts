@@ -7,7 +7,8 @@
 //
 // Steps: (1) vite-build bench/browser/ (imports src/engine) into a temp dir, (2) serve it on 127.0.0.1 with
 // onnxruntime-web's dist at ./ort/ (COOP/COEP headers so ORT's wasm may use threads), (3) run the page in headless
-// Debian chromium (SwiftShader WebGPU) via playwright-core, (4) run our kernels in this Node process on Dawn.
+// Debian chromium (SwiftShader WebGPU) via playwright-core, (4) run our kernels in this Node process on Dawn, and our
+// wasm SIMD backend beside onnxruntime-web's wasm EP at the same thread count (1) on the CPU.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -144,10 +145,14 @@ async function runNode(s: BenchSettings, caseIds: string[]) {
   // registers scripts/wgsl-hooks.mjs; this one keeps `npx tsx bench/kernels.ts` working too (whichever runs first wins).
   register(pathToFileURL(path.join(ROOT, 'bench/raw-hooks.mjs')).href, import.meta.url);
   const engine = (await import('../src/engine/index')) as Engine;
-  const { adaptAttention, benchInputs, defaultVariant, logMeasurement, prepareOursCase, referenceOutput, timeInterleaved } = await import('./runners');
+  const { adaptAttention, benchInputs, defaultVariant, logMeasurement, prepareOrt, prepareOurs, prepareOursCase, referenceOutput, timeInterleaved } = await import('./runners');
   const attn: AttentionModule | null = adaptAttention(engine as unknown as Record<string, unknown>);
   const gpu = await engine.initWebGPU();
   log(`[node] adapter: ${engine.describeAdapter(gpu.info)}`);
+  // CPU side at equal threads: our wasm SIMD backend (1 thread) and onnxruntime-web's wasm EP with numThreads = 1
+  const wasm = new engine.WasmBackend(await engine.loadWasm());
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
   const measurements: Measurement[] = [];
   const defaults: Record<string, string | null> = {};
   for (const c of benchCases(s.quick).filter((x) => caseIds.includes(x.id))) {
@@ -155,11 +160,14 @@ async function runNode(s: BenchSettings, caseIds: string[]) {
     defaults[c.id] = defaultVariant(engine, gpu, c, attn);
     const inputs = benchInputs(c, s.seed);
     const ref = referenceOutput(engine, c, inputs);
-    const results = await timeInterleaved(c, await prepareOursCase(engine, gpu, c, s, 'node-dawn', attn, inputs, ref), s);
+    const preps = await prepareOursCase(engine, gpu, c, s, 'node-dawn', attn, inputs, ref);
+    preps.push(await prepareOurs(engine, wasm, c, undefined, 'wasm', 'node', s, inputs, ref, attn));
+    preps.push(await prepareOrt(ort, c, 'ort-wasm', s, inputs, ref, 'node'));
+    const results = await timeInterleaved(c, preps, s);
     results.forEach((m) => logMeasurement((x) => log(`[node] ${x}`), m));
     measurements.push(...results);
   }
-  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn };
+  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn, wasmThreads: wasm.threads, ortWasmThreads: ort.env.wasm.numThreads ?? 1 };
 }
 
 // ---------------------------------------------------------------- main
@@ -205,7 +213,7 @@ async function main() {
   const measurements = [...(browser?.measurements ?? []), ...(node?.measurements ?? [])];
   const defaults = { ...(node?.defaults ?? {}), ...(browser?.defaults ?? {}) };
   const table = markdownTables(cases, measurements, defaults);
-  const rs = browser ? ratios(cases, measurements, defaults) : [];
+  const rs = browser || node ? ratios(cases, measurements, defaults) : [];
   const seconds = (Date.now() - t0) / 1000;
 
   const result = {
@@ -229,13 +237,17 @@ async function main() {
       loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
       cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
       nodeAdapter: node?.adapter ?? null,
+      nodeWasmThreads: node?.wasmThreads ?? null,
+      nodeOrtWasmThreads: node?.ortWasmThreads ?? null,
       nodeAdapterLimits: node?.info.limits ?? null,
       browser: browser ? `Chromium ${browser.browserVersion} (${CHROMIUM}, headless, ${CHROMIUM_ARGS.join(' ')})` : null,
       ...(browser ? { chromium: browser.environment } : {}),
     },
     cases: cases.map((c) => ({ ...c, shape: shapeLabel(c), flop: flops(c), defaultVariant: defaults[c.id] ?? null })),
     ratios: rs,
-    target: 'issue 2 item 7: our kernels >= 2x ORT-web WebGPU on the same adapter (ratio bestOverOrt / defaultOverOrt >= 2)',
+    target:
+      'issue 2 item 7: our kernels >= 2x ORT-web WebGPU on the same adapter (ratio bestOverOrt / defaultOverOrt >= 2); ' +
+      'issue 13: our wasm matmul >= 0.7x ORT-web wasm at equal threads (wasmOverOrtWasm, Node, 1 thread)',
     problems,
     measurements,
   };

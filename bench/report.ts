@@ -48,6 +48,15 @@ export interface Ratio {
   defaultOverOrt: number | null;
   /** CPU arrays in and out on both sides (our default variant uploading + reading back vs ORT given CPU tensors) */
   ioOverOrtIo: number | null;
+  /** Node, CPU, equal threads (environment.nodeWasmThreads): our wasm SIMD backend vs onnxruntime-web's wasm EP */
+  wasmGflops: number | null;
+  ortWasmGflops: number | null;
+  /** issue 13 target: >= 0.7 */
+  wasmOverOrtWasm: number | null;
+  /** the same in Chromium (the page's ORT wasm EP also at 1 thread) */
+  chromiumWasmGflops: number | null;
+  chromiumOrtWasmGflops: number | null;
+  chromiumWasmOverOrtWasm: number | null;
 }
 
 export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<string, string | null>): Ratio[] {
@@ -60,6 +69,10 @@ export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<s
     const ort = orts.reduce<Measurement | null>((a, m) => (!a || m.gflops > a.gflops ? m : a), null);
     const io = find(ms, c.id, 'ours-io', host);
     const ortIo = find(ms, c.id, 'ort-webgpu-io', host);
+    const wasmM = find(ms, c.id, 'wasm', 'node');
+    const ortWasmM = find(ms, c.id, 'ort-wasm', 'node');
+    const cWasm = find(ms, c.id, 'wasm', host);
+    const cOrtWasm = find(ms, c.id, 'ort-wasm', host);
     const r = (a: Measurement | null | undefined, b: Measurement | null | undefined) =>
       valid(a ?? undefined, c) && valid(b ?? undefined, c) ? a!.gflops / b!.gflops : null;
     return {
@@ -73,6 +86,12 @@ export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<s
       bestOverOrt: r(best, ort),
       defaultOverOrt: r(dflt, ort),
       ioOverOrtIo: r(io, ortIo),
+      wasmGflops: valid(wasmM, c) ? wasmM.gflops : null,
+      ortWasmGflops: valid(ortWasmM, c) ? ortWasmM.gflops : null,
+      wasmOverOrtWasm: r(wasmM, ortWasmM),
+      chromiumWasmGflops: valid(cWasm, c) ? cWasm.gflops : null,
+      chromiumOrtWasmGflops: valid(cOrtWasm, c) ? cOrtWasm.gflops : null,
+      chromiumWasmOverOrtWasm: r(cWasm, cOrtWasm),
     };
   });
 }
@@ -86,7 +105,7 @@ export function markdownTables(cases: BenchCase[], ms: Measurement[], defaults: 
   const notes: string[] = [];
   const lines: string[] = [];
   const rs = ratios(cases, ms, defaults);
-  const chromeCols = [...OURS_VARIANT_COLUMNS, 'ort-webgpu', 'ort-webgpu-mha', 'ours-io', 'ort-webgpu-io', 'ort-wasm', 'cpu-ref'];
+  const chromeCols = [...OURS_VARIANT_COLUMNS, 'ort-webgpu', 'ort-webgpu-mha', 'ours-io', 'ort-webgpu-io', 'wasm', 'ort-wasm', 'cpu-ref'];
   const present = (cols: string[], host: Measurement['host']) => cols.filter((k) => ms.some((m) => m.impl === k && m.host === host && m.error !== 'n/a'));
   const cc = present(chromeCols, 'chromium');
   if (cc.length) {
@@ -109,6 +128,16 @@ export function markdownTables(cases: BenchCase[], ms: Measurement[], defaults: 
     lines.push(`|${'---|'.repeat(nodeCols.length + 2)}`);
     for (const c of cases.filter((x) => !isProbe(x))) {
       lines.push(`| ${c.id} | ${shapeLabel(c)} | ${nodeCols.map((k) => cell(find(ms, c.id, k, 'node-dawn'), c, notes)).join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  if (ms.some((m) => m.host === 'node' && m.error !== 'n/a')) {
+    lines.push('**CPU at equal threads (1): our wasm SIMD backend vs onnxruntime-web wasm EP — GFLOP/s (median)**', '');
+    lines.push('| case | shape | Node: ours wasm SIMD | Node: ORT-web wasm | Node: ours / ORT | Chromium: ours / ORT |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const c of cases.filter((x) => !isProbe(x))) {
+      const r = rs.find((x) => x.caseId === c.id)!;
+      lines.push(`| ${c.id} | ${shapeLabel(c)} | ${cell(find(ms, c.id, 'wasm', 'node'), c, notes)} | ${cell(find(ms, c.id, 'ort-wasm', 'node'), c, notes)} | ${fmtRatio(r.wasmOverOrtWasm)} | ${fmtRatio(r.chromiumWasmOverOrtWasm)} |`);
     }
     lines.push('');
   }

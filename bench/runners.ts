@@ -8,7 +8,7 @@
 //   CPU (ORT wasm, our TS reference): call → result (synchronous or awaited)
 // The median of the timed calls is reported (a noisy 2-core machine); min and all samples are kept in the JSON.
 import type * as EngineNS from '../src/engine/index';
-import type { Tensor, WebGPUBackend, CpuBackend } from '../src/engine/index';
+import type { Backend, Tensor, WebGPUBackend } from '../src/engine/index';
 import type * as OrtNS from 'onnxruntime-web';
 import {
   type AttentionCase,
@@ -86,10 +86,10 @@ export interface Prepared {
 
 type PrepResult = Prepared | Measurement;
 
-/** Ours on a backend (WebGPU or the CPU reference): one variant, inputs resident. */
+/** Ours on a backend (WebGPU, wasm or the CPU reference): one variant, inputs resident. */
 export async function prepareOurs(
   engine: Engine,
-  be: WebGPUBackend | CpuBackend,
+  be: Backend,
   c: BenchCase,
   variant: string | undefined,
   impl: string,
@@ -158,8 +158,7 @@ export function ortModel(c: BenchCase, mode: OrtMode): Uint8Array {
  * ORT's own device — the same protocol as ours; 'ort-webgpu-io' feeds CPU tensors and reads the output back;
  * 'ort-wasm' is the CPU execution provider.
  */
-export async function prepareOrt(ort: Ort, c: BenchCase, mode: OrtMode, s: BenchSettings, inputs: Float32Array[], ref: Float32Array): Promise<PrepResult> {
-  const host: Host = 'chromium';
+export async function prepareOrt(ort: Ort, c: BenchCase, mode: OrtMode, s: BenchSettings, inputs: Float32Array[], ref: Float32Array, host: Host = 'chromium'): Promise<PrepResult> {
   const resident = mode === 'ort-webgpu' || mode === 'ort-webgpu-mha';
   const names = c.kind === 'matmul' ? ['A', 'B'] : ['q', 'k', 'v'];
   const outName = c.kind === 'matmul' ? 'Y' : 'o';

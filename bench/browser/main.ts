@@ -15,6 +15,7 @@ import {
   defaultVariant,
   logMeasurement,
   prepareOrt,
+  prepareOurs,
   prepareOursCase,
   referenceOutput,
   timeInterleaved,
@@ -49,7 +50,9 @@ async function loadOrt(): Promise<Ort> {
   const base = new URL('./ort/', location.href).href;
   const ort = (await import(/* @vite-ignore */ `${base}ort.webgpu.min.mjs`)) as Ort;
   ort.env.wasm.wasmPaths = base;
-  ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+  // the same thread count as our wasm backend (1 thread: its threads are not implemented yet), so the wasm columns compare
+  // kernels, not core counts
+  ort.env.wasm.numThreads = 1;
   ort.env.logLevel = 'error';
   return ort;
 }
@@ -62,6 +65,12 @@ async function run(cfg: PageConfig): Promise<PageResult> {
   const gpu = await engine.initWebGPU();
   log(`our adapter: ${engine.describeAdapter(gpu.info)}`);
   const attn = loadAttention();
+  let wasm: InstanceType<typeof engine.WasmBackend> | null = null;
+  try {
+    wasm = new engine.WasmBackend(await engine.loadWasm());
+  } catch (e) {
+    errors.push(`our wasm backend could not be loaded: ${(e as Error).message}`);
+  }
   if (!attn) errors.push('the engine exports no attention op: attention rows have ORT figures only');
   let ort: Ort | null = null;
   try {
@@ -78,6 +87,7 @@ async function run(cfg: PageConfig): Promise<PageResult> {
     const inputs = benchInputs(c, s.seed);
     const ref = referenceOutput(engine, c, inputs);
     const preps = await prepareOursCase(engine, gpu, c, s, 'chromium', attn, inputs, ref);
+    if (wasm) preps.push(await prepareOurs(engine, wasm, c, undefined, 'wasm', 'chromium', s, inputs, ref, attn));
     if (ort) for (const mode of modes) if (mode !== 'ort-webgpu-mha' || c.kind === 'attention') preps.push(await prepareOrt(ort, c, mode, s, inputs, ref));
     const results = await timeInterleaved(c, preps, s);
     results.forEach((m) => logMeasurement(log, m));
@@ -103,6 +113,7 @@ async function run(cfg: PageConfig): Promise<PageResult> {
     ortAdapter,
     ortVersion: ort?.env.versions.web ?? null,
     ortWasmThreads: ort?.env.wasm.numThreads ?? null,
+    wasmThreads: wasm?.threads ?? null,
     attentionModule: !!attn,
   };
   return { environment, defaults, measurements, errors };

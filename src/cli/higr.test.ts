@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from './commands/index';
 import { main, parseArgs } from './higr';
-import { mdTable, type Command } from './result';
+import { cliBackend, mdTable, type Command } from './result';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-cli-'));
@@ -51,6 +51,26 @@ describe('runner', () => {
     },
   };
   COMMANDS[fake.name] = async () => fake;
+  const fakeBackend: Command = {
+    name: 'fake-backend',
+    describe: 'picks a backend',
+    async run(args) {
+      const sel = await cliBackend(args);
+      return { table: `backend ${sel.kind}`, json: {} };
+    },
+  };
+  COMMANDS[fakeBackend.name] = async () => fakeBackend;
+
+  it('--backend: the choice and its reason land in environment; a bad value is one clear line', async () => {
+    const out = path.join(tmp, 'be');
+    const r = await capture(['fake-backend', '--backend', 'wasm', '--out', out]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(path.join(out, 'fake-backend.json'), 'utf8'));
+    expect(j.environment).toMatchObject({ backend: 'wasm', backendReason: 'requested: wasm', backendDetail: expect.stringContaining('SIMD128') });
+    const bad = await capture(['fake-backend', '--backend', 'gpu', '--out', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('higr fake-backend: --backend must be one of auto, webgpu, wasm, cpu, got "gpu"\n');
+  });
 
   it('prints the table and writes <out>/<command>.json with the standard fields', async () => {
     const out = path.join(tmp, 'res');
@@ -64,7 +84,7 @@ describe('runner', () => {
       protocol: 'p1',
       settings: { data: ['d.csv'], quick: false, k: 'v', extra: 1 },
       seed: 3,
-      environment: { adapter: null, backend: 'cpu (no GPU used)', node: process.version },
+      environment: { adapter: null, backend: 'cpu', backendReason: 'the command used no GPU (CPU only)', fallbacks: [], node: process.version },
       figures: { x: [1, 2] },
     });
     expect(Object.keys(j).slice(0, 5)).toEqual(['command', 'protocol', 'settings', 'seed', 'environment']);
@@ -107,7 +127,8 @@ describe('higr process (node + tsx + wgsl hooks + Dawn)', () => {
     expect(r.stdout).toMatch(/\| self-test \| ok: 1,000 values, exact/);
     const j = JSON.parse(fs.readFileSync(path.join(out, 'gpu.json'), 'utf8'));
     expect(j.command).toBe('gpu');
-    expect(j.environment.backend).toBe('webgpu (node-dawn)');
+    expect(j.environment.backend).toBe('webgpu');
+    expect(j.environment.backendDetail).toBe('webgpu (node-dawn)');
     expect(j.environment.adapter).toContain('node-dawn');
     expect(j.selftest).toMatchObject({ n: 1000, maxAbsErr: 0 });
   });

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COMMANDS } from './commands/index';
-import { CliError, environment, releaseGpu, type CliArgs, type Command } from './result';
+import { CliError, environment, releaseGpu, resetBackend, type CliArgs, type Command } from './result';
+import { resetFallbacks } from '../engine/fallbacks';
 
 export const DEFAULT_OUT = 'docs/results';
 
@@ -96,6 +97,8 @@ const OPTIONS = `options:
   --seed N            global seed (default 0)
   --quick             small sizes (smoke runs, CI)
   --test <file>       command-specific test/evaluation file
+  --backend <b>       compute backend for commands that train: auto (default: WebGPU on a hardware adapter, wasm SIMD
+                      on a software adapter or without WebGPU), webgpu, wasm, cpu
   --<key> [value]     command-specific flags`;
 
 async function helpText(which?: string): Promise<string> {
@@ -140,6 +143,7 @@ export async function main(
     const load = COMMANDS[command];
     if (!load) throw new CliError(`unknown command "${command}" (available: ${Object.keys(COMMANDS).sort().join(', ')})`);
     const cmd: Command = await load();
+    resetFallbacks(); // environment.fallbacks counts this command's calls only
     const { table, json } = await cmd.run(args);
     const { protocol, settings, environment: envExtra, ...restJson } = json as Record<string, unknown> & {
       settings?: Record<string, unknown>;
@@ -166,6 +170,7 @@ export async function main(
     if (process.env.HIGR_DEBUG && e instanceof Error && !(e instanceof CliError)) err(`${e.stack}\n`);
     return 1;
   } finally {
+    resetBackend();
     await releaseGpu();
   }
 }

@@ -8,6 +8,7 @@
 // problem on bad input; the runner prints `higr <name>: <message>` and exits 1.
 import os from 'node:os';
 import type { GpuContext, GpuInfo } from '../engine/device';
+import type { SelectedBackend } from '../engine/select';
 
 export interface CliArgs {
   /** Every `--data <file|dir>` in order (repeatable). */
@@ -103,9 +104,46 @@ export async function releaseGpu(): Promise<void> {
   gpuPromise = null;
 }
 
+// ---- the compute backend of a command (`--backend webgpu|wasm|cpu|auto`, default auto) ----
+
+let selected: SelectedBackend | null = null;
+
+/**
+ * Choose the command's backend from `--backend` (default `auto`: see src/engine/select.ts), make it current
+ * (setBackend) and remember it for environment.backend / backendReason. Bad value: a CliError naming the flag.
+ */
+export async function cliBackend(args: CliArgs, dflt: 'auto' | 'webgpu' | 'wasm' | 'cpu' = 'auto'): Promise<SelectedBackend> {
+  const { parseBackendChoice, selectBackend } = await import('../engine/select');
+  const { setBackend } = await import('../engine/tensor');
+  let choice;
+  try {
+    choice = parseBackendChoice(args.flags.backend ?? dflt);
+    selected = await selectBackend(choice, { gpu: cliGpu });
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  setBackend(selected.backend);
+  return selected;
+}
+
+/** Forget the chosen backend (end of a run: the next command in this process starts from none). */
+export function resetBackend(): void {
+  selected = null;
+}
+
+/** The backend chosen through cliBackend(), or null. */
+export function usedBackend(): SelectedBackend | null {
+  return selected;
+}
+
 export interface Environment {
   adapter: string | null;
+  /** The compute backend kind (webgpu, wasm, cpu), with its description in backendDetail. */
   backend: string;
+  backendReason: string;
+  backendDetail: string;
+  /** Ops that ran their CPU reference instead of a kernel of the chosen backend (declared fallbacks), with call counts. */
+  fallbacks: { op: string; backend: string; ranOn: string; calls: number }[];
   node: string;
   platform: string;
   cpus: number;
@@ -116,9 +154,14 @@ export async function environment(): Promise<Environment> {
   const info = usedGpu();
   let adapter: string | null = null;
   if (info) adapter = (await import('../engine/device')).describeAdapter(info);
+  const { fallbacks } = await import('../engine/fallbacks');
+  const sel = usedBackend();
   return {
     adapter,
-    backend: info ? `webgpu (${info.host})` : 'cpu (no GPU used)',
+    backend: sel ? sel.kind : info ? 'webgpu' : 'cpu',
+    backendReason: sel ? sel.reason : info ? `the command uses WebGPU (${info.host})` : 'the command used no GPU (CPU only)',
+    backendDetail: sel ? sel.backend.describe() : info ? `webgpu (${info.host})` : 'cpu',
+    fallbacks: fallbacks(),
     node: process.version,
     platform: `${process.platform}-${process.arch} ${os.release()}`,
     cpus: os.cpus().length,

@@ -1,6 +1,9 @@
 // The one small interface where the frontend (tensors, autograd, models) meets a backend.
-// Backends: 'cpu' (plain TypeScript reference), 'webgpu' (WGSL kernels), 'wasm' (planned: SIMD, for machines without a GPU).
-// Models never import a backend: they call op frontends (src/engine/ops/*), which dispatch on `backend.kind`.
+// Backends: 'cpu' (plain TypeScript reference), 'webgpu' (WGSL kernels), 'wasm' (SIMD C kernels compiled to wasm32, for
+// machines without a (hardware) GPU). Models never import a backend: they call op frontends (src/engine/ops/*), whose
+// `runOp` hands the op to `backend.execute`, and each backend runs the op's kernel for its own kind
+// (`OpDef.cpu` / `OpDef.webgpu` / `OpDef.wasm`, see op.ts).
+import type { OpDef, OpMetas } from './op';
 
 export type DType = 'f32' | 'i32';
 export type CpuArray = Float32Array | Int32Array;
@@ -29,7 +32,12 @@ export interface Backend {
   write(s: Storage, data: CpuArray): void;
   /** Wait until all queued work has finished (no-op on CPU). */
   sync(): Promise<void>;
-  /** Human-readable description for result JSON ("environment.backend"). */
+  /**
+   * Run `def`'s kernel for this backend kind on preallocated storages (the only dispatch point; called by runOp).
+   * A backend without a kernel of its own for `def` runs the declared CPU fallback and records it (see fallbacks.ts).
+   */
+  execute<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void;
+  /** Human-readable description for result JSON ("environment.backendDetail"). */
   describe(): string;
   /** Live allocation statistics (for leak tests and the UI). */
   stats(): { liveBuffers: number; liveBytes: number; pooledBuffers: number; pooledBytes: number };

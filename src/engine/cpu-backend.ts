@@ -1,6 +1,7 @@
 // The CPU reference backend: storage is a plain typed array; every op's `cpu` function runs on it.
 import type { Backend, CpuArray, DType, Storage } from './backend';
 import { newCpuArray } from './backend';
+import type { OpDef, OpMetas } from './op';
 
 export class CpuStorage implements Storage {
   constructor(public readonly data: CpuArray) {}
@@ -36,6 +37,9 @@ export class CpuBackend implements Backend {
   }
   write(s: Storage, data: CpuArray): void {
     (s as CpuStorage).data.set(data as never);
+  }
+  execute<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void {
+    def.cpu(inputs.map((s) => this.readSync(s)), outputs.map((s) => this.readSync(s)), attrs, metas);
   }
   async sync(): Promise<void> {}
   describe(): string {

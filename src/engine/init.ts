@@ -3,6 +3,7 @@ import { CpuBackend } from './cpu-backend';
 import { requestGpu, type RequestOptions } from './device';
 import { setBackend } from './tensor';
 import { WebGPUBackend } from './webgpu-backend';
+import { loadWasm, WasmBackend } from './wasm-backend';
 
 export async function initWebGPU(opts?: RequestOptions): Promise<WebGPUBackend> {
   const be = new WebGPUBackend(await requestGpu(opts));
@@ -12,6 +13,13 @@ export async function initWebGPU(opts?: RequestOptions): Promise<WebGPUBackend> 
 
 export function initCpu(): CpuBackend {
   const be = new CpuBackend();
+  setBackend(be);
+  return be;
+}
+
+/** The wasm SIMD backend (kernels from build/wasm/higr.wasm unless `source` gives the module bytes). */
+export async function initWasm(source?: BufferSource): Promise<WasmBackend> {
+  const be = new WasmBackend(await loadWasm(source));
   setBackend(be);
   return be;
 }

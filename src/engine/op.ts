@@ -4,6 +4,7 @@
 // missing does not compile. Non-differentiable ops say so explicitly with `backward: 'nondiff'`.
 import type { CpuArray, TensorMeta, Storage } from './backend';
 import type { WebGPUBackend } from './webgpu-backend';
+import type { WasmBackend } from './wasm-backend';
 import type { Tensor } from './tensor';
 
 export interface BackwardArgs<A> {
@@ -17,6 +18,11 @@ export interface BackwardArgs<A> {
 /** Returns one gradient per input (null for inputs without a gradient, e.g. integer indices). */
 export type BackwardFn<A> = (args: BackwardArgs<A>) => (Tensor | null)[];
 
+export interface OpMetas {
+  inputs: TensorMeta[];
+  outputs: TensorMeta[];
+}
+
 export interface OpDef<A = Record<string, unknown>> {
   name: string;
   /** Output metadata from input metadata; throws a clear Error on shape mismatch. */
@@ -26,10 +32,11 @@ export interface OpDef<A = Record<string, unknown>> {
   /** WebGPU program: encodes the dispatch(es) writing `outputs`. */
   webgpu(be: WebGPUBackend, inputs: Storage[], outputs: Storage[], attrs: A, metas: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
   /**
-   * wasm kernel (optional while the wasm backend is being built): when absent, the wasm backend runs `cpu` on its
-   * memory and the fallback is recorded (see `engine/fallbacks`), never silent.
+   * wasm kernel: calls the SIMD C kernels in wasm/*.c through `be.k` with pointers from `be.ptr(storage)`.
+   * Optional: an op without one runs `cpu` on views of the wasm memory (zero-copy), and the wasm backend records
+   * the fallback (`fallbacks()` in fallbacks.ts: results JSON `environment.fallbacks`, the app's backend line).
    */
-  wasm?(inputs: CpuArray[], outputs: CpuArray[], attrs: A, metas: { inputs: TensorMeta[]; outputs: TensorMeta[] }): void;
+  wasm?(be: WasmBackend, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void;
   /** Backward rule built from other ops (runs under no-grad), or 'nondiff'. */
   backward: BackwardFn<A> | 'nondiff';
   /** Optional: ops whose outputs alias/are views of the input storage (reshape) implement this instead of cpu/gpu. */

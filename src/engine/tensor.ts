@@ -8,8 +8,6 @@ import type { Backend, CpuArray, DType, Storage, TensorMeta } from './backend';
 import { sizeOf } from './backend';
 import type { OpDef } from './op';
 import { shapeStr } from './op';
-import type { WebGPUBackend } from './webgpu-backend';
-import type { CpuBackend } from './cpu-backend';
 
 interface Handle {
   storage: Storage;
@@ -230,15 +228,8 @@ export function runOp<A>(def: OpDef<A>, inputs: Tensor[], attrs: A): Tensor[] {
   const outMetas = def.outputs(inMetas, attrs);
   const outputs = outMetas.map((m) => empty(m.shape, m.dtype, backend));
   const metas = { inputs: inMetas, outputs: outMetas };
-  const inStore = inputs.map((t) => t.storage);
-  const outStore = outputs.map((t) => t.storage);
-  if (backend.kind === 'webgpu') {
-    def.webgpu(backend as WebGPUBackend, inStore, outStore, attrs, metas);
-  } else {
-    // 'cpu' and, until it has its own kernels, 'wasm' run the reference.
-    const rd = (s: Storage) => (backend as CpuBackend).readSync(s);
-    def.cpu(inStore.map(rd), outStore.map(rd), attrs, metas);
-  }
+  // each backend runs the kernel of its own kind (def.cpu / def.webgpu / def.wasm or its declared, recorded fallback)
+  backend.execute(def, inputs.map((t) => t.storage), outputs.map((t) => t.storage), attrs, metas);
   if (E.gradEnabled && def.backward !== 'nondiff' && inputs.some((t) => t.requiresGrad)) {
     const node: TapeNode = { def, inputs, outputs, attrs };
     for (const o of outputs) {

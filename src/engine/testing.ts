@@ -1,5 +1,6 @@
-// Test helpers shared by every op test: seeded data, the GPU backend for this process,
-// GPU-vs-CPU comparison of values and gradients, and finite-difference gradient checks.
+// Test helpers shared by every op test: seeded data, the WebGPU and wasm backends for this process, every backend vs
+// the CPU reference for values and gradients (one parameterised suite: `checkGpuVsCpu` runs each op test on every
+// backend in `testBackends()`), and finite-difference gradient checks.
 import type { Backend, CpuArray } from './backend';
 import { CpuBackend } from './cpu-backend';
 import { requestGpu } from './device';
@@ -7,6 +8,7 @@ import { grad } from './autograd';
 import { add, mul, sumTo } from './ops/elementwise';
 import { Tensor, tensor, tidyAsync, setBackend } from './tensor';
 import { WebGPUBackend } from './webgpu-backend';
+import { loadWasm, WasmBackend } from './wasm-backend';
 
 export { rng, randn, randint } from './random';
 import { rng, randn, randint } from './random';
@@ -18,7 +20,30 @@ export function testGpu(): Promise<WebGPUBackend> {
   return gpuPromise;
 }
 
+let wasmPromise: Promise<WasmBackend> | null = null;
+/** One wasm SIMD backend per test process (build/wasm/higr.wasm, built by the vitest global setup). */
+export function testWasm(): Promise<WasmBackend> {
+  wasmPromise ??= loadWasm().then((m) => new WasmBackend(m));
+  return wasmPromise;
+}
+
 export const cpuBackend = new CpuBackend();
+
+export type TestBackendKind = 'webgpu' | 'wasm';
+/**
+ * The backends every op test checks against the CPU reference: webgpu and wasm, or the comma list in
+ * HIGR_TEST_BACKENDS (e.g. `HIGR_TEST_BACKENDS=wasm npx vitest run src/engine`).
+ */
+export async function testBackends(): Promise<Backend[]> {
+  const kinds = (process.env.HIGR_TEST_BACKENDS ?? 'webgpu,wasm').split(',').map((k) => k.trim()).filter(Boolean);
+  const out: Backend[] = [];
+  for (const k of kinds) {
+    if (k === 'webgpu') out.push(await testGpu());
+    else if (k === 'wasm') out.push(await testWasm());
+    else throw new Error(`HIGR_TEST_BACKENDS: unknown backend "${k}" (webgpu, wasm)`);
+  }
+  return out;
+}
 
 export interface Input {
   data: CpuArray;
@@ -96,19 +121,22 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   if (worst >= 0) throw new Error(`${what}[${worst}] = ${actual[worst]}, expected ${expected[worst]} (atol ${atol}, rtol ${rtol})`);
 }
 
-/** GPU vs CPU reference: outputs and gradients. */
+/** Every test backend (webgpu, wasm: `testBackends`) vs the CPU reference: outputs and gradients. */
 export async function checkGpuVsCpu(fn: Fn, inputs: Input[], tol: { atol?: number; rtol?: number; grad?: boolean } = {}): Promise<void> {
-  const gpu = await testGpu();
   const ref = await evaluate(cpuBackend, fn, inputs, tol.grad ?? true);
-  const got = await gpu.checked(() => evaluate(gpu, fn, inputs, tol.grad ?? true));
-  const res = await got;
-  ref.outs.forEach((o, k) => expectClose(res.outs[k], o, tol.atol ?? 1e-4, tol.rtol ?? 1e-3, `output ${k}`));
-  ref.grads.forEach((g, k) => {
-    if (g === null) return;
-    if (!res.grads[k]) throw new Error(`gradient ${k} missing on GPU`);
-    expectClose(res.grads[k]!, g, tol.atol ?? 1e-4, tol.rtol ?? 1e-3, `grad of input ${k}`);
-  });
+  for (const be of await testBackends()) {
+    const res =
+      be instanceof WebGPUBackend ? await (await be.checked(() => evaluate(be, fn, inputs, tol.grad ?? true))) : await evaluate(be, fn, inputs, tol.grad ?? true);
+    ref.outs.forEach((o, k) => expectClose(res.outs[k], o, tol.atol ?? 1e-4, tol.rtol ?? 1e-3, `${be.kind}: output ${k}`));
+    ref.grads.forEach((g, k) => {
+      if (g === null) return;
+      if (!res.grads[k]) throw new Error(`${be.kind}: gradient ${k} missing`);
+      expectClose(res.grads[k]!, g, tol.atol ?? 1e-4, tol.rtol ?? 1e-3, `${be.kind}: grad of input ${k}`);
+    });
+  }
 }
+/** The same check, named for what it does. */
+export const checkBackendsVsCpu = checkGpuVsCpu;
 
 /**
  * Finite differences on the CPU reference (central, double-sided), for `samples` random coordinates of each

@@ -6,6 +6,7 @@
 // Without params the storage bindings still start at 1, so one convention covers every kernel.
 import type { Backend, CpuArray, DType, Storage } from './backend';
 import type { GpuContext, GpuInfo } from './device';
+import type { OpDef, OpMetas } from './op';
 
 export class GpuStorage implements Storage {
   constructor(
@@ -130,6 +131,10 @@ export class WebGPUBackend implements Backend {
 
   async sync(): Promise<void> {
     await this.device.queue.onSubmittedWorkDone();
+  }
+
+  execute<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void {
+    def.webgpu(this, inputs, outputs, attrs, metas);
   }
 
   describe(): string {

@@ -14,7 +14,7 @@ import {
   type Backend,
   type Tensor,
 } from '../engine';
-import { cpuBackend, expectClose, testGpu } from '../engine/testing';
+import { cpuBackend, expectClose, testBackends, testGpu, testWasm } from '../engine/testing';
 import { AdamW, DecoderBlock, Embedding, Linear, Module, rng, type StateDict } from './nn';
 
 interface Arr {
@@ -115,8 +115,24 @@ describe('nn building blocks', () => {
   it('DecoderBlock (Eq. 6/8) matches the PyTorch reference on the CPU backend: output, loss, all gradients', async () => {
     await blockAgainstTorch(cpuBackend);
   });
-  it('DecoderBlock matches the PyTorch reference on WebGPU', async () => {
-    await blockAgainstTorch(await testGpu());
+  it('DecoderBlock matches the PyTorch reference on every backend (webgpu, wasm)', async () => {
+    for (const be of await testBackends()) await blockAgainstTorch(be);
+  });
+  it('the same tiny model trained on cpu, webgpu and wasm follows one loss curve (20 steps)', async () => {
+    const cpu = await trainCopy(cpuBackend, 20);
+    for (const be of await testBackends()) {
+      const got = await trainCopy(be, 20);
+      for (let i = 0; i < cpu.length; i++) {
+        if (!(Math.abs(got[i] - cpu[i]) < 2e-3 * Math.max(1, cpu[i]) + 2e-3)) throw new Error(`${be.kind}: step ${i} loss ${got[i]} vs cpu ${cpu[i]}`);
+      }
+    }
+  });
+  it('training steps do not leak wasm memory', async () => {
+    const wasm = await testWasm();
+    await trainCopy(wasm, 2);
+    const before = wasm.stats().liveBuffers;
+    await trainCopy(wasm, 4);
+    expect(wasm.stats().liveBuffers).toBe(before);
   });
   it('a tiny model learns a copy task on WebGPU and follows the CPU loss curve for the first steps', async () => {
     const steps = 60;

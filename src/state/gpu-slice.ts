@@ -2,7 +2,8 @@
 // Plain data only (GpuInfo is strings/numbers); the GPUDevice itself never leaves the worker.
 import type { StateCreator } from 'zustand';
 import type { GpuInfo } from '../engine/device';
-import type { DeviceLostEvent, GpuBackend, GpuErrorInfo } from '../worker/client';
+import type { BackendStatus, DeviceLostEvent, GpuBackend, GpuErrorInfo } from '../worker/client';
+import type { BackendChoice } from '../engine/select';
 import type { Store } from './store';
 
 export type GpuStatus = 'probing' | 'ready' | 'unavailable' | 'lost';
@@ -16,6 +17,10 @@ export interface GpuState {
   lost: DeviceLostEvent | null;
   /** Number of successful device acquisitions (1 after startup, +1 per reconnect). */
   acquisitions: number;
+  /** The compute backend setting (kept in localStorage) and what the worker selected for it (kind, reason, fallbacks). */
+  backendChoice: BackendChoice;
+  backend: BackendStatus | null;
+  backendError: string | null;
 }
 
 export interface GpuSlice {
@@ -24,6 +29,20 @@ export interface GpuSlice {
   probeGpu(): Promise<void>;
   /** Destroy the worker's device on purpose to exercise the device-lost path. */
   simulateDeviceLoss(): Promise<void>;
+  /** Change the backend setting (auto | webgpu | wasm | cpu); the worker selects it and reports why. */
+  setBackendChoice(choice: BackendChoice): Promise<void>;
+  /** Re-read the selected backend (after a run: fallbacks). */
+  refreshBackend(): Promise<void>;
+}
+
+const CHOICE_KEY = 'higr.backend';
+function savedChoice(): BackendChoice {
+  try {
+    const v = globalThis.localStorage?.getItem(CHOICE_KEY);
+    return v === 'webgpu' || v === 'wasm' || v === 'cpu' ? v : 'auto';
+  } catch {
+    return 'auto';
+  }
 }
 
 let backend: GpuBackend | null = null;
@@ -40,12 +59,21 @@ async function getBackend(): Promise<GpuBackend> {
   return backend;
 }
 
-export const initialGpuState: GpuState = { status: 'probing', info: null, error: null, lost: null, acquisitions: 0 };
+export const initialGpuState: GpuState = {
+  status: 'probing',
+  info: null,
+  error: null,
+  lost: null,
+  acquisitions: 0,
+  backendChoice: 'auto',
+  backend: null,
+  backendError: null,
+};
 
 export const createGpuSlice: StateCreator<Store, [], [], GpuSlice> = (set, get) => {
   const patch = (p: Partial<GpuState>) => set((s) => ({ gpu: { ...s.gpu, ...p } }));
   return {
-    gpu: initialGpuState,
+    gpu: { ...initialGpuState, backendChoice: savedChoice() },
 
     async probeGpu() {
       patch({ status: 'probing', error: null });
@@ -59,6 +87,7 @@ export const createGpuSlice: StateCreator<Store, [], [], GpuSlice> = (set, get) 
         const r = await b.probe();
         if (r.ok) patch({ status: 'ready', info: r.info, lost: null, acquisitions: get().gpu.acquisitions + 1 });
         else patch({ status: 'unavailable', info: null, error: r.error });
+        await get().setBackendChoice(get().gpu.backendChoice);
       } catch (e) {
         patch({
           status: 'unavailable',
@@ -69,6 +98,32 @@ export const createGpuSlice: StateCreator<Store, [], [], GpuSlice> = (set, get) 
             hint: 'Reload the page. If the pipeline worker keeps failing, check the browser console for the first error.',
           },
         });
+      }
+    },
+
+    async setBackendChoice(choice) {
+      patch({ backendChoice: choice });
+      try {
+        globalThis.localStorage?.setItem(CHOICE_KEY, choice);
+      } catch {
+        /* private mode: the setting lasts for this page */
+      }
+      const b = await getBackend();
+      if (!b.setBackendChoice) return;
+      try {
+        patch({ backend: await b.setBackendChoice(choice), backendError: null });
+      } catch (e) {
+        patch({ backend: null, backendError: (e as Error).message || String(e) });
+      }
+    },
+
+    async refreshBackend() {
+      const b = await getBackend();
+      if (!b.backendStatus) return;
+      try {
+        patch({ backend: await b.backendStatus(), backendError: null });
+      } catch (e) {
+        patch({ backendError: (e as Error).message || String(e) });
       }
     },
 

@@ -1,8 +1,9 @@
 // Page-side handle on the pipeline worker (Comlink). Created lazily on first use; one worker per page.
 import * as Comlink from 'comlink';
-import type { DeviceLostEvent, PipelineApi, ProbeResult } from './pipeline.worker';
+import type { BackendStatus, DeviceLostEvent, PipelineApi, ProbeResult } from './pipeline.worker';
+import type { BackendChoice } from '../engine/select';
 
-export type { DeviceLostEvent, GpuErrorInfo, PipelineApi, ProbeResult } from './pipeline.worker';
+export type { BackendStatus, DeviceLostEvent, GpuErrorInfo, PipelineApi, ProbeResult } from './pipeline.worker';
 
 let worker: Worker | null = null;
 let remote: Comlink.Remote<PipelineApi> | null = null;
@@ -44,10 +45,15 @@ export interface GpuBackend {
   probe(): Promise<ProbeResult>;
   onLost(cb: (e: DeviceLostEvent) => void): Promise<void>;
   simulateLoss(): Promise<boolean>;
+  /** Set the compute backend choice and return what was selected (optional: test fakes may omit it). */
+  setBackendChoice?(choice: BackendChoice): Promise<BackendStatus>;
+  backendStatus?(): Promise<BackendStatus>;
 }
 
 export const workerGpuBackend: GpuBackend = {
   probe: () => call<ProbeResult>(pipeline().probeGpu() as Promise<ProbeResult>, 'GPU probe in the pipeline worker'),
   onLost: (cb) => call(pipeline().onDeviceLost(Comlink.proxy(cb)), 'pipeline worker'),
   simulateLoss: () => call(pipeline().simulateDeviceLoss(), 'pipeline worker'),
+  setBackendChoice: (choice) => call(pipeline().setBackendChoice(choice), 'backend selection in the pipeline worker'),
+  backendStatus: () => call(pipeline().backendStatus(), 'backend selection in the pipeline worker'),
 };

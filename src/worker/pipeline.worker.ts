@@ -7,6 +7,9 @@ import * as Comlink from 'comlink';
 import { requestGpu, WebGPUUnavailableError, type GpuContext, type GpuInfo } from '../engine/device';
 import { stageApi } from './stage-api';
 import { tokenizerApi } from './tokenizer-api';
+import { selectBackend, type BackendChoice, type SelectedBackend } from '../engine/select';
+import { setBackend } from '../engine/tensor';
+import { fallbacks, type FallbackRecord } from '../engine/fallbacks';
 import { evalApi } from './eval-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
@@ -27,6 +30,52 @@ let ctx: GpuContext | null = null;
 /** Bumped whenever we drop a device on purpose, so its `lost` promise is not reported as a loss. */
 let generation = 0;
 let lostListener: ((e: DeviceLostEvent) => unknown) | null = null;
+let lastGpuError: string | null = null;
+
+/** The compute backend the pipeline runs on (the app's backend setting; see src/engine/select.ts for `auto`). */
+export interface BackendStatus {
+  choice: BackendChoice;
+  kind: 'webgpu' | 'wasm' | 'cpu';
+  reason: string;
+  detail: string;
+  /** Threads the wasm kernels use (1 = single-threaded; stated in the UI). */
+  threads: number;
+  /** Whether the page is cross-origin isolated (SharedArrayBuffer available for wasm threads). */
+  crossOriginIsolated: boolean;
+  /** Ops that ran their CPU reference on this backend (declared fallbacks) since the worker started. */
+  fallbacks: FallbackRecord[];
+}
+
+let backendChoice: BackendChoice = 'auto';
+let selected: SelectedBackend | null = null;
+
+/** Select (or reuse) the backend for the current choice and device, and make it current. */
+async function pipelineBackend(): Promise<SelectedBackend> {
+  const stale = !selected || selected.choice !== backendChoice || selected.gpu !== ctx;
+  if (stale) {
+    selected = await selectBackend(backendChoice, {
+      gpu: async () => {
+        if (!ctx) throw new Error(lastGpuError ?? 'no WebGPU device');
+        return ctx;
+      },
+    });
+  }
+  setBackend(selected!.backend);
+  return selected!;
+}
+
+function statusOf(s: SelectedBackend): BackendStatus {
+  const threads = s.kind === 'wasm' ? ((s.backend as { threads?: number }).threads ?? 1) : 1;
+  return {
+    choice: s.choice,
+    kind: s.kind,
+    reason: s.reason,
+    detail: s.backend.describe(),
+    threads,
+    crossOriginIsolated: !!(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
+    fallbacks: fallbacks(),
+  };
+}
 
 export function toGpuErrorInfo(e: unknown): GpuErrorInfo {
   if (e instanceof WebGPUUnavailableError) return { code: e.code, message: e.message, hint: e.hint };
@@ -55,9 +104,12 @@ const api = {
         ctx = null;
         void lostListener?.({ reason: String(info.reason ?? 'unknown'), message: info.message || 'the GPU device was lost' });
       });
+      lastGpuError = null;
       return { ok: true, info: c.info };
     } catch (e) {
-      return { ok: false, error: toGpuErrorInfo(e) };
+      const info = toGpuErrorInfo(e);
+      lastGpuError = info.message;
+      return { ok: false, error: info };
     }
   },
 
@@ -73,10 +125,21 @@ const api = {
     return true;
   },
 
+  /** Set the backend choice (auto | webgpu | wasm | cpu) and select it now; a failed choice throws its reason. */
+  async setBackendChoice(choice: BackendChoice): Promise<BackendStatus> {
+    backendChoice = choice;
+    return statusOf(await pipelineBackend());
+  },
+
+  /** The backend the next run uses (selected on demand), with the reason and the recorded CPU fallbacks. */
+  async backendStatus(): Promise<BackendStatus> {
+    return statusOf(await pipelineBackend());
+  },
+
   async ping(): Promise<'pong'> {
     return 'pong';
   },
-  ...stageApi(() => ctx), // every trained stage: stageRun / stageStop (src/worker/stage-api.ts)
+  ...stageApi(async () => (await pipelineBackend()).kind), // every trained stage on the selected backend: stageRun / stageStop (src/worker/stage-api.ts)
   ...tokenizerApi(), // tokenizer views: prefix explorer (src/worker/tokenizer-api.ts)
   ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
 };

@@ -1,8 +1,6 @@
 // The pipeline worker's one method for every stage: run (or resume) a stage on assembled inputs, with the run's
 // record and checkpoints kept in IndexedDB by the runner. Results stay here (by run id) for the stage's own views
 // (e.g. the prefix explorer); the page gets progress, records and summaries as plain data.
-import type { GpuContext } from '../engine/device';
-import { CpuBackend, setBackend, WebGPUBackend } from '../engine';
 import { stageEntry } from '../stages';
 import { ConfigError, runStage } from '../stages/runner';
 import type { FieldError } from '../stages/schema';
@@ -22,22 +20,12 @@ export interface StageRunOptions {
 export const stageResults = new Map<string, { stage: string; result: unknown; inputs: unknown }>();
 
 let abort: AbortController | null = null;
-let backendFor: { ctx: GpuContext; be: WebGPUBackend } | null = null;
 let store: RunStore | null = null;
 const runStore = () => (store ??= typeof indexedDB !== 'undefined' ? indexedDbRunStore() : memoryRunStore());
 
-function useBackend(getCtx: () => GpuContext | null): string {
-  const ctx = getCtx();
-  if (ctx) {
-    if (backendFor?.ctx !== ctx) backendFor = { ctx, be: new WebGPUBackend(ctx) };
-    setBackend(backendFor.be);
-    return 'webgpu';
-  }
-  setBackend(new CpuBackend());
-  return 'cpu';
-}
-
-export function stageApi(getCtx: () => GpuContext | null) {
+/** `useBackend` makes the worker's selected backend current (the app's backend setting; auto = WebGPU on a hardware
+ * adapter, wasm otherwise) and returns its kind. */
+export function stageApi(useBackend: () => Promise<string>) {
   return {
     /** Train one stage run; progress is throttled to ≤ 4/s (plus the last step). Invalid settings come back as `refused`. */
     async stageRun(
@@ -52,7 +40,7 @@ export function stageApi(getCtx: () => GpuContext | null) {
       abort?.abort();
       const ac = new AbortController();
       abort = ac;
-      const backend = useBackend(getCtx);
+      const backend = await useBackend();
       let last = 0;
       try {
         const { record, result } = await runStage(entry, inputs, cfg, {

@@ -10,8 +10,7 @@ import { STAGES, stageEntry } from '../../stages';
 import { runStage } from '../../stages/runner';
 import { parseField, validateConfig, allowed } from '../../stages/schema';
 import { fsRunStore } from '../fs-run-store';
-import { chooseCliBackend } from '../backend';
-import { CliError, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
 const RESERVED = new Set(['stage', 'resume', 'store', 'backend', 'checkpoint-every', 'list']);
 const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -96,7 +95,9 @@ const command: Command = {
     }
     const described = entry.describeInputs(inputs);
     log(`inputs: ${Object.entries(described).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    const backend = await chooseCliBackend(typeof flags.backend === 'string' ? flags.backend : 'auto', 'run');
+    const sel = await cliBackend(args);
+    const backend = sel.kind;
+    log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     const ac = new AbortController();
     const onSigint = () => {
       log('stopping (Ctrl-C): the run keeps its last checkpoint; continue it with --resume');

@@ -1,4 +1,4 @@
-// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--quick] [--backend webgpu|cpu]
+// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--quick] [--backend auto|webgpu|wasm|cpu]
 //                             [--steps N] [--K N] [--levels D] [--items N] [--lambda2 x] [--no-ablation]`
 // Trains CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec item catalogue (bundled side tables + big-matrix co-occurrence,
 // or --data files) with the same seed, features, pairs and held-out pairs, on WebGPU (Dawn) when available else on
@@ -32,8 +32,7 @@ import { assembleTokenizerData, PAIR_SETTINGS } from '../../stages/tokenizer';
 import { pairPrefixAgreement } from '../../tokenizer/metrics';
 import { trainConfig, trainTokenizer, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
-import { chooseCliBackend } from '../backend';
-import { CliError, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
 const num = numFlag;
 
@@ -70,7 +69,7 @@ const command: Command = {
   describe:
     'train CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec items; collision / concentration / consistency (Table 2). --features category,caption,cooccurrence (any subset), --embeddings f.npy|f.safetensors|f.csv',
   usage: [
-    'flags: --backend webgpu|cpu (default: webgpu when available)  --steps N  --K N (codebook size)  --levels D',
+    'flags: --backend auto|webgpu|wasm|cpu (default auto)  --steps N  --K N (codebook size)  --levels D',
     '       --items N (first N catalogue items)  --lambda2 x  --batch N  --lr x  --no-ablation (full) / --ablation (quick)',
     '       --kmeans-backend same (run RQ-KMeans on the GPU even on a software adapter)',
   ].join('\n'),
@@ -127,8 +126,9 @@ const command: Command = {
     log(`co-occurrence pairs (window ${PAIR_SETTINGS.window}, ≥ ${PAIR_SETTINGS.minCount} users): ${coo.train.length / 2} train / ${coo.test.length / 2} held out`);
     if (pairs.train.length === 0) throw new CliError(`${source}: no anchor-positive pairs (no item has a neighbour with cos ≥ ${cfg.pairs.threshold} and no co-occurrence)`);
 
-    const backend = await chooseCliBackend(typeof flags.backend === 'string' ? flags.backend : quick ? 'webgpu' : 'webgpu', 'tokenizers');
-    log(`backend: ${backend}`);
+    const sel = await cliBackend(args);
+    const backend = sel.kind;
+    log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     const runs: { label: string; kind: TokenizerKind; cfg: TrainConfig }[] = [
       { label: 'RQ-Kmeans', kind: 'rq-kmeans', cfg },
       { label: 'RQ-VAE', kind: 'rq-vae', cfg },

@@ -67,6 +67,12 @@ export const adamwDef: OpDef<AdamwAttrs> = {
     const params = [n, gx, f32(decay), f32(a.beta1), f32(a.beta2), f32(1 - a.beta1), f32(1 - a.beta2), f32(stepSize), f32(bc2sqrt), f32(a.eps), 0, 0];
     be.run(spec, a.scaled ? [p, g, m, v, s] : [p, g, m, v], params, grid);
   },
+  wasm: (be, ins, _o, a) => {
+    const [p, g, m, v, s] = ins;
+    const { decay, stepSize, bc2sqrt } = scalars(a);
+    const scale = a.scaled ? be.view(s)[0] : 1;
+    be.k.adamw(be.ptr(p), be.ptr(g), be.ptr(m), be.ptr(v), p.size, scale, decay, a.beta1, a.beta2, stepSize, bc2sqrt, a.eps);
+  },
   backward: 'nondiff',
 };
 

@@ -196,6 +196,11 @@ export const attentionDef: OpDef<AttentionAttrs> = {
     be.run(spec('attention-fwd', fwdSrc, d.dh, variant, g.size), [q, k, v, mk.s, out, lse], params(d, a, g.gx), g.wg);
     if (mk.dummy) be.release(mk.s);
   },
+  wasm: (be, [q, k, v, mask], [out, lse], a, m) => {
+    const d = dims(m.inputs, a.heads);
+    const scratch = be.scratch(3 * Math.max(1, d.Tk));
+    be.k.attention_fwd(be.ptr(q), be.ptr(k), be.ptr(v), mask ? be.ptr(mask) : 0, be.ptr(out), be.ptr(lse), d.B, d.Tq, d.Tk, d.H, d.dh, +a.causal, a.scale, scratch);
+  },
   backward: ({ inputs, outputs: [out, lse], grads: [g, gLse], attrs }) => {
     if (gLse) throw new Error('attention: the logsumexp output is internal and has no gradient rule');
     const [q, k, v, mask] = inputs;
@@ -272,6 +277,12 @@ export const attentionBackwardDef: OpDef<AttentionAttrs> = {
     // pooled buffers may be reused at once: queue order keeps these dispatches ahead of any later write
     be.release(stats);
     if (mk.dummy) be.release(mk.s);
+  },
+  wasm: (be, [q, k, v, , lse, gOut, mask], [dq, dk, dv], a, m) => {
+    const [qm, km, vm, , , , maskm] = m.inputs;
+    const d = dims(maskm ? [qm, km, vm, maskm] : [qm, km, vm], a.heads);
+    const scratch = be.scratch(3 * Math.max(1, d.Tk));
+    be.k.attention_bwd(be.ptr(q), be.ptr(k), be.ptr(v), be.ptr(lse), be.ptr(gOut), mask ? be.ptr(mask) : 0, be.ptr(dq), be.ptr(dk), be.ptr(dv), d.B, d.Tq, d.Tk, d.H, d.dh, +a.causal, a.scale, scratch);
   },
   backward: 'nondiff',
 };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { cpuBackend, expectClose, randn, testGpu } from '../testing';
+import { cpuBackend, expectClose, randn, testGpu, testBackends } from '../testing';
 import { clipGradNorm, gradClipScale } from './clip';
 import { setBackend, tensor, tidyAsync } from '../tensor';
 import type { Backend } from '../backend';
@@ -35,7 +35,7 @@ describe('clipGradNorm', () => {
     const maxNorm = 5;
     expect(n0).toBeGreaterThan(maxNorm);
     const factor = maxNorm / (n0 + 1e-6);
-    for (const be of [cpuBackend, gpu] as Backend[]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       const r = await clipOn(be, 1, maxNorm);
       expect(Math.abs(r.norm - n0) / n0, `${be.kind} norm`).toBeLessThan(1e-5);
       r.grads.forEach((g, i) => expectClose(g, orig[i].map((x) => x * factor), 1e-6, 1e-5, `${be.kind} grad ${i}`));
@@ -47,7 +47,7 @@ describe('clipGradNorm', () => {
     const gpu = await testGpu();
     const orig = data(1e-3);
     const n0 = norm64(orig);
-    for (const be of [cpuBackend, gpu] as Backend[]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       const r = await clipOn(be, 1e-3, 1.0);
       expect(Math.abs(r.norm - n0) / n0).toBeLessThan(1e-5);
       r.grads.forEach((g, i) => expect(Array.from(g)).toEqual(Array.from(orig[i])));
@@ -58,7 +58,7 @@ describe('clipGradNorm', () => {
     const gpu = await testGpu();
     const orig = data(1);
     const n0 = norm64(orig);
-    for (const be of [cpuBackend, gpu] as Backend[]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       const r = await clipOn(be, 1, 2, false);
       expect(Math.abs(r.scale - 2 / (n0 + 1e-6))).toBeLessThan(1e-6);
       r.grads.forEach((g, i) => expect(Array.from(g)).toEqual(Array.from(orig[i])));
@@ -67,7 +67,7 @@ describe('clipGradNorm', () => {
 
   it('empty list: norm 0; negative maxNorm and duplicated grads are rejected', async () => {
     const gpu = await testGpu();
-    for (const be of [cpuBackend, gpu] as Backend[]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       setBackend(be);
       expect(await tidyAsync(async () => (await clipGradNorm([], 1).data())[0])).toBe(0);
     }

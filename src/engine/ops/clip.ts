@@ -57,6 +57,15 @@ export const clipGradNormDef: OpDef<ClipAttrs> = {
     }
     be.release(partials);
   },
+  wasm: (be, grads, [norm, scale], { maxNorm, apply }) => {
+    let s = 0;
+    for (const g of grads) s += be.k.sumsq(be.ptr(g), g.size);
+    const n = Math.sqrt(s);
+    const f = Math.min(1, maxNorm / (n + 1e-6));
+    be.view(norm)[0] = n;
+    be.view(scale)[0] = f;
+    if (apply) for (const g of grads) be.k.scale_inplace(be.ptr(g), g.size, f);
+  },
   backward: 'nondiff',
 };
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, ints, testGpu, type Input } from '../testing';
+import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, ints, testGpu, type Input, testBackends } from '../testing';
 import { crossEntropy, type Reduction } from './cross-entropy';
 import { ROW_VARIANTS } from './rows';
 
@@ -31,7 +31,7 @@ describe('crossEntropy', () => {
 
   it('matches -log softmax[target] on a hand example, mean over non-ignored rows only', async () => {
     const x = { data: new Float32Array([0, 0, Math.log(3), 5, 5, 5]), shape: [2, 3] };
-    for (const be of [cpuBackend, await testGpu()]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       const { outs } = await evaluate(be, (l, t) => crossEntropy(l, t), [x, { data: new Int32Array([2, -100]), shape: [2], grad: false }], false);
       expect(outs[0][0]).toBeCloseTo(Math.log(5 / 3), 5);
       const all = await evaluate(be, (l, t) => crossEntropy(l, t), [x, { data: new Int32Array([-100, -100]), shape: [2], grad: false }]);
@@ -43,7 +43,7 @@ describe('crossEntropy', () => {
   it('logits of ±1e3 give finite loss and gradients', async () => {
     const x = { data: new Float32Array([1000, -1000, 0, -1000, 1000, 999]), shape: [2, 3] };
     const t = { data: new Int32Array([1, 2]), shape: [2], grad: false };
-    for (const be of [cpuBackend, await testGpu()]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       for (const v of ROW_VARIANTS) {
         const { outs, grads } = await evaluate(be, (l, tt) => crossEntropy(l, tt, { reduction: 'none', variant: v }), [x, t]);
         expect(outs[0][0]).toBeCloseTo(2000, 2);

@@ -49,6 +49,17 @@ function cpuRows(x: ArrayLike<number>, t: ArrayLike<number>, N: number, C: numbe
   return { loss, count };
 }
 
+/** Throws like the CPU reference on a target outside [0, C) that is not ignoreIndex; returns the counted rows. */
+function checkTargets(t: ArrayLike<number>, N: number, C: number, ignore: number): number {
+  let count = 0;
+  for (let i = 0; i < N; i++) {
+    if (t[i] === ignore) continue;
+    if (t[i] < 0 || t[i] >= C) throw new Error(`crossEntropy: target ${t[i]} at row ${i} is outside [0, ${C}) and is not ignoreIndex (${ignore})`);
+    count++;
+  }
+  return count;
+}
+
 export const crossEntropyDef: OpDef<CeAttrs> = {
   name: 'crossEntropy',
   outputs: ([l, t], { reduction }) => {
@@ -76,6 +87,19 @@ export const crossEntropyDef: OpDef<CeAttrs> = {
     runRows(be, { name: 'cross-entropy', src, entry: 'rows', rows: N, variant: v, buffers: [x, t, loss], params });
     runRows(be, { name: 'cross-entropy', src, entry: 'finish', rows: 1, variant: pickRowVariant(be, N), buffers: [loss, t, out], params });
     be.release(loss); // queue order keeps these dispatches ahead of any reuse
+  },
+  wasm: (be, [x, t], [out], { ignoreIndex, reduction }, m) => {
+    const [N, C] = m.inputs[0].shape;
+    checkTargets(be.view(t), N, C, ignoreIndex);
+    const loss = reduction === 'none' ? out : be.alloc(Math.max(1, N), 'f32');
+    const count = be.k.cross_entropy_rows(be.ptr(x), be.ptr(t), be.ptr(loss), N, C, ignoreIndex);
+    if (loss !== out) {
+      const l = be.view(loss);
+      let s = 0;
+      for (let i = 0; i < N; i++) s += l[i];
+      be.view(out)[0] = reduction === 'sum' ? s : s / Math.max(count, 1);
+      be.release(loss);
+    }
   },
   backward: ({ inputs: [x, t], grads: [g], attrs }) => [runOp(crossEntropyGradDef, [x, t, g!], attrs)[0], null],
 };
@@ -108,6 +132,12 @@ export const crossEntropyGradDef: OpDef<CeAttrs> = {
     const v = variant ?? pickRowVariant(be, C);
     runRows(be, { name: 'cross-entropy', src, entry: 'grad_rows', rows: N, variant: v, buffers: [x, t, coef, dx], params });
     if (coef !== g) be.release(coef);
+  },
+  wasm: (be, [x, t, g], [dx], { ignoreIndex, reduction }, m) => {
+    const [N, C] = m.inputs[0].shape;
+    const count = checkTargets(be.view(t), N, C, ignoreIndex);
+    const scale = reduction === 'mean' ? 1 / Math.max(count, 1) : 1;
+    be.k.cross_entropy_grad_rows(be.ptr(x), be.ptr(t), be.ptr(g), be.ptr(dx), N, C, ignoreIndex, reduction === 'none' ? 1 : 0, scale);
   },
   backward: 'nondiff',
 };

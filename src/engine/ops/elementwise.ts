@@ -57,6 +57,10 @@ export const UNARY = {
 } satisfies Record<string, UnaryFn>;
 
 export type UnaryKind = keyof typeof UNARY;
+/** Kind ids of the C kernels (wasm/elementwise.c enum); a kind missing here runs the recorded CPU fallback on wasm. */
+const UNARY_IDS: Partial<Record<UnaryKind, number>> = {
+  identity: 0, neg: 1, affine: 2, exp: 3, log: 4, sqrt: 5, square: 6, abs: 7, step: 8, relu: 9, sigmoid: 10, tanh: 11, silu: 12, gelu: 13,
+};
 interface UnaryAttrs {
   kind: UnaryKind;
   alpha: number;
@@ -89,6 +93,13 @@ export const unaryDef: OpDef<UnaryAttrs> = {
     const spec = kernel(`unary:${a.kind}`, [common, unarySrc], { EXPR: UNARY[a.kind].wgsl });
     be.run(spec, [x, out], unaryGpuParams(m.outputs[0].shape, m.inputs[0].shape, n, a.alpha, a.beta, gx), grid);
   },
+  wasm: (be, [x], [out], a, m) => {
+    const id = UNARY_IDS[a.kind];
+    if (id === undefined) return be.runCpu(unaryDef, [x], [out], a, m);
+    const [o0, o1, o2, o3] = pad4(m.outputs[0].shape);
+    const [s0, s1, s2, s3] = broadcastStrides4(m.inputs[0].shape, m.outputs[0].shape);
+    be.k.unary(id, be.ptr(x), be.ptr(out), o0, o1, o2, o3, s0, s1, s2, s3, a.alpha, a.beta);
+  },
   backward: ({ inputs: [x], outputs: [y], grads: [g], attrs: a }) => {
     if (a.shape && !sameShape(a.shape, x.shape)) return [sumTo(g!, x.shape)];
     return [unaryGrad(a.kind, x, y, g!, a.alpha, a.beta)];
@@ -116,6 +127,11 @@ export const unaryGradDef: OpDef<UnaryGradAttrs> = {
     const spec = kernel(`unaryGrad:${a.kind}`, [common, unaryGradSrc], { EXPR: UNARY[a.kind].gradWgsl });
     const s = m.outputs[0].shape;
     be.run(spec, [x, y, g, out], unaryGpuParams(s, s, n, a.alpha, a.beta, gx), grid);
+  },
+  wasm: (be, [x, y, g], [out], a, m) => {
+    const id = UNARY_IDS[a.kind];
+    if (id === undefined) return be.runCpu(unaryGradDef, [x, y, g], [out], a, m);
+    be.k.unary_grad(id, be.ptr(x), be.ptr(y), be.ptr(g), be.ptr(out), out.size, a.alpha);
   },
   backward: 'nondiff',
 };
@@ -162,6 +178,7 @@ export const BINARY = {
   maximum: { wgsl: 'max(a, b)', cpu: Math.max },
 } satisfies Record<string, BinaryFn>;
 export type BinaryKind = keyof typeof BINARY;
+const BINARY_IDS: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4 };
 
 export const binaryDef: OpDef<{ kind: BinaryKind }> = {
   name: 'binary',
@@ -182,6 +199,10 @@ export const binaryDef: OpDef<{ kind: BinaryKind }> = {
     const os = m.outputs[0].shape;
     const params = [...pad4(os), ...broadcastStrides4(m.inputs[0].shape, os), ...broadcastStrides4(m.inputs[1].shape, os), n, f32(0), f32(0), gx];
     be.run(kernel(`binary:${kind}`, [common, binarySrc], { EXPR: BINARY[kind].wgsl }), [A, B, out], params, grid);
+  },
+  wasm: (be, [A, B], [out], { kind }, m) => {
+    const os = m.outputs[0].shape;
+    be.k.binary(BINARY_IDS[kind], be.ptr(A), be.ptr(B), be.ptr(out), ...pad4(os), ...broadcastStrides4(m.inputs[0].shape, os), ...broadcastStrides4(m.inputs[1].shape, os));
   },
   backward: ({ inputs: [a, b], grads: [g], attrs: { kind } }) => {
     const G = g!;
@@ -236,6 +257,12 @@ export const sumToDef: OpDef<{ shape: readonly number[] }> = {
     const xs = pad4(m.inputs[0].shape);
     const params = [...pad4(shape), ...contiguousStrides(xs), ...xs, n, f32(0), f32(0), gx];
     be.run(kernel('sumTo', [common, sumToSrc]), [x, out], params, grid);
+  },
+  wasm: (be, [x], [out], { shape }, m) => {
+    const [x0, x1, x2, x3] = pad4(m.inputs[0].shape);
+    const os = pad4(shape);
+    const [t0, t1, t2, t3] = contiguousStrides(os).map((s, k) => (os[k] === 1 ? 0 : s));
+    be.k.sum_to(be.ptr(x), be.ptr(out), out.size, x0, x1, x2, x3, t0, t1, t2, t3);
   },
   backward: ({ inputs: [x], grads: [g] }) => [broadcastTo(g!, x.shape)],
 };

@@ -52,6 +52,11 @@ export const embeddingDef: OpDef<Record<string, never>> = {
     const { grid, gx } = dispatch1d(be, total);
     be.run(kernel('embedding', [embeddingSrc]), [table, idx, out], [total, d, V, gx], grid);
   },
+  wasm: (be, [table, idx], [out], _a, m) => {
+    const [V, d] = m.inputs[0].shape;
+    const bad = be.k.embedding_gather(be.ptr(table), be.ptr(idx), be.ptr(out), idx.size, d, V);
+    if (bad >= 0) throw new Error(`embedding: index ${be.view(idx)[bad]} at position ${bad} is out of range [0, ${V})`);
+  },
   backward: ({ inputs: [table, idx], grads: [g] }) => [table.requiresGrad ? embeddingGrad(g!, idx, table.shape[0]) : null, null],
 };
 
@@ -115,6 +120,9 @@ export const embeddingGradDef: OpDef<EmbeddingGradAttrs> = {
     be.run(kernel('scatter-add', [scatterSrc]), [bounds, pos, g, out], [total, d, byOut.gx, 0], byOut.grid);
     // Queue order protects the dispatches above from later reuse of these pooled buffers.
     for (const s of [keys, pos, keys2, pos2, hist, offsets, bounds]) be.release(s);
+  },
+  wasm: (be, [g, idx], [out], { V }, m) => {
+    be.k.embedding_scatter_add(be.ptr(g), be.ptr(idx), be.ptr(out), idx.size, m.outputs[0].shape[1], V);
   },
   backward: 'nondiff',
 };

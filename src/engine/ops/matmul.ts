@@ -1,5 +1,6 @@
 // Batched matmul with optional transposes and batch broadcasting. Kernels: kernels/matmul.wgsl (generic variants, any
-// shape) and kernels/matmul-vec4.wgsl (vec4 fast paths, specialised per transpose pair; see `vec4Eligible`).
+// shape) and kernels/matmul-vec4.wgsl (vec4 fast paths, specialised per transpose pair; see `vec4Eligible`);
+// wasm: wasm/matmul.c (packed panels + 4x8 SIMD micro-kernel, every transpose pair at the same speed).
 // Shapes: a (..., M, K) [or (..., K, M) with transA], b (..., K, N) [or (..., N, K) with transB];
 // batch dims are flattened; a batch of 1 broadcasts. Rank 2 inputs are a batch of one.
 import src from '../../../kernels/matmul.wgsl?raw';
@@ -128,6 +129,11 @@ export const matmulDef: OpDef<MatmulAttrs> = {
     const [tm, tn] = variant === 'naive' ? [16, 16] : variant === 'blocked4x4' ? [32, 32] : [64, 64];
     const wg: [number, number, number] = [Math.ceil(N / tn), Math.ceil(M / tm), batch];
     be.run(spec, [A, B, C], params, wg);
+  },
+  wasm: (be, [A, B], [C], attrs, m) => {
+    const { batch, batchA, batchB, M, N, K } = dims(m.inputs[0].shape, m.inputs[1].shape, attrs);
+    const scratch = be.scratch(be.k.matmul_scratch(N));
+    be.k.matmul(be.ptr(A), be.ptr(B), be.ptr(C), M, N, K, batch, batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, +attrs.transA, +attrs.transB, scratch);
   },
   backward: ({ inputs: [a, b], grads: [g], attrs }) => {
     const G = g!;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, testGpu } from '../testing';
+import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, testGpu, testBackends } from '../testing';
 import { cosineSim, l2Normalize } from './normalize';
 import { ROW_VARIANTS } from './rows';
 
@@ -19,7 +19,7 @@ describe('l2Normalize / cosineSim', () => {
   });
   it('rows have unit norm; a zero row stays zero with finite gradients', async () => {
     const data = new Float32Array([3, 4, 0, 0, 0, 0]);
-    for (const be of [cpuBackend, await testGpu()]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       const { outs, grads } = await evaluate(be, (x) => l2Normalize(x), [{ data, shape: [2, 3] }]);
       expect([...outs[0]].map((z) => +z.toFixed(6))).toEqual([0.6, 0.8, 0, 0, 0, 0]);
       expect([...grads[0]!].every(Number.isFinite)).toBe(true);

@@ -40,6 +40,10 @@ export const l2NormalizeDef: OpDef<NormAttrs> = {
     const v = variant ?? pickRowVariant(be, D);
     runRows(be, { name: 'normalize', src, entry: 'forward', rows, variant: v, buffers: [x, y], params: (gx) => [rows, D, gx, f32(eps)] });
   },
+  wasm: (be, [x], [y], { eps }, m) => {
+    const { rows, cols: D } = rowsCols(m.inputs[0].shape);
+    be.k.l2norm_rows(be.ptr(x), be.ptr(y), rows, D, eps);
+  },
   backward: ({ inputs: [x], grads: [g], attrs }) => [runOp(l2NormalizeGradDef, [x, g!], attrs)[0]],
 };
 
@@ -63,6 +67,10 @@ export const l2NormalizeGradDef: OpDef<NormAttrs> = {
     const { rows, cols: D } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, D);
     runRows(be, { name: 'normalize', src, entry: 'backward', rows, variant: v, buffers: [x, g, dx], params: (gx) => [rows, D, gx, f32(eps)] });
+  },
+  wasm: (be, [x, g], [dx], { eps }, m) => {
+    const { rows, cols: D } = rowsCols(m.inputs[0].shape);
+    be.k.l2norm_grad_rows(be.ptr(x), be.ptr(g), be.ptr(dx), rows, D, eps);
   },
   backward: 'nondiff',
 };

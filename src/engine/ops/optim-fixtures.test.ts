@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import type { Backend } from '../backend';
 import { grad } from '../autograd';
-import { cpuBackend, expectClose, testGpu } from '../testing';
+import { cpuBackend, expectClose, testGpu, testBackends } from '../testing';
 import { setBackend, tensor, tidyAsync, type Tensor } from '../tensor';
 import { adamwStep } from './adamw';
 import { clipGradNorm, gradClipScale } from './clip';
@@ -50,7 +50,7 @@ const fx = JSON.parse(readFileSync(new URL('../../../fixtures/optim.json', impor
 };
 
 async function backends(): Promise<Backend[]> {
-  return [cpuBackend, await testGpu()];
+  return [cpuBackend, ...(await testBackends())];
 }
 
 describe('optimizer ops vs PyTorch fixtures', () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, testGpu } from '../testing';
+import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, testGpu, testBackends } from '../testing';
 import { max, mean, sum, type ReduceVariant } from './reduce';
 import { tensor, setBackend } from '../tensor';
 
@@ -55,7 +55,7 @@ describe('reduce', () => {
 
   it('max sends the gradient to the first of tied elements, on CPU and GPU', async () => {
     const data = new Float32Array([1, 5, 5, 2, 7, 7, 7, 0]);
-    for (const be of [cpuBackend, await testGpu()]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       for (const v of ['serial', 'tree'] as ReduceVariant[]) {
         const { outs, grads } = await evaluate(be, (x) => max(x, 1, false, v), [{ data, shape: [2, 4] }]);
         expect([...outs[0]]).toEqual([5, 7]);

@@ -101,6 +101,10 @@ export const reduceDef: OpDef<ReduceAttrs> = {
     const d = split(m.inputs[0].shape, start, end);
     encodeReduce(be, kind, x, out, idx ?? null, d, variant ?? pickReduceVariant(be, d.red));
   },
+  wasm: (be, [x], [out, idx], { kind, start, end }, m) => {
+    const { outer, red, inner } = split(m.inputs[0].shape, start, end);
+    be.k.reduce_axis(kind === 'sum' ? 0 : kind === 'mean' ? 1 : 2, be.ptr(x), be.ptr(out), idx ? be.ptr(idx) : 0, outer, red, inner);
+  },
   backward: ({ inputs: [x], outputs: [, idx], grads: [g], attrs: { kind, start, end } }) => {
     if (kind === 'max') return [runOp(reduceMaxGradDef, [g!, idx], { start, end, shape: x.shape })[0]];
     const gb = broadcastTo(g!, x.shape);

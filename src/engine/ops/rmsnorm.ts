@@ -49,6 +49,10 @@ export const rmsNormDef: OpDef<RmsAttrs> = {
     const v = variant ?? pickRowVariant(be, D);
     runRows(be, { name: 'rmsnorm', src, entry: 'forward', rows, variant: v, buffers: [x, w, y], params: (gx) => [rows, D, gx, f32(eps), 0, 0] });
   },
+  wasm: (be, [x, w], [y], { eps }, m) => {
+    const { rows, cols: D } = rowsCols(m.inputs[0].shape);
+    be.k.rmsnorm_rows(be.ptr(x), be.ptr(w), be.ptr(y), rows, D, eps);
+  },
   backward: ({ inputs: [x, w], grads: [g], attrs }) => {
     const [dx, dw] = runOp(rmsNormGradDef, [x, w, g!], attrs);
     return [x.requiresGrad ? dx : null, w.requiresGrad ? dw : null];
@@ -89,6 +93,10 @@ export const rmsNormGradDef: OpDef<RmsAttrs> = {
     // queue order keeps the dispatches above ahead of any later reuse of these pooled buffers
     be.release(rstd);
     be.release(part);
+  },
+  wasm: (be, [x, w, g], [dx, dw], { eps }, m) => {
+    const { rows, cols: D } = rowsCols(m.inputs[0].shape);
+    be.k.rmsnorm_grad_rows(be.ptr(x), be.ptr(w), be.ptr(g), be.ptr(dx), be.ptr(dw), rows, D, eps);
   },
   backward: 'nondiff',
 };

@@ -66,6 +66,10 @@ export const nearestCodeDef: OpDef<NearestCodeAttrs> = {
     const grid = grid1d(variant === 'simple' ? Math.ceil(N / 64) : N, maxWg);
     be.run({ key: `rq-assign:${variant}`, code: src, entry: variant === 'simple' ? 'simple' : 'wg_reduce' }, [x, e, index, dist2], [N, K, d, grid[0]], grid);
   },
+  wasm: (be, [x, e], [index, dist2], _a, m) => {
+    const [N, d] = m.inputs[0].shape;
+    be.k.nearest_code(be.ptr(x), be.ptr(e), be.ptr(index), be.ptr(dist2), N, m.inputs[1].shape[0], d);
+  },
   backward: 'nondiff',
 };
 

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, ints, testGpu } from '../testing';
+import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, ints, testGpu, testBackends } from '../testing';
 import { cast, concat, slice, transpose } from './shape';
 
 const perms: [number[], number[]][] = [
@@ -21,7 +21,7 @@ describe('transpose / concat / slice / cast', () => {
 
   it('transpose moves i32 words exactly (including values that are NaN/denormal bit patterns as f32)', async () => {
     const data = new Int32Array([1, -1, 0x7fc00001, 3, 2147483647, -2147483648]);
-    for (const be of [cpuBackend, await testGpu()]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       const { outs } = await evaluate(be, (x) => transpose(x, [1, 0]), [{ data, shape: [3, 2] }], false);
       expect([...outs[0]]).toEqual([1, 0x7fc00001, 2147483647, -1, 3, -2147483648]);
     }
@@ -55,7 +55,7 @@ describe('transpose / concat / slice / cast', () => {
 
   it('cast: f32 ↔ i32 on CPU and GPU (truncation toward zero, saturation), same-dtype copy', async () => {
     const data = new Float32Array([1.7, -1.7, 0, 3e9, -3e9, 2.5, 16777216]);
-    for (const be of [cpuBackend, await testGpu()]) {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       const { outs } = await evaluate(be, (x) => cast(x, 'i32'), [{ data, shape: [7] }], false);
       expect(outs[0]).toBeInstanceOf(Int32Array);
       expect([...outs[0]]).toEqual([1, -1, 0, 2147483520, -2147483648, 2, 16777216]);

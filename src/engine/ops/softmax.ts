@@ -37,6 +37,10 @@ export const softmaxDef: OpDef<SoftmaxAttrs> = {
     const v = variant ?? pickRowVariant(be, cols);
     runRows(be, { name: 'softmax', src, entry: 'forward', rows, variant: v, buffers: [x, y], params: (gx) => [rows, cols, gx, log ? 1 : 0] });
   },
+  wasm: (be, [x], [y], { log }, m) => {
+    const { rows, cols } = rowsCols(m.inputs[0].shape);
+    be.k.softmax_rows(be.ptr(x), be.ptr(y), rows, cols, log ? 1 : 0);
+  },
   backward: ({ outputs: [y], grads: [g], attrs }) => [runOp(softmaxGradDef, [y, g!], attrs)[0]],
 };
 
@@ -60,6 +64,10 @@ export const softmaxGradDef: OpDef<SoftmaxAttrs> = {
     const { rows, cols } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, cols);
     runRows(be, { name: 'softmax', src, entry: 'backward', rows, variant: v, buffers: [y, g, dx], params: (gx) => [rows, cols, gx, log ? 1 : 0] });
+  },
+  wasm: (be, [y, g], [dx], { log }, m) => {
+    const { rows, cols } = rowsCols(m.inputs[0].shape);
+    be.k.softmax_grad_rows(be.ptr(y), be.ptr(g), be.ptr(dx), rows, cols, log ? 1 : 0);
   },
   backward: 'nondiff',
 };

@@ -52,6 +52,10 @@ export const topkDef: OpDef<TopkAttrs> = {
     const spec = kernel(`topk:${kmax}`, [src], { __KMAX__: String(kmax), __WG__: String(wg) });
     be.run(spec, [x, values, indices], [R, C, k, grid[0]], grid);
   },
+  wasm: (be, [x], [values, indices], { k }, m) => {
+    const [R, C] = m.inputs[0].shape;
+    be.k.topk_rows(be.ptr(x), be.ptr(values), be.ptr(indices), R, C, k);
+  },
   backward: 'nondiff',
 };
 

@@ -24,7 +24,7 @@ export function NoGpuBanner() {
   if (gpu.status !== 'unavailable') return null;
   return (
     <div className="banner banner-warn" role="status">
-      No WebGPU device: {gpu.error?.message} GPU stages are disabled.
+      No WebGPU device: {gpu.error?.message} Models train on the wasm SIMD backend (CPU) instead.
     </div>
   );
 }

@@ -19,7 +19,7 @@ export function GpuUnavailable({ error, onRetry, onContinue }: Props) {
         <p data-testid="gpu-error-hint">{error.hint}</p>
         <p className="muted">
           HiGR Workbench trains and evaluates its models on the GPU through WebGPU, inside a Web Worker. Without an adapter the
-          tokenizer, slate model, decoding, alignment and evaluation stages cannot run. The command-line runner
+          models train on the CPU through the wasm SIMD backend instead (slower than a real GPU, faster than an emulated one). The command-line runner
           (<code>npm run higr -- gpu</code>) uses Dawn in Node and may work where the browser does not.
         </p>
         <div className="buttons">
@@ -27,7 +27,7 @@ export function GpuUnavailable({ error, onRetry, onContinue }: Props) {
             Retry
           </button>
           <button type="button" className="secondary" onClick={onContinue}>
-            Continue without GPU (browse data only)
+            Continue without GPU (train on the CPU: wasm SIMD backend)
           </button>
         </div>
         <details>

@@ -1,5 +1,6 @@
 import { useStore } from '../../state/store';
 import { adapterName, formatLimit } from './format';
+import { BackendSetting } from './BackendSetting';
 
 const HEADER_LIMITS = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize'] as const;
 const SHORT: Record<string, string> = {
@@ -56,6 +57,7 @@ export function Header() {
           </>
         )}
       </div>
+      <BackendSetting />
       <label className="seed" title="Global seed (in the URL): splits, initialisation, sampling">
         seed{' '}
         <input
