@@ -2,6 +2,7 @@
 export * from './backend';
 export * from './tensor';
 export * from './autograd';
+export { Arena, supportsArena } from './arena';
 export { CpuBackend } from './cpu-backend';
 export { WebGPUBackend } from './webgpu-backend';
 export { requestGpu, describeAdapter, WebGPUUnavailableError } from './device';

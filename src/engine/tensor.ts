@@ -43,6 +43,11 @@ export class Tensor implements TensorMeta {
     track(this);
   }
 
+  /** Engine-internal: a tensor owning an existing storage (released when the tensor is disposed). */
+  static fromStorage(storage: Storage, backend: Backend, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor({ storage, backend, refs: 0 }, resolveShape(shape, storage.size), dtype);
+  }
+
   get size(): number {
     return sizeOf(this.shape);
   }
@@ -70,6 +75,20 @@ export class Tensor implements TensorMeta {
   reshapeView(shape: readonly number[]): Tensor {
     const s = resolveShape(shape, this.size);
     return new Tensor(this.handle, s, this.dtype);
+  }
+
+  /**
+   * Engine-internal (flat arenas): make this tensor (and every view sharing its storage) use `storage` instead, e.g.
+   * a slot of one flat buffer; the old storage is released. Contents are not copied: the caller copies first.
+   */
+  rebindStorage(storage: Storage): void {
+    if (this.disposed) throw new Error(`tensor #${this.id} ${shapeStr(this.shape)}: rebindStorage after dispose`);
+    if (storage.size !== this.handle.storage.size || storage.dtype !== this.dtype) {
+      throw new Error(`rebindStorage: storage of ${storage.size} ${storage.dtype} does not match ${this.handle.storage.size} ${this.dtype}`);
+    }
+    const old = this.handle.storage;
+    this.handle.storage = storage;
+    this.handle.backend.release(old);
   }
 
   /** Exclude from scope disposal (parameters, optimizer state, caches). */

@@ -13,11 +13,14 @@ export class GpuStorage implements Storage {
     public readonly buffer: GPUBuffer,
     public readonly size: number,
     public readonly dtype: DType,
-    /** Byte offset into `buffer` (sub-allocations of an arena, e.g. the optimizer's flat parameter buffer); 0 for pooled buffers. */
+    /** Byte offset into `buffer` (views into a flat arena, e.g. the optimizer's parameter buffer); 0 for pooled buffers. */
     public readonly offset = 0,
-    /** Set for sub-allocations: `release` then does nothing (the arena owns the buffer). */
-    public readonly arena: object | null = null,
+    /** For views: the storage owning the buffer (kept allocated while views exist). */
+    public readonly root: GpuStorage | null = null,
   ) {}
+  /** Views alive on this (root) storage, and whether the root itself was released (pooled once no view is left). */
+  viewCount = 0;
+  rootReleased = false;
   /** Bytes this storage may bind: its elements rounded up to 4 bytes (at least 4). */
   get bindBytes(): number {
     return Math.max(4, this.size * 4);
@@ -194,7 +197,32 @@ export class WebGPUBackend implements Backend {
    */
   release(s: Storage): void {
     const g = s as GpuStorage;
-    if (g.arena) return;
+    if (g.root) {
+      const r = g.root;
+      if (--r.viewCount === 0 && r.rootReleased) this.poolBuffer(r);
+      return;
+    }
+    if (g.viewCount > 0) {
+      g.rootReleased = true;
+      return;
+    }
+    this.poolBuffer(g);
+  }
+
+  get viewAlign(): number {
+    return (this.device.limits?.minStorageBufferOffsetAlignment ?? 256) / 4;
+  }
+
+  view(root: Storage, offset: number, size: number): GpuStorage {
+    const r = root as GpuStorage;
+    if (r.root) throw new Error('view: views of views are not supported (pass the root storage)');
+    if (offset % this.viewAlign !== 0) throw new Error(`view: offset ${offset} is not a multiple of ${this.viewAlign} elements (minStorageBufferOffsetAlignment)`);
+    if (offset < 0 || offset + size > r.size) throw new Error(`view: [${offset}, +${size}) is outside a storage of ${r.size} elements`);
+    r.viewCount++;
+    return new GpuStorage(r.buffer, size, r.dtype, offset * 4, r);
+  }
+
+  private poolBuffer(g: GpuStorage): void {
     const bytes = g.buffer.size;
     this.live--;
     this.liveBytes -= bytes;
@@ -272,6 +300,7 @@ export class WebGPUBackend implements Backend {
 
   /** Record a buffer-to-buffer copy into the pending batch (arenas gather gradients with it; no dispatch). */
   copy(src: Storage, dst: Storage, elements = Math.min(src.size, dst.size), srcElem = 0, dstElem = 0): void {
+    if (srcElem + elements > src.size || dstElem + elements > dst.size) throw new Error(`copy: ${elements} elements do not fit (source ${src.size} from ${srcElem}, destination ${dst.size} from ${dstElem})`);
     const a = src as GpuStorage;
     const b = dst as GpuStorage;
     if (elements <= 0) return;
@@ -422,7 +451,7 @@ export class WebGPUBackend implements Backend {
     if (u) entries.push({ binding: 0, resource: { buffer: this.uRing, offset: u.offset, size: u.size } });
     for (let k = 0; k < buffers.length; k++) {
       const b = buffers[k] as GpuStorage;
-      entries.push({ binding: k + 1, resource: b.arena ? { buffer: b.buffer, offset: b.offset, size: b.bindBytes } : { buffer: b.buffer } });
+      entries.push({ binding: k + 1, resource: b.root ? { buffer: b.buffer, offset: b.offset, size: b.bindBytes } : { buffer: b.buffer } });
     }
     const bg = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
     const enc = this.encoder();

@@ -20,6 +20,10 @@ import {
   rng as makeRng,
   type Tensor,
   noGrad,
+  Arena,
+  supportsArena,
+  segmentTable,
+  gradClipScaleFlat,
 } from '../engine';
 
 // ------------------------------------------------------------------ Module
@@ -257,43 +261,86 @@ export interface AdamWConfig {
 }
 export const ADAMW_DEFAULTS: AdamWConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1.0 };
 
-/** AdamW with decoupled weight decay (PyTorch semantics) and optional global-norm clipping, all on-device. */
+/**
+ * AdamW with decoupled weight decay (PyTorch semantics) and optional global-norm clipping, all on-device.
+ *
+ * Fused path (default when the backend has storage views — WebGPU and the CPU reference): the parameters are moved into
+ * one flat arena (they keep their identity; only their storage becomes a slot of one buffer), the moments live in two
+ * arenas of the same layout, and a step copies the gradients into a gradient arena (buffer copies, no dispatch) and
+ * runs global-norm clip + AdamW over everything in 3 dispatches (segment sums of squares, finalize, scaled AdamW),
+ * whatever the number of parameter tensors. The result is bitwise that of the per-tensor path (same partial sums,
+ * same elementwise math). Steps where some gradient is null (a parameter unused this step) take the per-tensor path,
+ * which skips those parameters exactly as torch does. `{ fused: false }` forces the per-tensor path.
+ */
 export class AdamW {
   readonly cfg: AdamWConfig;
   private m: Tensor[];
   private v: Tensor[];
+  private arenas: { p: Arena; m: Arena; v: Arena; g: Arena; table: Tensor } | null = null;
   t = 0;
   constructor(
     readonly params: Tensor[],
-    cfg: Partial<AdamWConfig> = {},
+    cfg: Partial<AdamWConfig> & { fused?: boolean } = {},
   ) {
-    this.cfg = { ...ADAMW_DEFAULTS, ...cfg };
-    this.m = params.map((p) => zeros(p.shape).keep());
-    this.v = params.map((p) => zeros(p.shape).keep());
+    const { fused, ...rest } = cfg;
+    this.cfg = { ...ADAMW_DEFAULTS, ...rest };
+    const be = params[0]?.backend;
+    const distinct = new Set(params.map((p) => p.storage)).size === params.length;
+    if ((fused ?? true) && be && supportsArena(be) && distinct && params.every((p) => p.dtype === 'f32' && p.backend === be)) {
+      const p = Arena.adopt(params);
+      const shapes = params.map((t) => t.shape);
+      const m = Arena.zeros(shapes, be);
+      const v = Arena.zeros(shapes, be);
+      const g = Arena.zeros(shapes, be);
+      const rows = segmentTable(p.segments);
+      const table = tensor(rows, [rows.length], 'i32', be).keep();
+      this.arenas = { p, m, v, g, table };
+      this.m = m.views;
+      this.v = v.views;
+    } else {
+      this.m = params.map((p) => zeros(p.shape).keep());
+      this.v = params.map((p) => zeros(p.shape).keep());
+    }
+  }
+  /** Whether steps run the fused arena path (3 dispatches for clip + AdamW over every parameter). */
+  get fused(): boolean {
+    return this.arenas !== null;
   }
   /** Apply one update. `grads[i]` may be null (parameter unused this step). Returns the pre-clip grad norm tensor (1) or null. */
   step(grads: (Tensor | null)[], lr = this.cfg.lr): Tensor | null {
     if (grads.length !== this.params.length) throw new Error(`AdamW.step: ${grads.length} grads for ${this.params.length} params`);
     this.t++;
+    const hyper = { lr, beta1: this.cfg.beta1, beta2: this.cfg.beta2, eps: this.cfg.eps, weightDecay: this.cfg.weightDecay, step: this.t };
     return noGrad(() => {
+      const A = this.arenas;
+      if (A && grads.every((g) => !!g)) {
+        A.g.gather(grads as Tensor[]);
+        if (this.cfg.clipNorm > 0) {
+          const { norm, scale } = gradClipScaleFlat(A.g.flat, A.p.segments, this.cfg.clipNorm, A.table);
+          adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, { ...hyper, gradScale: scale });
+          scale.dispose();
+          return norm;
+        }
+        adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, hyper);
+        return null;
+      }
       const present = grads.filter((g): g is Tensor => !!g);
       const norm = this.cfg.clipNorm > 0 && present.length ? clipGradNorm(present, this.cfg.clipNorm) : null;
       grads.forEach((g, i) => {
         if (!g) return;
-        adamwStep(this.params[i], g, this.m[i], this.v[i], {
-          lr,
-          beta1: this.cfg.beta1,
-          beta2: this.cfg.beta2,
-          eps: this.cfg.eps,
-          weightDecay: this.cfg.weightDecay,
-          step: this.t,
-        });
+        adamwStep(this.params[i], g, this.m[i], this.v[i], hyper);
       });
       return norm;
     });
   }
   dispose(): void {
-    for (const t of [...this.m, ...this.v]) t.dispose();
+    if (this.arenas) {
+      const { p, m, v, g, table } = this.arenas;
+      // the parameters keep their slots alive (the model owns them); the arena's own references go
+      for (const a of [p, m, v, g]) a.dispose();
+      table.dispose();
+      this.arenas = null;
+    } else for (const t of [...this.m, ...this.v]) t.dispose();
   }
 }
 
