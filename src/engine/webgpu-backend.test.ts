@@ -1,7 +1,7 @@
 // Batched execution and the buffer pool: ordering of uploads vs pending dispatches, submit points, trimming.
 import { describe, expect, it } from 'vitest';
 import { testGpu, randn } from './testing';
-import { WebGPUBackend } from './webgpu-backend';
+import { WebGPUBackend, type GpuStorage } from './webgpu-backend';
 import { setBackend, tensor, tidy, tidyAsync, type Tensor } from './tensor';
 import { add, scale } from './ops/elementwise';
 import { concat } from './ops/shape';
@@ -38,7 +38,7 @@ describe('batched WebGPU execution', () => {
       const buf = a.storage;
       a.dispose(); // a's buffer goes back to the pool while the dispatch reading it is not yet submitted
       const b = tensor(new Float32Array(256).fill(100), [256]); // same bucket: reuses a's buffer, upload staged in order
-      expect(b.storage === buf || (b.storage as { buffer: unknown }).buffer === (buf as { buffer: unknown }).buffer).toBe(true);
+      expect((b.storage as GpuStorage).buffer).toBe((buf as GpuStorage).buffer);
       return { y: await y.data(), b: await b.data() };
     });
     expect(r.y[0]).toBe(6); // an unordered queue.writeBuffer would make this 200
