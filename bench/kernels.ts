@@ -159,7 +159,10 @@ async function runNode(s: BenchSettings, caseIds: string[]) {
     results.forEach((m) => logMeasurement((x) => log(`[node] ${x}`), m));
     measurements.push(...results);
   }
-  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn };
+  const { measureDispatchOverhead } = await import('./dispatch');
+  const dispatchOverhead = await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 3 : 7 });
+  dispatchOverhead.forEach((d) => log(`[node] dispatch ${d.mode}: host ${d.hostUsPerDispatch.toFixed(1)} µs, wall ${d.wallUsPerDispatch.toFixed(1)} µs per dispatch, ${d.submits} submits`));
+  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn, dispatchOverhead };
 }
 
 // ---------------------------------------------------------------- main
@@ -204,7 +207,13 @@ async function main() {
 
   const measurements = [...(browser?.measurements ?? []), ...(node?.measurements ?? [])];
   const defaults = { ...(node?.defaults ?? {}), ...(browser?.defaults ?? {}) };
-  const table = markdownTables(cases, measurements, defaults);
+  const { dispatchTable } = await import('./dispatch');
+  const dispatchMd = node?.dispatchOverhead.length
+    ? '\n\nHost cost per dispatch (Node/Dawn; a chain of small elementwise adds; batched = one command encoder submitted at the readback, unbatched = one submit per dispatch):\n\n' +
+      dispatchTable(node.dispatchOverhead) +
+      '\n'
+    : '';
+  const table = markdownTables(cases, measurements, defaults) + dispatchMd;
   const rs = browser ? ratios(cases, measurements, defaults) : [];
   const seconds = (Date.now() - t0) / 1000;
 
@@ -238,6 +247,8 @@ async function main() {
     target: 'issue 2 item 7: our kernels >= 2x ORT-web WebGPU on the same adapter (ratio bestOverOrt / defaultOverOrt >= 2)',
     problems,
     measurements,
+    dispatchOverhead: node?.dispatchOverhead ?? [],
+    dispatchTarget: 'issue 14: host time per dispatch <= 30 µs batched',
   };
 
   fs.mkdirSync(args.out, { recursive: true });

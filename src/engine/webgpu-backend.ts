@@ -92,6 +92,15 @@ export class WebGPUBackend implements Backend {
   private pool = new Map<number, { bufs: GPUBuffer[]; lastUse: number }>();
   private useClock = 0;
   private pipelines = new Map<string, GPUComputePipeline>();
+  /** Per kernel key: explicit layout info (binding types parsed from the WGSL) so the uniform can use a dynamic offset. */
+  private kernels = new Map<string, { pipe: GPUComputePipeline; layout: GPUBindGroupLayout; dynamic: boolean }>();
+  /** Bind groups by (kernel, buffers): training and decoding loops bind the same pooled buffers step after step. */
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  /** Bind-group cache hits and misses (host cost: a miss is a createBindGroup call). */
+  bindGroupHits = 0;
+  bindGroupMisses = 0;
   private live = 0;
   private liveBytes = 0;
   private pooledBytes = 0;
@@ -148,6 +157,7 @@ export class WebGPUBackend implements Backend {
 
   private growRing(bytes: number): void {
     this.uRing?.destroy?.();
+    this.bindGroups?.clear();
     this.uCap = bytes;
     this.uRing = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform ring' });
     this.uData = new ArrayBuffer(bytes);
@@ -260,6 +270,7 @@ export class WebGPUBackend implements Backend {
       if (this.pooledBytes <= keepBytes) break;
     }
     this.trimmed += doomed.length;
+    if (doomed.length) this.bindGroups.clear(); // they may reference the doomed buffers
     // deferred: a submitted (possibly still running) command buffer may reference these buffers
     void this.device.queue.onSubmittedWorkDone().then(() => doomed.forEach((b) => b.destroy()));
     return freed;
@@ -359,6 +370,56 @@ export class WebGPUBackend implements Backend {
     };
   }
 
+  /**
+   * The pipeline for `spec`, with an explicit bind-group layout for exactly the bindings this call provides (types
+   * parsed from the WGSL declarations), the uniform at binding 0 with a dynamic offset into the uniform ring. Falls back
+   * to layout 'auto' (static offsets, no bind-group reuse across batches) when the declarations cannot be parsed.
+   */
+  private kernelFor(spec: KernelSpec, nBuffers: number, hasParams: boolean) {
+    let k = this.kernels.get(spec.key);
+    if (k) return k;
+    const types = new Map<number, string>();
+    let ok = true;
+    for (const m of spec.code.matchAll(/@binding\((\d+)\)\s*var<([^>]+)>/g)) {
+      const b = Number(m[1]);
+      const t = m[2].replace(/\s+/g, '');
+      if (types.has(b) && types.get(b) !== t) ok = false;
+      types.set(b, t);
+    }
+    const entries: GPUBindGroupLayoutEntry[] = [];
+    if (hasParams) {
+      if (types.get(0) !== 'uniform') ok = false;
+      entries.push({ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } });
+    }
+    for (let b = 1; b <= nBuffers && ok; b++) {
+      const t = types.get(b);
+      if (t === 'storage,read') entries.push({ binding: b, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } });
+      else if (t === 'storage,read_write') entries.push({ binding: b, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } });
+      else ok = false;
+    }
+    if (ok) {
+      const layout = this.device.createBindGroupLayout({ entries, label: spec.key });
+      const module = this.device.createShaderModule({ code: spec.code, label: spec.key });
+      const pipe = this.device.createComputePipeline({
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: spec.entry ?? 'main' },
+        label: spec.key,
+      });
+      k = { pipe, layout, dynamic: true };
+    } else {
+      const pipe = this.pipeline(spec);
+      k = { pipe, layout: pipe.getBindGroupLayout(0), dynamic: false };
+    }
+    this.kernels.set(spec.key, k);
+    return k;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
+  }
+
   pipeline(spec: KernelSpec): GPUComputePipeline {
     let p = this.pipelines.get(spec.key);
     if (!p) {
@@ -444,20 +505,34 @@ export class WebGPUBackend implements Backend {
       throw new Error(`${spec.key}: dispatch (${x},${y},${z}) exceeds maxComputeWorkgroupsPerDimension=${maxWg}`);
     }
     if (x === 0 || y === 0 || z === 0) return;
-    const pipe = this.pipeline(spec);
+    const k = this.kernelFor(spec, buffers.length, !!params);
     // the uniform slot first: a full ring flushes, and this dispatch then starts the next batch
     const u = params ? this.uniform(params) : null;
-    const entries: GPUBindGroupEntry[] = [];
-    if (u) entries.push({ binding: 0, resource: { buffer: this.uRing, offset: u.offset, size: u.size } });
-    for (let k = 0; k < buffers.length; k++) {
-      const b = buffers[k] as GpuStorage;
-      entries.push({ binding: k + 1, resource: b.root ? { buffer: b.buffer, offset: b.offset, size: b.bindBytes } : { buffer: b.buffer } });
+    let key = spec.key;
+    if (u) key += k.dynamic ? `|u${u.size}` : `|u${u.offset}:${u.size}`;
+    for (let j = 0; j < buffers.length; j++) {
+      const b = buffers[j] as GpuStorage;
+      key += b.root ? `|${this.bufferId(b.buffer)}@${b.offset}+${b.bindBytes}` : `|${this.bufferId(b.buffer)}`;
     }
-    const bg = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    let bg = this.bindGroups.get(key);
+    if (bg) this.bindGroupHits++;
+    else {
+      this.bindGroupMisses++;
+      const entries: GPUBindGroupEntry[] = [];
+      if (u) entries.push({ binding: 0, resource: { buffer: this.uRing, offset: k.dynamic ? 0 : u.offset, size: u.size } });
+      for (let j = 0; j < buffers.length; j++) {
+        const b = buffers[j] as GpuStorage;
+        entries.push({ binding: j + 1, resource: b.root ? { buffer: b.buffer, offset: b.offset, size: b.bindBytes } : { buffer: b.buffer } });
+      }
+      bg = this.device.createBindGroup({ layout: k.layout, entries });
+      if (this.bindGroups.size >= 8192) this.bindGroups.clear();
+      this.bindGroups.set(key, bg);
+    }
     const enc = this.encoder();
     this.pass ??= enc.beginComputePass();
-    this.pass.setPipeline(pipe);
-    this.pass.setBindGroup(0, bg);
+    this.pass.setPipeline(k.pipe);
+    if (u && k.dynamic) this.pass.setBindGroup(0, bg, [u.offset]);
+    else this.pass.setBindGroup(0, bg);
     this.pass.dispatchWorkgroups(x, y, z);
     this.dispatches++;
     this.pending++;
