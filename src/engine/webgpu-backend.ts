@@ -338,13 +338,24 @@ export class WebGPUBackend implements Backend {
     this.encoder();
     this.endPass();
     this.enc!.copyBufferToBuffer(g.buffer, g.offset, staging, 0, bytes);
-    this.flush();
+    // readbacks started together (Promise.all over several tensors) share one submit: the flush runs in a microtask
+    await this.flushSoon();
     await staging.mapAsync(GPUMapMode.READ);
     const copy = staging.getMappedRange().slice(0);
     staging.unmap();
     staging.destroy();
     const out = g.dtype === 'f32' ? new Float32Array(copy) : new Int32Array(copy);
     return out.subarray(0, g.size);
+  }
+
+  private flushPending: Promise<void> | null = null;
+  /** Flush once the current synchronous code has run (coalesces readbacks issued together). */
+  private flushSoon(): Promise<void> {
+    this.flushPending ??= Promise.resolve().then(() => {
+      this.flushPending = null;
+      this.flush();
+    });
+    return this.flushPending;
   }
 
   async sync(): Promise<void> {
