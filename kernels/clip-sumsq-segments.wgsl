@@ -5,14 +5,13 @@
 // same rounding as the per-tensor dispatches (the norm is bitwise the same).
 // Bindings: 0 uniform Params {P = workgroups, gx}, 1 g (flat f32, read), 2 table (4 × P i32, read),
 //           3 partials (P f32, read_write).
+// Needs clip-common.wgsl (wg_sum) prepended.
 // Workgroup: 256 threads; dispatch P workgroups folded into (gx, ceil(P / gx)).
 struct Params { P: u32, gx: u32, pad0: u32, pad1: u32 };
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read> table: array<u32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
-
-var<workgroup> acc: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -28,11 +27,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let x = g[start + i];
     s += x * x;
   }
-  acc[t] = s;
-  workgroupBarrier();
-  for (var h = 128u; h > 0u; h >>= 1u) {
-    if (t < h) { acc[t] += acc[t + h]; }
-    workgroupBarrier();
-  }
-  if (t == 0u) { partials[W] = acc[0]; }
+  let total = wg_sum(t, s);
+  if (t == 0u) { partials[W] = total; }
 }

@@ -7,6 +7,7 @@ import sumsqSrc from '../../../kernels/clip-sumsq.wgsl?raw';
 import finalizeSrc from '../../../kernels/clip-finalize.wgsl?raw';
 import scaleSrc from '../../../kernels/clip-scale.wgsl?raw';
 import segSrc from '../../../kernels/clip-sumsq-segments.wgsl?raw';
+import commonSrc from '../../../kernels/clip-common.wgsl?raw';
 import type { OpDef } from '../op';
 import { runOp, tensor, type Tensor } from '../tensor';
 import { f32 } from '../webgpu-backend';
@@ -46,10 +47,10 @@ export const clipGradNormDef: OpDef<ClipAttrs> = {
     const partials = be.alloc(Math.max(1, P), 'f32');
     let base = 0;
     grads.forEach((g, i) => {
-      be.run(kernel('clip-sumsq', [sumsqSrc]), [g, partials], [g.size, base, 0, 0], [groups[i]]);
+      be.run(kernel('clip-sumsq', [commonSrc, sumsqSrc]), [g, partials], [g.size, base, 0, 0], [groups[i]]);
       base += groups[i];
     });
-    be.run(kernel('clip-finalize', [finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
+    be.run(kernel('clip-finalize', [commonSrc, finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
     if (apply) {
       for (const g of grads) {
         const { grid, gx } = dispatch1d(be, g.size);
@@ -137,9 +138,9 @@ export const clipSegmentsDef: OpDef<ClipSegmentsAttrs> = {
     const partials = be.alloc(Math.max(1, P), 'f32');
     if (P > 0) {
       const { grid, gx } = dispatch1d(be, P * 256);
-      be.run(kernel('clip-sumsq-segments', [segSrc]), [g, table, partials], [P, gx, 0, 0], grid);
+      be.run(kernel('clip-sumsq-segments', [commonSrc, segSrc]), [g, table, partials], [P, gx, 0, 0], grid);
     }
-    be.run(kernel('clip-finalize', [finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
+    be.run(kernel('clip-finalize', [commonSrc, finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
     be.release(partials);
   },
   backward: 'nondiff',
