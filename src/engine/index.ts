@@ -5,6 +5,7 @@ export * from './autograd';
 export { Arena, supportsArena } from './arena';
 export { CpuBackend } from './cpu-backend';
 export { WebGPUBackend } from './webgpu-backend';
+export type { WebGPUBackendOptions, WebGPUStats } from './webgpu-backend';
 export { requestGpu, describeAdapter, WebGPUUnavailableError } from './device';
 export type { GpuInfo, GpuContext } from './device';
 export * from './ops/elementwise';

@@ -156,7 +156,8 @@ export class WebGPUBackend implements Backend {
   }
 
   private growRing(bytes: number): void {
-    this.uRing?.destroy?.();
+    const old = this.uRing;
+    if (old) void this.device.queue.onSubmittedWorkDone().then(() => old.destroy()); // submitted work may still read it
     this.bindGroups?.clear();
     this.uCap = bytes;
     this.uRing = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniform ring' });
@@ -318,16 +319,6 @@ export class WebGPUBackend implements Backend {
     this.encoder();
     this.endPass();
     this.enc!.copyBufferToBuffer(a.buffer, a.offset + srcElem * 4, b.buffer, b.offset + dstElem * 4, elements * 4);
-    if (!this.batching) this.flush();
-  }
-
-  /** Record a zero fill of `elements` elements at `elemOffset` (4-byte aligned; clearBuffer needs multiples of 4 bytes). */
-  clear(dst: Storage, elemOffset = 0, elements = dst.size): void {
-    const b = dst as GpuStorage;
-    if (elements <= 0) return;
-    this.encoder();
-    this.endPass();
-    this.enc!.clearBuffer(b.buffer, b.offset + elemOffset * 4, elements * 4);
     if (!this.batching) this.flush();
   }
 
