@@ -74,11 +74,19 @@ export class Arena {
   /** Copy `ts[i]` into slot i (recorded copies, no kernel dispatch). Shapes must match the slots. */
   gather(ts: readonly Tensor[]): void {
     if (ts.length !== this.segments.length) throw new Error(`Arena.gather: ${ts.length} tensors for ${this.segments.length} slots`);
-    ts.forEach((t, i) => {
-      if (t.size !== this.segments[i].size) throw new Error(`Arena.gather: tensor ${i} has ${t.size} elements, slot has ${this.segments[i].size}`);
-      if (t.backend !== this.backend) throw new Error('Arena.gather: tensor on another backend');
-      this.backend.copy!(t.storage, this.flat.storage, t.size, 0, this.segments[i].offset);
-    });
+    ts.forEach((t, i) => this.gatherOne(i, t));
+  }
+
+  /** Copy `t` into slot `i` (a recorded copy). */
+  gatherOne(i: number, t: Tensor): void {
+    if (t.size !== this.segments[i].size) throw new Error(`Arena.gather: tensor ${i} has ${t.size} elements, slot has ${this.segments[i].size}`);
+    if (t.backend !== this.backend) throw new Error('Arena.gather: tensor on another backend');
+    this.backend.copy!(t.storage, this.flat.storage, t.size, 0, this.segments[i].offset);
+  }
+
+  /** A kept 1-D tensor viewing `size` elements of the flat buffer from `offset` (a slot boundary); dispose it when done. */
+  range(offset: number, size: number): Tensor {
+    return Tensor.fromStorage(this.backend.view!(this.flat.storage, offset, size), this.backend, [size], 'f32').keep();
   }
 
   dispose(): void {

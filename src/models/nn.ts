@@ -24,6 +24,7 @@ import {
   supportsArena,
   segmentTable,
   gradClipScaleFlat,
+  type Segment,
 } from '../engine';
 
 // ------------------------------------------------------------------ Module
@@ -269,8 +270,9 @@ export const ADAMW_DEFAULTS: AdamWConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999,
  * arenas of the same layout, and a step copies the gradients into a gradient arena (buffer copies, no dispatch) and
  * runs global-norm clip + AdamW over everything in 3 dispatches (segment sums of squares, finalize, scaled AdamW),
  * whatever the number of parameter tensors. The result is bitwise that of the per-tensor path (same partial sums,
- * same elementwise math). Steps where some gradient is null (a parameter unused this step) take the per-tensor path,
- * which skips those parameters exactly as torch does. `{ fused: false }` forces the per-tensor path.
+ * same elementwise math). When some gradient is null (a parameter unused this step) that parameter is skipped exactly
+ * as torch does: the norm covers the present slots and AdamW runs once per run of consecutive present slots
+ * (2 + runs dispatches). `{ fused: false }` forces the per-tensor path.
  */
 export class AdamW {
   readonly cfg: AdamWConfig;
@@ -302,6 +304,33 @@ export class AdamW {
       this.v = params.map((p) => zeros(p.shape).keep());
     }
   }
+  /** Per pattern of present gradients: the clip segment table and flat views over each run of consecutive present slots. */
+  private plans = new Map<string, { segments: Segment[]; table: Tensor; runs: { p: Tensor; g: Tensor; m: Tensor; v: Tensor }[] }>();
+  private partialPlan(present: boolean[]) {
+    const key = present.map((x) => (x ? 1 : 0)).join('');
+    let plan = this.plans.get(key);
+    if (plan) return plan;
+    const A = this.arenas!;
+    const segments = A.p.segments.filter((_, i) => present[i]);
+    const rows = segmentTable(segments);
+    const table = tensor(rows, [rows.length], 'i32', A.p.backend).keep();
+    const runs: { p: Tensor; g: Tensor; m: Tensor; v: Tensor }[] = [];
+    for (let i = 0; i < present.length; ) {
+      if (!present[i]) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j + 1 < present.length && present[j + 1]) j++;
+      const start = A.p.segments[i].offset;
+      const len = A.p.segments[j].offset + A.p.segments[j].size - start;
+      runs.push({ p: A.p.range(start, len), g: A.g.range(start, len), m: A.m.range(start, len), v: A.v.range(start, len) });
+      i = j + 1;
+    }
+    plan = { segments, table, runs };
+    this.plans.set(key, plan);
+    return plan;
+  }
   /** Whether steps run the fused arena path (3 dispatches for clip + AdamW over every parameter). */
   get fused(): boolean {
     return this.arenas !== null;
@@ -313,16 +342,30 @@ export class AdamW {
     const hyper = { lr, beta1: this.cfg.beta1, beta2: this.cfg.beta2, eps: this.cfg.eps, weightDecay: this.cfg.weightDecay, step: this.t };
     return noGrad(() => {
       const A = this.arenas;
-      if (A && grads.every((g) => !!g)) {
-        A.g.gather(grads as Tensor[]);
-        if (this.cfg.clipNorm > 0) {
-          const { norm, scale } = gradClipScaleFlat(A.g.flat, A.p.segments, this.cfg.clipNorm, A.table);
-          adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, { ...hyper, gradScale: scale });
-          scale.dispose();
-          return norm;
+      if (A && grads.some((g) => !!g)) {
+        if (grads.every((g) => !!g)) {
+          A.g.gather(grads as Tensor[]);
+          if (this.cfg.clipNorm > 0) {
+            const { norm, scale } = gradClipScaleFlat(A.g.flat, A.p.segments, this.cfg.clipNorm, A.table);
+            adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, { ...hyper, gradScale: scale });
+            scale.dispose();
+            return norm;
+          }
+          adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, hyper);
+          return null;
         }
-        adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, hyper);
-        return null;
+        // some parameters are unused this step: they are skipped (as torch skips params without .grad), the others
+        // are updated per run of consecutive present slots — 2 + (number of runs) dispatches
+        const plan = this.partialPlan(grads.map((g) => !!g));
+        grads.forEach((g, i) => g && A.g.gatherOne(i, g));
+        let scale: Tensor | undefined;
+        let norm: Tensor | null = null;
+        if (this.cfg.clipNorm > 0) {
+          ({ norm, scale } = gradClipScaleFlat(A.g.flat, plan.segments, this.cfg.clipNorm, plan.table));
+        }
+        for (const run of plan.runs) adamwStep(run.p, run.g, run.m, run.v, { ...hyper, gradScale: scale });
+        scale?.dispose();
+        return norm;
       }
       const present = grads.filter((g): g is Tensor => !!g);
       const norm = this.cfg.clipNorm > 0 && present.length ? clipGradNorm(present, this.cfg.clipNorm) : null;
@@ -337,6 +380,11 @@ export class AdamW {
     if (this.arenas) {
       const { p, m, v, g, table } = this.arenas;
       // the parameters keep their slots alive (the model owns them); the arena's own references go
+      for (const plan of this.plans.values()) {
+        plan.table.dispose();
+        for (const r of plan.runs) for (const t of [r.p, r.g, r.m, r.v]) t.dispose();
+      }
+      this.plans.clear();
       for (const a of [p, m, v, g]) a.dispose();
       table.dispose();
       this.arenas = null;
