@@ -196,8 +196,7 @@ export class WebGPUBackend implements Backend {
     return s;
   }
 
-  /** A raw storage buffer outside the pool (arenas own theirs and destroy them). */
-  createStorageBuffer(bytes: number, label?: string): GPUBuffer {
+  private createStorageBuffer(bytes: number, label?: string): GPUBuffer {
     return this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label });
   }
 
