@@ -75,7 +75,7 @@ export const crossEntropyDef: OpDef<CeAttrs> = {
     const loss = be.alloc(Math.max(1, N), 'f32');
     runRows(be, { name: 'cross-entropy', src, entry: 'rows', rows: N, variant: v, buffers: [x, t, loss], params });
     runRows(be, { name: 'cross-entropy', src, entry: 'finish', rows: 1, variant: pickRowVariant(be, N), buffers: [loss, t, out], params });
-    be.release(loss); // queue order keeps these dispatches ahead of any reuse
+    be.release(loss); // stream-ordered reuse: whatever overwrites it is recorded after these dispatches
   },
   backward: ({ inputs: [x, t], grads: [g], attrs }) => [runOp(crossEntropyGradDef, [x, t, g!], attrs)[0], null],
 };

@@ -113,7 +113,7 @@ export const embeddingGradDef: OpDef<EmbeddingGradAttrs> = {
     be.run(kernel('row-bounds', [boundsSrc]), [keys, bounds], [N, V, byRow.gx, 0], byRow.grid);
     const byOut = dispatch1d(be, total);
     be.run(kernel('scatter-add', [scatterSrc]), [bounds, pos, g, out], [total, d, byOut.gx, 0], byOut.grid);
-    // Queue order protects the dispatches above from later reuse of these pooled buffers.
+    // Reuse is stream-ordered: later writers of these pooled buffers are recorded after the dispatches above.
     for (const s of [keys, pos, keys2, pos2, hist, offsets, bounds]) be.release(s);
   },
   backward: 'nondiff',
