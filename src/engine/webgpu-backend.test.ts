@@ -111,6 +111,22 @@ describe('batched WebGPU execution', () => {
     expect(y[4095]).toBe(6);
   });
 
+  it('a repeated step reuses its bind groups (pooled buffers come back in a stable order)', async () => {
+    const be = await fresh();
+    const step = () =>
+      tidyAsync(async () => {
+        const a = tensor(new Float32Array(300).fill(1), [300]);
+        const b = scale(add(a, a), 0.5);
+        return (await add(b, a).data())[0];
+      });
+    for (let i = 0; i < 2; i++) await step();
+    const m0 = be.bindGroupMisses;
+    const h0 = be.bindGroupHits;
+    for (let i = 0; i < 3; i++) expect(await step()).toBe(2);
+    expect(be.bindGroupMisses - m0).toBe(0);
+    expect(be.bindGroupHits - h0).toBe(9);
+  });
+
   it('peak live bytes per step: resetPeak then a step reports its high-water mark', async () => {
     const be = await fresh();
     be.resetPeak();
