@@ -167,7 +167,10 @@ async function runNode(s: BenchSettings, caseIds: string[]) {
     results.forEach((m) => logMeasurement((x) => log(`[node] ${x}`), m));
     measurements.push(...results);
   }
-  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn, wasmThreads: wasm.threads, ortWasmThreads: ort.env.wasm.numThreads ?? 1 };
+  const { measureDispatchOverhead } = await import('./dispatch');
+  const dispatchOverhead = await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 3 : 7 });
+  dispatchOverhead.forEach((d) => log(`[node] dispatch ${d.mode}: host ${d.hostUsPerDispatch.toFixed(1)} µs, wall ${d.wallUsPerDispatch.toFixed(1)} µs per dispatch, ${d.submits} submits`));
+  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn, wasmThreads: wasm.threads, ortWasmThreads: ort.env.wasm.numThreads ?? 1, dispatchOverhead };
 }
 
 // ---------------------------------------------------------------- main
@@ -212,7 +215,13 @@ async function main() {
 
   const measurements = [...(browser?.measurements ?? []), ...(node?.measurements ?? [])];
   const defaults = { ...(node?.defaults ?? {}), ...(browser?.defaults ?? {}) };
-  const table = markdownTables(cases, measurements, defaults);
+  const { dispatchTable } = await import('./dispatch');
+  const dispatchMd = node?.dispatchOverhead.length
+    ? '\n\nHost cost per dispatch (Node/Dawn; a chain of small elementwise adds; batched = one command encoder submitted at the readback, unbatched = one submit per dispatch):\n\n' +
+      dispatchTable(node.dispatchOverhead) +
+      '\n'
+    : '';
+  const table = markdownTables(cases, measurements, defaults) + dispatchMd;
   const rs = browser || node ? ratios(cases, measurements, defaults) : [];
   const seconds = (Date.now() - t0) / 1000;
 
@@ -250,6 +259,8 @@ async function main() {
       'issue 13: our wasm matmul >= 0.7x ORT-web wasm at equal threads (wasmOverOrtWasm, Node, 1 thread)',
     problems,
     measurements,
+    dispatchOverhead: node?.dispatchOverhead ?? [],
+    dispatchTarget: 'issue 14: host time per dispatch <= 30 µs batched',
   };
 
   fs.mkdirSync(args.out, { recursive: true });

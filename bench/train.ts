@@ -239,6 +239,8 @@ interface Row {
   overheadRatio: number | null;
   submitsPerStep: number | null;
   kernelCallsPerStep: number | null;
+  /** WebGPU: peak live bytes during one measured step (backend stats after resetPeak); null elsewhere. */
+  peakBytesPerStep: number | null;
   flopPerStep: number;
   steps: number;
   finalLoss: number;
@@ -260,9 +262,13 @@ async function benchOurs(E: Engine, nn: Nn, crq: Crq, be: Backend, id: ModelId, 
   if (be.kind === 'wasm') await once(); // (a second one where it is cheap)
   const c0 = { flops: counter.flops, calls: counter.calls, submits: submitsOf(be) };
   let perStep: { flops: number; calls: number; submits: number } | null = null;
+  let peakBytes: number | null = null;
+  const peakable = be as unknown as { resetPeak?: () => number; stats(): { peakLiveBytes?: number } };
   // the first timed step is also the counted one
   const t = await timeSteps(async () => {
+    if (!perStep) peakable.resetPeak?.();
     await once();
+    if (!perStep && peakable.resetPeak) peakBytes = peakable.stats().peakLiveBytes ?? null;
     perStep ??= { flops: counter.flops - c0.flops, calls: counter.calls - c0.calls, submits: submitsOf(be) - c0.submits };
   }, a.seconds, be.kind === 'wasm' ? 3 : 1);
   if (!perStep) throw new Error('no step timed');
@@ -285,6 +291,7 @@ async function benchOurs(E: Engine, nn: Nn, crq: Crq, be: Backend, id: ModelId, 
     overheadRatio: gflops / matmulGflops,
     submitsPerStep: be.kind === 'webgpu' ? ps.submits : 0,
     kernelCallsPerStep: ps.calls,
+    peakBytesPerStep: peakBytes,
     flopPerStep: ps.flops,
     steps: t.steps,
     finalLoss: lastLoss,
@@ -369,6 +376,7 @@ async function benchTfjs(a: Args): Promise<Row> {
     matmulGflops,
     overheadRatio: gflops / matmulGflops,
     submitsPerStep: null,
+    peakBytesPerStep: null,
     kernelCallsPerStep: null,
     flopPerStep: flop,
     steps: t.steps,
@@ -446,8 +454,8 @@ async function main() {
     mlpWasmOverTfjsWasm: mlp('wasm') !== null && mlp('tfjs-wasm') !== null ? r2(mlp('wasm')! / mlp('tfjs-wasm')!) : null,
     mlpWasmOverWebgpu: mlp('wasm') !== null && mlp('webgpu') !== null ? r2(mlp('wasm')! / mlp('webgpu')!) : null,
   };
-  const headers = ['model', 'backend', 'threads', 'steps/s', 'GFLOP/s', 'matmul GFLOP/s (same shapes)', 'overhead ratio', 'submits/step', 'kernel calls/step', 'GFLOP/step', 'steps timed', 'loss', 'detail'];
-  const body = rounded.map((r) => [r.model, r.backend, r.threads ?? 'n/a', r.stepsPerSec, r.gflops, r.matmulGflops ?? 'n/a', r.overheadRatio ?? 'n/a', r.submitsPerStep ?? 'n/a', r.kernelCallsPerStep ?? 'n/a', r3(r.flopPerStep / 1e9), r.steps, r.finalLoss, r.detail]);
+  const headers = ['model', 'backend', 'threads', 'steps/s', 'GFLOP/s', 'matmul GFLOP/s (same shapes)', 'overhead ratio', 'submits/step', 'kernel calls/step', 'peak MiB/step', 'GFLOP/step', 'steps timed', 'loss', 'detail'];
+  const body = rounded.map((r) => [r.model, r.backend, r.threads ?? 'n/a', r.stepsPerSec, r.gflops, r.matmulGflops ?? 'n/a', r.overheadRatio ?? 'n/a', r.submitsPerStep ?? 'n/a', r.kernelCallsPerStep ?? 'n/a', r.peakBytesPerStep == null ? 'n/a' : r3(r.peakBytesPerStep / 2 ** 20), r3(r.flopPerStep / 1e9), r.steps, r.finalLoss, r.detail]);
   const cell = (v: unknown) => String(v).replace(/\|/g, '\\|');
   const table = [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...body.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
   const S = sizes(a.quick);

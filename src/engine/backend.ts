@@ -39,8 +39,32 @@ export interface Backend {
   execute<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void;
   /** Human-readable description for result JSON ("environment.backendDetail"). */
   describe(): string;
-  /** Live allocation statistics (for leak tests and the UI). */
-  stats(): { liveBuffers: number; liveBytes: number; pooledBuffers: number; pooledBytes: number };
+  /** Live allocation statistics (for leak tests and the UI); WebGPU adds peak, submits and trimming counters. */
+  stats(): BackendStats;
+  /**
+   * Optional (flat arenas, e.g. the optimizer's): a storage aliasing `size` elements of `root` from element `offset`
+   * (a multiple of `viewAlign`). `root` stays allocated until it and every view of it are released.
+   */
+  view?(root: Storage, offset: number, size: number): Storage;
+  /** Element alignment of `view` offsets. */
+  readonly viewAlign?: number;
+  /** Optional: copy `elements` elements between storages, in order with queued work (no kernel dispatch). */
+  copy?(src: Storage, dst: Storage, elements?: number, srcOffset?: number, dstOffset?: number): void;
+  /** Highest liveBytes since creation or the last call (peak memory of a training step); optional. */
+  resetPeak?(): number;
+}
+
+export interface BackendStats {
+  liveBuffers: number;
+  liveBytes: number;
+  pooledBuffers: number;
+  pooledBytes: number;
+  /** Highest liveBytes since creation or the last `resetPeak()` (when the backend tracks it). */
+  peakLiveBytes?: number;
+  /** queue submits so far (WebGPU). */
+  submits?: number;
+  /** kernel dispatches so far (WebGPU). */
+  dispatches?: number;
 }
 
 export function sizeOf(shape: readonly number[]): number {

@@ -4,7 +4,13 @@ import { newCpuArray } from './backend';
 import type { OpDef, OpMetas } from './op';
 
 export class CpuStorage implements Storage {
-  constructor(public readonly data: CpuArray) {}
+  /** For views (flat arenas): the owning storage, counted while views exist. */
+  viewCount = 0;
+  rootReleased = false;
+  constructor(
+    public readonly data: CpuArray,
+    public readonly root: CpuStorage | null = null,
+  ) {}
   get size() {
     return this.data.length;
   }
@@ -23,11 +29,42 @@ export class CpuBackend implements Backend {
     if (data) arr.set(data as never);
     this.live++;
     this.liveBytes += size * 4;
+    if (this.liveBytes > this.peak) this.peak = this.liveBytes;
     return new CpuStorage(arr);
   }
+  readonly viewAlign = 1;
+  private peak = 0;
   release(s: Storage): void {
+    const c = s as CpuStorage;
+    if (c.root) {
+      if (--c.root.viewCount === 0 && c.root.rootReleased) this.free(c.root);
+      return;
+    }
+    if (c.viewCount > 0) {
+      c.rootReleased = true;
+      return;
+    }
+    this.free(c);
+  }
+  private free(s: CpuStorage): void {
     this.live--;
     this.liveBytes -= s.size * 4;
+  }
+  view(root: Storage, offset: number, size: number): CpuStorage {
+    const r = root as CpuStorage;
+    if (r.root) throw new Error('view: views of views are not supported (pass the root storage)');
+    if (offset < 0 || offset + size > r.size) throw new Error(`view: [${offset}, +${size}) is outside a storage of ${r.size} elements`);
+    r.viewCount++;
+    return new CpuStorage(r.data.subarray(offset, offset + size), r);
+  }
+  copy(src: Storage, dst: Storage, elements = Math.min(src.size, dst.size), srcOffset = 0, dstOffset = 0): void {
+    if (srcOffset + elements > src.size || dstOffset + elements > dst.size) throw new Error(`copy: ${elements} elements do not fit (source ${src.size} from ${srcOffset}, destination ${dst.size} from ${dstOffset})`);
+    (dst as CpuStorage).data.set((src as CpuStorage).data.subarray(srcOffset, srcOffset + elements) as never, dstOffset);
+  }
+  resetPeak(): number {
+    const p = this.peak;
+    this.peak = this.liveBytes;
+    return p;
   }
   async read(s: Storage): Promise<CpuArray> {
     return (s as CpuStorage).data.slice();
@@ -46,6 +83,6 @@ export class CpuBackend implements Backend {
     return 'cpu (TypeScript reference, Float32Array)';
   }
   stats() {
-    return { liveBuffers: this.live, liveBytes: this.liveBytes, pooledBuffers: 0, pooledBytes: 0 };
+    return { liveBuffers: this.live, liveBytes: this.liveBytes, pooledBuffers: 0, pooledBytes: 0, peakLiveBytes: this.peak };
   }
 }

@@ -2,10 +2,12 @@
 export * from './backend';
 export * from './tensor';
 export * from './autograd';
+export { Arena, supportsArena } from './arena';
 export { CpuBackend } from './cpu-backend';
 export { WebGPUBackend } from './webgpu-backend';
 export { WasmBackend, loadWasm } from './wasm-backend';
 export { fallbacks, resetFallbacks, type FallbackRecord } from './fallbacks';
+export type { WebGPUBackendOptions, WebGPUStats } from './webgpu-backend';
 export { requestGpu, describeAdapter, WebGPUUnavailableError } from './device';
 export type { GpuInfo, GpuContext } from './device';
 export * from './ops/elementwise';

@@ -2,11 +2,12 @@
 import { CpuBackend } from './cpu-backend';
 import { requestGpu, type RequestOptions } from './device';
 import { setBackend } from './tensor';
-import { WebGPUBackend } from './webgpu-backend';
+import { WebGPUBackend, type WebGPUBackendOptions } from './webgpu-backend';
 import { loadWasm, WasmBackend } from './wasm-backend';
 
-export async function initWebGPU(opts?: RequestOptions): Promise<WebGPUBackend> {
-  const be = new WebGPUBackend(await requestGpu(opts));
+/** Request the device and make a WebGPU backend current; `batching: false` etc. configure it (see WebGPUBackendOptions). */
+export async function initWebGPU(opts?: RequestOptions & WebGPUBackendOptions): Promise<WebGPUBackend> {
+  const be = new WebGPUBackend(await requestGpu(opts), opts);
   setBackend(be);
   return be;
 }

@@ -23,6 +23,12 @@ export interface TapeNode {
 }
 
 let nextId = 1;
+/** Tensors created from now on have ids >= this (autograd frees the gradient temporaries it created). */
+export function peekTensorId(): number {
+  return nextId;
+}
+/** A tensor sharing `t`'s storage with another shape (set in Tensor's static block: the handle is private). */
+let viewOf: (t: Tensor, shape: readonly number[]) => Tensor;
 
 export class Tensor implements TensorMeta {
   readonly id = nextId++;
@@ -39,6 +45,11 @@ export class Tensor implements TensorMeta {
   ) {
     handle.refs++;
     track(this);
+  }
+
+  /** Engine-internal: a tensor owning an existing storage (released when the tensor is disposed). */
+  static fromStorage(storage: Storage, backend: Backend, shape: readonly number[], dtype: DType): Tensor {
+    return new Tensor({ storage, backend, refs: 0 }, resolveShape(shape, storage.size), dtype);
   }
 
   get size(): number {
@@ -64,10 +75,31 @@ export class Tensor implements TensorMeta {
     return (await this.data())[0];
   }
 
-  /** A new tensor sharing this storage with another shape (same element count). */
+  /** Same as `reshape(this, shape)`: a differentiable view (the tape is recorded when a gradient is needed). */
+  reshape(shape: readonly number[]): Tensor {
+    return reshape(this, shape);
+  }
+  /** @deprecated alias of `reshape` (kept for callers; it records the tape like `reshape`). */
   reshapeView(shape: readonly number[]): Tensor {
-    const s = resolveShape(shape, this.size);
-    return new Tensor(this.handle, s, this.dtype);
+    return reshape(this, shape);
+  }
+
+  static {
+    viewOf = (t: Tensor, shape: readonly number[]) => new Tensor(t.handle, resolveShape(shape, t.size), t.dtype);
+  }
+
+  /**
+   * Engine-internal (flat arenas): make this tensor (and every view sharing its storage) use `storage` instead, e.g.
+   * a slot of one flat buffer; the old storage is released. Contents are not copied: the caller copies first.
+   */
+  rebindStorage(storage: Storage): void {
+    if (this.disposed) throw new Error(`tensor #${this.id} ${shapeStr(this.shape)}: rebindStorage after dispose`);
+    if (storage.size !== this.handle.storage.size || storage.dtype !== this.dtype) {
+      throw new Error(`rebindStorage: storage of ${storage.size} ${storage.dtype} does not match ${this.handle.storage.size} ${this.dtype}`);
+    }
+    const old = this.handle.storage;
+    this.handle.storage = storage;
+    this.handle.backend.release(old);
   }
 
   /** Exclude from scope disposal (parameters, optimizer state, caches). */
@@ -123,12 +155,24 @@ function track(t: Tensor) {
   if (s) s.add(t);
 }
 
-function collect(result: unknown, out: Set<Tensor>) {
-  if (result instanceof Tensor) out.add(result);
-  else if (Array.isArray(result)) for (const r of result) collect(r, out);
-  else if (result instanceof Map) for (const v of result.values()) collect(v, out);
-  else if (result && typeof result === 'object' && Object.getPrototypeOf(result) === Object.prototype)
-    for (const v of Object.values(result)) collect(v, out);
+/**
+ * Every tensor reachable from a scope's result: arrays, Maps, Sets, plain objects AND class instances (own enumerable
+ * properties, e.g. a KV cache object or a Module returned from tidy), cycles handled. Typed arrays and functions are
+ * skipped.
+ */
+function collect(result: unknown, out: Set<Tensor>, seen = new Set<object>()) {
+  if (!result || typeof result !== 'object') return;
+  if (result instanceof Tensor) {
+    out.add(result);
+    return;
+  }
+  if (seen.has(result) || ArrayBuffer.isView(result) || result instanceof ArrayBuffer) return;
+  seen.add(result);
+  if (Array.isArray(result)) for (const r of result) collect(r, out, seen);
+  else if (result instanceof Map) for (const v of result.values()) collect(v, out, seen);
+  else if (result instanceof Set) for (const v of result) collect(v, out, seen);
+  else if (result instanceof Promise) return;
+  else for (const v of Object.values(result)) collect(v, out, seen);
 }
 
 function endScope(scope: Set<Tensor>, result: unknown) {
@@ -156,19 +200,64 @@ export function tidy<T>(fn: () => T): T {
   return result!;
 }
 
-/** Async variant for sequential code that awaits readbacks. Not safe for concurrent interleaving. */
+/**
+ * Async variant for sequential code that awaits readbacks. Engine state (scopes, the current backend) is
+ * per-thread, not per async task: two async runs in one thread (evaluation beside training in the worker) must each
+ * hold `withEngineLock` for their tensor-creating sections, so they interleave section by section. Interleaving
+ * without the lock is detected here (another run's scope is still open above ours) and throws rather than releasing
+ * the other run's tensors.
+ */
 export async function tidyAsync<T>(fn: () => Promise<T>): Promise<T> {
   const scope = new Set<Tensor>();
   E.scopes.push(scope);
   let result: T;
+  let interleaved = false;
   try {
     result = await fn();
   } finally {
     const i = E.scopes.lastIndexOf(scope);
+    interleaved = i !== E.scopes.length - 1;
     if (i >= 0) E.scopes.splice(i, 1);
+  }
+  if (interleaved) {
+    throw new Error(
+      'tidyAsync: another async run created tensors while this one was awaiting (engine scopes are per thread, not per task): ' +
+        'run concurrent async work under withEngineLock(...) so runs interleave step by step',
+    );
   }
   endScope(scope, result!);
   return result!;
+}
+
+let lockTail: Promise<void> = Promise.resolve();
+let lockWaiters = 0;
+
+/**
+ * The engine lock: runs `fn` inside a tidyAsync scope once every earlier holder has finished, with `backend` (if
+ * given) as the current backend for its duration. Two async runs in one thread (training and evaluation) wrap each
+ * step in it and interleave step by step. Not re-entrant: do not call it from inside a holder (that would wait forever).
+ */
+export async function withEngineLock<T>(fn: () => Promise<T>, opts: { backend?: Backend } = {}): Promise<T> {
+  const prev = lockTail;
+  let release!: () => void;
+  lockTail = new Promise<void>((r) => (release = r));
+  lockWaiters++;
+  await prev;
+  lockWaiters--;
+  const saved = { backend: E.backend, grad: E.gradEnabled };
+  try {
+    if (opts.backend) E.backend = opts.backend;
+    return await tidyAsync(fn);
+  } finally {
+    E.backend = saved.backend;
+    E.gradEnabled = saved.grad;
+    release();
+  }
+}
+
+/** Runs queued behind the current engine-lock holder (for progress displays and tests). */
+export function engineLockWaiters(): number {
+  return lockWaiters;
 }
 
 export function noGrad<T>(fn: () => T): T {
@@ -257,7 +346,7 @@ const reshapeDef: OpDef<{ from: readonly number[] }> = {
 
 /** A differentiable view with another shape (shares storage; -1 infers one dimension). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const y = x.reshapeView(shape);
+  const y = viewOf(x, shape);
   if (E.gradEnabled && x.requiresGrad) {
     y.requiresGrad = true;
     y.node = { def: reshapeDef, inputs: [x], outputs: [y], attrs: { from: x.shape } };

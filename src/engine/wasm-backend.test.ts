@@ -30,7 +30,7 @@ describe('wasm backend', () => {
     const bytes = be.memory.buffer.byteLength;
     const big = be.alloc(bytes / 4 + 1000, 'f32');
     expect(be.memory.buffer.byteLength).toBeGreaterThan(bytes);
-    be.view(big)[big.size - 1] = 3;
+    be.arr(big)[big.size - 1] = 3;
     expect((await be.read(big))[big.size - 1]).toBe(3);
     expect(Array.from(await be.read(i))).toEqual([-1, 7, 9]); // earlier storages survive the grow
     for (const s of [b, i, big]) be.release(s);

@@ -162,12 +162,12 @@ export class WasmBackend implements Backend {
   }
 
   /** A typed-array view of the storage (valid until the next allocation may grow the memory). */
-  view(s: Storage): CpuArray {
+  arr(s: Storage): CpuArray {
     const w = s as WasmStorage;
     return w.dtype === 'f32' ? new Float32Array(this.memory.buffer, w.ptr, w.size) : new Int32Array(this.memory.buffer, w.ptr, w.size);
   }
   readSync(s: Storage): CpuArray {
-    return this.view(s);
+    return this.arr(s);
   }
   /** Byte pointer of a storage, for kernel arguments. */
   ptr(s: Storage): number {
@@ -185,10 +185,10 @@ export class WasmBackend implements Backend {
   }
 
   async read(s: Storage): Promise<CpuArray> {
-    return this.view(s).slice();
+    return this.arr(s).slice();
   }
   write(s: Storage, data: CpuArray): void {
-    const v = this.view(s);
+    const v = this.arr(s);
     v.set((data.length > v.length ? data.subarray(0, v.length) : data) as never);
   }
   async sync(): Promise<void> {}
@@ -208,7 +208,7 @@ export class WasmBackend implements Backend {
    */
   runCpu<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void {
     recordFallback(def.name, 'wasm');
-    def.cpu(inputs.map((s) => this.view(s)), outputs.map((s) => this.view(s)), attrs, metas);
+    def.cpu(inputs.map((s) => this.arr(s)), outputs.map((s) => this.arr(s)), attrs, metas);
   }
 
   describe(): string {

@@ -15,6 +15,44 @@ import {
   type Tensor,
 } from '../engine';
 import { cpuBackend, expectClose, testBackends, testGpu, testWasm } from '../engine/testing';
+import { WebGPUBackend } from '../engine/webgpu-backend';
+
+/** A second backend on the test device that submits every dispatch on its own (the pre-batching engine). */
+async function unbatchedGpu(): Promise<WebGPUBackend> {
+  const g = await testGpu();
+  return new WebGPUBackend({ device: g.device, info: g.info, lost: g.device.lost }, { batching: false });
+}
+
+/** A few AdamW steps of one DecoderBlock (clip on, weight decay on) on a fixed regression target; the loss per step. */
+async function trainBlock(be: Backend, steps: number, fused: boolean): Promise<{ losses: number[]; optDispatches: number[]; nParams: number }> {
+  setBackend(be);
+  const { B, T, TC, D, H, F } = fx.config;
+  const block = new DecoderBlock(D, H, F, rng(11));
+  const opt = new AdamW(block.parameters(), { lr: 3e-2, weightDecay: 0.1, clipNorm: 0.5, fused });
+  const losses: number[] = [];
+  const optDispatches: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const loss = tidy(() => {
+      const x = tensor(fx.x.data, fx.x.shape);
+      const ctx = tensor(fx.ctx.data, fx.ctx.shape);
+      const mask = tensor(fx.ctx_mask.data, fx.ctx_mask.shape, 'i32');
+      const out = block.forward(x, ctx, { ctxMask: mask, causal: true });
+      const l = sum(mul(mul(out, tensor(fx.w.data, fx.w.shape)), out));
+      const gs = grad(l, block.parameters());
+      const d0 = be instanceof WebGPUBackend ? be.dispatches : 0;
+      opt.step(gs);
+      if (be instanceof WebGPUBackend) optDispatches.push(be.dispatches - d0);
+      return l;
+    });
+    losses.push(await loss.item());
+    loss.dispose();
+  }
+  expect(B * T * TC).toBeGreaterThan(0);
+  const nParams = block.parameters().length;
+  opt.dispose();
+  block.dispose();
+  return { losses, optDispatches, nParams };
+}
 import { AdamW, DecoderBlock, Embedding, Linear, Module, rng, type StateDict } from './nn';
 
 interface Arr {
@@ -88,11 +126,11 @@ class TinyCopy extends Module {
   }
 }
 
-async function trainCopy(be: Backend, steps: number): Promise<number[]> {
+async function trainCopy(be: Backend, steps: number, optOpts: { fused?: boolean; weightDecay?: number } = {}): Promise<number[]> {
   setBackend(be);
   const V = 8, T = 4, B = 16, D = 16;
   const model = new TinyCopy(V, T, D, 7);
-  const opt = new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0 });
+  const opt = new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0, ...optOpts });
   const r = rng(3);
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
@@ -142,6 +180,32 @@ describe('nn building blocks', () => {
     const first = gpu.slice(0, 5).reduce((a, b) => a + b) / 5;
     const last = gpu.slice(-5).reduce((a, b) => a + b) / 5;
     expect(last).toBeLessThan(first * 0.5);
+  });
+  it('copy task: batched WebGPU + fused optimizer follows the unbatched per-tensor loss curve within 1e-6', async () => {
+    const steps = 12;
+    const fused = await trainCopy(await testGpu(), steps, { weightDecay: 0.01 });
+    const plain = await trainCopy(await unbatchedGpu(), steps, { fused: false, weightDecay: 0.01 });
+    for (let i = 0; i < steps; i++) expect(Math.abs(fused[i] - plain[i]), `step ${i}`).toBeLessThanOrEqual(1e-6);
+    expect(fused[steps - 1]).toBeLessThan(fused[0]); // it trains (the comparison is not between two constant curves)
+  });
+  it('decoder block: the fused optimizer is 3 dispatches and matches the per-tensor, unbatched loss curve within 1e-6', async () => {
+    const gpu = await testGpu();
+    const a = await trainBlock(gpu, 6, true);
+    const b = await trainBlock(await unbatchedGpu(), 6, false);
+    expect(a.optDispatches.every((d) => d === 3), `optimizer dispatches ${a.optDispatches}`).toBe(true);
+    expect(b.optDispatches[0]).toBe(3 * b.nParams + 1); // per tensor: sumsq + scale + adamw each, one finalize
+    for (let i = 0; i < a.losses.length; i++) expect(Math.abs(a.losses[i] - b.losses[i]), `step ${i}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b.losses[i])));
+    expect(a.losses[5]).not.toBe(a.losses[0]);
+    const c = await trainBlock(cpuBackend, 3, true); // the CPU reference, fused through CPU views
+    for (let i = 0; i < 3; i++) expect(Math.abs(c.losses[i] - b.losses[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(b.losses[i])));
+  });
+  it('a WebGPU training step is at most 4 queue submits', async () => {
+    const gpu = await testGpu();
+    await trainCopy(gpu, 1);
+    const s0 = gpu.submits;
+    const steps = 3;
+    await trainCopy(gpu, steps); // each step: forward + backward + optimizer + one loss readback
+    expect((gpu.submits - s0) / steps).toBeLessThanOrEqual(4);
   });
   it('training steps do not leak GPU buffers', async () => {
     const gpu = await testGpu();

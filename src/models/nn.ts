@@ -21,6 +21,11 @@ import {
   rng as makeRng,
   type Tensor,
   noGrad,
+  Arena,
+  supportsArena,
+  segmentTable,
+  gradClipScaleFlat,
+  type Segment,
 } from '../engine';
 
 // ------------------------------------------------------------------ Module
@@ -276,37 +281,116 @@ export interface AdamWConfig {
 }
 export const ADAMW_DEFAULTS: AdamWConfig = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1.0 };
 
-/** AdamW with decoupled weight decay (PyTorch semantics) and optional global-norm clipping, all on-device. */
+/**
+ * AdamW with decoupled weight decay (PyTorch semantics) and optional global-norm clipping, all on-device.
+ *
+ * Fused path (default when the backend has storage views — WebGPU and the CPU reference): the parameters are moved into
+ * one flat arena (they keep their identity; only their storage becomes a slot of one buffer), the moments live in two
+ * arenas of the same layout, and a step copies the gradients into a gradient arena (buffer copies, no dispatch) and
+ * runs global-norm clip + AdamW over everything in 3 dispatches (segment sums of squares, finalize, scaled AdamW),
+ * whatever the number of parameter tensors. The result is bitwise that of the per-tensor path (same partial sums,
+ * same elementwise math). When some gradient is null (a parameter unused this step) that parameter is skipped exactly
+ * as torch does: the norm covers the present slots and AdamW runs once per run of consecutive present slots
+ * (2 + runs dispatches). `{ fused: false }` forces the per-tensor path.
+ */
 export class AdamW {
   readonly cfg: AdamWConfig;
   private m: Tensor[];
   private v: Tensor[];
+  private arenas: { p: Arena; m: Arena; v: Arena; g: Arena; table: Tensor } | null = null;
   t = 0;
   constructor(
     readonly params: Tensor[],
-    cfg: Partial<AdamWConfig> = {},
+    cfg: Partial<AdamWConfig> & { fused?: boolean } = {},
   ) {
-    this.cfg = { ...ADAMW_DEFAULTS, ...cfg };
-    this.m = params.map((p) => zeros(p.shape).keep());
-    this.v = params.map((p) => zeros(p.shape).keep());
+    const { fused, ...rest } = cfg;
+    this.cfg = { ...ADAMW_DEFAULTS, ...rest };
+    const be = params[0]?.backend;
+    const distinct = new Set(params.map((p) => p.storage)).size === params.length;
+    if ((fused ?? true) && be && supportsArena(be) && distinct && params.every((p) => p.dtype === 'f32' && p.backend === be)) {
+      const p = Arena.adopt(params);
+      const shapes = params.map((t) => t.shape);
+      const m = Arena.zeros(shapes, be);
+      const v = Arena.zeros(shapes, be);
+      const g = Arena.zeros(shapes, be);
+      const rows = segmentTable(p.segments);
+      const table = tensor(rows, [rows.length], 'i32', be).keep();
+      this.arenas = { p, m, v, g, table };
+      this.m = m.views;
+      this.v = v.views;
+    } else {
+      this.m = params.map((p) => zeros(p.shape).keep());
+      this.v = params.map((p) => zeros(p.shape).keep());
+    }
+  }
+  /** Per pattern of present gradients: the clip segment table and flat views over each run of consecutive present slots. */
+  private plans = new Map<string, { segments: Segment[]; table: Tensor; runs: { p: Tensor; g: Tensor; m: Tensor; v: Tensor }[] }>();
+  private partialPlan(present: boolean[]) {
+    const key = present.map((x) => (x ? 1 : 0)).join('');
+    let plan = this.plans.get(key);
+    if (plan) return plan;
+    const A = this.arenas!;
+    const segments = A.p.segments.filter((_, i) => present[i]);
+    const rows = segmentTable(segments);
+    const table = tensor(rows, [rows.length], 'i32', A.p.backend).keep();
+    const runs: { p: Tensor; g: Tensor; m: Tensor; v: Tensor }[] = [];
+    for (let i = 0; i < present.length; ) {
+      if (!present[i]) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j + 1 < present.length && present[j + 1]) j++;
+      const start = A.p.segments[i].offset;
+      const len = A.p.segments[j].offset + A.p.segments[j].size - start;
+      runs.push({ p: A.p.range(start, len), g: A.g.range(start, len), m: A.m.range(start, len), v: A.v.range(start, len) });
+      i = j + 1;
+    }
+    plan = { segments, table, runs };
+    this.plans.set(key, plan);
+    return plan;
+  }
+  /** Whether steps run the fused arena path (3 dispatches for clip + AdamW over every parameter). */
+  get fused(): boolean {
+    return this.arenas !== null;
   }
   /** Apply one update. `grads[i]` may be null (parameter unused this step). Returns the pre-clip grad norm tensor (1) or null. */
   step(grads: (Tensor | null)[], lr = this.cfg.lr): Tensor | null {
     if (grads.length !== this.params.length) throw new Error(`AdamW.step: ${grads.length} grads for ${this.params.length} params`);
     this.t++;
+    const hyper = { lr, beta1: this.cfg.beta1, beta2: this.cfg.beta2, eps: this.cfg.eps, weightDecay: this.cfg.weightDecay, step: this.t };
     return noGrad(() => {
+      const A = this.arenas;
+      if (A && grads.some((g) => !!g)) {
+        if (grads.every((g) => !!g)) {
+          A.g.gather(grads as Tensor[]);
+          if (this.cfg.clipNorm > 0) {
+            const { norm, scale } = gradClipScaleFlat(A.g.flat, A.p.segments, this.cfg.clipNorm, A.table);
+            adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, { ...hyper, gradScale: scale });
+            scale.dispose();
+            return norm;
+          }
+          adamwStep(A.p.flat, A.g.flat, A.m.flat, A.v.flat, hyper);
+          return null;
+        }
+        // some parameters are unused this step: they are skipped (as torch skips params without .grad), the others
+        // are updated per run of consecutive present slots — 2 + (number of runs) dispatches
+        const plan = this.partialPlan(grads.map((g) => !!g));
+        grads.forEach((g, i) => g && A.g.gatherOne(i, g));
+        let scale: Tensor | undefined;
+        let norm: Tensor | null = null;
+        if (this.cfg.clipNorm > 0) {
+          ({ norm, scale } = gradClipScaleFlat(A.g.flat, plan.segments, this.cfg.clipNorm, plan.table));
+        }
+        for (const run of plan.runs) adamwStep(run.p, run.g, run.m, run.v, { ...hyper, gradScale: scale });
+        scale?.dispose();
+        return norm;
+      }
       const present = grads.filter((g): g is Tensor => !!g);
       const norm = this.cfg.clipNorm > 0 && present.length ? clipGradNorm(present, this.cfg.clipNorm) : null;
       grads.forEach((g, i) => {
         if (!g) return;
-        adamwStep(this.params[i], g, this.m[i], this.v[i], {
-          lr,
-          beta1: this.cfg.beta1,
-          beta2: this.cfg.beta2,
-          eps: this.cfg.eps,
-          weightDecay: this.cfg.weightDecay,
-          step: this.t,
-        });
+        adamwStep(this.params[i], g, this.m[i], this.v[i], hyper);
       });
       return norm;
     });
@@ -325,7 +409,18 @@ export class AdamW {
     this.t = s.t;
   }
   dispose(): void {
-    for (const t of [...this.m, ...this.v]) t.dispose();
+    if (this.arenas) {
+      const { p, m, v, g, table } = this.arenas;
+      // the parameters keep their slots alive (the model owns them); the arena's own references go
+      for (const plan of this.plans.values()) {
+        plan.table.dispose();
+        for (const r of plan.runs) for (const t of [r.p, r.g, r.m, r.v]) t.dispose();
+      }
+      this.plans.clear();
+      for (const a of [p, m, v, g]) a.dispose();
+      table.dispose();
+      this.arenas = null;
+    } else for (const t of [...this.m, ...this.v]) t.dispose();
   }
 }
 

@@ -70,7 +70,7 @@ export const adamwDef: OpDef<AdamwAttrs> = {
   wasm: (be, ins, _o, a) => {
     const [p, g, m, v, s] = ins;
     const { decay, stepSize, bc2sqrt } = scalars(a);
-    const scale = a.scaled ? be.view(s)[0] : 1;
+    const scale = a.scaled ? be.arr(s)[0] : 1;
     be.k.adamw(be.ptr(p), be.ptr(g), be.ptr(m), be.ptr(v), p.size, scale, decay, a.beta1, a.beta2, stepSize, bc2sqrt, a.eps);
   },
   backward: 'nondiff',

@@ -274,7 +274,8 @@ export const attentionBackwardDef: OpDef<AttentionAttrs> = {
     be.run(spec('attention-bwd-dq', dqSrc, d.dh, variant, gq.size), [q, k, v, mk.s, stats, gOut, dq], params(d, a, gq.gx), gq.wg);
     const gk = grid(be, d, variant, d.Tk);
     be.run(spec('attention-bwd-dkdv', dkdvSrc, d.dh, variant, gk.size), [q, k, v, mk.s, stats, gOut, dk, dv], params(d, a, gk.gx), gk.wg);
-    // pooled buffers may be reused at once: queue order keeps these dispatches ahead of any later write
+    // pooled buffers may be reused at once: reuse is stream-ordered (later dispatches and staged uploads are recorded
+    // after these; see WebGPUBackend.release)
     be.release(stats);
     if (mk.dummy) be.release(mk.s);
   },

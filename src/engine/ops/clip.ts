@@ -6,8 +6,10 @@
 import sumsqSrc from '../../../kernels/clip-sumsq.wgsl?raw';
 import finalizeSrc from '../../../kernels/clip-finalize.wgsl?raw';
 import scaleSrc from '../../../kernels/clip-scale.wgsl?raw';
+import segSrc from '../../../kernels/clip-sumsq-segments.wgsl?raw';
+import commonSrc from '../../../kernels/clip-common.wgsl?raw';
 import type { OpDef } from '../op';
-import { runOp, type Tensor } from '../tensor';
+import { runOp, tensor, type Tensor } from '../tensor';
 import { f32 } from '../webgpu-backend';
 import { dispatch1d, kernel } from './util';
 
@@ -45,10 +47,10 @@ export const clipGradNormDef: OpDef<ClipAttrs> = {
     const partials = be.alloc(Math.max(1, P), 'f32');
     let base = 0;
     grads.forEach((g, i) => {
-      be.run(kernel('clip-sumsq', [sumsqSrc]), [g, partials], [g.size, base, 0, 0], [groups[i]]);
+      be.run(kernel('clip-sumsq', [commonSrc, sumsqSrc]), [g, partials], [g.size, base, 0, 0], [groups[i]]);
       base += groups[i];
     });
-    be.run(kernel('clip-finalize', [finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
+    be.run(kernel('clip-finalize', [commonSrc, finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
     if (apply) {
       for (const g of grads) {
         const { grid, gx } = dispatch1d(be, g.size);
@@ -62,8 +64,8 @@ export const clipGradNormDef: OpDef<ClipAttrs> = {
     for (const g of grads) s += be.k.sumsq(be.ptr(g), g.size);
     const n = Math.sqrt(s);
     const f = Math.min(1, maxNorm / (n + 1e-6));
-    be.view(norm)[0] = n;
-    be.view(scale)[0] = f;
+    be.arr(norm)[0] = n;
+    be.arr(scale)[0] = f;
     if (apply) for (const g of grads) be.k.scale_inplace(be.ptr(g), g.size, f);
   },
   backward: 'nondiff',
@@ -88,5 +90,83 @@ export function clipGradNorm(grads: Tensor[], maxNorm: number): Tensor {
  */
 export function gradClipScale(grads: Tensor[], maxNorm: number): { norm: Tensor; scale: Tensor } {
   const [norm, scale] = runOp(clipGradNormDef, grads, { maxNorm, apply: false });
+  return { norm, scale };
+}
+
+// ------------------------------------------------------------------ flat arenas (the optimizer's fused path)
+
+/** One tensor's slot in a flat buffer: `size` elements from element `offset`. */
+export interface Segment {
+  offset: number;
+  size: number;
+}
+
+export interface ClipSegmentsAttrs {
+  maxNorm: number;
+  segments: readonly Segment[];
+}
+
+/**
+ * Per-workgroup rows (start, n, w, G) for clip-sumsq-segments.wgsl: the same G = partialGroups(n) workgroups per
+ * segment as the per-tensor path, so the partial sums (and the norm) are bitwise identical to it.
+ */
+export function segmentTable(segments: readonly Segment[]): Int32Array {
+  const rows: number[] = [];
+  for (const s of segments) {
+    const G = partialGroups(s.size);
+    for (let w = 0; w < G; w++) rows.push(s.offset, s.size, w, G);
+  }
+  return Int32Array.from(rows.length ? rows : [0, 0, 0, 1]);
+}
+
+export const clipSegmentsDef: OpDef<ClipSegmentsAttrs> = {
+  name: 'clipSegments',
+  outputs: ([g, table], { maxNorm, segments }) => {
+    if (g.dtype !== 'f32') throw new Error(`clipSegments: the flat gradient is ${g.dtype}, expected f32`);
+    if (!table || table.dtype !== 'i32') throw new Error('clipSegments: the segment table must be an i32 tensor (segmentTable)');
+    const n = g.shape.reduce((a, b) => a * b, 1);
+    for (const s of segments) {
+      if (s.offset < 0 || s.size < 0 || s.offset + s.size > n) throw new Error(`clipSegments: segment [${s.offset}, +${s.size}) is outside the flat gradient of ${n} elements`);
+    }
+    const rows = segments.reduce((a, s) => a + partialGroups(s.size), 0);
+    if (table.shape.reduce((a, b) => a * b, 1) !== 4 * Math.max(1, rows)) throw new Error('clipSegments: the segment table does not match the segments');
+    if (!(maxNorm >= 0) || !Number.isFinite(maxNorm)) throw new Error(`clipSegments: maxNorm must be a finite number >= 0, got ${maxNorm}`);
+    return [
+      { shape: [1], dtype: 'f32' },
+      { shape: [1], dtype: 'f32' },
+    ];
+  },
+  cpu: ([g], [norm, scale], { maxNorm, segments }) => {
+    let s = 0;
+    for (const seg of segments) for (let i = seg.offset; i < seg.offset + seg.size; i++) s += g[i] * g[i];
+    norm[0] = Math.sqrt(s);
+    scale[0] = Math.min(1, maxNorm / (norm[0] + 1e-6));
+  },
+  webgpu: (be, [g, table], [norm, scale], { maxNorm, segments }) => {
+    const P = segments.reduce((a, s) => a + partialGroups(s.size), 0);
+    const partials = be.alloc(Math.max(1, P), 'f32');
+    if (P > 0) {
+      const { grid, gx } = dispatch1d(be, P * 256);
+      be.run(kernel('clip-sumsq-segments', [commonSrc, segSrc]), [g, table, partials], [P, gx, 0, 0], grid);
+    }
+    be.run(kernel('clip-finalize', [commonSrc, finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
+    be.release(partials);
+  },
+  backward: 'nondiff',
+};
+
+/**
+ * Global-norm clip factor over segments of ONE flat gradient tensor (2 dispatches, whatever the number of segments):
+ * returns the norm and min(1, maxNorm / (norm + 1e-6)), both (1) f32, as `gradClipScale` over the segments would.
+ * `table` is `segmentTable(segments)` uploaded once (pass it to avoid an upload per call).
+ */
+export function gradClipScaleFlat(flat: Tensor, segments: readonly Segment[], maxNorm: number, table?: Tensor): { norm: Tensor; scale: Tensor } {
+  let t = table;
+  if (!t) {
+    const rows = segmentTable(segments);
+    t = tensor(rows, [rows.length], 'i32', flat.backend);
+  }
+  const [norm, scale] = runOp(clipSegmentsDef, [flat, t], { maxNorm, segments });
+  if (!table) t.dispose();
   return { norm, scale };
 }

@@ -86,18 +86,18 @@ export const crossEntropyDef: OpDef<CeAttrs> = {
     const loss = be.alloc(Math.max(1, N), 'f32');
     runRows(be, { name: 'cross-entropy', src, entry: 'rows', rows: N, variant: v, buffers: [x, t, loss], params });
     runRows(be, { name: 'cross-entropy', src, entry: 'finish', rows: 1, variant: pickRowVariant(be, N), buffers: [loss, t, out], params });
-    be.release(loss); // queue order keeps these dispatches ahead of any reuse
+    be.release(loss); // stream-ordered reuse: whatever overwrites it is recorded after these dispatches
   },
   wasm: (be, [x, t], [out], { ignoreIndex, reduction }, m) => {
     const [N, C] = m.inputs[0].shape;
-    checkTargets(be.view(t), N, C, ignoreIndex);
+    checkTargets(be.arr(t), N, C, ignoreIndex);
     const loss = reduction === 'none' ? out : be.alloc(Math.max(1, N), 'f32');
     const count = be.k.cross_entropy_rows(be.ptr(x), be.ptr(t), be.ptr(loss), N, C, ignoreIndex);
     if (loss !== out) {
-      const l = be.view(loss);
+      const l = be.arr(loss);
       let s = 0;
       for (let i = 0; i < N; i++) s += l[i];
-      be.view(out)[0] = reduction === 'sum' ? s : s / Math.max(count, 1);
+      be.arr(out)[0] = reduction === 'sum' ? s : s / Math.max(count, 1);
       be.release(loss);
     }
   },
@@ -135,7 +135,7 @@ export const crossEntropyGradDef: OpDef<CeAttrs> = {
   },
   wasm: (be, [x, t, g], [dx], { ignoreIndex, reduction }, m) => {
     const [N, C] = m.inputs[0].shape;
-    const count = checkTargets(be.view(t), N, C, ignoreIndex);
+    const count = checkTargets(be.arr(t), N, C, ignoreIndex);
     const scale = reduction === 'mean' ? 1 / Math.max(count, 1) : 1;
     be.k.cross_entropy_grad_rows(be.ptr(x), be.ptr(t), be.ptr(g), be.ptr(dx), N, C, ignoreIndex, reduction === 'none' ? 1 : 0, scale);
   },

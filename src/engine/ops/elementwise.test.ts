@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { checkFiniteDiff, checkGpuVsCpu, f } from '../testing';
 import { UNARY, unary, binary, broadcastTo, sumTo, type UnaryKind, type BinaryKind } from './elementwise';
 import { reshape } from '../tensor';
+import { coalesceShapes } from './util';
 
 const positive = new Set<UnaryKind>(['log', 'sqrt']);
 const shapes = [[7], [3, 5], [2, 3, 67], [2, 1, 3, 130]];
@@ -37,6 +38,23 @@ describe('elementwise', () => {
     await checkGpuVsCpu((x: any) => broadcastTo(x, [2, 3, 4]), [f([3, 1], 3)]);
     await checkFiniteDiff((x: any) => sumTo(reshape(x, [6, 2]), [1, 2]), [f([3, 4], 4)]);
     await checkFiniteDiff((x: any) => broadcastTo(x, [2, 3, 4]), [f([3, 1], 3)]);
+  });
+  it('rank 5 and 6 (beam tensors): unary, binary broadcast, sumTo/broadcastTo on GPU = CPU, finite differences', async () => {
+    const r6 = [2, 3, 2, 4, 3, 5];
+    await checkGpuVsCpu((x: any) => unary('silu', x), [f(r6, 1)]);
+    await checkGpuVsCpu((x: any, y: any) => binary('mul', x, y), [f(r6, 2), f([2, 1, 1, 4, 3, 5], 3)]);
+    await checkGpuVsCpu((x: any, y: any) => binary('add', x, y), [f([2, 3, 1, 4, 5], 4), f([1, 7, 4, 5], 5)]);
+    await checkGpuVsCpu((x: any) => sumTo(x, [1, 3, 2, 1, 1, 5]), [f(r6, 6)]);
+    await checkGpuVsCpu((x: any) => broadcastTo(x, [2, 3, 2, 4, 3, 5]), [f([3, 1, 1, 1, 5], 7)]);
+    await checkFiniteDiff((x: any, y: any) => binary('mul', x, y), [f([2, 2, 1, 2, 3, 2], 8), f([2, 1, 2, 3, 1], 9)]);
+    // five alternating runs cannot be merged into the rank-4 kernels: a clear error, not a wrong answer
+    await expect(checkGpuVsCpu((x: any, y: any) => binary('add', x, y), [f([2, 1, 2, 1, 2], 1), f([1, 2, 1, 2, 1], 2)])).rejects.toThrow(/at most 4/);
+  });
+  it('coalesceShapes merges axes with the same broadcast pattern', () => {
+    expect(coalesceShapes([2, 3, 4, 5, 6], [[2, 3, 4, 5, 6]])).toEqual({ out: [720], ins: [[720]] });
+    expect(coalesceShapes([2, 3, 4, 5, 6], [[2, 1, 1, 5, 6], [6]])).toEqual({ out: [2, 12, 5, 6], ins: [[2, 1, 5, 6], [1, 1, 1, 6]] });
+    expect(coalesceShapes([1, 1], [[1]])).toEqual({ out: [1], ins: [[1]] });
+    expect(coalesceShapes([4, 1, 5], [[4, 1, 1]])).toEqual({ out: [4, 5], ins: [[4, 1]] });
   });
   it('rejects shapes that do not broadcast with a clear message', async () => {
     await expect(checkGpuVsCpu((x: any, y: any) => binary('add', x, y), [f([3, 4], 1), f([5], 2)])).rejects.toThrow(/do not broadcast/);

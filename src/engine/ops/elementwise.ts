@@ -1,4 +1,4 @@
-// Elementwise ops with numpy broadcasting (rank ≤ 4): unary maps/activations, binary arithmetic,
+// Elementwise ops with numpy broadcasting (any rank whose broadcast pattern merges to ≤ 4 axes, see coalesceShapes): unary maps/activations, binary arithmetic,
 // sumTo (the backward of broadcasting) and broadcastTo. Kernels: kernels/{unary,binary,unary-grad,sum-to}.wgsl.
 import common from '../../../kernels/elementwise-common.wgsl?raw';
 import unarySrc from '../../../kernels/unary.wgsl?raw';
@@ -8,7 +8,7 @@ import sumToSrc from '../../../kernels/sum-to.wgsl?raw';
 import type { OpDef } from '../op';
 import { reshape, runOp, type Tensor } from '../tensor';
 import { f32 } from '../webgpu-backend';
-import { bcastIndex, broadcastShapes, broadcastStrides4, contiguousStrides, dispatch1d, f32meta, kernel, pad4, sameShape } from './util';
+import { bcastIndex, broadcastShapes, broadcastStrides4, coalesceShapes, contiguousStrides, dispatch1d, f32meta, kernel, pad4, sameShape } from './util';
 import { sizeOf } from '../backend';
 
 // ------------------------------------------------------------------ unary
@@ -69,7 +69,8 @@ interface UnaryAttrs {
   shape?: readonly number[];
 }
 
-function unaryGpuParams(outShape: readonly number[], inShape: readonly number[], n: number, alpha: number, beta: number, gx: number) {
+function unaryGpuParams(outShape0: readonly number[], inShape0: readonly number[], n: number, alpha: number, beta: number, gx: number) {
+  const { out: outShape, ins: [inShape] } = coalesceShapes(outShape0, [inShape0]);
   return [...pad4(outShape), ...broadcastStrides4(inShape, outShape), 0, 0, 0, 0, n, f32(alpha), f32(beta), gx];
 }
 
@@ -83,8 +84,9 @@ export const unaryDef: OpDef<UnaryAttrs> = {
   },
   cpu: ([x], [out], a, m) => {
     const f = (UNARY as Record<UnaryKind, UnaryFn>)[a.kind].cpu;
-    const o = pad4(m.outputs[0].shape);
-    const st = broadcastStrides4(m.inputs[0].shape, m.outputs[0].shape);
+    const c = coalesceShapes(m.outputs[0].shape, [m.inputs[0].shape]);
+    const o = pad4(c.out);
+    const st = broadcastStrides4(c.ins[0], c.out);
     for (let i = 0; i < out.length; i++) out[i] = f(x[bcastIndex(i, o, st)], a.alpha, a.beta);
   },
   webgpu: (be, [x], [out], a, m) => {
@@ -188,16 +190,18 @@ export const binaryDef: OpDef<{ kind: BinaryKind }> = {
   },
   cpu: ([A, B], [out], { kind }, m) => {
     const f = BINARY[kind].cpu;
-    const o = pad4(m.outputs[0].shape);
-    const sa = broadcastStrides4(m.inputs[0].shape, m.outputs[0].shape);
-    const sb = broadcastStrides4(m.inputs[1].shape, m.outputs[0].shape);
+    const c = coalesceShapes(m.outputs[0].shape, [m.inputs[0].shape, m.inputs[1].shape]);
+    const o = pad4(c.out);
+    const sa = broadcastStrides4(c.ins[0], c.out);
+    const sb = broadcastStrides4(c.ins[1], c.out);
     for (let i = 0; i < out.length; i++) out[i] = f(A[bcastIndex(i, o, sa)], B[bcastIndex(i, o, sb)]);
   },
   webgpu: (be, [A, B], [out], { kind }, m) => {
     const n = out.size;
     const { grid, gx } = dispatch1d(be, n);
-    const os = m.outputs[0].shape;
-    const params = [...pad4(os), ...broadcastStrides4(m.inputs[0].shape, os), ...broadcastStrides4(m.inputs[1].shape, os), n, f32(0), f32(0), gx];
+    const c = coalesceShapes(m.outputs[0].shape, [m.inputs[0].shape, m.inputs[1].shape]);
+    const os = c.out;
+    const params = [...pad4(os), ...broadcastStrides4(c.ins[0], os), ...broadcastStrides4(c.ins[1], os), n, f32(0), f32(0), gx];
     be.run(kernel(`binary:${kind}`, [common, binarySrc], { EXPR: BINARY[kind].wgsl }), [A, B, out], params, grid);
   },
   wasm: (be, [A, B], [out], { kind }, m) => {
@@ -246,16 +250,18 @@ export const sumToDef: OpDef<{ shape: readonly number[] }> = {
   },
   cpu: ([x], [out], { shape }, m) => {
     out.fill(0);
-    const xs = pad4(m.inputs[0].shape);
-    const os = pad4(shape);
+    const c = coalesceShapes(m.inputs[0].shape, [shape]);
+    const xs = pad4(c.out);
+    const os = pad4(c.ins[0]);
     const ost = contiguousStrides(os).map((s, k) => (os[k] === 1 ? 0 : s));
     for (let i = 0; i < x.length; i++) out[bcastIndex(i, xs, ost)] += x[i];
   },
   webgpu: (be, [x], [out], { shape }, m) => {
     const n = out.size;
     const { grid, gx } = dispatch1d(be, n);
-    const xs = pad4(m.inputs[0].shape);
-    const params = [...pad4(shape), ...contiguousStrides(xs), ...xs, n, f32(0), f32(0), gx];
+    const c = coalesceShapes(m.inputs[0].shape, [shape]);
+    const xs = pad4(c.out);
+    const params = [...pad4(c.ins[0]), ...contiguousStrides(xs), ...xs, n, f32(0), f32(0), gx];
     be.run(kernel('sumTo', [common, sumToSrc]), [x, out], params, grid);
   },
   wasm: (be, [x], [out], { shape }, m) => {

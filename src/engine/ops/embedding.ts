@@ -55,7 +55,7 @@ export const embeddingDef: OpDef<Record<string, never>> = {
   wasm: (be, [table, idx], [out], _a, m) => {
     const [V, d] = m.inputs[0].shape;
     const bad = be.k.embedding_gather(be.ptr(table), be.ptr(idx), be.ptr(out), idx.size, d, V);
-    if (bad >= 0) throw new Error(`embedding: index ${be.view(idx)[bad]} at position ${bad} is out of range [0, ${V})`);
+    if (bad >= 0) throw new Error(`embedding: index ${be.arr(idx)[bad]} at position ${bad} is out of range [0, ${V})`);
   },
   backward: ({ inputs: [table, idx], grads: [g] }) => [table.requiresGrad ? embeddingGrad(g!, idx, table.shape[0]) : null, null],
 };
@@ -118,7 +118,7 @@ export const embeddingGradDef: OpDef<EmbeddingGradAttrs> = {
     be.run(kernel('row-bounds', [boundsSrc]), [keys, bounds], [N, V, byRow.gx, 0], byRow.grid);
     const byOut = dispatch1d(be, total);
     be.run(kernel('scatter-add', [scatterSrc]), [bounds, pos, g, out], [total, d, byOut.gx, 0], byOut.grid);
-    // Queue order protects the dispatches above from later reuse of these pooled buffers.
+    // Reuse is stream-ordered: later writers of these pooled buffers are recorded after the dispatches above.
     for (const s of [keys, pos, keys2, pos2, hist, offsets, bounds]) be.release(s);
   },
   wasm: (be, [g, idx], [out], { V }, m) => {

@@ -13,7 +13,7 @@ import { embeddingDef, embeddingGradDef } from './embedding';
 import { nearestCodeDef } from './rq-assign';
 import { topkDef } from './topk';
 import { adamwDef } from './adamw';
-import { clipGradNormDef } from './clip';
+import { clipGradNormDef, clipSegmentsDef } from './clip';
 import { attentionBackwardDef, attentionDef } from './attention';
 import { layerNormDef, layerNormGradDef } from './layernorm';
 import { dropoutDef } from './dropout';
@@ -34,7 +34,7 @@ export const OPS = {
   nearestCode: nearestCodeDef,
   topk: topkDef,
   adamwStep: adamwDef,
-  clipGradNorm: clipGradNormDef,
+  clipGradNorm: clipGradNormDef, clipSegments: clipSegmentsDef,
   attention: attentionDef, attentionBackward: attentionBackwardDef,
   layerNorm: layerNormDef, layerNormGrad: layerNormGradDef,
   dropout: dropoutDef,

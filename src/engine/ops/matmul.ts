@@ -7,7 +7,7 @@ import src from '../../../kernels/matmul.wgsl?raw';
 import vec4Src from '../../../kernels/matmul-vec4.wgsl?raw';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
-import { runOp, type Tensor } from '../tensor';
+import { reshape, runOp, type Tensor } from '../tensor';
 import type { WebGPUBackend } from '../webgpu-backend';
 import { f32meta } from './util';
 import { sumTo } from './elementwise';
@@ -158,8 +158,8 @@ function reduceBatch(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
   const batch = g.shape.slice(0, -2).reduce((x, y) => x * y, 1);
   const [r, c] = g.shape.slice(-2);
-  const flat = g.reshapeView([batch, r, c]);
-  return sumTo(flat, [1, r, c]).reshapeView(shape);
+  const flat = reshape(g, [batch, r, c]);
+  return reshape(sumTo(flat, [1, r, c]), shape);
 }
 
 export function matmul(a: Tensor, b: Tensor, opts: Partial<MatmulAttrs> = {}): Tensor {

@@ -90,7 +90,7 @@ export const rmsNormGradDef: OpDef<RmsAttrs> = {
     const spec = { ...kernel('rmsnorm:dw_partial', [rowThread, src]), entry: 'dw_partial' };
     be.run(spec, [x, g, rstd, part], [rows, D, grid[0], f32(eps), DW_CHUNK, nchunks], grid);
     encodeReduce(be, 'sum', part, dw, null, { outer: 1, red: nchunks, inner: D });
-    // queue order keeps the dispatches above ahead of any later reuse of these pooled buffers
+    // reuse is stream-ordered: later writers of these pooled buffers are recorded after the dispatches above
     be.release(rstd);
     be.release(part);
   },

@@ -21,9 +21,37 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Pad `shape` on the left to rank 4 (kernels index rank-4). */
-export function pad4(shape: readonly number[], op = 'op'): number[] {
-  if (shape.length > 4) throw new Error(`${op}: rank ${shape.length} > 4 is not supported by the elementwise kernels`);
+/**
+ * Elementwise/broadcast shapes of any rank reduced to the fewest axes with the same memory walk: size-1 output axes
+ * are dropped and neighbouring axes merged when every input is either full on both or broadcast on both. Same-shape
+ * ops of any rank become 1-D; (B, beam, M, D, d) ⊙ (B, 1, 1, D, d) becomes (B, beam·M, D·d) ⊙ (B, 1, D·d). Inputs are
+ * right-aligned like numpy. The kernels index rank 4, so any rank works whose broadcast pattern has ≤ 4 runs.
+ */
+export function coalesceShapes(out: readonly number[], ins: readonly (readonly number[])[]): { out: number[]; ins: number[][] } {
+  const r = out.length;
+  const padded = ins.map((s) => [...new Array(r - s.length).fill(1), ...s]);
+  const o: number[] = [];
+  const is: number[][] = ins.map(() => []);
+  for (let k = 0; k < r; k++) {
+    if (out[k] === 1) continue;
+    const full = padded.map((s) => s[k] !== 1);
+    const last = o.length - 1;
+    const prevFull = last >= 0 ? is.map((s) => s[last] !== 1 || o[last] === 1) : null;
+    if (prevFull && full.every((f, j) => f === prevFull[j])) {
+      o[last] *= out[k];
+      is.forEach((s, j) => (s[last] = full[j] ? s[last] * out[k] : 1));
+    } else {
+      o.push(out[k]);
+      is.forEach((s, j) => s.push(full[j] ? out[k] : 1));
+    }
+  }
+  if (!o.length) return { out: [1], ins: ins.map(() => [1]) };
+  return { out: o, ins: is };
+}
+
+/** Pad `shape` on the left to rank 4 (kernels index rank-4; callers coalesce first, see `coalesceShapes`). */
+export function pad4(shape: readonly number[], op = 'elementwise'): number[] {
+  if (shape.length > 4) throw new Error(`${op}: this broadcast needs ${shape.length} separate axes after merging; the elementwise kernels index at most 4`);
   return [...new Array(4 - shape.length).fill(1), ...shape];
 }
 
