@@ -98,8 +98,9 @@ export const unaryDef: OpDef<UnaryAttrs> = {
   wasm: (be, [x], [out], a, m) => {
     const id = UNARY_IDS[a.kind];
     if (id === undefined) return be.runCpu(unaryDef, [x], [out], a, m);
-    const [o0, o1, o2, o3] = pad4(m.outputs[0].shape);
-    const [s0, s1, s2, s3] = broadcastStrides4(m.inputs[0].shape, m.outputs[0].shape);
+    const c = coalesceShapes(m.outputs[0].shape, [m.inputs[0].shape]);
+    const [o0, o1, o2, o3] = pad4(c.out);
+    const [s0, s1, s2, s3] = broadcastStrides4(c.ins[0], c.out);
     be.k.unary(id, be.ptr(x), be.ptr(out), o0, o1, o2, o3, s0, s1, s2, s3, a.alpha, a.beta);
   },
   backward: ({ inputs: [x], outputs: [y], grads: [g], attrs: a }) => {
@@ -205,8 +206,9 @@ export const binaryDef: OpDef<{ kind: BinaryKind }> = {
     be.run(kernel(`binary:${kind}`, [common, binarySrc], { EXPR: BINARY[kind].wgsl }), [A, B, out], params, grid);
   },
   wasm: (be, [A, B], [out], { kind }, m) => {
-    const os = m.outputs[0].shape;
-    be.k.binary(BINARY_IDS[kind], be.ptr(A), be.ptr(B), be.ptr(out), ...pad4(os), ...broadcastStrides4(m.inputs[0].shape, os), ...broadcastStrides4(m.inputs[1].shape, os));
+    const c = coalesceShapes(m.outputs[0].shape, [m.inputs[0].shape, m.inputs[1].shape]);
+    const os = c.out;
+    be.k.binary(BINARY_IDS[kind], be.ptr(A), be.ptr(B), be.ptr(out), ...pad4(os), ...broadcastStrides4(c.ins[0], os), ...broadcastStrides4(c.ins[1], os));
   },
   backward: ({ inputs: [a, b], grads: [g], attrs: { kind } }) => {
     const G = g!;
@@ -265,8 +267,9 @@ export const sumToDef: OpDef<{ shape: readonly number[] }> = {
     be.run(kernel('sumTo', [common, sumToSrc]), [x, out], params, grid);
   },
   wasm: (be, [x], [out], { shape }, m) => {
-    const [x0, x1, x2, x3] = pad4(m.inputs[0].shape);
-    const os = pad4(shape);
+    const c = coalesceShapes(m.inputs[0].shape, [shape]);
+    const [x0, x1, x2, x3] = pad4(c.out);
+    const os = pad4(c.ins[0]);
     const [t0, t1, t2, t3] = contiguousStrides(os).map((s, k) => (os[k] === 1 ? 0 : s));
     be.k.sum_to(be.ptr(x), be.ptr(out), out.size, x0, x1, x2, x3, t0, t1, t2, t3);
   },
