@@ -102,7 +102,7 @@ export class ResidualQuantizer extends Module {
 
   /**
    * EMA codebook update (VQ-VAE-2): per level, N_k ← γN_k + (1−γ)n_k, m_k ← γm_k + (1−γ)Σ_{i: s_i = k} r_i,
-   * e_k = m_k / N̂_k with Laplace-smoothed counts. codes: (B) per level; residuals: host (D·B, L), level-major.
+   * e_k = m_k / N_k (a codeword whose count has decayed below 1e-6 keeps its value). codes: (B) per level; residuals: host (D·B, L), level-major.
    */
   async emaUpdate(codes: Int32Array[], residuals: Float32Array, decay: number): Promise<void> {
     const { levels, codebookSize: K, dim: L } = this.cfg;
@@ -126,19 +126,13 @@ export class ResidualQuantizer extends Module {
       }
       const N = this.emaCount[d];
       const M = this.emaSum[d];
-      let total = 0;
+      for (let k = 0; k < K; k++) N[k] = decay * N[k] + (1 - decay) * cnt[k];
+      // codewords whose EMA count has decayed to ~0 keep their value (the dead-code re-seeding replaces them)
+      const cb = Float32Array.from((await this.codebooks[d].data()) as Float32Array);
       for (let k = 0; k < K; k++) {
-        N[k] = decay * N[k] + (1 - decay) * cnt[k];
-        total += N[k];
-      }
-      const eps = 1e-5;
-      const cb = new Float32Array(K * L);
-      for (let k = 0; k < K; k++) {
-        const nk = ((N[k] + eps) / (total + K * eps)) * total;
-        for (let j = 0; j < L; j++) {
-          M[k * L + j] = decay * M[k * L + j] + (1 - decay) * sum[k * L + j];
-          cb[k * L + j] = M[k * L + j] / nk;
-        }
+        for (let j = 0; j < L; j++) M[k * L + j] = decay * M[k * L + j] + (1 - decay) * sum[k * L + j];
+        if (N[k] < 1e-6) continue;
+        for (let j = 0; j < L; j++) cb[k * L + j] = M[k * L + j] / N[k];
       }
       this.codebooks[d].backend.write(this.codebooks[d].storage, cb);
     }
