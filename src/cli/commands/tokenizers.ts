@@ -39,8 +39,9 @@ const num = numFlag;
 
 // the full run's schedule (chosen by the runs described in docs/tokenizers.md)
 const DEFAULT_STEPS = 600;
-const DEFAULT_WARMUP = 100;
-const DEFAULT_RAMP = 200;
+/** default warm-up and λ2 ramp as shares of --steps (100 and 200 of the default 600) */
+const WARMUP_SHARE = 1 / 6;
+const RAMP_SHARE = 1 / 3;
 const DEFAULT_CODEBOOK_UPDATE: TrainConfig['codebookUpdate'] = 'grad';
 const DEFAULT_EVAL_EVERY = 100;
 
@@ -140,8 +141,8 @@ const command: Command = {
       pairsPerBatch: quick ? 64 : 128,
       lr: num(flags, 'lr', 2e-3),
       initBatch: num(flags, 'init-batch', quick ? 1024 : 4096),
-      warmupSteps: num(flags, 'warmup', quick ? 5 : DEFAULT_WARMUP),
-      lambda2RampSteps: num(flags, 'ramp', quick ? 5 : DEFAULT_RAMP),
+      warmupSteps: num(flags, 'warmup', Math.round(steps * WARMUP_SHARE)),
+      lambda2RampSteps: num(flags, 'ramp', Math.round(steps * RAMP_SHARE)),
       codebookUpdate: enumFlag('codebook-update', ['grad', 'ema'] as const, DEFAULT_CODEBOOK_UPDATE),
       emaDecay: num(flags, 'ema-decay', 0.95),
       sampler: enumFlag('sampler', ['pairs', 'uniform'] as const, 'pairs'),
