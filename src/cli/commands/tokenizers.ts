@@ -243,8 +243,12 @@ const command: Command = {
           lossCurves: downsample(r.lossCurves, 60),
           metricCurve: r.metricCurve,
         });
+        // a long multi-seed run leaves what it has measured so far (removed when the command finishes)
+        fs.mkdirSync(args.out, { recursive: true });
+        fs.writeFileSync(path.join(args.out, 'tokenizers.partial.json'), JSON.stringify({ seeds, pairs: pairCounts, runs: perSeed.map(({ lossCurves: _c, ...x }) => x) }));
       }
     }
+    fs.rmSync(path.join(args.out, 'tokenizers.partial.json'), { force: true });
 
     const D = cfg.model.levels;
     const results = methods.map((m) => {
