@@ -1,9 +1,9 @@
-// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--quick] [--backend webgpu|cpu]
-//                             [--steps N] [--K N] [--levels D] [--items N] [--lambda2 x] [--no-ablation]`
+// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--seeds 3|0,1,2] [--quick] [--backend webgpu|cpu]
+//                             [--steps N] [--K N] [--levels D] [--items N] [--lambda2 x] [--no-ablation] ...` (see usage)
 // Trains CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec item catalogue (bundled side tables + big-matrix co-occurrence,
-// or --data files) with the same seed, features, pairs and held-out pairs, on WebGPU (Dawn) when available else on
-// the CPU reference, and prints the paper's Table 2 analogue. Also trains "CRQ-VAE, λ2 = 0" (global quantisation
-// without the contrastive term) unless --no-ablation, to isolate the effect of Eq. 4.
+// or --data files) for every seed, each seed with the same features, pairs and held-out pairs for all methods, on
+// WebGPU (Dawn) when available else on the CPU reference, and prints the paper's Table 2 analogue as mean ± std over the
+// seeds. Also trains "CRQ-VAE, λ2 = 0" (global quantisation without the contrastive term) unless --no-ablation.
 import fs from 'node:fs';
 import path from 'node:path';
 import { CpuBackend, setBackend, WebGPUBackend } from '../../engine';
@@ -92,8 +92,12 @@ const command: Command = {
   describe:
     'train CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec items; collision / concentration / consistency (Table 2). --features category,caption,cooccurrence (any subset), --embeddings f.npy|f.safetensors|f.csv',
   usage: [
-    'flags: --backend webgpu|cpu (default: webgpu when available)  --steps N  --K N (codebook size)  --levels D',
-    '       --items N (first N catalogue items)  --lambda2 x  --batch N  --lr x  --no-ablation (full) / --ablation (quick)',
+    'flags: --backend webgpu|cpu (default: webgpu when available)  --seeds 3 | 0,1,2 (default 3 from --seed; quick: 1)',
+    '       --steps N (200)  --warmup N (steps/6)  --ramp N (λ2 ramp, steps/3)  --codebook-update ema|grad (ema)  --ema-decay x',
+    '       --sampler pairs|uniform  --pairs-per-batch N (64)  --batch N (256)  --lr x  --init-batch N  --dead-after N',
+    '       --eval-every N (metrics vs steps, 60)  --inductive x (share of items held out of all training pairs, 0.2)',
+    '       --K N (codebook size)  --levels D  --items N (first N items)  --lambda2 x  --tau x  --contrast-grad codebook|codebook+encoder|encoder',
+    '       --methods rq-kmeans,rq-vae,crq-vae,ablation  --no-ablation (full) / --ablation (quick)  --no-cache (semantic neighbours)',
     '       --kmeans-backend same (run RQ-KMeans on the GPU even on a software adapter)',
   ].join('\n'),
   async run(args) {
