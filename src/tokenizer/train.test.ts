@@ -70,7 +70,8 @@ describe('tokenizer training (planted data)', () => {
     }
     console.log('collision RQ-VAE / CRQ-VAE (K = 64):', col.rq, col.crq);
     expect(mean(col.crq)).toBeLessThanOrEqual(mean(col.rq) + 0.02);
-    expect(mean(col.crq)).toBeLessThan(0.5);
+    // 64³ codes for 256 items of 64 planted cells: healthy codebooks leave (almost) no collisions
+    expect(mean(col.crq)).toBeLessThan(0.05);
   }, 600_000);
 
   it('λ2 ramp: 0 at the end of the warm-up, linear, then constant', () => {
