@@ -64,7 +64,7 @@ describe('data panel', () => {
     expect(want.impressionsAvailable).toBe(true);
     for (const r of reports) {
       const row = page.locator(`[data-testid="file-row"][data-file="${r.name}"][data-status="${r.status}"]`);
-      expect(await row.count()).toBeGreaterThan(0);
+      await row.first().waitFor({ timeout: 30_000 }); // a condition, not a snapshot count
     }
     expect(reports.find((r) => r.name === 'item_categories.csv')!.status).toBe('duplicate');
     expect(reports.find((r) => r.name === 'kuairec_caption_category.csv')!.status).toBe('duplicate'); // bundled as .gz
@@ -100,7 +100,7 @@ describe('data panel', () => {
     await page.getByTestId('stat-source').filter({ hasText: /^small_matrix\.csv$/ }).waitFor({ timeout: 90_000 });
     await page.getByTestId('stat-effective').filter({ hasText: new RegExp(`^${before.effective}$`) }).waitFor({ timeout: 60_000 });
     expect(await shownStats(page)).toEqual(before);
-    expect(await page.locator('[data-testid="file-row"][data-file="big_matrix.csv"][data-status="loaded"]').count()).toBeGreaterThan(0);
+    await page.locator('[data-testid="file-row"][data-file="big_matrix.csv"][data-status="loaded"]').first().waitFor({ timeout: 60_000 });
     expect(await page.locator('[data-testid="file-row"][data-file="broken_matrix.csv"]').count()).toBe(0);
   });
 

@@ -38,7 +38,7 @@ describe('app shell with WebGPU (SwiftShader)', () => {
       // Overview (default panel) shows the full adapter + limits tables from the same GpuInfo.
       await page.getByTestId('limits-table').waitFor();
       expect(await page.getByTestId('limits-table').textContent()).toContain('maxStorageBufferBindingSize');
-      expect(page.url()).toContain('#panel=overview&seed=0');
+      expect(page.url()).toContain('#v=2&panel=overview&seed=0&');
       await app.screenshot('shell-overview');
       expect(app.errors).toEqual([]);
     } finally {
@@ -56,16 +56,16 @@ describe('app shell with WebGPU (SwiftShader)', () => {
       expect(await page.getByTestId('seed').inputValue()).toBe('7');
 
       await page.locator('nav a[data-panel="alignment"]').click();
-      await page.waitForURL(/#panel=alignment&seed=7$/);
+      await page.waitForURL(/#v=2&panel=alignment&seed=7&/);
       expect(await page.locator('h1').first().textContent()).toContain('Alignment');
       expect(await page.getByTestId('placeholder').textContent()).toContain('will be filled by the alignment issue');
       await app.screenshot('shell-alignment-placeholder');
 
       await page.getByTestId('seed').fill('42');
-      await page.waitForURL(/#panel=alignment&seed=42$/);
+      await page.waitForURL(/#v=2&panel=alignment&seed=42&/);
 
       await page.goBack();
-      await page.waitForURL(/#panel=decoding/);
+      await page.waitForURL(/panel=decoding/);
       expect(await page.locator('h1').first().textContent()).toContain('Decoding');
 
       // Invalid values fall back to defaults, with a visible note: on a hash change, and on a fresh load.
@@ -77,7 +77,7 @@ describe('app shell with WebGPU (SwiftShader)', () => {
       await page.goto(bad);
       await page.getByTestId('url-problems').waitFor();
       expect(await page.getByTestId('url-problems').textContent()).toContain('invalid panel="nope"');
-      expect(page.url()).toMatch(/#panel=overview&seed=0$/);
+      expect(page.url()).toMatch(/#v=2&panel=overview&seed=0&/);
       await app.screenshot('shell-placeholder');
       expect(app.errors).toEqual([]);
     } finally {

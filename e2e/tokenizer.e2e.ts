@@ -45,7 +45,7 @@ describe('tokenizer stage in the browser', () => {
       await page.getByTestId('prefix-row').first().click();
       const items = page.getByTestId('prefix-items');
       await items.waitFor({ timeout: 30_000 });
-      expect(await items.locator('tbody tr').count()).toBeGreaterThan(0);
+      await items.locator('tbody tr').first().waitFor({ timeout: 30_000 }); // wait on the condition (rows > 0), never a snapshot
       expect((await items.textContent()) ?? '').toMatch(/prefix \(\d+\): \d+ items/);
       await app.screenshot('prefix-explorer');
       expect(app.errors).toEqual([]);

@@ -5,9 +5,13 @@ import { App } from './ui/App';
 import { ErrorBoundary } from './ui/components/ErrorBoundary';
 import { useStore } from './state/store';
 import { bindUrl } from './state/url';
+import { bindSetup } from './state/bind-setup';
+import { preloadPlotly } from './ui/components/Plot';
 import './ui/components/app.css';
 
 bindUrl(useStore);
+bindSetup(useStore);
+preloadPlotly();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

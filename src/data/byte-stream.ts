@@ -2,7 +2,7 @@
 // Blocks end on '\n' (0x0A never occurs inside a UTF-8 multi-byte sequence, so a block boundary never splits a
 // character); the loader validates UTF-8 itself on the lines that contain a byte >= 0x80.
 
-import { concatBytes, type LineReaderOptions } from './text-stream';
+import { concatBytes, taskYielder, type LineReaderOptions } from './text-stream';
 import { DataError } from './types';
 
 /**
@@ -44,8 +44,10 @@ export async function readByteLineBlocks(
     rows += r.rows;
     lineNo += r.lines;
   };
+  const yielder = taskYielder();
   try {
     for (;;) {
+      await yielder();
       if (opts.signal?.aborted) throw new DataError({ file: opts.file, kind: 'aborted', message: `${opts.file}: loading cancelled` });
       const { value, done } = await reader.read();
       if (done) break;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNumberBytes } from './byte-stream';
 import { parseIdList, parseNumber, splitCsvLine } from './csv';
-import { createRng } from './rng';
+import { createRng } from '../math/rng';
 import { formatFraction } from './synthetic';
 
 describe('number and CSV field parsing', () => {

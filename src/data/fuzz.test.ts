@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fuzz, fuzzBases, mutate } from './fuzz';
 import { fromBytes } from './input-file';
-import { createRng } from './rng';
+import { createRng } from '../math/rng';
 import { generateSyntheticKuaiRec } from './synthetic';
 import { sharedKuaiRec } from './test-data';
 import { DataWorkspace } from './workspace';

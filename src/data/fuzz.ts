@@ -6,7 +6,7 @@
 import { parseNpy, writeNpy } from './features/npy';
 import { parseSafetensors, writeSafetensors } from './features/safetensors';
 import { ingestFile } from './ingest';
-import { createRng, type Rng } from './rng';
+import { createRng, type Rng } from '../math/rng';
 import { generateSyntheticKuaiRec } from './synthetic';
 import { streamFromBytes } from './text-stream';
 import { isDataError } from './types';

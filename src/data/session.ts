@@ -11,6 +11,8 @@ import { leaveSlateOut, trainingSequences } from './split';
 import type { DatasetStats } from './stats';
 import type { DataIssue, FileKind, Progress } from './types';
 import { DataWorkspace, type BuildResult, type LoadedFileInfo } from './workspace';
+import type { StageData } from '../stages/types';
+import { datasetFingerprint } from '../stages/fingerprint';
 
 export interface SourceInfo { name: string; kind: FileKind; order: SequenceOrder; bundled: boolean }
 
@@ -120,6 +122,19 @@ export class DataSession {
 
   workspace(): DataWorkspace {
     return this.ws;
+  }
+
+  /** What a stage assembles its inputs from (src/stages): workspace, current dataset, its source, a fingerprint. */
+  stageData(): StageData {
+    const ds = this.current?.dataset;
+    const name = ds?.protocol.source;
+    const protocol = ds ? { ...ds.protocol } : { ...DEFAULT_PROTOCOL, ...this.protocolPatch };
+    return {
+      workspace: this.ws,
+      dataset: ds,
+      source: name ? { name, bundled: this.bundledNames.has(name) } : undefined,
+      fingerprint: datasetFingerprint(this.ws.files().map((f) => f.id), protocol, name),
+    };
   }
 
   /**

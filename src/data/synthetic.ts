@@ -2,7 +2,7 @@
 // user_features) with planted structure: users belong to clusters, each cluster prefers a few first-level categories,
 // so watch_ratio (and hence effective views), co-occurrence and category/caption features are informative.
 
-import { createRng, type Rng } from './rng';
+import { createRng, type Rng } from '../math/rng';
 
 export interface SyntheticOptions {
   seed?: number;

@@ -51,8 +51,10 @@ export async function readLineBlocks(
     rows += onBlock(stripCR(text), lineNo);
     lineNo += n;
   };
+  const yielder = taskYielder();
   try {
     for (;;) {
+      await yielder();
       if (opts.signal?.aborted) throw abortError(opts.file);
       const { value, done } = await reader.read();
       if (done) break;
@@ -162,4 +164,19 @@ export function streamFromBytes(data: Uint8Array | string, chunkSize = 65536): R
       off = end;
     },
   });
+}
+
+/**
+ * Reads of an in-memory Blob resolve as microtasks, so a parse loop never lets the worker handle a message (a Cancel)
+ * until the whole file is read. This yields one macrotask every YIELD_MS of work, so a cancel acts within ~that.
+ */
+export const YIELD_MS = 40;
+export function taskYielder(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    const now = performance.now();
+    if (now - last < YIELD_MS) return;
+    await new Promise<void>((r) => setTimeout(r, 0));
+    last = performance.now();
+  };
 }

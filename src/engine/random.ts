@@ -1,16 +1,11 @@
-// Seeded randomness for initialisation, sampling and tests (mulberry32 + Box-Muller). Reproducible across runs and hosts.
+// Seeded randomness for initialisation, sampling and tests (the one RNG of src/math/rng.ts + Box-Muller). Reproducible across runs and hosts.
 
-export type Rng = () => number;
+import { createRng, type Rng } from '../math/rng';
+export type { Rng };
 
+/** The project's one seeded generator (src/math/rng.ts): `r()` in [0, 1), plus int / normal / pick / state. */
 export function rng(seed: number): Rng {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed);
 }
 
 /** Normal(0, scale²) samples. Pass a number (seed) or an existing generator. */

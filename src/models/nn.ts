@@ -12,6 +12,7 @@ import {
   param,
   reshape,
   rmsNorm,
+  layerNorm,
   silu,
   tensor,
   zeros,
@@ -155,6 +156,24 @@ export class RMSNorm extends Module {
   }
 }
 
+/** LayerNorm over the last axis with learnt weight (ones) and bias (zeros), PyTorch nn.LayerNorm semantics. */
+export class LayerNorm extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(
+    readonly dim: number,
+    r: Rng,
+    readonly eps = 1e-5,
+  ) {
+    super();
+    this.weight = this.addParam('weight', [dim], { kind: 'ones' }, r);
+    this.bias = this.addParam('bias', [dim], { kind: 'zeros' }, r);
+  }
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.weight, this.bias, this.eps);
+  }
+}
+
 /** Position-wise feed-forward: SwiGLU (W2(silu(xW1) ⊙ xW3)) or GELU (W2 gelu(W1 x)). */
 export class FFN extends Module {
   readonly w1: Linear;
@@ -292,9 +311,28 @@ export class AdamW {
       return norm;
     });
   }
+  /** Moments and step count, read back to the host (checkpoints: resume exactly where training stopped). */
+  async exportState(): Promise<AdamWState> {
+    return { t: this.t, m: (await Promise.all(this.m.map((x) => x.data()))) as Float32Array[], v: (await Promise.all(this.v.map((x) => x.data()))) as Float32Array[] };
+  }
+  importState(s: AdamWState): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) throw new Error(`AdamW.importState: state for ${s.m.length} params, optimizer has ${this.m.length}`);
+    s.m.forEach((d, i) => {
+      if (d.length !== this.m[i].size) throw new Error(`AdamW.importState: moment ${i} has ${d.length} values, parameter has ${this.m[i].size}`);
+      this.m[i].backend.write(this.m[i].storage, d);
+      this.v[i].backend.write(this.v[i].storage, s.v[i]);
+    });
+    this.t = s.t;
+  }
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
+}
+
+export interface AdamWState {
+  t: number;
+  m: Float32Array[];
+  v: Float32Array[];
 }
 
 export { makeRng as rng };

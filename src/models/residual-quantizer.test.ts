@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initCpu, rng } from '../engine';
-import { createRng } from '../data/rng';
+import { createRng } from '../math/rng';
 import { ResidualQuantizer } from './residual-quantizer';
 
 const cfg = (deadAfter: number) => ({ levels: 2, codebookSize: 3, dim: 2, kmeansIters: 20, deadAfter });

@@ -9,8 +9,8 @@
 // Codebooks are initialised by k-means (k-means++ seeding + Lloyd) on the residuals of a first batch, level by level,
 // and codewords unused for `deadAfter` steps are re-seeded from random residuals of the current batch.
 import { add, copy, embedding, nearestCode, noGrad, sub, type Tensor, type Rng } from '../engine';
-import { kmeansPlusPlus, lloyd } from '../tokenizer/kmeans';
-import { createRng } from '../data/rng';
+import { kmeansPlusPlus, lloyd } from '../math/kmeans';
+import { createRng } from '../math/rng';
 import { Module } from './nn';
 
 export interface QuantizerConfig {
@@ -76,6 +76,23 @@ export class ResidualQuantizer extends Module {
       r = sub(r, sg(e));
     }
     return { codewords, residuals, zHat: zHat!, codes };
+  }
+
+  /** Dead-code bookkeeping and EMA state (checkpoints). */
+  exportState(): { lastUsed: Int32Array[]; reseeded: number[]; emaCount?: Float64Array[]; emaSum?: Float64Array[] } {
+    return {
+      lastUsed: this.lastUsed.map((a) => a.slice()),
+      reseeded: [...this.reseeded],
+      ...(this.emaCount && this.emaSum ? { emaCount: this.emaCount.map((a) => a.slice()), emaSum: this.emaSum.map((a) => a.slice()) } : {}),
+    };
+  }
+  importState(s: { lastUsed: Int32Array[]; reseeded: number[]; emaCount?: Float64Array[]; emaSum?: Float64Array[] }): void {
+    s.lastUsed.forEach((a, d) => this.lastUsed[d].set(a));
+    s.reseeded.forEach((v, d) => (this.reseeded[d] = v));
+    if (s.emaCount && s.emaSum) {
+      this.emaCount = s.emaCount.map((a) => Float64Array.from(a));
+      this.emaSum = s.emaSum.map((a) => Float64Array.from(a));
+    }
   }
 
   /**

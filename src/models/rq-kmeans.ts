@@ -3,8 +3,8 @@
 // The assignment step of every Lloyd iteration runs the `nearestCode` op (WGSL kernel on WebGPU, reference on CPU);
 // the centroid update is a host-side mean. Reconstruction = Σ_d c^d_{s^d} in feature space.
 import { nearestCode, tensor, tidyAsync, type Tensor } from '../engine';
-import { createRng } from '../data/rng';
-import { kmeansPlusPlus } from '../tokenizer/kmeans';
+import { createRng } from '../math/rng';
+import { kmeansPlusPlus } from '../math/kmeans';
 
 export interface RqKMeansConfig {
   levels: number; // D

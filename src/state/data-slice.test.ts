@@ -16,6 +16,11 @@ function sessionBackend(): DataBackend {
     remove: async (id) => s.remove(id),
     getDataset: async () => s.dataset() ?? null,
     itemFeatures: async (spec) => s.itemFeatures(spec),
+    assembleStage: async (stage, cfg, extras) => {
+      const { stageEntry } = await import('../stages');
+      const d = s.stageData();
+      return { inputs: await stageEntry(stage).assemble(d, cfg, extras), fingerprint: d.fingerprint };
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // Data slice: what the UI knows about the loaded KuaiRec data. Plain data only (file rows, snapshot with summary stats
 // and small histogram arrays, protocol); the dataset's typed arrays live in the data worker and, on request, in the
 // module-level registry (src/data/registry.ts) under the handle `data.datasetId`.
-import { persistedFiles, persistedSettings } from './persist';
+import { persistedFiles } from './persist';
 import type { StateCreator } from 'zustand';
 import type { Dataset } from '../data/dataset';
 import type { ItemFeatures, ItemFeatureSpec } from '../data/item-features';
@@ -42,6 +42,8 @@ export interface DataBackend {
   remove(id: string): Promise<DataSnapshot>;
   getDataset(): Promise<Dataset | null>;
   itemFeatures(spec?: ItemFeatureSpec, opts?: { cooccurrenceSource?: string }): Promise<ItemFeatures>;
+  /** a stage's inputs from the current dataset (src/stages), assembled where the data lives */
+  assembleStage(stage: string, cfg: Record<string, unknown>, extras?: unknown): Promise<{ inputs: unknown; fingerprint: string }>;
 }
 
 export interface DataSlice {
@@ -53,10 +55,16 @@ export interface DataSlice {
   cancelFile(name: string): void;
   setProtocol(patch: Partial<Protocol> & { source?: string }): Promise<void>;
   removeFile(id: string): Promise<void>;
+  /** Remove a loaded (dropped) file by name. */
+  removeFileNamed(name: string): Promise<void>;
+  /** Drop a row that is only a report (error, cancelled, duplicate) from the file table. */
+  dismissFileRow(name: string, status: FileStatus): void;
   /** Copies the current dataset from the worker into the registry; returns its handle (or null). */
   fetchDataset(): Promise<string | null>;
   /** Item features of the current dataset, computed in the worker. */
   itemFeatures(spec?: ItemFeatureSpec, opts?: { cooccurrenceSource?: string }): Promise<ItemFeatures>;
+  /** A stage's inputs assembled from the current dataset in the data worker (after the bundled data has loaded). */
+  assembleStage(stage: string, cfg: Record<string, unknown>, extras?: unknown): Promise<{ inputs: unknown; fingerprint: string }>;
 }
 
 let backend: DataBackend | null = null;
@@ -88,6 +96,7 @@ async function workerBackend(): Promise<DataBackend> {
     remove: (id) => race(remote.remove(id)),
     getDataset: () => race(remote.getDataset()),
     itemFeatures: (spec, opts) => race(remote.itemFeatures(spec, opts)),
+    assembleStage: (stage, cfg, extras) => race(remote.assembleStage(stage, cfg, extras)),
   };
 }
 
@@ -131,8 +140,7 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
   async function restorePersisted(): Promise<void> {
     const saved = await persistedFiles.files().catch(() => [] as File[]);
     if (saved.length) await get().addFiles(saved);
-    const protocol = persistedSettings.get<Parameters<DataSlice['setProtocol']>[0]>('protocol');
-    if (protocol) await get().setProtocol(protocol);
+    // the protocol and the chosen source live in the URL (src/state/bind-setup.ts), which survives the reload
   }
 
   // The app opens with the bundled dataset: in a browser, start loading it as soon as the store exists.
@@ -176,7 +184,6 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
     async setProtocol(p) {
       try {
         applySnapshot(await (await getBackend()).setProtocol(p));
-        persistedSettings.set('protocol', { ...(persistedSettings.get<object>('protocol') ?? {}), ...p });
       } catch (e) {
         fail(e);
       }
@@ -194,6 +201,15 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
       }
     },
 
+    async removeFileNamed(name) {
+      const id = get().data.snapshot?.files.find((f) => f.name === name)?.id;
+      if (id) await get().removeFile(id);
+    },
+
+    dismissFileRow(name, status) {
+      set((s) => ({ data: { ...s.data, rows: s.data.rows.filter((r) => !(r.name === name && r.status === status)) } }));
+    },
+
     async fetchDataset() {
       const id = get().data.datasetId;
       if (!id) return null;
@@ -206,6 +222,12 @@ export const createDataSlice: StateCreator<DataSlice, [], [], DataSlice> = (set:
 
     async itemFeatures(spec, opts) {
       return (await getBackend()).itemFeatures(spec, opts);
+    },
+
+    async assembleStage(stage, cfg, extras) {
+      // the current dataset includes the bundled files and the ones dropped in an earlier session
+      if (typeof window !== 'undefined') await get().loadBundled();
+      return (await getBackend()).assembleStage(stage, cfg, extras);
     },
   };
 };

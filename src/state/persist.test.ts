@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { persistedFiles, persistedRuns } from './persist';
+import { persistedFiles } from './persist';
 
 describe('persistence (IndexedDB)', () => {
   it('dropped files survive: put, list in drop order, read back the same bytes, dedupe by name+size+date, remove', async () => {
@@ -20,17 +20,21 @@ describe('persistence (IndexedDB)', () => {
     await persistedFiles.clear();
     expect(await persistedFiles.list()).toEqual([]);
   });
-  it('runs keep config, typed-array weights and summaries; list filters by kind, newest first', async () => {
-    const w = { 'enc.weight': { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } };
-    await persistedRuns.put({ id: 'r1', kind: 'tokenizer', createdAt: 1, updatedAt: 1, status: 'running', step: 10, totalSteps: 100, seed: 3, config: { K: 8 }, weights: w });
-    await new Promise((r) => setTimeout(r, 2));
-    await persistedRuns.put({ id: 'r2', kind: 'slate', createdAt: 2, updatedAt: 2, status: 'done', step: 5, totalSteps: 5, seed: 0, config: {} });
-    const r1 = await persistedRuns.get('r1');
-    expect(r1?.weights?.['enc.weight'].data).toBeInstanceOf(Float32Array);
-    expect(Array.from(r1!.weights!['enc.weight'].data)).toEqual([1, 2, 3, 4]);
-    expect((await persistedRuns.list('tokenizer')).map((r) => r.id)).toEqual(['r1']);
-    expect((await persistedRuns.list()).map((r) => r.id)).toEqual(['r2', 'r1']);
-    await persistedRuns.remove('r1');
-    expect(await persistedRuns.get('r1')).toBeUndefined();
+  it('the run store keeps records and typed-array checkpoints; list filters by stage, newest first; remove drops both', async () => {
+    const { indexedDbRunStore } = await import('../stages/run-store');
+    const store = indexedDbRunStore();
+    const rec = (id: string, stage: string, createdAt: number) =>
+      ({ id, stage, configHash: 'h', seed: 0, dataset: 'd', backend: 'cpu', repeat: 1, config: {}, status: 'done', step: 1, total: 1, createdAt, updatedAt: createdAt, checkpointStep: null, inputs: {}, summary: null, seconds: 0 }) as const;
+    await store.put({ ...rec('r1', 'tokenizer', 1), status: 'interrupted', checkpointStep: 10 });
+    await store.put(rec('r2', 'slate', 2));
+    await store.putCheckpoint('r1', { step: 10, weights: { 'enc.weight': { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } } });
+    const ck = await store.getCheckpoint<{ weights: Record<string, { data: Float32Array }> }>('r1');
+    expect(ck?.weights['enc.weight'].data).toBeInstanceOf(Float32Array);
+    expect(Array.from(ck!.weights['enc.weight'].data)).toEqual([1, 2, 3, 4]);
+    expect((await store.list('tokenizer')).map((r) => r.id)).toEqual(['r1']);
+    expect((await store.list()).map((r) => r.id)).toEqual(['r2', 'r1']);
+    await store.remove('r1');
+    expect(await store.get('r1')).toBeUndefined();
+    expect(await store.getCheckpoint('r1')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
-// Durable browser storage (IndexedDB via idb-keyval): dropped files and training runs survive a reload or a
-// lost GPU device. Structured clone keeps Blobs and ArrayBuffers as they are, so nothing is re-encoded.
+// Durable browser storage (IndexedDB via idb-keyval): dropped files survive a reload (training runs: the run store,
+// src/stages/run-store.ts). Structured clone keeps Blobs and ArrayBuffers as they are, so nothing is re-encoded.
 // Works in the page and in workers; in Node (CLI, tests) pass a fake IndexedDB (fake-indexeddb) or skip it.
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 
@@ -11,27 +11,10 @@ export interface PersistedFile {
   blob: Blob;
 }
 
-/** A checkpoint: config + named weights (Float32Array buffers), enough to resume or export a run. */
-export interface RunRecord {
-  id: string;
-  kind: string;
-  createdAt: number;
-  updatedAt: number;
-  status: 'running' | 'paused' | 'done' | 'failed';
-  step: number;
-  totalSteps: number;
-  seed: number;
-  config: unknown;
-  weights?: Record<string, { shape: number[]; data: Float32Array }>;
-  /** anything small the panel needs to redraw the run without retraining (metrics, curves, SIDs) */
-  summary?: unknown;
-  error?: string;
-}
-
-let stores: { files: UseStore; runs: UseStore } | null = null;
+let stores: { files: UseStore } | null = null;
 function db() {
   if (typeof indexedDB === 'undefined') return null;
-  stores ??= { files: createStore('higr-files', 'files'), runs: createStore('higr-runs', 'runs') };
+  stores ??= { files: createStore('higr-files', 'files') };
   return stores;
 }
 
@@ -87,27 +70,5 @@ export const persistedSettings = {
     } catch {
       /* storage full or disabled: the setting just is not remembered */
     }
-  },
-};
-
-export const persistedRuns = {
-  available: () => db() !== null,
-  async put(r: RunRecord): Promise<void> {
-    const s = db();
-    if (s) await set(r.id, { ...r, updatedAt: Date.now() }, s.runs);
-  },
-  async get(id: string): Promise<RunRecord | undefined> {
-    const s = db();
-    return s ? get<RunRecord>(id, s.runs) : undefined;
-  },
-  async list(kind?: string): Promise<RunRecord[]> {
-    const s = db();
-    if (!s) return [];
-    const all = (await entries<string, RunRecord>(s.runs)).map(([, v]) => v);
-    return all.filter((r) => !kind || r.kind === kind).sort((a, b) => b.updatedAt - a.updatedAt);
-  },
-  async remove(id: string): Promise<void> {
-    const s = db();
-    if (s) await del(id, s.runs);
   },
 };

@@ -91,9 +91,10 @@ describe('store', () => {
   it('url slice validates patches and records problems', () => {
     const s = makeStore();
     s.getState().setUrl({ panel: 'tokenizer', seed: 3 });
-    expect(s.getState().url).toEqual({ panel: 'tokenizer', seed: 3 });
+    expect(s.getState().url).toMatchObject({ panel: 'tokenizer', seed: 3, backend: 'auto' });
     s.getState().setUrl({ seed: -1 as number });
     expect(s.getState().url.seed).toBe(3);
+    expect(s.getState().urlProblems).toEqual(['invalid seed="-1" not applied (must be an integer in [0, 4294967295]); kept 3']);
     s.getState().setUrl({}, ['x']);
     expect(s.getState().urlProblems).toEqual(['x']);
     s.getState().setUrl({}, []);

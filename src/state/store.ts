@@ -12,6 +12,7 @@ import { create, type StateCreator } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createGpuSlice, type GpuSlice } from './gpu-slice';
+import { createRunsSlice, type RunsSlice } from './runs-slice';
 import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
@@ -24,13 +25,17 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice & TokenizerSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
   urlProblems: [],
   setUrl(patch, problems) {
-    const next = { ...get().url, ...sanitize(patch) };
+    const clean = sanitize(patch);
+    // a value the URL schema refuses (e.g. seed -1 typed in the header) is named, never snapped silently
+    const dropped = (Object.keys(patch) as (keyof UrlState)[]).filter((k) => !(k in clean));
+    if (dropped.length && problems === undefined) problems = dropped.map((k) => `invalid ${k}="${String(patch[k])}" not applied (${k === 'seed' ? 'must be an integer in [0, 4294967295]' : 'not allowed'}); kept ${String(get().url[k])}`);
+    const next = { ...get().url, ...clean };
     if (sameUrlState(next, get().url) && problems === undefined) return;
     set({ url: next, ...(problems ? { urlProblems: problems } : {}) });
   },
@@ -42,6 +47,7 @@ const dataSlice = createDataSlice as unknown as StateCreator<Store, [], [], Data
 const creator: StateCreator<Store> = (...a) => ({
   ...createUrlSlice(...a),
   ...createGpuSlice(...a),
+  ...createRunsSlice(...a),
   ...createTokenizerSlice(...a),
   ...dataSlice(...a),
 });

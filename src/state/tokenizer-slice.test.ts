@@ -1,70 +1,86 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { initCpu } from '../engine';
-import { makeStore } from './store';
-import { metricsRows, setTokenizerWorker, tokenizerRequest, topLevel1, TOKENIZER_SETTINGS_DEFAULTS, type TokenizerWorker } from './tokenizer-slice';
-import { plantedItems } from '../tokenizer/planted';
-import { splitPairs } from '../tokenizer/pairs';
-import { trainTokenizer, type TokenizerResult } from '../tokenizer/train';
+import { DataWorkspace } from '../data/workspace';
+import { stageEntry } from '../stages';
+import { ConfigError, runStage } from '../stages/runner';
+import { memoryRunStore } from '../stages/run-store';
 import { sunburstData } from '../tokenizer/explore';
+import type { TokenizerResult } from '../tokenizer/train';
+import { setDataBackend, type DataBackend } from './data-slice';
+import { setStageHost, type StageHost } from './runs-slice';
+import { makeStore } from './store';
+import { metricsRows, setTokenizerWorker, topLevel1, type TokenizerWorker } from './tokenizer-slice';
 
-// A fake worker that runs the real training function in-process on the CPU (no Web Worker in node tests).
-function inProcessWorker(): TokenizerWorker & { results: Map<string, TokenizerResult> } {
+// In-process stand-ins for the two workers: the real stage assembler and runner on the CPU backend.
+function inProcess(): { host: StageHost; data: DataBackend; results: Map<string, TokenizerResult>; explorer: TokenizerWorker } {
   const results = new Map<string, TokenizerResult>();
-  return {
-    results,
-    async train(req, onProgress, onResult) {
+  const store = memoryRunStore();
+  let ac: AbortController | null = null;
+  const host: StageHost = {
+    store,
+    async run(stage, inputs, cfg, o, onProgress, onRecord) {
       initCpu();
-      const p = plantedItems({ items: req.maxItems, seed: 1 });
-      const pairs = splitPairs(p.pairs, 0.2, 0);
-      const runs = [];
-      const info = { source: 'planted', items: req.maxItems, dim: p.features.dim, blocks: '', trainPairs: pairs.train.length / 2, heldOutPairs: pairs.test.length / 2 };
-      for (const kind of req.kinds) {
-        const r = await trainTokenizer(kind, p.features, req.config, { pairs, labels: p.group, onProgress: (q) => onProgress({ ...q, info }) });
-        results.set(kind, r);
-        const s = { kind, metrics: r.metrics, curves: r.lossCurves, collisions: r.sids.collisions, reseeded: r.reseeded, steps: r.steps, stoppedEarly: r.stoppedEarly, seconds: r.ms / 1000, backend: r.backend };
-        onResult(s);
-        runs.push(s);
+      ac = new AbortController();
+      try {
+        const { record, result } = await runStage(stageEntry(stage), inputs, cfg, { ...o, store, backend: 'cpu', signal: ac.signal, checkpointEvery: 4, onProgress, onRecord });
+        results.set(record.id, result as TokenizerResult);
+        return { record };
+      } catch (e) {
+        if (e instanceof ConfigError) return { refused: e.errors, message: e.message };
+        throw e;
       }
-      return { info, runs };
     },
     async stop() {
+      ac?.abort();
+      return true;
+    },
+    async active() {
       return false;
     },
-    async explorer(kind) {
-      const r = results.get(kind)!;
-      return { kind, method: 'pca', x: [0], y: [0], s1: [0], ids: [1], sunburst: sunburstData(r.sids), levels: 3 };
+  };
+  const data = {
+    async assembleStage(stage: string, cfg: Record<string, unknown>, extras?: unknown) {
+      return { inputs: await stageEntry(stage).assemble({ workspace: new DataWorkspace(), fingerprint: 'fp' }, cfg, extras), fingerprint: 'fp' };
+    },
+  } as unknown as DataBackend;
+  const explorer: TokenizerWorker = {
+    async explorer(id) {
+      const r = results.get(id)!;
+      return { kind: r.kind, method: 'pca', x: [0], y: [0], s1: [0], ids: [1], sunburst: sunburstData(r.sids), levels: 3 };
     },
     async prefixItems() {
       return { total: 1, items: [{ id: 1, sid: [0, 0, 0, 0], caption: 'c', category: 'g', tags: '' }] };
     },
   };
+  return { host, data, results, explorer };
 }
 
-afterEach(() => setTokenizerWorker(null));
+afterEach(() => {
+  setTokenizerWorker(null);
+  setStageHost(null);
+  setDataBackend(null);
+});
 
-describe('tokenizer slice', () => {
-  it('maps settings and the URL seed to a worker request', () => {
-    const r = tokenizerRequest({ ...TOKENIZER_SETTINGS_DEFAULTS, lambda2: 0.5, codebookSize: 32 }, 9, 'http://x/data/');
-    expect(r.config.seed).toBe(9);
-    expect(r.config.model?.lambda2).toBe(0.5);
-    expect(r.config.model?.codebookSize).toBe(32);
-    expect(r.dataBase).toBe('http://x/data/');
-  });
-
-  it('trains through the worker interface: live curves, final metrics, explorer and prefix items', async () => {
-    const w = inProcessWorker();
-    setTokenizerWorker(w);
+describe('tokenizer slice on the stage layer', () => {
+  it('trains one run per kind: live curves, final metrics, runs listed, explorer and prefix items', async () => {
+    const w = inProcess();
+    setStageHost(w.host);
+    setDataBackend(w.data);
+    setTokenizerWorker(w.explorer);
     const store = makeStore();
     store.getState().setUrl({ seed: 4 });
-    store.getState().setTokenizerSettings({ maxItems: 96, steps: 12, batchSize: 32, codebookSize: 8, kinds: ['crq-vae', 'rq-kmeans'] });
+    store.getState().setTokenizerSettings({ source: 'planted', maxItems: 96, steps: 12, batchSize: 32, codebookSize: 8, kinds: ['crq-vae', 'rq-kmeans'] });
     await store.getState().trainTokenizers();
     const t = store.getState().tokenizer;
+    expect(t.error).toBeNull();
     expect(t.status).toBe('done');
     expect(t.info?.items).toBe(96);
-    expect(t.runs['crq-vae']?.curves.step.length).toBeGreaterThan(1);
+    expect(t.runs['crq-vae']?.curves.step.length).toBe(12); // every step
     expect(t.runs['crq-vae']?.done).toBe(true);
     expect(metricsRows(t).map((r) => r.kind)).toEqual(['crq-vae', 'rq-kmeans']);
-    expect(w.results.get('crq-vae')!.checkpoint.config.seed).toBe(4);
+    const list = store.getState().runs.list;
+    expect(list.map((r) => r.config.kind).sort()).toEqual(['crq-vae', 'rq-kmeans']);
+    expect(list.every((r) => r.seed === 4 && r.status === 'done')).toBe(true);
     await store.getState().loadExplorer('crq-vae', 'pca');
     expect(store.getState().tokenizer.explorer.status).toBe('ready');
     const top = topLevel1(store.getState().tokenizer);
@@ -72,5 +88,24 @@ describe('tokenizer slice', () => {
     expect(top.reduce((a, p) => a + p.items, 0)).toBeLessThanOrEqual(96);
     await store.getState().selectPrefix([top[0].code]);
     expect(store.getState().tokenizer.explorer.items.length).toBe(1);
+  });
+
+  it('invalid settings show field errors and start nothing', async () => {
+    const w = inProcess();
+    setStageHost(w.host);
+    setDataBackend(w.data);
+    const store = makeStore();
+    store.getState().setTokenizerSettings({ source: 'planted', steps: 0, lr: -1 });
+    await store.getState().trainTokenizers();
+    const t = store.getState().tokenizer;
+    expect(t.status).toBe('error');
+    expect(t.fieldErrors.map((e) => e.field)).toEqual(['steps', 'lr']);
+    expect(t.error).toContain('steps: must be an integer in [1, 1000000] (got 0)');
+    expect(await w.host.store.list()).toEqual([]);
+    // K larger than the item count is refused once the inputs are known, still before anything runs
+    store.getState().setTokenizerSettings({ steps: 5, lr: 1e-3, maxItems: 40, codebookSize: 64, kinds: ['crq-vae'] });
+    await store.getState().trainTokenizers();
+    expect(store.getState().tokenizer.fieldErrors.map((e) => e.field)).toEqual(['codebookSize']);
+    expect(await w.host.store.list()).toEqual([]);
   });
 });

@@ -1,57 +1,40 @@
 // Tokenizer slice: settings, live progress (loss curves per term, code usage), final metrics per tokenizer, and the
-// prefix explorer's data. Plain data only; training runs in the pipeline worker (src/worker/tokenizer-api.ts).
+// prefix explorer's data. Plain data only. Training goes through the stage layer (src/stages/tokenizer.ts): one run
+// per selected kind via the runs slice (validate → assemble in the data worker → run in the pipeline worker).
 import type { StateCreator } from 'zustand';
-import type { LocalFeatureBlock } from '../data/item-features';
-import { DEFAULT_TEXT_ENCODER } from '../data/features/text-encoder';
 import type { TokenizerMetrics } from '../tokenizer/metrics';
-import type { LossCurves, Progress, TokenizerKind } from '../tokenizer/train';
-import type { ExplorerData, PrefixItem, TokenizerDataInfo, TokenizerRequest, TokenizerRunSummary } from '../worker/tokenizer-api';
-import { persistedRuns, persistedSettings } from './persist';
+import type { LossCurves, TokenizerKind } from '../tokenizer/train';
+import { defaults, validateConfig, type FieldError } from '../stages/schema';
+import { TOKENIZER_SCHEMA, type TokenizerStageConfig } from '../stages/tokenizer-config';
+import type { TokenizerDataInfo } from '../stages/tokenizer';
+import type { RunRecord, StageProgress } from '../stages/types';
+import type { ExplorerData, PrefixItem } from '../worker/tokenizer-api';
 import type { Store } from './store';
 
-export interface TokenizerSettings {
-  source: 'kuairec' | 'planted';
-  /** first N catalogue items (0 = all 10,728) */
-  maxItems: number;
-  /** local item-feature blocks to combine (KuaiRec source): category multi-hot, caption n-grams, co-occurrence */
-  features: LocalFeatureBlock[];
-  /** opt-in, online: caption embeddings from a Hub sentence encoder (DEFAULT_TEXT_ENCODER), cached after the first download */
-  textEncoder: boolean;
-  kinds: TokenizerKind[];
-  steps: number;
-  batchSize: number;
-  codebookSize: number;
-  levels: number;
-  latentDim: number;
-  lr: number;
-  eta: number;
-  lambda1: number;
-  lambda2: number;
-  w: number[];
-  tau: number;
-}
+/** The tokenizer stage's settings (schema: src/stages/tokenizer.ts) + which kinds the Train button runs, one run each. */
+export type TokenizerSettings = Omit<TokenizerStageConfig, 'kind'> & { kinds: TokenizerKind[] };
 
-export const TOKENIZER_SETTINGS_DEFAULTS: TokenizerSettings = {
-  source: 'kuairec',
-  maxItems: 2000,
-  features: ['category', 'caption', 'cooccurrence'],
-  textEncoder: false,
-  kinds: ['crq-vae', 'rq-vae', 'rq-kmeans'],
-  steps: 150,
-  batchSize: 256,
-  codebookSize: 64,
-  levels: 3,
-  latentDim: 32,
-  lr: 2e-3,
-  eta: 0.1,
-  lambda1: 0.1,
-  lambda2: 0.01,
-  w: [1, 0.1, 0.01],
-  tau: 0.1,
-};
+export const TOKENIZER_SETTINGS_DEFAULTS: TokenizerSettings = (() => {
+  const { kind: _kind, ...rest } = defaults(TOKENIZER_SCHEMA);
+  return { ...rest, kinds: ['crq-vae', 'rq-vae', 'rq-kmeans'] };
+})();
+
+export interface TokenizerRunSummary {
+  kind: TokenizerKind;
+  metrics: TokenizerMetrics;
+  curves: LossCurves;
+  collisions: { items: number; groups: number; maxGroup: number; rate: number };
+  reseeded: number[];
+  steps: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  backend: string;
+}
 
 export interface RunView {
   kind: TokenizerKind;
+  /** the stage run (src/stages) this view shows */
+  runId?: string;
   step: number;
   steps: number;
   curves: LossCurves;
@@ -71,6 +54,8 @@ export interface TokenizerState {
   embeddings: { name: string; size: number }[];
   status: 'idle' | 'loading' | 'training' | 'stopping' | 'done' | 'error';
   error: string | null;
+  /** settings refused by validation (field + allowed range): nothing was started */
+  fieldErrors: FieldError[];
   info: TokenizerDataInfo | null;
   runs: Partial<Record<TokenizerKind, RunView>>;
   /** the kind currently training */
@@ -96,14 +81,14 @@ export interface TokenizerSlice {
   setEmbeddingFiles(files: File[]): void;
   loadExplorer(kind: TokenizerKind, method: 'pca' | 'umap'): Promise<void>;
   selectPrefix(prefix: number[] | null): Promise<void>;
+  /** show a stage run (live or from storage) in the tokenizer panel */
+  showTokenizerRun(rec: RunRecord, live: boolean): void;
 }
 
-/** What the slice needs from the worker (an interface so tests can inject a fake). */
+/** The explorer views of the pipeline worker (an interface so tests can inject a fake). */
 export interface TokenizerWorker {
-  train(req: TokenizerRequest, onProgress: (p: Progress & { info?: TokenizerDataInfo }) => void, onResult: (r: TokenizerRunSummary) => void): Promise<{ info: TokenizerDataInfo; runs: TokenizerRunSummary[] }>;
-  stop(): Promise<boolean>;
-  explorer(kind: TokenizerKind, method: 'pca' | 'umap'): Promise<ExplorerData>;
-  prefixItems(kind: TokenizerKind, prefix: number[]): Promise<{ total: number; items: PrefixItem[] }>;
+  explorer(runId: string, method: 'pca' | 'umap'): Promise<ExplorerData>;
+  prefixItems(runId: string, prefix: number[]): Promise<{ total: number; items: PrefixItem[] }>;
 }
 
 let worker: TokenizerWorker | null = null;
@@ -112,23 +97,17 @@ export function setTokenizerWorker(w: TokenizerWorker | null): void {
 }
 async function getWorker(): Promise<TokenizerWorker> {
   if (worker) return worker;
-  const [{ pipeline, call }, Comlink] = await Promise.all([import('../worker/client'), import('comlink')]);
-  const hour = 3_600_000;
+  const { pipeline, call } = await import('../worker/client');
   worker = {
-    train: (req, onProgress, onResult) => call(pipeline().tokenizerTrain(req, Comlink.proxy(onProgress), Comlink.proxy(onResult)), 'tokenizer training', 6 * hour),
-    stop: () => call(pipeline().tokenizerStop(), 'tokenizer stop'),
-    explorer: (kind, method) => call(pipeline().tokenizerExplorer(kind, method), 'prefix explorer', 10 * 60_000),
-    prefixItems: (kind, prefix) => call(pipeline().tokenizerPrefixItems(kind, prefix), 'prefix items'),
+    explorer: (id, method) => call(pipeline().tokenizerExplorer(id, method), 'prefix explorer', 10 * 60_000),
+    prefixItems: (id, prefix) => call(pipeline().tokenizerPrefixItems(id, prefix), 'prefix items'),
   };
   return worker;
 }
 
-/** `RunRecord.kind` of tokenizer runs in browser storage (src/state/persist.ts). */
-const RUN_KIND = 'tokenizer';
-
 const emptyCurves = (): LossCurves => ({ step: [], total: [], recon: [], quant: [], cont: [], utilisation: [] });
 
-/** The chosen embedding files themselves (Blobs are kept out of the store). */
+/** The embedding files themselves (Blobs are kept out of the store). */
 let embeddingFiles: File[] = [];
 
 export const initialTokenizerState: TokenizerState = {
@@ -136,33 +115,50 @@ export const initialTokenizerState: TokenizerState = {
   embeddings: [],
   status: 'idle',
   error: null,
+  fieldErrors: [],
   info: null,
   runs: {},
   current: null,
   explorer: { kind: null, method: 'pca', status: 'idle', error: null, data: null, prefix: null, items: [], itemsTotal: 0 },
 };
 
-/** The worker request for the current settings and seed. */
-export function tokenizerRequest(s: TokenizerSettings, seed: number, dataBase?: string): TokenizerRequest {
+/** The stage config of one kind's run. */
+export const tokenizerRunConfig = (s: TokenizerSettings, kind: TokenizerKind): TokenizerStageConfig => {
+  const { kinds: _k, ...rest } = s;
+  return { ...rest, kind };
+};
+
+/** Validation of the settings for every selected kind (empty = can start). */
+export function tokenizerFieldErrors(s: TokenizerSettings): FieldError[] {
+  if (!s.kinds.length) return [{ field: 'kinds', message: 'choose at least one tokenizer' }];
+  return validateConfig(TOKENIZER_SCHEMA, tokenizerRunConfig(s, s.kinds[0])).errors;
+}
+
+/** Loss curves of the panel from a run's scalar curves. */
+function lossCurves(rec: RunRecord): LossCurves {
+  const c = rec.summary?.curves;
+  if (!c) return emptyCurves();
+  const get = (k: string) => c.series[k] ?? c.step.map(() => null);
+  const levels = Object.keys(c.series).filter((k) => /^util\d+$/.test(k)).sort();
   return {
-    source: s.source,
-    dataBase,
-    maxItems: s.maxItems,
-    features: s.features,
-    textEncoder: s.textEncoder ? DEFAULT_TEXT_ENCODER : undefined,
-    kinds: s.kinds,
-    config: {
-      seed,
-      steps: s.steps,
-      batchSize: s.batchSize,
-      pairsPerBatch: Math.max(1, Math.floor(s.batchSize / 4)),
-      lr: s.lr,
-      logEvery: 5,
-      initBatch: Math.max(512, 4 * s.codebookSize),
-      model: { codebookSize: s.codebookSize, levels: s.levels, latentDim: s.latentDim, hidden: [128], eta: s.eta, lambda1: s.lambda1, lambda2: s.lambda2, w: s.w, tau: s.tau, deadAfter: 25 },
-      kmeans: { iters: 10 },
-    },
+    step: c.step,
+    total: get('total') as number[],
+    recon: get('recon') as number[],
+    quant: get('quant') as number[],
+    cont: get('cont'),
+    utilisation: c.step.map((_, i) => levels.map((k) => c.series[k][i] ?? 0)),
   };
+}
+
+function infoOf(rec: RunRecord): TokenizerDataInfo {
+  const i = rec.inputs;
+  return { source: String(i.source), items: Number(i.items), dim: Number(i.dim), blocks: String(i.blocks), trainPairs: Number(i.trainPairs), heldOutPairs: Number(i.heldOutPairs) };
+}
+
+function summaryOf(rec: RunRecord): TokenizerRunSummary | undefined {
+  const x = rec.summary?.extra as { kind: TokenizerKind; metrics: TokenizerMetrics; stoppedEarly: boolean; reseeded: number[]; collisions: TokenizerRunSummary['collisions']; backend: string } | undefined;
+  if (!x?.metrics) return undefined;
+  return { kind: x.kind, metrics: x.metrics, curves: lossCurves(rec), collisions: x.collisions, reseeded: x.reseeded, steps: rec.step, stoppedEarly: x.stoppedEarly, seconds: rec.seconds, backend: x.backend };
 }
 
 export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> = (set, get) => {
@@ -173,19 +169,40 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
       return { tokenizer: { ...s.tokenizer, runs: { ...s.tokenizer.runs, [kind]: { ...prev, ...p } } } };
     });
   const patchExplorer = (p: Partial<TokenizerState['explorer']>) => set((s) => ({ tokenizer: { ...s.tokenizer, explorer: { ...s.tokenizer.explorer, ...p } } }));
+  let stopping = false;
 
-  /** Settings and finished runs (metrics, curves) of the last session come back after a reload. */
+  function onProgress(kind: TokenizerKind, p: StageProgress, rec: RunRecord) {
+    const run = get().tokenizer.runs[kind];
+    const c = run?.curves ?? emptyCurves();
+    const sc = p.scalars;
+    const util = Object.keys(sc).filter((k) => /^util\d+$/.test(k)).sort().map((k) => sc[k]);
+    const curves: LossCurves = {
+      step: [...c.step, p.step],
+      total: [...c.total, sc.total],
+      recon: [...c.recon, sc.recon],
+      quant: [...c.quant, sc.quant],
+      cont: [...c.cont, 'cont' in sc ? sc.cont : null],
+      utilisation: [...c.utilisation, util],
+    };
+    const detail = p.detail as { usage?: number[][]; reseeded?: number[] } | undefined;
+    if (get().tokenizer.status === 'loading') patch({ status: 'training' });
+    if (!get().tokenizer.info) patch({ info: infoOf(rec) });
+    patch({ current: kind });
+    patchRun(kind, { runId: rec.id, step: p.step + 1, steps: p.total, curves, usage: detail?.usage?.length ? detail.usage : run?.usage ?? [], utilisation: util, reseeded: detail?.reseeded ?? run?.reseeded ?? [] });
+  }
+
+  /** The latest finished tokenizer run of each kind comes back after a reload (metrics and curves). */
   async function restore(): Promise<void> {
-    const settings = persistedSettings.get<Partial<TokenizerSettings>>('tokenizer.settings');
-    if (settings) patch({ settings: { ...get().tokenizer.settings, ...settings } });
-    const records = await persistedRuns.list(RUN_KIND).catch(() => []);
-    if (!records.length || get().tokenizer.status !== 'idle') return;
-    for (const r of records) {
-      const saved = r.summary as { view: RunView; info: TokenizerDataInfo | null } | undefined;
-      if (saved?.view) patchRun(saved.view.kind, { ...saved.view, restored: true });
-      if (saved?.info && !get().tokenizer.info) patch({ info: saved.info });
+    await get().refreshRuns();
+    if (get().tokenizer.status !== 'idle') return;
+    const seen = new Set<string>();
+    for (const r of get().runs.list.filter((x) => x.stage === 'tokenizer' && (x.status === 'done' || x.status === 'stopped'))) {
+      const kind = String(r.config.kind);
+      if (seen.has(kind)) continue;
+      seen.add(kind);
+      get().showTokenizerRun(r, false);
     }
-    patch({ status: 'done' });
+    if (seen.size) patch({ status: 'done' });
   }
   if (typeof window !== 'undefined' && typeof indexedDB !== 'undefined') setTimeout(() => void restore(), 0);
 
@@ -198,64 +215,59 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
     },
 
     setTokenizerSettings(p) {
-      patch({ settings: { ...get().tokenizer.settings, ...p } });
-      persistedSettings.set('tokenizer.settings', get().tokenizer.settings);
+      const settings = { ...get().tokenizer.settings, ...p };
+      patch({ settings, fieldErrors: get().tokenizer.fieldErrors.length ? tokenizerFieldErrors(settings) : [] });
+    },
+
+    showTokenizerRun(rec, live) {
+      const kind = rec.config.kind as TokenizerKind;
+      const summary = summaryOf(rec);
+      patchRun(kind, { runId: rec.id, done: rec.status === 'done' || rec.status === 'stopped', summary, curves: lossCurves(rec), step: rec.step, steps: rec.total, restored: !live });
+      patch({ info: infoOf(rec) });
     },
 
     async trainTokenizers() {
       const st = get().tokenizer;
       if (st.status === 'training' || st.status === 'loading') return;
-      patch({ status: 'loading', error: null, runs: {}, current: null, explorer: initialTokenizerState.explorer });
-      const base = typeof document !== 'undefined' ? new URL('data/', document.baseURI).href : undefined;
-      const req = tokenizerRequest(st.settings, get().url.seed, base);
-      if (st.settings.source === 'kuairec' && embeddingFiles.length)
-        req.embeddings = await Promise.all(embeddingFiles.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      try {
-        for (const r of await persistedRuns.list(RUN_KIND).catch(() => [])) await persistedRuns.remove(r.id);
-        const w = await getWorker();
-        const res = await w.train(
-          req,
-          (p) => {
-            const run = get().tokenizer.runs[p.kind];
-            const c = run?.curves ?? emptyCurves();
-            const curves: LossCurves = {
-              step: [...c.step, p.step],
-              total: [...c.total, p.losses.total],
-              recon: [...c.recon, p.losses.recon],
-              quant: [...c.quant, p.losses.quant],
-              cont: [...c.cont, p.losses.cont],
-              utilisation: [...c.utilisation, p.utilisation],
-            };
-            if (get().tokenizer.status === 'loading') patch({ status: 'training' });
-            if (p.info && !get().tokenizer.info) patch({ info: p.info });
-            patch({ current: p.kind });
-            patchRun(p.kind, { step: p.step + 1, steps: p.steps, curves, usage: p.usage.length ? p.usage : run?.usage ?? [], utilisation: p.utilisation, reseeded: p.reseeded });
-          },
-          (r) => {
-            patchRun(r.kind, { done: true, summary: r, curves: r.curves, step: r.steps, steps: Math.max(r.steps, get().tokenizer.runs[r.kind]?.steps ?? 0) });
-            const view = get().tokenizer.runs[r.kind]!;
-            const now = Date.now();
-            void persistedRuns
-              .put({ id: `${RUN_KIND}:${r.kind}`, kind: RUN_KIND, createdAt: now, updatedAt: now, status: 'done', step: r.steps, totalSteps: r.steps, seed: req.config.seed ?? 0, config: req, summary: { view, info: get().tokenizer.info } })
-              .catch(() => undefined);
-          },
-        );
-        patch({ info: res.info, current: null, status: 'done' });
-      } catch (e) {
-        patch({ status: 'error', current: null, error: (e as Error).message ?? String(e) });
+      const errors = tokenizerFieldErrors(st.settings);
+      if (errors.length) {
+        patch({ status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
+        return;
       }
+      stopping = false;
+      patch({ status: 'loading', error: null, fieldErrors: [], runs: {}, info: null, current: null, explorer: initialTokenizerState.explorer });
+      const extras =
+        st.settings.source === 'dataset' && embeddingFiles.length
+          ? { embeddings: await Promise.all(embeddingFiles.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))) }
+          : undefined;
+      for (const kind of st.settings.kinds) {
+        if (stopping) break;
+        const rec = await get().startRun('tokenizer', tokenizerRunConfig(st.settings, kind), extras, {
+          onProgress: (p, r) => onProgress(kind, p, r),
+        });
+        if (!rec) {
+          const r = get().runs;
+          patch({ status: 'error', current: null, error: r.error, fieldErrors: r.fieldErrors });
+          return;
+        }
+        get().showTokenizerRun(rec, true);
+      }
+      patch({ current: null, status: 'done' });
     },
 
     async stopTokenizers() {
       if (get().tokenizer.status !== 'training' && get().tokenizer.status !== 'loading') return;
+      stopping = true;
       patch({ status: 'stopping' });
-      await (await getWorker()).stop();
+      await get().stopRun();
     },
 
     async loadExplorer(kind, method) {
       patchExplorer({ kind, method, status: 'loading', error: null, prefix: null, items: [], itemsTotal: 0 });
       try {
-        const data = await (await getWorker()).explorer(kind, method);
+        const id = get().tokenizer.runs[kind]?.runId;
+        if (!id) throw new Error(`${kind} has not been trained yet`);
+        const data = await (await getWorker()).explorer(id, method);
         if (get().tokenizer.explorer.kind === kind && get().tokenizer.explorer.method === method) patchExplorer({ data, status: 'ready' });
       } catch (e) {
         patchExplorer({ status: 'error', error: (e as Error).message });
@@ -270,7 +282,9 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
       }
       patchExplorer({ prefix });
       try {
-        const r = await (await getWorker()).prefixItems(kind, prefix);
+        const id = get().tokenizer.runs[kind]?.runId;
+        if (!id) throw new Error(`${kind} has not been trained yet`);
+        const r = await (await getWorker()).prefixItems(id, prefix);
         patchExplorer({ items: r.items, itemsTotal: r.total });
       } catch (e) {
         patchExplorer({ error: (e as Error).message });

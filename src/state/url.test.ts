@@ -1,41 +1,63 @@
 import { describe, expect, it } from 'vitest';
 import { PANEL_IDS, URL_DEFAULTS, bindUrl, decode, encode, sanitize, type UrlState } from './url';
 
+const D = URL_DEFAULTS;
+const withPS = (panel: UrlState['panel'], seed: number): UrlState => ({ ...structuredClone(D), panel, seed });
+/** `#v=2&panel=…&seed=…` followed by every other field at its default */
+const tail = encode(D).replace(/^#v=2&panel=overview&seed=0/, '');
+
 describe('url state', () => {
-  it('round-trips every panel and a range of seeds', () => {
+  it('round-trips every panel, a range of seeds and non-default settings', () => {
     for (const panel of PANEL_IDS) {
       for (const seed of [0, 1, 42, 0xffffffff]) {
-        const s: UrlState = { panel, seed };
+        const s = withPS(panel, seed);
         const d = decode(encode(s));
         expect(d.state).toEqual(s);
         expect(d.problems).toEqual([]);
       }
     }
+    const s: UrlState = { ...withPS('tokenizer', 3), backend: 'cpu', data: { ...D.data, source: 'my file.csv', slateSize: 3, validation: true }, tokenizer: { ...D.tokenizer, kinds: ['rq-vae'], steps: 40, levels: 2, w: [1, 0.5], features: ['caption'], lr: 0.01 } };
+    expect(decode(encode(s))).toEqual({ state: s, problems: [] });
   });
 
-  it('encodes every field in a fixed order', () => {
-    expect(encode({ panel: 'data', seed: 3 })).toBe('#panel=data&seed=3');
+  it('encodes every field in a fixed order, versioned', () => {
+    expect(encode(withPS('data', 3))).toBe('#v=2&panel=data&seed=3' + tail);
+    expect(tail).toMatch(/^&backend=auto&p\.source=&p\.effectiveViewThreshold=2&p\.slateSize=5&p\.validation=false&p\.minHistory=1&p\.minItemFreq=1&tk\.kinds=crq-vae%2Crq-vae%2Crq-kmeans&tk\.source=dataset&/);
   });
 
-  it('defaults missing fields and accepts #, ? or bare strings', () => {
-    expect(decode('').state).toEqual(URL_DEFAULTS);
-    expect(decode('#seed=5').state).toEqual({ panel: 'overview', seed: 5 });
-    expect(decode('?panel=export').state).toEqual({ panel: 'export', seed: 0 });
-    expect(decode('panel=slate&seed=9').state).toEqual({ panel: 'slate', seed: 9 });
+  it('migrates old links: v1 (panel + seed only) and its "kuairec" item source', () => {
+    expect(decode('').state).toEqual(D);
+    expect(decode('#seed=5')).toEqual({ state: withPS('overview', 5), problems: [] });
+    expect(decode('?panel=export').state).toEqual(withPS('export', 0));
+    expect(decode('panel=slate&seed=9').state).toEqual(withPS('slate', 9));
+    expect(decode('#panel=tokenizer&seed=1&tk.source=kuairec').state.tokenizer.source).toBe('dataset');
+    expect(decode('#v=9&panel=data').problems).toEqual(['this link is from a newer version (v9; this app reads v2): some settings may be ignored']);
   });
 
-  it('rejects invalid values with a readable note and keeps the default', () => {
-    for (const bad of ['-1', '1.5', 'abc', '', '4294967296', '1e3', '99999999999']) {
+  it('rejects invalid values with a note naming the field and the allowed range, and keeps the default', () => {
+    for (const bad of ['-1', '1.5', 'abc', '', '4294967296', '1e3x', '99999999999']) {
       const d = decode(`#seed=${encodeURIComponent(bad)}`);
       expect(d.state.seed).toBe(0);
-      expect(d.problems).toEqual([`invalid seed="${bad}", using 0`]);
+      expect(d.problems).toEqual([`invalid seed="${bad}" (must be an integer in [0, 4294967295]), using 0`]);
     }
     const d = decode('#panel=nope&zzz=1');
     expect(d.state.panel).toBe('overview');
-    expect(d.problems).toEqual(['invalid panel="nope", using overview', 'unknown URL key "zzz" ignored']);
+    expect(d.problems).toEqual([`invalid panel="nope" (must be one of ${PANEL_IDS.join(', ')}), using overview`, 'unknown URL key "zzz" ignored']);
+    const t = decode('#tk.steps=0&tk.lr=-1&p.slateSize=0&tk.kinds=vq');
+    expect(t.problems).toEqual([
+      'invalid tk.steps="0" (must be an integer in [1, 1000000]), using 150',
+      'invalid tk.lr="-1" (must be a number in (0, 1]), using 0.002',
+      'invalid p.slateSize="0" (must be an integer in [1, 1000]), using 5',
+      'invalid tk.kinds="vq" (must be 1–3 of crq-vae, rq-vae, rq-kmeans), using crq-vae,rq-vae,rq-kmeans',
+    ]);
+    expect(t.state).toEqual(D);
+    // cross-field: one weight per level
+    const w = decode('#tk.levels=2');
+    expect(w.problems).toEqual(['invalid tk.w: needs one weight per level: 2 values for D = 2 (got 3); using the defaults for tk.w and tk.levels']);
+    expect(w.state.tokenizer.levels).toBe(3);
   });
 
-  it('sanitize keeps only valid fields', () => {
+  it('sanitize keeps only valid top-level fields', () => {
     expect(sanitize({ seed: 12, panel: 'bogus' })).toEqual({ seed: 12 });
     expect(sanitize({ seed: NaN })).toEqual({});
     expect(sanitize({ panel: 'tokenizer' })).toEqual({ panel: 'tokenizer' });
@@ -61,7 +83,7 @@ describe('url state', () => {
       addEventListener: (t: string, f: () => void) => listeners.set(t, f),
       removeEventListener: (t: string) => listeners.delete(t),
     } as unknown as Window;
-    let state = { url: { ...URL_DEFAULTS } as UrlState, problems: [] as string[] };
+    let state = { url: structuredClone(URL_DEFAULTS) as UrlState, problems: [] as string[] };
     const subs: ((s: { url: UrlState }, p: { url: UrlState }) => void)[] = [];
     const store = {
       getState: () => ({
@@ -78,21 +100,22 @@ describe('url state', () => {
       },
     };
     const unbind = bindUrl(store, win);
-    expect(state.url).toEqual({ panel: 'data', seed: 4 });
+    expect(state.url).toEqual(withPS('data', 4));
     store.getState().setUrl({ seed: 8 });
-    expect(loc.hash).toBe('#panel=data&seed=8');
+    expect(loc.hash).toBe('#v=2&panel=data&seed=8' + tail);
     store.getState().setUrl({ panel: 'export' });
-    expect(pushed.at(-1)).toBe('push /#panel=export&seed=8'); // panel changes are history entries
+    expect(pushed.at(-1)).toBe('push /#v=2&panel=export&seed=8' + tail); // panel changes are history entries
     loc.hash = '#panel=tokenizer&seed=1';
     listeners.get('popstate')!();
     listeners.get('hashchange')!();
-    expect(state.url).toEqual({ panel: 'tokenizer', seed: 1 });
+    expect(state.url).toEqual(withPS('tokenizer', 1));
     loc.hash = '#seed=x';
     listeners.get('hashchange')!();
-    expect(state.problems).toEqual(['invalid seed="x", using 0']);
-    expect(loc.hash).toBe('#panel=overview&seed=0');
+    const note = 'invalid seed="x" (must be an integer in [0, 4294967295]), using 0';
+    expect(state.problems).toEqual([note]);
+    expect(loc.hash).toBe('#v=2&panel=overview&seed=0' + tail);
     listeners.get('popstate')!(); // the second event of the same navigation must not clear the note
-    expect(state.problems).toEqual(['invalid seed="x", using 0']);
+    expect(state.problems).toEqual([note]);
     unbind();
     expect(listeners.size).toBe(0);
   });

@@ -9,6 +9,7 @@ import { buildItemFeatures, DEFAULT_FEATURE_SPEC, type ItemFeatures, type ItemFe
 import { leaveSlateOut, trainingSequences } from '../data/split';
 import type { SequenceTable } from '../data/tables';
 import type { DataWorkspace } from '../data/workspace';
+import type { Dataset } from '../data/dataset';
 
 export interface Catalogue {
   features: ItemFeatures;
@@ -22,9 +23,13 @@ export interface Catalogue {
 
 export const CO_OCCURRENCE_FILE = 'big_matrix_positives.txt';
 
-export function catalogueFromWorkspace(ws: DataWorkspace, spec: ItemFeatureSpec = DEFAULT_FEATURE_SPEC, opts: { maxItems?: number } = {}): Catalogue {
+/**
+ * `opts.dataset` = the dataset of a dropped source: its items are the catalogue (side tables only add features) and
+ * its own training split gives the co-occurrence.
+ */
+export function catalogueFromWorkspace(ws: DataWorkspace, spec: ItemFeatureSpec = DEFAULT_FEATURE_SPEC, opts: { maxItems?: number; dataset?: Dataset } = {}): Catalogue {
   const side = ws.sideTables();
-  const base = side.categories?.videoIds ?? side.captions?.videoIds;
+  const base = opts.dataset?.itemIds ?? side.categories?.videoIds ?? side.captions?.videoIds;
   if (!base) throw new Error('tokenizer features need item_categories.csv or kuairec_caption_category.csv');
   let ids = Int32Array.from(new Set(base)).sort();
   if (opts.maxItems && ids.length > opts.maxItems) ids = ids.slice(0, opts.maxItems);
@@ -33,13 +38,13 @@ export function catalogueFromWorkspace(ws: DataWorkspace, spec: ItemFeatureSpec 
 
   let seq: { offsets: Int32Array; items: Int32Array } | null = null;
   let source = 'none';
-  const big = ws.table<SequenceTable>(CO_OCCURRENCE_FILE);
+  const big = opts.dataset ? undefined : ws.table<SequenceTable>(CO_OCCURRENCE_FILE);
   if (big?.kind === 'sequences') {
     seq = { offsets: big.offsets, items: Int32Array.from(big.items, (id) => row.get(id) ?? -1) };
     source = `${CO_OCCURRENCE_FILE} (all positives; disjoint from the small-matrix evaluation sequences)`;
   } else {
     try {
-      const { dataset } = ws.build();
+      const dataset = opts.dataset ?? ws.build().dataset;
       const tr = trainingSequences(dataset, leaveSlateOut(dataset));
       seq = { offsets: tr.offsets, items: Int32Array.from(tr.items, (k) => row.get(dataset.itemIds[k]) ?? -1) };
       source = `${dataset.protocol.source} (training part of the leave-${dataset.protocol.slateSize}-out split)`;

@@ -1,7 +1,7 @@
 // Data for the prefix explorer: 2-D projections of item latents (PCA, UMAP), the prefix tree as sunburst arrays,
 // and the items under a prefix. Plain arrays out, so UI components only plot.
 import { UMAP } from 'umap-js';
-import { createRng } from '../data/rng';
+import { createRng } from '../math/rng';
 import { PrefixTrie, type SidTableData } from '../models/sid-table';
 
 export interface Projection {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collisions, kappa, levelStats, pairPrefixAgreement, prefixPurity, tokenizerMetrics } from './metrics';
-import { kmeans, nearestCpu } from './kmeans';
+import { kmeans, nearestCpu } from '../math/kmeans';
 import { capNeighbours, cooccurrencePairs, heldOutItems, semanticNeighbours, semanticPairs, splitPairs, splitPairsInductive } from './pairs';
 
 // 5 items, D = 2

@@ -6,7 +6,7 @@
 // random subset of its qualifying neighbours), so near-duplicate cliques (e.g. items with identical tags) do not
 // dominate. `splitPairs` holds out a share of the pairs: they are never shown to the contrastive loss and are
 // what the consistency metric is measured on.
-import { createRng } from '../data/rng';
+import { createRng } from '../math/rng';
 
 export interface PairOptions {
   threshold?: number;

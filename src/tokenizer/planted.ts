@@ -2,7 +2,7 @@
 // and, independently, to a "nuisance" cluster. Features = [group part (weight a) | nuisance part (weight b) | noise].
 // With b > a the dominant variance is the nuisance, so reconstruction/k-means alone split items by nuisance; the
 // anchor-positive pairs (same semantic group, like co-occurrence) carry the information the contrastive term adds.
-import { createRng } from '../data/rng';
+import { createRng } from '../math/rng';
 import type { FeatureMatrix } from './train';
 
 export interface PlantedOptions {

@@ -5,8 +5,9 @@
 // (each step inside tidyAsync, so nothing leaks) → encode every item → SID table + metrics.
 // RQ-KMeans: residual k-means on the features. All three see the same pairs and labels, so the metrics compare.
 import { getBackend, grad, noGrad, rng as engineRng, tensor, tidyAsync, type Tensor } from '../engine';
-import { createRng, type Rng as DataRng } from '../data/rng';
-import { AdamW, type StateDict } from '../models/nn';
+import { createRng, type Rng as DataRng } from '../math/rng';
+import { AdamW, type AdamWState, type StateDict } from '../models/nn';
+import type { CheckpointHooks } from '../stages/types';
 import { batchPairs, CRQ_DEFAULTS, crqVaeLoss, reconLoss, ResidualVAE, type CrqVaeConfig, type LossTerms } from '../models/crq-vae';
 import { rqVaeLoss } from '../models/rq-vae';
 import { encodeRqKMeans, fitRqKMeans, RQ_KMEANS_DEFAULTS, type RqKMeansConfig, type RqKMeansModel } from '../models/rq-kmeans';
@@ -160,9 +161,24 @@ export interface TokenizerResult {
   backend: string;
 }
 
+/** Everything a VAE training loop needs to continue exactly where it stopped (saved by the stage runner). */
+export interface TrainCheckpoint {
+  kind: TokenizerKind;
+  /** the next step to run */
+  step: number;
+  weights: StateDict;
+  optimizer: AdamWState;
+  rng: number;
+  quantizer: { lastUsed: Int32Array[]; reseeded: number[] };
+  usage: Float64Array[];
+  curves: LossCurves;
+}
+
 export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** save a TrainCheckpoint every `every` steps and/or resume from one (VAEs; RQ-KMeans restarts, it is fast) */
+  checkpoint?: CheckpointHooks<TrainCheckpoint>;
   /** precomputed pairs (the CLI shares them across tokenizers); default: semantic neighbours of the features */
   pairs?: PairSets;
   /** per-item labels for concentration (−1 unknown) */
@@ -368,7 +384,7 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
   const opt = new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm });
   const r = createRng(cfg.seed * 7919 + 3);
   const W = Math.max(0, Math.min(cfg.warmupSteps, cfg.steps));
-  const curves = emptyCurves();
+  let curves = emptyCurves();
   const metricCurve: MetricPoint[] = [];
   const usage = Array.from({ length: D }, () => new Float64Array(K));
   const trainPairs = cfg.sampler === 'pairs' ? pairs.train : new Int32Array(0);
@@ -385,10 +401,21 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
       const zInit = await tidyAsync(async () => (await noGrad(() => model.encoder.forward(tensor(gatherRows(f.data, F, initRows), [initRows.length, F]))).data()) as Float32Array);
       await model.quantizer.initFromBatch(zInit, initRows.length, cfg.seed, step);
     };
-    if (W === 0) await initCodebooks(0);
+    const resume = opts.checkpoint?.resume;
+    let step = 0;
+    if (resume) {
+      if (resume.kind !== kind) throw new Error(`${kind}: cannot resume from a ${resume.kind} checkpoint`);
+      model.loadStateDict(resume.weights);
+      opt.importState(resume.optimizer);
+      model.quantizer.importState(resume.quantizer);
+      r.setState(resume.rng);
+      resume.usage.forEach((u, d) => usage[d].set(u));
+      curves = structuredClone(resume.curves);
+      step = resume.step;
+    } else if (W === 0) await initCodebooks(0);
+    const ckEvery = opts.checkpoint?.every ?? 0;
 
     let stoppedEarly = false;
-    let step = 0;
     for (; step < cfg.steps; step++) {
       if (opts.signal?.aborted) {
         stoppedEarly = true;
@@ -461,6 +488,17 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
           await new Promise((res) => setTimeout(res, 0));
         }
       });
+      if (ckEvery > 0 && (step + 1) % ckEvery === 0 && step + 1 < cfg.steps)
+        await opts.checkpoint!.save({
+          kind,
+          step: step + 1,
+          weights: await model.stateDict(),
+          optimizer: await opt.exportState(),
+          rng: r.state(),
+          quantizer: model.quantizer.exportState(),
+          usage: usage.map((u) => u.slice()),
+          curves: structuredClone(curves),
+        });
     }
     // a run shorter than its warm-up still gets k-means codebooks on its latents
     if (W > 0 && step <= W) await initCodebooks(step);

@@ -6,6 +6,7 @@ import type { Dataset } from '../data/dataset';
 import type { ItemFeatures, ItemFeatureSpec } from '../data/item-features';
 import type { Protocol } from '../data/protocol';
 import { DataSession, type DataSnapshot, type FileReport, type ProgressFn } from '../data/session';
+import { stageEntry } from '../stages';
 
 const session = new DataSession();
 
@@ -31,6 +32,13 @@ const api = {
   },
   getDataset(): Dataset | null {
     return session.dataset() ?? null;
+  },
+  /** A stage's inputs assembled from the current dataset (the buffers are transferred, not copied). */
+  async assembleStage(stage: string, cfg: Record<string, unknown>, extras?: unknown): Promise<{ inputs: unknown; fingerprint: string }> {
+    const entry = stageEntry(stage);
+    const data = session.stageData();
+    const inputs = await entry.assemble(data, cfg, extras);
+    return Comlink.transfer({ inputs, fingerprint: data.fingerprint }, entry.transferables?.(inputs) ?? []);
   },
   itemFeatures(spec?: ItemFeatureSpec, opts?: { cooccurrenceSource?: string }): ItemFeatures {
     const f = session.itemFeatures(spec, opts);

@@ -5,7 +5,9 @@
 // (transfer big typed arrays with Comlink.transfer); the client (src/worker/client.ts) picks up its type automatically.
 import * as Comlink from 'comlink';
 import { requestGpu, WebGPUUnavailableError, type GpuContext, type GpuInfo } from '../engine/device';
+import { stageApi } from './stage-api';
 import { tokenizerApi } from './tokenizer-api';
+import { evalApi } from './eval-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
 export interface GpuErrorInfo {
@@ -74,7 +76,9 @@ const api = {
   async ping(): Promise<'pong'> {
     return 'pong';
   },
-  ...tokenizerApi(() => ctx), // tokenizer stage (src/worker/tokenizer-api.ts)
+  ...stageApi(() => ctx), // every trained stage: stageRun / stageStop (src/worker/stage-api.ts)
+  ...tokenizerApi(), // tokenizer views: prefix explorer (src/worker/tokenizer-api.ts)
+  ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
 };
 
 export type PipelineApi = typeof api;

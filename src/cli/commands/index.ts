@@ -27,4 +27,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   gpu: () => import('./gpu').then((m) => m.default),
   data: () => import('./data').then((m) => m.default),
   tokenizers: () => import('./tokenizers').then((m) => m.default),
+  run: () => import('./run').then((m) => m.default),
+  eval: () => import('./eval').then((m) => m.default),
+  table1: () => import('./table1').then((m) => m.default),
 };

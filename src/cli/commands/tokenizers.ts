@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CpuBackend, setBackend, WebGPUBackend } from '../../engine';
 import { loadBundledDataset } from '../../data/bundled';
-import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, selectFeatureSpec, type ItemFeatureSpec } from '../../data/item-features';
+import { DEFAULT_FEATURE_SPEC, FEATURE_BLOCKS, loadEmbeddingBytes, type ItemFeatureSpec } from '../../data/item-features';
 import { readFile } from 'node:fs/promises';
 
 /** A precomputed embedding file (.npy/.safetensors with a video_id order, or CSV `video_id,f0,...`) as a feature block. */
@@ -28,12 +28,13 @@ async function loadEmbeddingFile(path: string): Promise<NonNullable<ItemFeatureS
 }
 import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data/node-file';
 import { DataWorkspace } from '../../data/workspace';
-import { catalogueFromWorkspace } from '../../tokenizer/catalogue';
+import { assembleTokenizerData, PAIR_SETTINGS } from '../../stages/tokenizer';
 import { pairPrefixAgreement } from '../../tokenizer/metrics';
 import { capNeighbours, cooccurrencePairs, heldOutItems, semanticNeighbours, splitPairsInductive, unionPairs, type Neighbours } from '../../tokenizer/pairs';
 import { trainConfig, trainTokenizer, type PairSets, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
-import { CliError, cliGpu, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { chooseCliBackend } from '../backend';
+import { CliError, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
 const num = numFlag;
 
@@ -71,21 +72,6 @@ async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source
   return { ws, source: paths.join(', ') };
 }
 
-async function chooseBackend(pref: string): Promise<string> {
-  if (pref !== 'cpu') {
-    try {
-      const ctx = await cliGpu();
-      setBackend(new WebGPUBackend(ctx));
-      return 'webgpu';
-    } catch (e) {
-      if (pref === 'webgpu') throw new CliError(`--backend webgpu: no WebGPU device (${(e as Error).message})`);
-      process.stderr.write(`tokenizers: WebGPU unavailable (${(e as Error).message}); using the CPU reference backend\n`);
-    }
-  }
-  setBackend(new CpuBackend());
-  return 'cpu';
-}
-
 
 const command: Command = {
   name: 'tokenizers',
@@ -111,21 +97,19 @@ const command: Command = {
     // --features category,caption,cooccurrence (any subset); --embeddings file.npy|.safetensors|.csv (repeatable via commas)
     const blocks = typeof flags.features === 'string' ? flags.features.split(',').map((b) => b.trim()).filter(Boolean) : [...FEATURE_BLOCKS];
     const precomputed = typeof flags.embeddings === 'string' ? await Promise.all(flags.embeddings.split(',').map(loadEmbeddingFile)) : [];
-    let spec: ItemFeatureSpec;
-    try {
-      spec = selectFeatureSpec(baseSpec, blocks, precomputed);
-    } catch (e) {
-      throw new CliError(`--features: ${(e as Error).message}`);
-    }
     const maxItems = num(flags, 'items', quick ? 1500 : 0);
-    let cat;
+    // catalogue, features and anchor-positive pairs: the stage layer's one assembler (src/stages/tokenizer.ts)
+    let inputs;
     try {
-      cat = catalogueFromWorkspace(ws, spec, { maxItems: maxItems || undefined });
+      inputs = await assembleTokenizerData(ws, { blocks, maxItems, seed: args.seed, sourceLabel: source, extras: { spec: baseSpec, embeddings: [] }, precomputed });
     } catch (e) {
-      throw new CliError(`${source}: ${(e as Error).message}`);
+      const m = (e as Error).message;
+      throw new CliError(/^unknown feature block|^no item features selected/.test(m) ? `--features: ${m}` : `${source}: ${m}`);
     }
-    const f = cat.features;
+    const f = inputs.features;
     const n = f.ids.length;
+    const spec = inputs.spec;
+    const cat = { labels: inputs.labels, cooccurrenceSource: inputs.cooccurrenceSource };
     log(`features: ${n} items × ${f.dim} (${f.blocks.map((b) => `${b.name} ${b.to - b.from}`).join(', ')})`);
 
     const seeds = parseSeeds(flags.seeds, args.seed, quick ? 1 : 3);
@@ -170,9 +154,9 @@ const command: Command = {
     const tp = performance.now();
     const nb = cachedNeighbours(f.data, n, f.dim, cfg.pairs.threshold, flags['no-cache'] !== true);
     log(`semantic neighbours (cos ≥ ${cfg.pairs.threshold}): ${nb.nb.nbrs.length / 2} pairs, ${nb.cache} (${((performance.now() - tp) / 1000).toFixed(1)} s)`);
-    const cooAll = cat.sequences ? cooccurrencePairs(cat.sequences.offsets, cat.sequences.items, n, { window: 3, minCount: 5, maxPerItem: cfg.pairs.maxPerItem }) : new Int32Array(0);
+    const cooAll = inputs.cooccurrenceAll;
 
-    const backend = await chooseBackend(typeof flags.backend === 'string' ? flags.backend : 'webgpu');
+    const backend = await chooseCliBackend(typeof flags.backend === 'string' ? flags.backend : 'webgpu', 'tokenizers');
     log(`backend: ${backend}`);
     const methods: { label: string; kind: TokenizerKind; lambda2?: number }[] = [
       { label: 'RQ-Kmeans', kind: 'rq-kmeans' },

@@ -1,7 +1,7 @@
 // Truncated SVD of a symmetric sparse matrix by randomized subspace (power) iteration (Halko et al. 2011):
 // Q = orth(A^q Omega), B = Q^T A Q (small, symmetric), eig(B) by Jacobi, embeddings = Q V |lambda|^(1/2).
 
-import { createRng } from '../rng';
+import { createRng } from '../../math/rng';
 import { csrMatMul, type Csr } from './ppmi';
 
 /** Modified Gram-Schmidt on the columns of x (n x k, row-major), in place. */

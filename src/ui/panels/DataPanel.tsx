@@ -1,6 +1,7 @@
 // Stage 1 — Data: drop/pick KuaiRec files (parsed in the data worker), per-file status, dataset statistics and
 // histograms, protocol settings, attribution of the bundled data. No math here: values come from the store.
-import { useEffect, useRef, useState, type DragEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { Plot } from '../components/Plot';
 import type { Histogram } from '../../data/stats';
 import { formatEta, formatRate, histogramBars, progressFraction } from '../../data/view';
 import type { FileRow } from '../../state/data-slice';
@@ -36,6 +37,17 @@ export default function DataPanel() {
 
       <h2>Dataset</h2>
       {data.status === 'loading' && !stats && <p className="muted">Loading…</p>}
+      {stats && snap && !snap.issues.some((i) => i.kind === 'no-users') && (stats.users === 0 || stats.effectiveViews === 0 || (snap.split && snap.split.test === 0)) && (
+        <p className="banner banner-warn" data-testid="source-warning">
+          {stats.source} yields {stats.users} users, {stats.effectiveViews} effective views and {snap.split?.test ?? 0} test slates under this protocol:
+          nothing can be trained or evaluated on it. Choose another source (Protocol → source) or relax the protocol.
+        </p>
+      )}
+      {stats && snap && !snap.chosenSource && !snap.sources.find((x) => x.name === stats.source)?.bundled && (
+        <p className="muted" data-testid="source-automatic-note">
+          Source chosen automatically: {stats.source} (the most recently loaded interaction matrix). Pick one explicitly under Protocol → source.
+        </p>
+      )}
       {stats && (
         <div data-testid="data-stats">
           <table className="kv-table">
@@ -122,6 +134,8 @@ function DropZone() {
 
 function FileTable({ rows }: { rows: FileRow[] }) {
   const cancelFile = useStore((s) => s.cancelFile);
+  const removeFileNamed = useStore((s) => s.removeFileNamed);
+  const dismissRow = useStore((s) => s.dismissFileRow);
   if (!rows.length) return null;
   return (
     <table className="kv-table" data-testid="file-table">
@@ -156,6 +170,16 @@ function FileTable({ rows }: { rows: FileRow[] }) {
                   cancel
                 </button>
               )}
+              {r.status === 'loaded' && !r.bundled && (
+                <button type="button" className="secondary" onClick={() => void removeFileNamed(r.name)} data-testid="remove-file" title="remove this file from the dataset (and from browser storage)">
+                  remove
+                </button>
+              )}
+              {(r.status === 'error' || r.status === 'cancelled' || r.status === 'duplicate') && (
+                <button type="button" className="secondary" onClick={() => dismissRow(r.name, r.status)} data-testid="dismiss-file">
+                  dismiss
+                </button>
+              )}
             </td>
           </tr>
         ))}
@@ -174,6 +198,15 @@ function ProtocolForm() {
   const [minHistory, setMinHistory] = useState(String(p.minHistory));
   const [minItemFreq, setMinItemFreq] = useState(String(p.minItemFreq));
   const [source, setSource] = useState(snap.chosenSource ?? '');
+  // a protocol applied elsewhere (a link, another panel) shows up in the form
+  useEffect(() => {
+    setThreshold(String(p.effectiveViewThreshold));
+    setSlate(String(p.slateSize));
+    setValidation(p.validation);
+    setMinHistory(String(p.minHistory));
+    setMinItemFreq(String(p.minItemFreq));
+    setSource(snap.chosenSource ?? '');
+  }, [p.effectiveViewThreshold, p.slateSize, p.validation, p.minHistory, p.minItemFreq, snap.chosenSource]);
   const apply = () =>
     void setProtocol({
       effectiveViewThreshold: Number(threshold),
@@ -216,33 +249,11 @@ function ProtocolForm() {
   );
 }
 
-interface PlotlyLike {
-  react(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
-  purge(el: HTMLElement): void;
-}
-
 function HistogramPlot({ title, hist, kind, testId }: { title: string; hist: Histogram; kind: 'int' | 'float'; testId: string }) {
-  const el = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    let alive = true;
+  const data = useMemo(() => {
     const bars = histogramBars(hist, kind);
-    // @ts-ignore -- plotly.js-dist-min ships no type declarations; loaded lazily (large bundle)
-    void import('plotly.js-dist-min').then((m: { default?: PlotlyLike } & PlotlyLike) => {
-      const Plotly = m.default ?? m;
-      if (!alive || !el.current) return;
-      void Plotly.react(
-        el.current,
-        [{ type: 'bar', x: bars.labels, y: bars.counts, marker: { color: '#2457a6' } }],
-        { title: { text: title, font: { size: 13 } }, margin: { t: 36, r: 10, b: 60, l: 50 }, height: 260, xaxis: { type: 'category' } },
-        { displayModeBar: false, responsive: true },
-      );
-    });
-    const node = el.current;
-    return () => {
-      alive = false;
-      // @ts-ignore -- see above
-      if (node) void import('plotly.js-dist-min').then((m: { default?: PlotlyLike } & PlotlyLike) => (m.default ?? m).purge(node));
-    };
-  }, [hist, kind, title]);
-  return <div ref={el} data-testid={testId} style={{ minHeight: 260 }} />;
+    return [{ type: 'bar', x: bars.labels, y: bars.counts, marker: { color: '#2457a6' } }];
+  }, [hist, kind]);
+  const layout = useMemo(() => ({ title: { text: title, font: { size: 13 } }, margin: { t: 36, r: 10, b: 60, l: 50 }, xaxis: { type: 'category' } }), [title]);
+  return <Plot data={data} layout={layout} testId={testId} download={testId} />;
 }

@@ -5,7 +5,9 @@ import { useEffect, useMemo } from 'react';
 import { useStore } from '../../state/store';
 import { KIND_LABEL, topLevel1 } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
-import { Plot, TOKENIZER_CSS } from './TokenizerPanel';
+import { Plot } from '../components/Plot';
+import { colourOf } from '../components/palette';
+import { TOKENIZER_CSS } from './TokenizerPanel';
 
 export default function PrefixExplorerPanel() {
   const runs = useStore((s) => s.tokenizer.runs);
@@ -15,6 +17,32 @@ export default function PrefixExplorerPanel() {
   const load = useStore((s) => s.loadExplorer);
   const select = useStore((s) => s.selectPrefix);
   const trained = (Object.keys(runs) as TokenizerKind[]).filter((k) => runs[k]?.done);
+  const d0 = ex.data;
+  // one trace per level-1 prefix (the legend), coloured like the sunburst's level-1 sectors
+  const scatter = useMemo(() => {
+    if (!d0) return [];
+    const by = new Map<number, number[]>();
+    d0.s1.forEach((c, i) => by.set(c, [...(by.get(c) ?? []), i]));
+    return [...by.entries()]
+      .sort((a, b) => b[1].length - a[1].length || a[0] - b[0])
+      .map(([c, rows]) => ({
+        type: 'scattergl',
+        mode: 'markers',
+        name: `s1=${c} (${rows.length})`,
+        x: rows.map((i) => d0.x[i]),
+        y: rows.map((i) => d0.y[i]),
+        text: rows.map((i) => `item ${d0.ids[i]}, s1=${c}`),
+        hoverinfo: 'text',
+        marker: { size: 4, color: colourOf(c), opacity: 0.8 },
+      }));
+  }, [d0]);
+  const sunburst = useMemo(
+    () =>
+      d0
+        ? [{ type: 'sunburst', ids: d0.sunburst.ids, labels: d0.sunburst.labels, parents: d0.sunburst.parents, values: d0.sunburst.values, branchvalues: 'total', maxdepth: 2, marker: { colors: d0.sunburst.ids.map((id) => colourOf(Number(String(id).split('-')[0]))) } }]
+        : [],
+    [d0],
+  );
   const kind = ex.kind && trained.includes(ex.kind) ? ex.kind : trained[0] ?? null;
 
   useEffect(() => {
@@ -68,29 +96,14 @@ export default function PrefixExplorerPanel() {
               item latents ({d.method.toUpperCase()}
               {d.explained ? `, ${(100 * (d.explained[0] + d.explained[1])).toFixed(0)}% of variance` : ''}), colour = level-1 prefix
             </h2>
-            <Plot
-              testId="explorer-scatter"
-              height={420}
-              data={[
-                {
-                  type: 'scattergl',
-                  mode: 'markers',
-                  x: d.x,
-                  y: d.y,
-                  text: d.ids.map((id, i) => `item ${id}, s1=${d.s1[i]}`),
-                  hoverinfo: 'text',
-                  marker: { size: 4, color: d.s1, colorscale: 'Portland', opacity: 0.8 },
-                },
-              ]}
-              layout={{ xaxis: { zeroline: false }, yaxis: { zeroline: false } }}
-            />
+            <Plot testId="explorer-scatter" height={420} data={scatter} layout={{ xaxis: { zeroline: false }, yaxis: { zeroline: false }, legend: { title: { text: 's1' } }, showlegend: true }} />
           </div>
           <div>
             <h2>prefix tree (levels 1-2, item counts) — click a prefix</h2>
             <Plot
               testId="explorer-sunburst"
               height={420}
-              data={[{ type: 'sunburst', ids: d.sunburst.ids, labels: d.sunburst.labels, parents: d.sunburst.parents, values: d.sunburst.values, branchvalues: 'total', maxdepth: 2 }]}
+              data={sunburst}
               layout={{ margin: { t: 10, r: 10, b: 10, l: 10 } }}
               onClick={(p) => {
                 if (p.id) void select(p.id.split('-').map(Number));

@@ -1,8 +1,9 @@
 // Stage 2: train CRQ-VAE / RQ-VAE / RQ-KMeans in the pipeline worker; live loss curves per term, code usage heatmaps,
 // and the Table 2 metrics. All numbers come from the store (src/state/tokenizer-slice.ts); this file only displays.
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import { Plot } from '../components/Plot';
 import { useStore } from '../../state/store';
-import { KIND_LABEL, metricsRows, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
+import { KIND_LABEL, metricsRows, tokenizerFieldErrors, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
 import { FEATURE_BLOCKS, type LocalFeatureBlock } from '../../data/item-features';
 import { DEFAULT_TEXT_ENCODER } from '../../data/features/text-encoder';
@@ -13,50 +14,7 @@ const FEATURE_LABEL: Record<LocalFeatureBlock, string> = {
   cooccurrence: 'co-occurrence (PPMI + SVD)',
 };
 
-interface PlotlyLike {
-  react(el: HTMLElement, data: unknown[], layout: unknown, config: unknown): Promise<unknown>;
-  purge(el: HTMLElement): void;
-}
-type PlotlyEl = HTMLElement & { on?: (ev: string, cb: (e: { points?: { id?: string; pointNumber?: number }[] }) => void) => void; removeAllListeners?: (ev: string) => void };
-
-async function plotly(): Promise<PlotlyLike> {
-  // @ts-ignore -- plotly.js-dist-min ships no type declarations; loaded lazily (large bundle)
-  const m = (await import('plotly.js-dist-min')) as { default?: PlotlyLike } & PlotlyLike;
-  return m.default ?? m;
-}
-
-/** A lazily loaded plotly chart. `onClick` receives the clicked point (sunburst: its id). */
-export function Plot({ data, layout, testId, height = 260, onClick }: { data: unknown[]; layout: Record<string, unknown>; testId: string; height?: number; onClick?: (p: { id?: string; pointNumber?: number }) => void }) {
-  const el = useRef<HTMLDivElement>(null);
-  const click = useRef(onClick);
-  click.current = onClick;
-  useEffect(() => {
-    let alive = true;
-    void plotly().then(async (P) => {
-      if (!alive || !el.current) return;
-      await P.react(el.current, data, { margin: { t: 30, r: 10, b: 40, l: 50 }, height, ...layout }, { displayModeBar: false, responsive: true });
-      const node = el.current as PlotlyEl | null;
-      if (node?.on && node.removeAllListeners) {
-        node.removeAllListeners('plotly_click');
-        node.on('plotly_click', (e) => {
-          const p = e.points?.[0];
-          if (p) click.current?.(p);
-        });
-      }
-      el.current?.setAttribute('data-rendered', 'true');
-    });
-    return () => {
-      alive = false;
-    };
-  }, [data, layout, height]);
-  useEffect(() => {
-    const node = el.current;
-    return () => {
-      if (node) void plotly().then((P) => P.purge(node));
-    };
-  }, []);
-  return <div ref={el} data-testid={testId} style={{ minHeight: height }} />;
-}
+export { Plot } from '../components/Plot';
 
 const KINDS: TokenizerKind[] = ['crq-vae', 'rq-vae', 'rq-kmeans'];
 
@@ -70,15 +28,35 @@ export const TOKENIZER_CSS = `
 .tk-progress { height: 6px; background: var(--line); border-radius: 3px; overflow: hidden; max-width: 420px; }
 .tk-progress > div { height: 100%; background: var(--accent); }
 .tk-run h2 { margin-top: 10px; }
-.tk-items td { text-align: left; max-width: 60ch; }
+.tk-items td { text-align: left; max-width: 60ch; font-family: system-ui, 'Noto Sans', 'Noto Sans CJK SC', 'Noto Sans CJK JP', 'PingFang SC', 'Microsoft YaHei', 'WenQuanYi Micro Hei', sans-serif; font-size: 13px; }
 .tk-prefixes button { margin: 2px; }
+.field-error { font-size: 12px; }
+input[aria-invalid='true'] { border-color: var(--bad); background: var(--bad-bg); }
 `;
 const fmt = (v: number | null | undefined, d = 4) => (v === null || v === undefined ? '—' : v.toFixed(d));
+
+/** Live validation of the settings (src/stages/tokenizer-config.ts schema): the message of one field, or null. */
+function useFieldError(k: string): string | null {
+  const settings = useStore((s) => s.tokenizer.settings);
+  const refused = useStore((s) => s.tokenizer.fieldErrors);
+  const errs = useMemo(() => [...tokenizerFieldErrors(settings), ...refused], [settings, refused]);
+  return errs.find((e) => e.field === k)?.message ?? null;
+}
+
+function FieldError({ k }: { k: string }) {
+  const msg = useFieldError(k);
+  return msg ? (
+    <span className="bad field-error" data-testid={`tk-error-${k}`}>
+      {msg}
+    </span>
+  ) : null;
+}
 
 function NumberField({ label, k, step, min }: { label: string; k: keyof TokenizerSettings; step?: number; min?: number }) {
   const value = useStore((s) => s.tokenizer.settings[k]) as number;
   const set = useStore((s) => s.setTokenizerSettings);
   const busy = useStore((s) => s.tokenizer.status === 'training' || s.tokenizer.status === 'loading');
+  const err = useFieldError(String(k));
   return (
     <label className="tk-field">
       <span>{label}</span>
@@ -88,12 +66,42 @@ function NumberField({ label, k, step, min }: { label: string; k: keyof Tokenize
         step={step ?? 1}
         min={min ?? 0}
         disabled={busy}
+        aria-invalid={err ? true : undefined}
+        title={err ?? undefined}
         data-testid={`tk-${String(k)}`}
         onChange={(e) => {
-          const v = Number(e.target.value);
-          if (Number.isFinite(v)) set({ [k]: v } as Partial<TokenizerSettings>);
+          const v = e.target.value === '' ? NaN : Number(e.target.value);
+          set({ [k]: v } as Partial<TokenizerSettings>);
         }}
       />
+      <FieldError k={String(k)} />
+    </label>
+  );
+}
+
+/** Level weights w as a comma-separated list (one per level). */
+function WeightsField() {
+  const w = useStore((s) => s.tokenizer.settings.w);
+  const set = useStore((s) => s.setTokenizerSettings);
+  const busy = useStore((s) => s.tokenizer.status === 'training' || s.tokenizer.status === 'loading');
+  const [text, setText] = useState(w.join(', '));
+  useEffect(() => setText((t) => (t.split(',').map((x) => Number(x.trim())).join(',') === w.join(',') ? t : w.join(', '))), [w]);
+  return (
+    <label className="tk-field">
+      <span>w</span>
+      <input
+        type="text"
+        size={14}
+        value={text}
+        disabled={busy}
+        data-testid="tk-w"
+        onChange={(e) => {
+          setText(e.target.value);
+          const xs = e.target.value.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())));
+          set({ w: xs });
+        }}
+      />
+      <FieldError k="w" />
     </label>
   );
 }
@@ -114,7 +122,7 @@ function Settings() {
         <label className="tk-field">
           <span>items</span>
           <select value={s.source} disabled={busy} data-testid="tk-source" onChange={(e) => set({ source: e.target.value as TokenizerSettings['source'] })}>
-            <option value="kuairec">KuaiRec catalogue (bundled)</option>
+            <option value="dataset">loaded dataset (Data panel)</option>
             <option value="planted">planted demo (8 groups)</option>
           </select>
         </label>
@@ -132,7 +140,7 @@ function Settings() {
           </label>
         ))}
       </div>
-      {s.source === 'kuairec' && (
+      {s.source === 'dataset' && (
         <div className="tk-row">
           <span className="muted">item features</span>
           {FEATURE_BLOCKS.map((b) => (
@@ -178,7 +186,8 @@ function Settings() {
         <NumberField label="λ1" k="lambda1" step={0.05} />
         <NumberField label="λ2" k="lambda2" step={0.01} />
         <NumberField label="τ" k="tau" step={0.05} />
-        <span className="muted">w = ({s.w.join(', ')}) · seed {seed} (URL)</span>
+        <WeightsField />
+        <span className="muted">seed {seed} (URL)</span>
       </div>
       <div className="tk-row">
         <button data-testid="tokenizer-start" disabled={busy || s.kinds.length === 0} onClick={() => void start()}>
@@ -197,13 +206,14 @@ function Settings() {
 
 function RunCard({ run }: { run: RunView }) {
   const c = run.curves;
-  const terms: [string, (number | null)[]][] = [
-    ['total', c.total],
-    ['recon', c.recon],
-    ['quant', c.quant],
-    ['cont', c.cont],
+  // total last, thick and dashed, so it is never hidden under a term with the same values (e.g. recon)
+  const terms: [string, (number | null)[], Record<string, unknown>][] = [
+    ['recon', c.recon, { width: 1.5 }],
+    ['quant', c.quant, { width: 1.5 }],
+    ['cont', c.cont, { width: 1.5 }],
+    ['total', c.total, { width: 2.5, dash: 'dash', color: '#1d1f21' }],
   ];
-  const data = terms.filter(([, ys]) => ys.some((v) => v !== null)).map(([name, ys]) => ({ type: 'scatter', mode: 'lines', name, x: c.step, y: ys }));
+  const data = terms.filter(([, ys]) => ys.some((v) => v !== null)).map(([name, ys, line]) => ({ type: 'scatter', mode: 'lines', name, x: c.step, y: ys, line }));
   const heat = run.usage.length
     ? [{ type: 'heatmap', z: run.usage, colorscale: 'Blues', reversescale: true, showscale: false, hovertemplate: 'level %{y}, code %{x}: %{z}<extra></extra>' }]
     : [];
@@ -219,7 +229,7 @@ function RunCard({ run }: { run: RunView }) {
       <p className="muted">
         step {run.step}/{run.steps} · utilisation {run.utilisation.map((u) => u.toFixed(2)).join(' / ') || '—'} · re-seeded codewords {run.reseeded.join(' / ') || '—'}
       </p>
-      <Plot testId={`loss-plot-${run.kind}`} data={data} layout={{ title: { text: 'batch losses (unweighted terms)', font: { size: 12 } }, yaxis: { type: 'log' }, legend: { orientation: 'h' } }} />
+      <Plot testId={`loss-plot-${run.kind}`} download={`losses-${run.kind}`} data={data} layout={{ title: { text: 'batch losses (unweighted terms)', font: { size: 12 } }, yaxis: { type: 'log' }, legend: { orientation: 'h' } }} />
       {heat.length > 0 && (
         <Plot testId={`usage-heatmap-${run.kind}`} height={160} data={heat} layout={{ title: { text: 'code usage per level (since last report)', font: { size: 12 } }, xaxis: { title: { text: 'code' } }, yaxis: { title: { text: 'level' }, dtick: 1 } }} />
       )}

@@ -72,6 +72,12 @@ const DEFS: { [K in PanelId]: Omit<PanelDef, 'id'> } = {
     summary: 'Checkpoints (config + weights), ONNX, result JSON',
     component: lazy(() => import('./ExportPanel')),
   },
+  runs: {
+    title: 'Runs',
+    stage: 0,
+    summary: 'Every training run of every stage: list, resume, compare (overlaid curves, metrics side by side), delete',
+    component: lazy(() => import('./RunsPanel')),
+  },
 };
 
 export const PANELS: PanelDef[] = PANEL_IDS.map((id) => ({ id, ...DEFS[id] }));

@@ -1,7 +1,7 @@
 // k-means on the CPU: k-means++ seeding, Lloyd iterations, nearest-centroid search.
 // Used to initialise VAE codebooks from the first batch (one level at a time, on residuals) and by the tests as a
 // reference. Inputs are row-major Float32Arrays (n, d); all randomness comes from the seeded `Rng`.
-import { createRng, type Rng } from '../data/rng';
+import { createRng, type Rng } from './rng';
 
 export interface KMeansResult {
   /** (K, d) row-major */

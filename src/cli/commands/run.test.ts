@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../higr';
+import type { RunRecord } from '../../stages/types';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-run-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function capture(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+/** A raw-schema KuaiRec interaction file (small_matrix columns) over `items` real video ids. */
+function rawMatrix(file: string, users: number, items: number[]): void {
+  const rows = ['user_id,video_id,play_duration,video_duration,time,date,timestamp,watch_ratio'];
+  let t = 1_593_000_000;
+  for (let u = 0; u < users; u++) for (const [j, v] of items.entries()) rows.push(`${u},${v},${4000 + j},2000,2020-07-05 00:00:00.000,20200705,${t++}.0,${(2 + ((u + j) % 3)).toFixed(2)}`);
+  fs.writeFileSync(file, rows.join('\n') + '\n');
+}
+
+describe('higr run (one CLI wrapper for every stage)', () => {
+  it('refuses invalid settings with one line naming the flag and the range, exit 1', async () => {
+    for (const [flags, msg] of [
+      [['--steps', '0'], 'higr run: --steps: must be an integer in [1, 1000000] (got 0)\n'],
+      [['--lr', '-1'], 'higr run: --lr: must be a number in (0, 1] (got -1)\n'],
+      [['--levels', '2'], 'higr run: --w: needs one weight per level: 2 values for D = 2 (got 3)\n'],
+      [['--steps', 'ten'], 'higr run: --steps: must be an integer in [1, 1000000] (got "ten")\n'],
+    ] as const) {
+      const r = await capture(['run', '--stage', 'tokenizer', '--out', tmp, ...flags]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(msg);
+    }
+    expect((await capture(['run', '--stage', 'nope', '--out', tmp])).err).toBe('higr run: --stage: must be one of tokenizer (got "nope")\n');
+  });
+
+  it('trains on a dropped raw-schema file with that file\'s items, stores the run, lists it', async () => {
+    const file = path.join(tmp, 'my_matrix.csv');
+    const ids = Array.from({ length: 37 }, (_, i) => 100 + 3 * i);
+    rawMatrix(file, 12, ids);
+    const store = path.join(tmp, 'runs');
+    const r = await capture(['run', '--stage', 'tokenizer', '--data', file, '--out', tmp, '--store', store, '--backend', 'cpu', '--seed', '2', '--steps', '6', '--batchSize', '16', '--codebookSize', '8', '--features', 'cooccurrence', '--maxItems', '0']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\| collision \| [\d.]+ \|/);
+    const json = JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8'));
+    expect(json.run.inputs.items).toBe(37);
+    expect(json.run.inputs.source).toContain('items of my_matrix.csv');
+    expect(json.run.status).toBe('done');
+    expect(json.protocol.source).toEqual({ name: 'my_matrix.csv', bundled: false });
+    const list = await capture(['run', '--list', '--store', store, '--out', tmp]);
+    expect(list.out).toContain(json.run.id);
+  });
+
+  it('resumes a stopped run from its checkpoint (--resume)', async () => {
+    const store = path.join(tmp, 'runs2');
+    const file = path.join(tmp, 'm2.csv');
+    rawMatrix(file, 10, Array.from({ length: 30 }, (_, i) => 200 + i));
+    const base = ['run', '--data', file, '--out', tmp, '--store', store, '--backend', 'cpu'];
+    const first = await capture([...base, '--stage', 'tokenizer', '--source', 'planted', '--maxItems', '64', '--steps', '8', '--batchSize', '16', '--codebookSize', '8', '--levels', '2', '--w', '1,0.1', '--checkpoint-every', '3']);
+    expect(first.code).toBe(0);
+    // make it look like a run killed after its step-6 checkpoint
+    const runFile = fs.readdirSync(store).find((f) => f.endsWith('.run'))!;
+    const rec = v8.deserialize(fs.readFileSync(path.join(store, runFile))) as RunRecord;
+    expect(rec.checkpointStep).toBe(6);
+    fs.writeFileSync(path.join(store, runFile), v8.serialize({ ...rec, status: 'interrupted', step: 7 }));
+    const again = await capture([...base, '--resume', rec.id]);
+    expect(again.err).toBe('');
+    const json = JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8'));
+    expect(json.run.id).toBe(rec.id);
+    expect(json.run.status).toBe('done');
+    expect(json.run.summary.curves.step).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(json.run.summary.metrics).toEqual(rec.summary!.metrics);
+    // another dataset: refused
+    const other = path.join(tmp, 'm3.csv');
+    rawMatrix(other, 10, [1, 2, 3, 4, 5, 6, 7]);
+    fs.writeFileSync(path.join(store, runFile), v8.serialize({ ...rec, status: 'interrupted' }));
+    const bad = await capture(['run', '--data', other, '--out', tmp, '--store', store, '--backend', 'cpu', '--resume', rec.id]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^higr run: run .* was trained on another dataset/);
+  });
+});
