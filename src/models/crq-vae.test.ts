@@ -238,11 +238,24 @@ describe('CRQ-VAE / RQ-VAE vs the PyTorch reference (fixtures/crqvae.json)', () 
           const got = gs[i] ? await gs[i]!.data() : new Float32Array(want.length);
           expectClose(got, want, 2e-4, 2e-3, `${kind} grad ${name}`);
         }
+        if (kind === 'crq') {
+          // the fixture exercises the level-1 InfoNCE: its gradient into codebook 1 is not zero
+          const cb0 = named.find(([nm]) => nm === 'quantizer.codebook_0')![1];
+          const g0 = (await grad(terms.cont!, [cb0])[0]!.data()) as Float32Array;
+          expect(Math.hypot(...g0)).toBeGreaterThan(1e-3);
+        }
       });
     } finally {
       model.dispose();
     }
   };
+  it('the fixture is informative: torch version recorded, ≥ 3 distinct level-1 codes, a pair split across level-1 codes', () => {
+    expect(typeof FIX.torch).toBe('string');
+    const c0 = FIX.cases.crq.codes[0] as number[];
+    expect(new Set(c0).size).toBeGreaterThanOrEqual(3);
+    const P = FIX.P as number;
+    expect(Array.from({ length: P }, (_, i) => c0[i] !== c0[P + i]).some(Boolean)).toBe(true);
+  });
   it('CRQ-VAE loss terms, codes and every gradient match PyTorch (CPU)', () => run('cpu', 'crq'));
   it('RQ-VAE loss terms and every gradient match PyTorch (CPU)', () => run('cpu', 'rq'));
   it('CRQ-VAE loss terms and gradients match PyTorch on WebGPU', () => run('webgpu', 'crq'));

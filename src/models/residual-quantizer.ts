@@ -43,6 +43,9 @@ export class ResidualQuantizer extends Module {
   private lastUsed: Int32Array[];
   /** total number of re-seeded codewords per level */
   readonly reseeded: number[];
+  /** EMA codebook state per level (counts (K), sums (K, L)); created by the first emaUpdate / initFromBatch */
+  private emaCount: Float64Array[] | null = null;
+  private emaSum: Float64Array[] | null = null;
 
   constructor(
     readonly cfg: QuantizerConfig,
@@ -75,25 +78,80 @@ export class ResidualQuantizer extends Module {
     return { codewords, residuals, zHat: zHat!, codes };
   }
 
-  /** Dead-code bookkeeping (checkpoints). */
-  exportState(): { lastUsed: Int32Array[]; reseeded: number[] } {
-    return { lastUsed: this.lastUsed.map((a) => a.slice()), reseeded: [...this.reseeded] };
+  /** Dead-code bookkeeping and EMA state (checkpoints). */
+  exportState(): { lastUsed: Int32Array[]; reseeded: number[]; emaCount?: Float64Array[]; emaSum?: Float64Array[] } {
+    return {
+      lastUsed: this.lastUsed.map((a) => a.slice()),
+      reseeded: [...this.reseeded],
+      ...(this.emaCount && this.emaSum ? { emaCount: this.emaCount.map((a) => a.slice()), emaSum: this.emaSum.map((a) => a.slice()) } : {}),
+    };
   }
-  importState(s: { lastUsed: Int32Array[]; reseeded: number[] }): void {
+  importState(s: { lastUsed: Int32Array[]; reseeded: number[]; emaCount?: Float64Array[]; emaSum?: Float64Array[] }): void {
     s.lastUsed.forEach((a, d) => this.lastUsed[d].set(a));
     s.reseeded.forEach((v, d) => (this.reseeded[d] = v));
+    if (s.emaCount && s.emaSum) {
+      this.emaCount = s.emaCount.map((a) => Float64Array.from(a));
+      this.emaSum = s.emaSum.map((a) => Float64Array.from(a));
+    }
   }
 
-  /** k-means initialisation of every level on a batch of latents (host array, (B, L)). */
-  async initFromBatch(z: Float32Array, B: number, seed: number): Promise<void> {
+  /**
+   * k-means initialisation of every level on a batch of latents (host array, (B, L)), level by level on the residuals.
+   * `step` = the training step at which this happens: every codeword counts as used then (dead-code clock restarts).
+   */
+  async initFromBatch(z: Float32Array, B: number, seed: number, step = 0): Promise<void> {
     const { levels, codebookSize: K, dim: L, kmeansIters } = this.cfg;
     const rng = createRng(seed * 7 + 1);
     const r = z.slice();
+    this.emaCount = [];
+    this.emaSum = [];
     for (let d = 0; d < levels; d++) {
       const init = kmeansPlusPlus(r, B, L, K, rng);
       const { centroids, assign } = lloyd(r, B, L, init, K, kmeansIters);
       this.codebooks[d].backend.write(this.codebooks[d].storage, centroids);
+      // EMA state starts at the k-means clusters (count 1 per codeword: a weak prior the batches quickly override)
+      this.emaCount.push(new Float64Array(K).fill(1));
+      this.emaSum.push(Float64Array.from(centroids));
       for (let i = 0; i < B; i++) for (let j = 0; j < L; j++) r[i * L + j] -= centroids[assign[i] * L + j];
+      this.lastUsed[d].fill(step);
+    }
+  }
+
+  /**
+   * EMA codebook update (VQ-VAE-2): per level, N_k ← γN_k + (1−γ)n_k, m_k ← γm_k + (1−γ)Σ_{i: s_i = k} r_i,
+   * e_k = m_k / N_k (a codeword whose count has decayed below 1e-6 keeps its value). codes: (B) per level; residuals: host (D·B, L), level-major.
+   */
+  async emaUpdate(codes: Int32Array[], residuals: Float32Array, decay: number): Promise<void> {
+    const { levels, codebookSize: K, dim: L } = this.cfg;
+    if (!this.emaCount || !this.emaSum) {
+      this.emaCount = [];
+      this.emaSum = [];
+      for (let d = 0; d < levels; d++) {
+        this.emaCount.push(new Float64Array(K).fill(1));
+        this.emaSum.push(Float64Array.from((await this.codebooks[d].data()) as Float32Array));
+      }
+    }
+    for (let d = 0; d < levels; d++) {
+      const B = codes[d].length;
+      const cnt = new Float64Array(K);
+      const sum = new Float64Array(K * L);
+      for (let i = 0; i < B; i++) {
+        const k = codes[d][i];
+        cnt[k]++;
+        const o = (d * B + i) * L;
+        for (let j = 0; j < L; j++) sum[k * L + j] += residuals[o + j];
+      }
+      const N = this.emaCount[d];
+      const M = this.emaSum[d];
+      for (let k = 0; k < K; k++) N[k] = decay * N[k] + (1 - decay) * cnt[k];
+      // codewords whose EMA count has decayed to ~0 keep their value (the dead-code re-seeding replaces them)
+      const cb = Float32Array.from((await this.codebooks[d].data()) as Float32Array);
+      for (let k = 0; k < K; k++) {
+        for (let j = 0; j < L; j++) M[k * L + j] = decay * M[k * L + j] + (1 - decay) * sum[k * L + j];
+        if (N[k] < 1e-6) continue;
+        for (let j = 0; j < L; j++) cb[k * L + j] = M[k * L + j] / N[k];
+      }
+      this.codebooks[d].backend.write(this.codebooks[d].storage, cb);
     }
   }
 
@@ -119,6 +177,10 @@ export class ResidualQuantizer extends Module {
         const i = rng.int(B);
         cb.set(res.subarray((d * B + i) * L, (d * B + i + 1) * L), k * L);
         this.lastUsed[d][k] = step;
+        if (this.emaCount && this.emaSum) {
+          this.emaCount[d][k] = 1;
+          for (let j = 0; j < L; j++) this.emaSum[d][k * L + j] = cb[k * L + j];
+        }
       }
       this.codebooks[d].backend.write(this.codebooks[d].storage, cb);
       this.reseeded[d] += dead.length;

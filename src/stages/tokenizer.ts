@@ -51,6 +51,8 @@ export interface TokenizerInputs {
   /** the two pair sources separately (consistency per source) */
   semantic: PairSets;
   cooccurrence: PairSets;
+  /** every co-occurrence pair before the split (the CLI's multi-seed / inductive splits re-split it per seed) */
+  cooccurrenceAll: Int32Array;
   cooccurrenceSource: string;
   info: TokenizerDataInfo;
   /** per item (feature rows): caption, category path, tag ids — the prefix explorer's item table */
@@ -114,9 +116,10 @@ export async function assembleTokenizerData(
   const n = f.ids.length;
   const P = PAIR_SETTINGS;
   const semantic = splitPairs(semanticPairs(f.data, n, f.dim, { threshold: P.threshold, maxPerItem: P.maxPerItem, seed: o.seed }), P.heldOut, o.seed);
-  const cooccurrence = cat.sequences
-    ? splitPairs(cooccurrencePairs(cat.sequences.offsets, cat.sequences.items, n, { window: P.window, minCount: P.minCount, maxPerItem: P.maxPerItem }), P.heldOut, o.seed + 1)
-    : noPairs();
+  const cooccurrenceAll = cat.sequences
+    ? cooccurrencePairs(cat.sequences.offsets, cat.sequences.items, n, { window: P.window, minCount: P.minCount, maxPerItem: P.maxPerItem })
+    : new Int32Array(0);
+  const cooccurrence = cooccurrenceAll.length ? splitPairs(cooccurrenceAll, P.heldOut, o.seed + 1) : noPairs();
   const pairs = { train: unionPairs(n, semantic.train, cooccurrence.train), test: unionPairs(n, semantic.test, cooccurrence.test) };
   const side = ws.sideTables();
   const meta = itemMeta(f.ids, side);
@@ -127,6 +130,7 @@ export async function assembleTokenizerData(
     pairs,
     semantic,
     cooccurrence,
+    cooccurrenceAll,
     cooccurrenceSource: cat.cooccurrenceSource,
     meta,
     info: {
@@ -171,6 +175,7 @@ function plantedInputs(maxItems: number, seed: number): TokenizerInputs {
     pairs,
     semantic: pairs,
     cooccurrence: noPairs(),
+    cooccurrenceAll: new Int32Array(0),
     cooccurrenceSource: 'none',
     meta: { caption: Array.from(p.group, (g) => `planted item (group ${g})`), category: Array.from(p.group, (g) => `group ${g}`), tags: new Array(n).fill('') },
     info: { source: 'planted demo items (8 groups × 8 nuisance clusters)', items: n, dim: p.features.dim, blocks: 'group 8, nuisance 8', trainPairs: pairs.train.length / 2, heldOutPairs: pairs.test.length / 2 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { collisions, levelStats, pairPrefixAgreement, prefixPurity, tokenizerMetrics } from './metrics';
+import { collisions, kappa, levelStats, pairPrefixAgreement, prefixPurity, tokenizerMetrics } from './metrics';
 import { kmeans, nearestCpu } from '../math/kmeans';
-import { cooccurrencePairs, semanticPairs, splitPairs } from './pairs';
+import { capNeighbours, cooccurrencePairs, heldOutItems, semanticNeighbours, semanticPairs, splitPairs, splitPairsInductive } from './pairs';
 
 // 5 items, D = 2
 const codes = Int32Array.from([0, 1, /**/ 0, 1, /**/ 0, 2, /**/ 1, 0, /**/ 3, 0]);
@@ -44,6 +44,32 @@ describe('tokenizer metrics', () => {
     expect(m.recon).toBe(3);
     expect(m.reconRel).toBe(0.5);
     expect(m.concentration).toBeNull();
+    expect(m.consistencyInductive).toBeNull();
+  });
+  it('chance-corrected consistency κ = (c − chance) / (1 − chance); inductive pairs scored separately', () => {
+    expect(kappa(0.5, 0.5)).toBe(0);
+    expect(kappa(1, 0.3)).toBe(1);
+    expect(kappa(0.4, 0.2)).toBeCloseTo(0.25, 12);
+    // everything in one prefix: consistency 1 but chance 1, κ 0 (concentration cannot buy consistency)
+    const one = Int32Array.from([0, 0, 0, 1, 0, 2, 0, 3]);
+    const m1 = tokenizerMetrics({ codes: one, n: 4, D: 2, K: [4, 4], heldOut: Int32Array.from([0, 1, 2, 3]), reconErr: new Float32Array(4), featVar: 1 });
+    expect(m1.consistency).toBe(1);
+    expect(m1.consistencyKappa).toBe(0);
+    const m = tokenizerMetrics({
+      codes,
+      n: 5,
+      D: 2,
+      K: [4, 4],
+      heldOut: Int32Array.from([0, 1, 3, 4]),
+      heldOutInductive: Int32Array.from([0, 2, 0, 3, 3, 4]),
+      reconErr: new Float32Array(5),
+      featVar: 1,
+    });
+    expect(m.consistency).toBe(0.5);
+    expect(m.consistencyKappa).toBeCloseTo((0.5 - 0.44) / 0.56, 10);
+    expect(m.consistencyStdErr).toBeCloseTo(Math.sqrt(0.25 / 2), 10);
+    expect(m.consistencyInductive).toBeCloseTo(1 / 3, 10);
+    expect(m.inductivePairs).toBe(3);
   });
 });
 
@@ -77,6 +103,52 @@ describe('k-means and pairs', () => {
     const tr = new Set(key(s.train));
     for (const k of key(s.test)) expect(tr.has(k)).toBe(false);
     expect(splitPairs(many, 0.25, 3)).toEqual(s);
+  });
+  it('semantic neighbours = brute-force cos ≥ threshold; capNeighbours caps per anchor, seeded', () => {
+    const n = 40;
+    const d = 3;
+    const x = Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 1.7) + (i % d === 0 ? 1 : 0));
+    const nb = semanticNeighbours(x, n, d, 0.9);
+    const cos = (i: number, j: number) => {
+      let s = 0, a = 0, b = 0;
+      for (let k = 0; k < d; k++) {
+        s += x[i * d + k] * x[j * d + k];
+        a += x[i * d + k] ** 2;
+        b += x[j * d + k] ** 2;
+      }
+      return s / Math.sqrt(a * b);
+    };
+    for (let i = 0; i < n; i++) {
+      const want = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && cos(i, j) >= 0.9);
+      expect(Array.from(nb.nbrs.subarray(nb.offsets[i], nb.offsets[i + 1]))).toEqual(want);
+    }
+    expect(nb.nbrs.length).toBeGreaterThan(20);
+    const p = capNeighbours(nb, n, 2, 5);
+    for (let k = 0; k < p.length; k += 2) {
+      expect(p[k]).toBeLessThan(p[k + 1]);
+      expect(cos(p[k], p[k + 1])).toBeGreaterThanOrEqual(0.9 - 1e-6);
+    }
+    expect(Array.from(capNeighbours(nb, n, 2, 5))).toEqual(Array.from(p));
+    expect(Array.from(capNeighbours(nb, n, 2, 6))).not.toEqual(Array.from(p));
+    // each anchor keeps ≤ 2 of its neighbours, so at most 2n unique pairs
+    expect(p.length / 2).toBeLessThanOrEqual(2 * n);
+    expect(p.length / 2).toBeLessThan(nb.nbrs.length / 2);
+  });
+  it('inductive split: no item of an inductive pair is in any training or transductive pair', () => {
+    const n = 200;
+    const pairs: number[] = [];
+    for (let i = 0; i < n; i++) for (const j of [(i * 7 + 3) % n, (i * 13 + 1) % n]) if (i !== j) pairs.push(Math.min(i, j), Math.max(i, j));
+    const mask = heldOutItems(n, 0.25, 1);
+    expect(mask.reduce((a, b) => a + b, 0)).toBe(50);
+    const s = splitPairsInductive(Int32Array.from(pairs), mask, 0.2, 1);
+    expect(s.inductive.length).toBeGreaterThan(0);
+    const seen = new Set<number>();
+    for (const a of [s.train, s.test]) for (const i of a) seen.add(i);
+    for (const i of s.inductive) {
+      expect(mask[i]).toBe(1);
+      expect(seen.has(i)).toBe(false);
+    }
+    expect(s.train.length / 2 + s.test.length / 2 + s.inductive.length / 2 + s.dropped).toBe(pairs.length / 2);
   });
   it('co-occurrence pairs: within a window, count ≥ minCount', () => {
     // two users both watch 0 then 1; 2 appears once next to 3

@@ -35,7 +35,15 @@ export interface TokenizerMetrics {
   consistencyByDepth: number[];
   /** probability that two random items share the level-1 code (Σ p_k²): the chance level of `consistency` */
   consistencyChance: number;
+  /** chance-corrected consistency (Cohen's-κ form): (consistency − chance) / (1 − chance); 0 = chance, 1 = every pair */
+  consistencyKappa: number;
+  /** binomial standard error of `consistency` on `heldOutPairs` pairs */
+  consistencyStdErr: number;
   heldOutPairs: number;
+  /** level-1 agreement on the inductive held-out pairs (neither item in any training pair); null without such pairs */
+  consistencyInductive: number | null;
+  consistencyInductiveKappa: number | null;
+  inductivePairs: number;
   /** share of items in the 10% most populated level-1 prefixes (descriptive; not a quality score) */
   top10PrefixShare: number;
   levels: LevelStats[];
@@ -139,6 +147,11 @@ export function prefixPurity(codes: Int32Array, n: number, D: number, labels: In
   return { purity, chance };
 }
 
+/** Chance-corrected agreement (observed − chance) / (1 − chance), as in Cohen's κ; 0 when chance = 1. */
+export function kappa(observed: number, chance: number): number {
+  return chance < 1 ? (observed - chance) / (1 - chance) : 0;
+}
+
 export interface MetricInputs {
   codes: Int32Array;
   n: number;
@@ -146,6 +159,8 @@ export interface MetricInputs {
   K: number[];
   /** held-out positive pairs (P, 2), item rows; never used by the contrastive loss */
   heldOut: Int32Array;
+  /** inductive held-out pairs (neither item in a training pair), or undefined */
+  heldOutInductive?: Int32Array;
   /** per-item label for concentration (−1 unknown), or undefined */
   labels?: Int32Array;
   /** per-item ‖x̂ − x‖² and ‖x − x̄‖² */
@@ -167,6 +182,9 @@ export function tokenizerMetrics(m: MetricInputs): TokenizerMetrics {
   const sorted = Array.from(cnt).filter((c) => c > 0).sort((a, b) => b - a);
   const topN = Math.max(1, Math.ceil(0.1 * sorted.length));
   const top10 = sorted.slice(0, topN).reduce((a, b) => a + b, 0) / Math.max(1, n);
+  const cons = byDepth[0] ?? 0;
+  const P = m.heldOut.length / 2;
+  const ind = m.heldOutInductive?.length ? pairPrefixAgreement(codes, D, m.heldOutInductive)[0] : null;
   let recon = 0;
   for (let i = 0; i < n; i++) recon += m.reconErr[i];
   recon = n ? recon / n : 0;
@@ -178,11 +196,16 @@ export function tokenizerMetrics(m: MetricInputs): TokenizerMetrics {
     maxCollisionGroup: col.maxGroup,
     concentration: pur?.purity ?? null,
     concentrationChance: pur?.chance ?? null,
-    consistency: byDepth[0] ?? 0,
+    consistency: cons,
     consistencyPrefix: byDepth[Math.max(0, D - 2)] ?? 0,
     consistencyByDepth: byDepth,
     consistencyChance: chance,
-    heldOutPairs: m.heldOut.length / 2,
+    consistencyKappa: kappa(cons, chance),
+    consistencyStdErr: P ? Math.sqrt((cons * (1 - cons)) / P) : 0,
+    heldOutPairs: P,
+    consistencyInductive: ind,
+    consistencyInductiveKappa: ind === null ? null : kappa(ind, chance),
+    inductivePairs: (m.heldOutInductive?.length ?? 0) / 2,
     top10PrefixShare: top10,
     levels,
     recon,

@@ -26,26 +26,19 @@ export function normaliseRows(x: Float32Array, n: number, d: number): Float32Arr
   return out;
 }
 
+/** Every item's neighbours with cos ≥ threshold, as CSR (neighbours ascending); seed-independent, so it can be cached. */
+export interface Neighbours {
+  offsets: Int32Array; // (n + 1)
+  nbrs: Int32Array;
+}
+
 /**
- * Pairs (i < j) with cos(x_i, x_j) ≥ threshold, at most `maxPerItem` per anchor i (a seeded reservoir sample over all
- * of i's qualifying neighbours). Each unordered pair's cosine is computed once (n²/2 dot products).
+ * All pairs with cos(x_i, x_j) ≥ threshold as per-item neighbour lists. Each unordered pair's cosine is computed once
+ * (n²/2 dot products over the non-zeros of row i: the category multi-hot and hashed n-grams are mostly zeros).
  */
-export function semanticPairs(x: Float32Array, n: number, d: number, opts: PairOptions = {}): Int32Array {
-  const thr = opts.threshold ?? 0.8;
-  const cap = opts.maxPerItem ?? 4;
-  const rng = createRng((opts.seed ?? 0) * 31 + 7);
+export function semanticNeighbours(x: Float32Array, n: number, d: number, threshold = 0.8): Neighbours {
   const u = normaliseRows(x, n, d);
-  const res = new Int32Array(n * cap);
-  const found = new Int32Array(n);
-  const offer = (i: number, j: number) => {
-    const f = found[i]++;
-    if (f < cap) res[i * cap + f] = j;
-    else {
-      const r = rng.int(f + 1);
-      if (r < cap) res[i * cap + r] = j;
-    }
-  };
-  // dot products run over the non-zeros of row i (category multi-hot and hashed n-grams are mostly zeros)
+  const found: number[] = []; // flat (i, j), i < j, in (i, j) order
   const nzIdx = new Int32Array(d);
   const nzVal = new Float32Array(d);
   for (let i = 0; i < n; i++) {
@@ -63,18 +56,41 @@ export function semanticPairs(x: Float32Array, n: number, d: number, opts: PairO
       const oj = j * d;
       let s = 0;
       for (let t = 0; t < m; t++) s += nzVal[t] * u[oj + nzIdx[t]];
-      if (s < thr) continue;
-      offer(i, j);
-      offer(j, i);
+      if (s >= threshold) found.push(i, j);
     }
   }
+  const deg = new Int32Array(n + 1);
+  for (let p = 0; p < found.length; p += 2) {
+    deg[found[p] + 1]++;
+    deg[found[p + 1] + 1]++;
+  }
+  for (let i = 0; i < n; i++) deg[i + 1] += deg[i];
+  const offsets = deg.slice();
+  const fill = deg.slice(0, n);
+  const nbrs = new Int32Array(offsets[n]);
+  // (i, j) pairs come sorted by i then j: j's list receives i in ascending order before its own larger neighbours
+  for (let p = 0; p < found.length; p += 2) nbrs[fill[found[p + 1]]++] = found[p];
+  for (let p = 0; p < found.length; p += 2) nbrs[fill[found[p]]++] = found[p + 1];
+  for (let i = 0; i < n; i++) nbrs.subarray(offsets[i], offsets[i + 1]).sort();
+  return { offsets, nbrs };
+}
+
+/** At most `maxPerItem` neighbours per anchor (a seeded random subset), as unique unordered pairs (i < j). */
+export function capNeighbours(nb: Neighbours, n: number, maxPerItem: number, seed: number): Int32Array {
+  const rng = createRng(seed * 31 + 7);
   const out: number[] = [];
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
-    for (let t = 0; t < Math.min(found[i], cap); t++) {
-      const j = res[i * cap + t];
-      const a = Math.min(i, j);
-      const b = Math.max(i, j);
+    const list = Array.from(nb.nbrs.subarray(nb.offsets[i], nb.offsets[i + 1]));
+    // partial Fisher-Yates: the first `maxPerItem` entries are a uniform random subset
+    const take = Math.min(maxPerItem, list.length);
+    for (let t = 0; t < take; t++) {
+      const j = t + rng.int(list.length - t);
+      [list[t], list[j]] = [list[j], list[t]];
+    }
+    for (let t = 0; t < take; t++) {
+      const a = Math.min(i, list[t]);
+      const b = Math.max(i, list[t]);
       const key = a * n + b;
       if (seen.has(key)) continue;
       seen.add(key);
@@ -82,6 +98,14 @@ export function semanticPairs(x: Float32Array, n: number, d: number, opts: PairO
     }
   }
   return Int32Array.from(out);
+}
+
+/**
+ * Pairs (i < j) with cos(x_i, x_j) ≥ threshold, at most `maxPerItem` per anchor i (a seeded random subset of i's
+ * qualifying neighbours): `capNeighbours(semanticNeighbours(...))`.
+ */
+export function semanticPairs(x: Float32Array, n: number, d: number, opts: PairOptions = {}): Int32Array {
+  return capNeighbours(semanticNeighbours(x, n, d, opts.threshold ?? 0.8), n, opts.maxPerItem ?? 4, opts.seed ?? 0);
 }
 
 /**
@@ -170,4 +194,41 @@ export function splitPairs(pairs: Int32Array, heldOut: number, seed: number): { 
     return out;
   };
   return { test: take(0, nTest), train: take(nTest, P) };
+}
+
+/** A seeded share of the items (mask, 1 = held out) whose pairs are kept out of training: the inductive test items. */
+export function heldOutItems(n: number, share: number, seed: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  const m = Math.round(Math.max(0, Math.min(1, share)) * n);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const rng = createRng(seed * 577 + 41);
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(n - i);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+    mask[order[i]] = 1;
+  }
+  return mask;
+}
+
+/**
+ * Three-way split around held-out items (`mask`): pairs with both items held out → `inductive` (neither item appears in
+ * any training pair); pairs with exactly one held-out item → dropped (`dropped` counts them); the other pairs → the
+ * seeded train / transductive-test split of `splitPairs`.
+ */
+export function splitPairsInductive(pairs: Int32Array, mask: Uint8Array, heldOut: number, seed: number): { train: Int32Array; test: Int32Array; inductive: Int32Array; dropped: number } {
+  const rest: number[] = [];
+  const ind: number[] = [];
+  let dropped = 0;
+  for (let p = 0; p < pairs.length; p += 2) {
+    const a = pairs[p];
+    const b = pairs[p + 1];
+    const h = mask[a] + mask[b];
+    if (h === 2) ind.push(a, b);
+    else if (h === 1) dropped++;
+    else rest.push(a, b);
+  }
+  const s = splitPairs(Int32Array.from(rest), heldOut, seed);
+  return { ...s, inductive: Int32Array.from(ind), dropped };
 }

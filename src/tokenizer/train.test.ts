@@ -4,7 +4,7 @@ import { testGpu } from '../engine/testing';
 import { PrefixTrie } from '../models/sid-table';
 import { plantedItems } from './planted';
 import { splitPairs } from './pairs';
-import { encodeWithCheckpoint, trainTokenizer, type DeepPartial, type TrainConfig } from './train';
+import { encodeWithCheckpoint, lambda2At, trainTokenizer, type DeepPartial, type TrainConfig } from './train';
 
 // Small planted world: 256 items, 8 semantic groups × 8 nuisance clusters of equal weight; positives = same group.
 const tiny = (seed: number, lambda2: number): DeepPartial<TrainConfig> => ({
@@ -17,19 +17,28 @@ const tiny = (seed: number, lambda2: number): DeepPartial<TrainConfig> => ({
   logEvery: 25,
   model: { codebookSize: 8, latentDim: 8, hidden: [32], lambda2 },
 });
+// the CLI's schedule scaled to the planted runs: warm-up, codebook init from current latents, λ2 ramp, EMA codebooks
+const scheduled = (seed: number, lambda2: number, K: number): DeepPartial<TrainConfig> => ({
+  ...tiny(seed, lambda2),
+  warmupSteps: 100,
+  lambda2RampSteps: 150,
+  codebookUpdate: 'ema',
+  model: { codebookSize: K, latentDim: 8, hidden: [32], lambda2 },
+});
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
 describe('tokenizer training (planted data)', () => {
-  it('THE KEY TEST: the prefix InfoNCE raises held-out consistency vs the same model without it (same seeds)', async () => {
+  it('THE KEY TEST: the prefix InfoNCE raises chance-corrected held-out consistency vs the same model without it (same seeds, schedule)', async () => {
+    // λ2 = 0.1: the lower end of the range where the effect holds on this data under the warm-up + ramp schedule; at the
+    // paper's 0.01 it does not show here (docs/tokenizers.md, "InfoNCE strength")
     initCpu();
-    const cons: Record<string, number[]> = { with: [], without: [] };
-    const lift: Record<string, number[]> = { with: [], without: [] };
+    const kappa: Record<string, number[]> = { with: [], without: [] };
     for (const seed of [2, 3]) {
       const p = plantedItems({ items: 256, seed, a: 1 });
       const pairs = splitPairs(p.pairs, 0.3, seed);
-      for (const [name, l2] of [['without', 0], ['with', 0.3]] as const) {
-        const r = await trainTokenizer('crq-vae', p.features, tiny(seed, l2), { pairs, labels: p.group });
-        cons[name].push(r.metrics.consistency);
-        lift[name].push(r.metrics.consistency - r.metrics.consistencyChance);
+      for (const [name, l2] of [['without', 0], ['with', 0.1]] as const) {
+        const r = await trainTokenizer('crq-vae', p.features, scheduled(seed, l2, 16), { pairs, labels: p.group });
+        kappa[name].push(r.metrics.consistencyKappa);
         // every item gets a unique SID: the disambiguation level resolves all collisions
         const trie = PrefixTrie.of(r.sids);
         const W = r.sids.depth + 1;
@@ -41,15 +50,37 @@ describe('tokenizer training (planted data)', () => {
         }
         expect(seen.size).toBe(256);
         expect(r.sids.collisions.rate).toBeCloseTo(r.metrics.collisionRate, 10);
-        expect(r.lossCurves.step.length).toBeGreaterThan(5);
+        // the warm-up is reconstruction only, then the InfoNCE term appears (only with λ2 > 0)
+        expect(r.lossCurves.quant[0]).toBe(0);
         expect(r.lossCurves.cont.at(-1) === null).toBe(l2 === 0);
       }
     }
-    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-    console.log('consistency without / with InfoNCE:', cons.without, cons.with, 'lift over chance:', lift.without, lift.with);
-    expect(mean(cons.with)).toBeGreaterThan(mean(cons.without) + 0.05);
-    expect(mean(lift.with)).toBeGreaterThan(mean(lift.without) + 0.03);
-  }, 300_000);
+    console.log('consistency κ without / with InfoNCE (λ2 = 0.1):', kappa.without, kappa.with);
+    expect(mean(kappa.with)).toBeGreaterThan(mean(kappa.without) + 0.05);
+  }, 600_000);
+
+  it('collision on planted data with enough codewords (K = 64): CRQ-VAE (λ2 = 0.01) is not worse than RQ-VAE', async () => {
+    initCpu();
+    const col: Record<string, number[]> = { crq: [], rq: [] };
+    for (const seed of [2, 3]) {
+      const p = plantedItems({ items: 256, seed, a: 1 });
+      const pairs = splitPairs(p.pairs, 0.3, seed);
+      col.rq.push((await trainTokenizer('rq-vae', p.features, scheduled(seed, 0, 64), { pairs })).metrics.collisionRate);
+      col.crq.push((await trainTokenizer('crq-vae', p.features, scheduled(seed, 0.01, 64), { pairs })).metrics.collisionRate);
+    }
+    console.log('collision RQ-VAE / CRQ-VAE (K = 64):', col.rq, col.crq);
+    expect(mean(col.crq)).toBeLessThanOrEqual(mean(col.rq) + 0.02);
+    // 64³ codes for 256 items of 64 planted cells: healthy codebooks leave (almost) no collisions
+    expect(mean(col.crq)).toBeLessThan(0.05);
+  }, 600_000);
+
+  it('λ2 ramp: 0 at the end of the warm-up, linear, then constant', () => {
+    expect(lambda2At(0.01, 0, 100)).toBe(0);
+    expect(lambda2At(0.01, 50, 100)).toBeCloseTo(0.005, 12);
+    expect(lambda2At(0.01, 100, 100)).toBe(0.01);
+    expect(lambda2At(0.01, 500, 100)).toBe(0.01);
+    expect(lambda2At(0.01, 0, 0)).toBe(0.01);
+  });
 
   it('RQ-VAE and RQ-KMeans run through the same function; checkpoints re-encode to the same codes', async () => {
     initCpu();
@@ -61,7 +92,8 @@ describe('tokenizer training (planted data)', () => {
       expect(progress.length).toBeGreaterThan(0);
       expect(r.metrics.levels.length).toBe(3);
       expect(r.metrics.recon).toBeGreaterThan(0);
-      expect(r.metrics.reconRel).toBeLessThan(1.5);
+      // a trained tokenizer reconstructs better than the feature mean (reconRel = 1)
+      expect(r.metrics.reconRel).toBeLessThan(0.9);
       const again = await encodeWithCheckpoint(JSON.parse(JSON.stringify(r.checkpoint, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v)), (k, v) => (k === 'data' && Array.isArray(v) ? Float32Array.from(v) : v)), p.features.data, 120);
       expect(Array.from(again)).toEqual(Array.from(r.codes));
     }

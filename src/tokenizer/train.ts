@@ -8,12 +8,12 @@ import { getBackend, grad, noGrad, rng as engineRng, tensor, tidyAsync, type Ten
 import { createRng, type Rng as DataRng } from '../math/rng';
 import { AdamW, type AdamWState, type StateDict } from '../models/nn';
 import type { CheckpointHooks } from '../stages/types';
-import { batchPairs, CRQ_DEFAULTS, crqVaeLoss, ResidualVAE, type CrqVaeConfig, type LossTerms } from '../models/crq-vae';
+import { batchPairs, CRQ_DEFAULTS, crqVaeLoss, reconLoss, ResidualVAE, type CrqVaeConfig, type LossTerms } from '../models/crq-vae';
 import { rqVaeLoss } from '../models/rq-vae';
 import { encodeRqKMeans, fitRqKMeans, RQ_KMEANS_DEFAULTS, type RqKMeansConfig, type RqKMeansModel } from '../models/rq-kmeans';
 import { buildSidTable, type SidTableData } from '../models/sid-table';
 import { rowSqErr, tokenizerMetrics, totalVariance, type TokenizerMetrics } from './metrics';
-import { semanticPairs, splitPairs } from './pairs';
+import { heldOutItems, semanticPairs, splitPairs, splitPairsInductive } from './pairs';
 
 export type TokenizerKind = 'crq-vae' | 'rq-vae' | 'rq-kmeans';
 export const TOKENIZER_KINDS: TokenizerKind[] = ['crq-vae', 'rq-vae', 'rq-kmeans'];
@@ -38,9 +38,29 @@ export interface TrainConfig {
   weightDecay: number;
   /** global gradient-norm clip (0 = off) */
   clipNorm: number;
-  /** rows used for the k-means codebook initialisation (the "first batch") */
+  /** rows used for the k-means codebook (re-)initialisation at the end of the warm-up */
   initBatch: number;
-  pairs: { threshold: number; maxPerItem: number; heldOut: number };
+  /**
+   * VAEs: steps of encoder/decoder training on L_recon alone (the decoder reads z, no quantisation) before the codebooks
+   * are initialised by residual k-means on the *current* latents (0 = k-means on the untrained encoder's latents).
+   */
+  warmupSteps: number;
+  /** CRQ-VAE: λ2 rises linearly from 0 to its value over this many steps after the warm-up (0 = full λ2 at once) */
+  lambda2RampSteps: number;
+  /**
+   * VAE codebook update: 'grad' = AdamW on the loss terms (the paper's Eq. 2/3/4 as written); 'ema' = exponential moving
+   * average of the assigned residuals (VQ-VAE-2 style, decay `emaDecay`), the codebooks then take no gradient.
+   */
+  codebookUpdate: 'grad' | 'ema';
+  emaDecay: number;
+  /**
+   * Batch sampler, the same for both VAEs: 'pairs' = [P anchors | P positives | uniform items] (RQ-VAE's loss ignores
+   * the pairs, so the only difference between the VAEs is the loss); 'uniform' = B uniform items (no InfoNCE possible).
+   */
+  sampler: 'pairs' | 'uniform';
+  /** encode the whole catalogue and compute the metrics every this many steps (0 = only at the end) */
+  evalEvery: number;
+  pairs: { threshold: number; maxPerItem: number; heldOut: number; inductiveItems: number };
   /** read losses back every this many steps (each readback is a GPU sync) */
   logEvery: number;
   /** items per forward pass when encoding the whole catalogue */
@@ -58,7 +78,13 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   weightDecay: 1e-4,
   clipNorm: 0,
   initBatch: 2048,
-  pairs: { threshold: 0.8, maxPerItem: 4, heldOut: 0.2 },
+  warmupSteps: 0,
+  lambda2RampSteps: 0,
+  codebookUpdate: 'grad',
+  emaDecay: 0.95,
+  sampler: 'pairs',
+  evalEvery: 0,
+  pairs: { threshold: 0.8, maxPerItem: 4, heldOut: 0.2, inductiveItems: 0 },
   logEvery: 10,
   evalBatch: 1024,
 };
@@ -78,8 +104,10 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] exte
 export interface PairSets {
   /** (P, 2) item rows used by the contrastive loss */
   train: Int32Array;
-  /** (P, 2) item rows never shown to the contrastive loss: consistency is measured on these */
+  /** (P, 2) item rows never shown to the contrastive loss: consistency is measured on these (transductive: their items may be in training pairs) */
   test: Int32Array;
+  /** (P, 2) inductive held-out pairs: neither item is in any training pair (`consistencyInductive`) */
+  inductive?: Int32Array;
 }
 
 export interface Progress {
@@ -121,6 +149,8 @@ export interface TokenizerResult {
   sids: SidTableData;
   metrics: TokenizerMetrics;
   lossCurves: LossCurves;
+  /** metrics of the whole catalogue every `evalEvery` steps after the warm-up, and at the end (empty when evalEvery = 0) */
+  metricCurve: MetricPoint[];
   /** per item, (n, latentDim): encoder output z (VAEs) or features (RQ-KMeans, latentDim = F) */
   latents: Float32Array;
   latentDim: number;
@@ -155,10 +185,11 @@ export interface TrainOptions {
   labels?: Int32Array;
 }
 
-/** Semantic-neighbour pairs (cos ≥ threshold) split into train / held-out. */
+/** Semantic-neighbour pairs (cos ≥ threshold) split into train / held-out (and inductive, when `pairs.inductiveItems` > 0). */
 export function makePairs(f: FeatureMatrix, cfg: TrainConfig): PairSets {
   const n = f.ids.length;
   const all = semanticPairs(f.data, n, f.dim, { threshold: cfg.pairs.threshold, maxPerItem: cfg.pairs.maxPerItem, seed: cfg.seed });
+  if (cfg.pairs.inductiveItems > 0) return splitPairsInductive(all, heldOutItems(n, cfg.pairs.inductiveItems, cfg.seed), cfg.pairs.heldOut, cfg.seed);
   return splitPairs(all, cfg.pairs.heldOut, cfg.seed);
 }
 
@@ -171,16 +202,7 @@ export async function trainTokenizer(kind: TokenizerKind, f: FeatureMatrix, cfgI
   const out = kind === 'rq-kmeans' ? await trainKMeans(f, cfg, opts) : await trainVae(kind, f, cfg, pairs, opts, t0);
   const D = cfg.model.levels;
   const K = new Array(D).fill(cfg.model.codebookSize);
-  const metrics = tokenizerMetrics({
-    codes: out.codes,
-    n,
-    D,
-    K,
-    heldOut: pairs.test,
-    labels: opts.labels,
-    reconErr: rowSqErr(out.recon, f.data, n, f.dim),
-    featVar: totalVariance(f.data, n, f.dim),
-  });
+  const metrics = computeMetrics(out.codes, out.recon, f, cfg, pairs, opts.labels);
   const sids = buildSidTable(f.ids, out.codes, D, K);
   return {
     kind,
@@ -189,6 +211,7 @@ export async function trainTokenizer(kind: TokenizerKind, f: FeatureMatrix, cfgI
     sids,
     metrics,
     lossCurves: out.curves,
+    metricCurve: out.metricCurve,
     latents: out.latents,
     latentDim: out.latentDim,
     reseeded: out.reseeded,
@@ -199,7 +222,52 @@ export async function trainTokenizer(kind: TokenizerKind, f: FeatureMatrix, cfgI
   };
 }
 
+/** The metrics of one encoding of the catalogue (the same function at the end and at the `evalEvery` checkpoints). */
+function computeMetrics(codes: Int32Array, recon: Float32Array, f: FeatureMatrix, cfg: TrainConfig, pairs: PairSets, labels?: Int32Array): TokenizerMetrics {
+  const n = f.ids.length;
+  const D = cfg.model.levels;
+  return tokenizerMetrics({
+    codes,
+    n,
+    D,
+    K: new Array(D).fill(cfg.model.codebookSize),
+    heldOut: pairs.test,
+    heldOutInductive: pairs.inductive,
+    labels,
+    reconErr: rowSqErr(recon, f.data, n, f.dim),
+    featVar: totalVariance(f.data, n, f.dim),
+  });
+}
+
+/** A few metrics at one training step (metrics vs steps). */
+export interface MetricPoint {
+  step: number;
+  collisionRate: number;
+  consistency: number;
+  consistencyChance: number;
+  consistencyKappa: number;
+  consistencyInductive: number | null;
+  concentration: number | null;
+  entropyNorm: number[];
+  reconRel: number;
+}
+
+function metricPoint(step: number, m: TokenizerMetrics): MetricPoint {
+  return {
+    step,
+    collisionRate: m.collisionRate,
+    consistency: m.consistency,
+    consistencyChance: m.consistencyChance,
+    consistencyKappa: m.consistencyKappa,
+    consistencyInductive: m.consistencyInductive,
+    concentration: m.concentration,
+    entropyNorm: m.levels.map((l) => l.entropyNorm),
+    reconRel: m.reconRel,
+  };
+}
+
 interface Trained {
+  metricCurve: MetricPoint[];
   codes: Int32Array;
   recon: Float32Array;
   latents: Float32Array;
@@ -245,7 +313,7 @@ async function trainKMeans(f: FeatureMatrix, cfg: TrainConfig, opts: TrainOption
   });
   const weights: StateDict = {};
   model.codebooks.forEach((c, d) => (weights[`codebook_${d}`] = { shape: [kcfg.codebookSize, f.dim], data: c }));
-  return { codes, recon, latents: f.data, latentDim: f.dim, weights, curves, reseeded: new Array(kcfg.levels).fill(0), steps: step, stoppedEarly: false };
+  return { codes, recon, latents: f.data, latentDim: f.dim, weights, curves, metricCurve: [], reseeded: new Array(kcfg.levels).fill(0), steps: step, stoppedEarly: false };
 }
 
 // ------------------------------------------------------------------ VAEs
@@ -297,19 +365,43 @@ export async function encodeAll(model: ResidualVAE, x: Float32Array, n: number, 
   return { codes, recon, latents };
 }
 
+/** λ2 at `step` (counted from the end of the warm-up): linear ramp from 0 over `rampSteps`. */
+export function lambda2At(lambda2: number, step: number, rampSteps: number): number {
+  if (rampSteps <= 0) return lambda2;
+  return lambda2 * Math.min(1, Math.max(0, step) / rampSteps);
+}
+
 async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig, pairs: PairSets, opts: TrainOptions, t0: number): Promise<Trained> {
   const n = f.ids.length;
   const F = f.dim;
   const mcfg: CrqVaeConfig = { ...cfg.model, inputDim: F };
   const { levels: D, codebookSize: K, latentDim: L } = mcfg;
   const model = new ResidualVAE(mcfg, engineRng(cfg.seed * 1009 + 11));
-  const params = model.parameters();
+  const ema = cfg.codebookUpdate === 'ema';
+  const codebookSet = new Set(model.quantizer.codebooks);
+  // with EMA updates the codebooks are not optimiser parameters
+  const params = model.parameters().filter((p) => !(ema && codebookSet.has(p)));
   const opt = new AdamW(params, { lr: cfg.lr, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm });
   const r = createRng(cfg.seed * 7919 + 3);
+  const W = Math.max(0, Math.min(cfg.warmupSteps, cfg.steps));
+  let curves = emptyCurves();
+  const metricCurve: MetricPoint[] = [];
+  const usage = Array.from({ length: D }, () => new Float64Array(K));
+  const trainPairs = cfg.sampler === 'pairs' ? pairs.train : new Int32Array(0);
+  const evalAt = async (step: number) => {
+    const enc = await encodeAll(model, f.data, n, cfg.evalBatch);
+    const m = computeMetrics(enc.codes, enc.recon, f, cfg, pairs, opts.labels);
+    metricCurve.push(metricPoint(step, m));
+  };
   try {
+    // codebook init: residual k-means on the latents of `initBatch` random items under the encoder as it is at the
+    // end of the warm-up (with warmupSteps = 0: the freshly initialised encoder)
+    const initCodebooks = async (step: number) => {
+      const initRows = Int32Array.from({ length: Math.min(n, Math.max(cfg.initBatch, K)) }, () => r.int(n));
+      const zInit = await tidyAsync(async () => (await noGrad(() => model.encoder.forward(tensor(gatherRows(f.data, F, initRows), [initRows.length, F]))).data()) as Float32Array);
+      await model.quantizer.initFromBatch(zInit, initRows.length, cfg.seed, step);
+    };
     const resume = opts.checkpoint?.resume;
-    let curves = emptyCurves();
-    const usage = Array.from({ length: D }, () => new Float64Array(K));
     let step = 0;
     if (resume) {
       if (resume.kind !== kind) throw new Error(`${kind}: cannot resume from a ${resume.kind} checkpoint`);
@@ -320,12 +412,7 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
       resume.usage.forEach((u, d) => usage[d].set(u));
       curves = structuredClone(resume.curves);
       step = resume.step;
-    } else {
-      // k-means codebook init on the first batch (latents of the freshly initialised encoder)
-      const initRows = Int32Array.from({ length: Math.min(n, Math.max(cfg.initBatch, K)) }, () => r.int(n));
-      const zInit = await tidyAsync(async () => (await noGrad(() => model.encoder.forward(tensor(gatherRows(f.data, F, initRows), [initRows.length, F]))).data()) as Float32Array);
-      await model.quantizer.initFromBatch(zInit, initRows.length, cfg.seed);
-    }
+    } else if (W === 0) await initCodebooks(0);
     const ckEvery = opts.checkpoint?.every ?? 0;
 
     let stoppedEarly = false;
@@ -334,27 +421,48 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
         stoppedEarly = true;
         break;
       }
-      const { rows, P } = sampleBatch(n, cfg.batchSize, kind === 'crq-vae' ? pairs.train : new Int32Array(0), cfg.pairsPerBatch, r);
+      if (W > 0 && step === W) await initCodebooks(step);
+      if (cfg.evalEvery > 0 && step > W && (step - W) % cfg.evalEvery === 0) await evalAt(step);
+      const warm = step < W;
+      const { rows, P } = sampleBatch(n, cfg.batchSize, trainPairs, cfg.pairsPerBatch, r);
       const report = step % cfg.logEvery === 0 || step === cfg.steps - 1;
       await tidyAsync(async () => {
         const x = tensor(gatherRows(f.data, F, rows), [rows.length, F]);
+        if (warm) {
+          // warm-up: autoencoder only (no quantisation, no codebook gradient)
+          const recon = reconLoss(model.decoder.forward(model.encoder.forward(x)), x);
+          opt.step(grad(recon, params));
+          if (report) {
+            const v = await recon.item();
+            curves.step.push(step);
+            curves.total.push(v);
+            curves.recon.push(v);
+            curves.quant.push(0);
+            curves.cont.push(null);
+            curves.utilisation.push(new Array(D).fill(0));
+            opts.onProgress?.({ kind, step, steps: cfg.steps, losses: { total: v, recon: v, quant: 0, cont: null }, utilisation: new Array(D).fill(0), usage: usage.map((u) => Array.from(u)), reseeded: [...model.quantizer.reseeded], elapsedMs: performance.now() - t0 });
+            if (!Number.isFinite(v)) throw new Error(`${kind}: the warm-up loss became ${v} at step ${step} (lower the learning rate)`);
+            await new Promise((res) => setTimeout(res, 0));
+          }
+          return;
+        }
         const out = model.forward(x);
-        const terms = kind === 'rq-vae' ? rqVaeLoss(out, x, mcfg) : crqVaeLoss(out, x, mcfg, P > 0 ? pairIdx(P) : null);
+        const stepCfg = kind === 'crq-vae' ? { ...mcfg, lambda2: lambda2At(mcfg.lambda2, step - W, cfg.lambda2RampSteps) } : mcfg;
+        const terms = kind === 'rq-vae' ? rqVaeLoss(out, x, stepCfg) : crqVaeLoss(out, x, stepCfg, P > 0 ? pairIdx(P) : null);
         const grads = grad(terms.total, params);
         opt.step(grads);
         const codes = (await Promise.all(out.q.codes.map((c) => c.data()))) as Int32Array[];
         codes.forEach((c, d) => c.forEach((k) => usage[d][k]++));
-        await model.quantizer.trackAndReseed(
-          step,
-          codes,
-          async () => {
-            const res = await Promise.all(out.q.residuals.map((t) => t.data()));
-            const all = new Float32Array(D * rows.length * L);
-            res.forEach((a, d) => all.set(a as Float32Array, d * rows.length * L));
-            return all;
-          },
-          r,
-        );
+        let resCache: Float32Array | null = null;
+        const residuals = async () => {
+          if (resCache) return resCache;
+          const res = await Promise.all(out.q.residuals.map((t) => t.data()));
+          const all = new Float32Array(D * rows.length * L);
+          res.forEach((a, d) => all.set(a as Float32Array, d * rows.length * L));
+          return (resCache = all);
+        };
+        if (ema) await model.quantizer.emaUpdate(codes, await residuals(), cfg.emaDecay);
+        await model.quantizer.trackAndReseed(step, codes, residuals, r);
         if (report) {
           const [total, recon, quant, cont] = await Promise.all([terms.total.item(), terms.recon.item(), terms.quant.item(), terms.cont ? terms.cont.item() : Promise.resolve(null)]);
           const util = usage.map((u) => u.reduce((a, c) => a + (c > 0 ? 1 : 0), 0) / K);
@@ -392,9 +500,12 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
           curves: structuredClone(curves),
         });
     }
+    // a run shorter than its warm-up still gets k-means codebooks on its latents
+    if (W > 0 && step <= W) await initCodebooks(step);
     const enc = await encodeAll(model, f.data, n, cfg.evalBatch);
+    if (cfg.evalEvery > 0) metricCurve.push(metricPoint(step, computeMetrics(enc.codes, enc.recon, f, cfg, pairs, opts.labels)));
     const weights = await model.stateDict();
-    return { ...enc, latentDim: L, weights, curves, reseeded: [...model.quantizer.reseeded], steps: step, stoppedEarly };
+    return { ...enc, latentDim: L, weights, curves, metricCurve, reseeded: [...model.quantizer.reseeded], steps: step, stoppedEarly };
   } finally {
     opt.dispose();
     model.dispose();

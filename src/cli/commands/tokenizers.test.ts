@@ -10,15 +10,31 @@ describe('higr tokenizers command', () => {
     const dir = await mkdtemp(join(tmpdir(), 'higr-tok-cli-'));
     await writeSyntheticKuaiRec(dir, { seed: 3, users: 40 });
     const out = await mkdtemp(join(tmpdir(), 'higr-tok-out-'));
-    const r = await tokenizers.run({ data: [dir], out, seed: 1, quick: true, flags: { backend: 'cpu', steps: '6', K: '8', items: '150', batch: '64' } });
+    const r = await tokenizers.run({ data: [dir], out, seed: 1, quick: true, flags: { backend: 'cpu', steps: '6', K: '8', items: '150', batch: '64', seeds: '2', warmup: '2', ramp: '2', 'no-cache': true } });
     for (const m of ['RQ-Kmeans', 'RQ-VAE', 'CRQ-VAE']) expect(r.table).toContain(`| ${m} |`);
-    const j = r.json as { results: { method: string; metrics: { collisionRate: number; consistency: number; levels: unknown[] } }[]; settings: { items: number } };
+    type MS = { mean: number | null; std: number | null };
+    const j = r.json as {
+      wallSeconds: number;
+      results: { method: string; seeds: { seed: number; metrics: { collisionRate: number; consistencyKappa: number; levels: unknown[] } }[]; summary: Record<string, MS> }[];
+      settings: { items: number };
+    };
     expect(j.results.map((x) => x.method)).toEqual(['RQ-Kmeans', 'RQ-VAE', 'CRQ-VAE']);
     expect(j.settings.items).toBeLessThanOrEqual(150);
+    expect(j.wallSeconds).toBeGreaterThan(0);
     for (const x of j.results) {
-      expect(x.metrics.collisionRate).toBeGreaterThanOrEqual(0);
-      expect(x.metrics.levels.length).toBe(3);
+      expect(x.seeds.map((s) => s.seed)).toEqual([1, 2]);
+      expect(x.seeds[0].metrics.levels.length).toBe(3);
+      for (const k of ['collisionRate', 'consistency', 'consistencyChance', 'consistencyKappa', 'consistencyInductive', 'concentration']) {
+        expect(x.summary[k], `${x.method} ${k}`).toBeDefined();
+      }
+      // the summary is the mean / population std of the per-seed values
+      const v = x.seeds.map((s) => s.metrics.collisionRate);
+      const mean = (v[0] + v[1]) / 2;
+      expect(x.summary.collisionRate.mean).toBeCloseTo(mean, 12);
+      expect(x.summary.collisionRate.std).toBeCloseTo(Math.abs(v[0] - v[1]) / 2, 12);
     }
+    await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { backend: 'cpu', 'codebook-update': 'kmeans' } })).rejects.toThrow(/--codebook-update must be one of grad, ema/);
+    await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { backend: 'cpu', seeds: 'a,b' } })).rejects.toThrow(/--seeds needs a count/);
     expect(await readFile(join(out, 'tokenizers.md'), 'utf8')).toContain('| CRQ-VAE |');
   }, 180_000);
 

@@ -1,9 +1,9 @@
-// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--quick] [--backend auto|webgpu|wasm|cpu]
-//                             [--steps N] [--K N] [--levels D] [--items N] [--lambda2 x] [--no-ablation]`
+// `npm run higr -- tokenizers [--data <file|dir>...] [--out dir] [--seed N] [--seeds 3|0,1,2] [--quick] [--backend auto|webgpu|wasm|cpu]
+//                             [--steps N] [--K N] [--levels D] [--items N] [--lambda2 x] [--no-ablation] ...` (see usage)
 // Trains CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec item catalogue (bundled side tables + big-matrix co-occurrence,
-// or --data files) with the same seed, features, pairs and held-out pairs, on WebGPU (Dawn) when available else on
-// the CPU reference, and prints the paper's Table 2 analogue. Also trains "CRQ-VAE, λ2 = 0" (global quantisation
-// without the contrastive term) unless --no-ablation, to isolate the effect of Eq. 4.
+// or --data files) for every seed, each seed with the same features, pairs and held-out pairs for all methods, on
+// WebGPU (Dawn) when available else on the CPU reference, and prints the paper's Table 2 analogue as mean ± std over the
+// seeds. Also trains "CRQ-VAE, λ2 = 0" (global quantisation without the contrastive term) unless --no-ablation.
 import fs from 'node:fs';
 import path from 'node:path';
 import { CpuBackend, setBackend, WebGPUBackend } from '../../engine';
@@ -30,11 +30,20 @@ import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data
 import { DataWorkspace } from '../../data/workspace';
 import { assembleTokenizerData, PAIR_SETTINGS } from '../../stages/tokenizer';
 import { pairPrefixAgreement } from '../../tokenizer/metrics';
-import { trainConfig, trainTokenizer, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
+import { capNeighbours, cooccurrencePairs, heldOutItems, semanticNeighbours, splitPairsInductive, unionPairs, type Neighbours } from '../../tokenizer/pairs';
+import { trainConfig, trainTokenizer, type PairSets, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
 import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
 
 const num = numFlag;
+
+// the full run's schedule (chosen by the runs described in docs/tokenizers.md)
+const DEFAULT_STEPS = 200;
+/** default warm-up and λ2 ramp as shares of --steps (33 and 67 of the default 200) */
+const WARMUP_SHARE = 1 / 6;
+const RAMP_SHARE = 1 / 3;
+const DEFAULT_CODEBOOK_UPDATE: TrainConfig['codebookUpdate'] = 'ema';
+const DEFAULT_EVAL_EVERY = 60;
 
 const PAPER_TABLE2 = {
   'RQ-Kmeans': { collision: 0.2126, concentration: 0.83, consistency: 0.4533 },
@@ -62,15 +71,18 @@ async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source
   return { ws, source: paths.join(', ') };
 }
 
-const f3 = (v: number | null) => (v === null ? 'n/a' : Number(v.toFixed(4)));
 
 const command: Command = {
   name: 'tokenizers',
   describe:
     'train CRQ-VAE, RQ-VAE and RQ-KMeans on the KuaiRec items; collision / concentration / consistency (Table 2). --features category,caption,cooccurrence (any subset), --embeddings f.npy|f.safetensors|f.csv',
   usage: [
-    'flags: --backend auto|webgpu|wasm|cpu (default auto)  --steps N  --K N (codebook size)  --levels D',
-    '       --items N (first N catalogue items)  --lambda2 x  --batch N  --lr x  --no-ablation (full) / --ablation (quick)',
+    'flags: --backend auto|webgpu|wasm|cpu (default auto)  --seeds 3 | 0,1,2 (default 3 from --seed; quick: 1)',
+    '       --steps N (200)  --warmup N (steps/6)  --ramp N (λ2 ramp, steps/3)  --codebook-update ema|grad (ema)  --ema-decay x',
+    '       --sampler pairs|uniform  --pairs-per-batch N (64)  --batch N (256)  --lr x  --init-batch N  --dead-after N',
+    '       --eval-every N (metrics vs steps, 60)  --inductive x (share of items held out of all training pairs, 0.2)',
+    '       --K N (codebook size)  --levels D  --items N (first N items)  --lambda2 x  --tau x  --contrast-grad codebook|codebook+encoder|encoder',
+    '       --methods rq-kmeans,rq-vae,crq-vae,ablation  --no-ablation (full) / --ablation (quick)  --no-cache (semantic neighbours)',
     '       --kmeans-backend same (run RQ-KMeans on the GPU even on a software adapter)',
   ].join('\n'),
   async run(args) {
@@ -99,144 +111,312 @@ const command: Command = {
     const cat = { labels: inputs.labels, cooccurrenceSource: inputs.cooccurrenceSource };
     log(`features: ${n} items × ${f.dim} (${f.blocks.map((b) => `${b.name} ${b.to - b.from}`).join(', ')})`);
 
+    const seeds = parseSeeds(flags.seeds, args.seed, quick ? 1 : 3);
+    const enumFlag = <T extends string>(key: string, allowed: readonly T[], dflt: T): T => {
+      const v = flags[key];
+      if (v === undefined) return dflt;
+      if (typeof v !== 'string' || !allowed.includes(v as T)) throw new CliError(`--${key} must be one of ${allowed.join(', ')}, got "${String(v)}"`);
+      return v as T;
+    };
+    const steps = num(flags, 'steps', quick ? 20 : DEFAULT_STEPS);
     const cfg: TrainConfig = trainConfig({
-      seed: args.seed,
-      steps: num(flags, 'steps', quick ? 20 : 200),
-      // On a software adapter (SwiftShader) a step costs about the same for any batch up to ~1k rows (per-dispatch
-      // overhead dominates), so the full run uses fewer, larger batches.
-      batchSize: num(flags, 'batch', quick ? 256 : 512),
-      pairsPerBatch: quick ? 64 : 128,
+      seed: seeds[0],
+      steps,
+      batchSize: num(flags, 'batch', 256),
+      pairsPerBatch: num(flags, 'pairs-per-batch', 64),
       lr: num(flags, 'lr', 2e-3),
-      initBatch: quick ? 1024 : 2048,
+      initBatch: num(flags, 'init-batch', quick ? 1024 : 4096),
+      warmupSteps: num(flags, 'warmup', Math.round(steps * WARMUP_SHARE)),
+      lambda2RampSteps: num(flags, 'ramp', Math.round(steps * RAMP_SHARE)),
+      codebookUpdate: enumFlag('codebook-update', ['grad', 'ema'] as const, DEFAULT_CODEBOOK_UPDATE),
+      emaDecay: num(flags, 'ema-decay', 0.95),
+      sampler: enumFlag('sampler', ['pairs', 'uniform'] as const, 'pairs'),
+      evalEvery: num(flags, 'eval-every', quick ? 0 : DEFAULT_EVAL_EVERY),
       logEvery: quick ? 5 : 10,
+      pairs: { inductiveItems: num(flags, 'inductive', 0.2) },
       model: {
         hidden: [128],
         latentDim: 32,
         levels: num(flags, 'levels', 3),
         codebookSize: num(flags, 'K', quick ? 32 : 128),
         lambda2: num(flags, 'lambda2', 0.01),
-        ...(typeof flags['contrast-grad'] === 'string' ? { contrastGrad: flags['contrast-grad'] as CrqVaeConfig['contrastGrad'] } : {}),
-        deadAfter: quick ? 10 : 50,
+        tau: num(flags, 'tau', 0.1),
+        ...(typeof flags['contrast-grad'] === 'string' ? { contrastGrad: enumFlag('contrast-grad', ['codebook', 'codebook+encoder', 'encoder'] as const, 'codebook+encoder') } : {}),
+        deadAfter: num(flags, 'dead-after', quick ? 10 : 50),
       },
       kmeans: { iters: quick ? 5 : 12 },
     });
-    // anchor-positive pairs: semantic neighbours (cos ≥ 0.8) ∪ co-occurrence; each source split 80/20, seeded
-    const { semantic: sem, cooccurrence: coo, pairs } = inputs;
-    log(`semantic pairs (cos ≥ ${PAIR_SETTINGS.threshold}): ${sem.train.length / 2} train / ${sem.test.length / 2} held out`);
-    log(`co-occurrence pairs (window ${PAIR_SETTINGS.window}, ≥ ${PAIR_SETTINGS.minCount} users): ${coo.train.length / 2} train / ${coo.test.length / 2} held out`);
-    if (pairs.train.length === 0) throw new CliError(`${source}: no anchor-positive pairs (no item has a neighbour with cos ≥ ${cfg.pairs.threshold} and no co-occurrence)`);
+    if (!(cfg.steps >= 1) || !Number.isInteger(cfg.steps)) throw new CliError(`--steps must be a positive integer, got ${cfg.steps}`);
+    if (cfg.warmupSteps < 0 || cfg.warmupSteps >= cfg.steps) throw new CliError(`--warmup must be in [0, steps), got ${cfg.warmupSteps} with ${cfg.steps} steps`);
+    if (!(cfg.pairs.inductiveItems >= 0 && cfg.pairs.inductiveItems < 1)) throw new CliError(`--inductive (share of items held out of every training pair) must be in [0, 1), got ${cfg.pairs.inductiveItems}`);
+    // semantic neighbours (cos ≥ 0.8): the O(n²) part, seed-independent, cached on disk between runs
+    const tp = performance.now();
+    const nb = cachedNeighbours(f.data, n, f.dim, cfg.pairs.threshold, flags['no-cache'] !== true);
+    log(`semantic neighbours (cos ≥ ${cfg.pairs.threshold}): ${nb.nb.nbrs.length / 2} pairs, ${nb.cache} (${((performance.now() - tp) / 1000).toFixed(1)} s)`);
+    const cooAll = inputs.cooccurrenceAll;
 
     const sel = await cliBackend(args);
     const backend = sel.kind;
     log(`backend: ${sel.backend.describe()} (${sel.reason})`);
-    const runs: { label: string; kind: TokenizerKind; cfg: TrainConfig }[] = [
-      { label: 'RQ-Kmeans', kind: 'rq-kmeans', cfg },
-      { label: 'RQ-VAE', kind: 'rq-vae', cfg },
-      { label: 'CRQ-VAE', kind: 'crq-vae', cfg },
+    const methods: { label: string; kind: TokenizerKind; lambda2?: number }[] = [
+      { label: 'RQ-Kmeans', kind: 'rq-kmeans' },
+      { label: 'RQ-VAE', kind: 'rq-vae' },
+      { label: 'CRQ-VAE', kind: 'crq-vae' },
     ];
-    if (quick ? flags.ablation === true : flags['no-ablation'] !== true) runs.push({ label: 'CRQ-VAE, λ2 = 0 (ablation)', kind: 'crq-vae', cfg: { ...cfg, model: { ...cfg.model, lambda2: 0 } } });
+    if (quick ? flags.ablation === true : flags['no-ablation'] !== true) methods.push({ label: 'CRQ-VAE, λ2 = 0 (ablation)', kind: 'crq-vae', lambda2: 0 });
+    if (typeof flags.methods === 'string') {
+      const want = flags.methods.split(',').map((m) => m.trim());
+      const bad = want.filter((w) => !['rq-kmeans', 'rq-vae', 'crq-vae', 'ablation'].includes(w));
+      if (bad.length) throw new CliError(`--methods: unknown method(s) ${bad.join(', ')} (rq-kmeans, rq-vae, crq-vae, ablation)`);
+      for (let i = methods.length - 1; i >= 0; i--) if (!want.includes(methods[i].lambda2 === 0 ? 'ablation' : methods[i].kind)) methods.splice(i, 1);
+    }
     // RQ-KMeans is one big nearestCode per Lloyd iteration: on a software adapter (SwiftShader) the WGSL kernel is far
-    // slower than the op's CPU reference, so by default it runs on the CPU backend there (--kmeans-backend same: GPU).
+    // slower than the op's CPU kernel, so by default it runs on the CPU backend there (--kmeans-backend same: GPU).
     const gpuBackend = backend === 'webgpu' ? (await import('../../engine')).getBackend() : null;
     const software = gpuBackend instanceof WebGPUBackend && gpuBackend.info.isSoftware;
     const kmeansOnCpu = backend === 'webgpu' && flags['kmeans-backend'] !== 'same' && software;
-    const results: { label: string; r: TokenizerResult }[] = [];
-    for (const run of runs) {
-      if (gpuBackend) setBackend(run.kind === 'rq-kmeans' && kmeansOnCpu ? new CpuBackend() : gpuBackend);
-      log(`training ${run.label} (${run.kind === 'rq-kmeans' && kmeansOnCpu ? 'cpu: software adapter' : backend}) ...`);
-      let last = 0;
-      const r = await trainTokenizer(run.kind, f, run.cfg, {
-        pairs,
-        labels: cat.labels,
-        onProgress: (p) => {
-          if (p.elapsedMs - last < 15000) return;
-          last = p.elapsedMs;
-          const l = p.losses;
-          log(`  ${run.label} step ${p.step}/${p.steps} total ${l.total.toFixed(4)} recon ${l.recon.toFixed(4)} quant ${l.quant.toFixed(4)}${l.cont === null ? '' : ` cont ${l.cont.toFixed(4)}`} util ${p.utilisation.map((u) => u.toFixed(2)).join('/')}`);
-        },
-      });
-      log(`  ${run.label}: ${(r.ms / 1000).toFixed(1)} s, collision ${r.metrics.collisionRate.toFixed(4)}, consistency ${r.metrics.consistency.toFixed(4)}`);
-      results.push({ label: run.label, r });
-    }
 
-    const D = cfg.model.levels;
-    const bySource = (r: TokenizerResult, p: Int32Array) => (p.length ? pairPrefixAgreement(r.codes, D, p)[0] : null);
-    const rows = results.map(({ label, r }) => {
-      const m = r.metrics;
-      return [
-        label,
-        f3(m.collisionRate),
-        f3(m.concentration),
-        f3(m.consistency),
-        f3(m.consistencyPrefix),
-        f3(m.consistencyChance),
-        f3(bySource(r, sem.test)),
-        f3(bySource(r, coo.test)),
-        m.levels.map((l) => l.utilisation.toFixed(2)).join(' / '),
-        m.levels.map((l) => l.entropyNorm.toFixed(2)).join(' / '),
-        f3(m.reconRel),
-        Number((r.ms / 1000).toFixed(1)),
-      ];
-    });
-    const headers = [
-      'method',
-      'collision ↓',
-      'concentration ↑',
-      'consistency ↑ (s1)',
-      `consistency (s1..s${D - 1})`,
-      'chance (s1)',
-      'consistency, semantic pairs',
-      'consistency, co-occurrence pairs',
-      'utilisation per level',
-      'norm. entropy per level',
-      'recon (rel.)',
-      'seconds',
-    ];
-    const table = [
-      mdTable(headers, rows),
-      '',
-      `${n} items × ${f.dim} features; K = ${cfg.model.codebookSize}, D = ${D}; ${cfg.steps} steps × batch ${cfg.batchSize} on ${backend}; seed ${cfg.seed}.`,
-      `Consistency is measured on ${pairs.test.length / 2} held-out pairs (${sem.test.length / 2} semantic, ${coo.test.length / 2} co-occurrence) never used by the contrastive loss.`,
-      `Concentration = purity of level-1 prefixes w.r.t. the KuaiRec first-level category. Definitions: docs/tokenizers.md.`,
-      `Paper Table 2 (industrial data, K = 1024): ${Object.entries(PAPER_TABLE2).map(([k, v]) => `${k} ${v.collision}/${v.concentration}/${v.consistency}`).join('; ')} (collision/concentration/consistency).`,
-    ].join('\n');
-    const json = {
-        protocol: {
-          items: 'every video of the KuaiRec side tables (item_categories / kuairec_caption_category)',
-          features: f.blocks,
-          cooccurrence: cat.cooccurrenceSource,
-          pairs: `semantic neighbours (cos ≥ ${cfg.pairs.threshold} of the input features, ≤ ${cfg.pairs.maxPerItem} per item) ∪ co-occurrence (window 3, ≥ 5 users, ≤ ${cfg.pairs.maxPerItem} per item); ${cfg.pairs.heldOut * 100}% of each held out for consistency`,
-          metrics: 'docs/tokenizers.md',
-          quick,
-        },
-        settings: { backend, rqKmeansBackend: kmeansOnCpu ? 'cpu (the adapter is a software rasteriser)' : backend, items: n, featureDim: f.dim, featureSpec: spec, train: cfg },
-        data: source,
-        pairs: { semantic: { train: sem.train.length / 2, heldOut: sem.test.length / 2 }, cooccurrence: { train: coo.train.length / 2, heldOut: coo.test.length / 2 } },
-        paperTable2: PAPER_TABLE2,
-        results: results.map(({ label, r }) => ({
-          method: label,
-          kind: r.kind,
-          lambda2: r.checkpoint.config.model.lambda2,
-          metrics: r.metrics,
-          consistencySemanticPairs: bySource(r, sem.test),
-          consistencyCooccurrencePairs: bySource(r, coo.test),
+    const perSeed: SeedRun[] = [];
+    const pairCounts: Record<string, unknown>[] = [];
+    for (const seed of seeds) {
+      const scfg: TrainConfig = { ...cfg, seed };
+      // pairs of this seed: the same held-out items for both sources; pairs touching exactly one of them are dropped
+      const mask = heldOutItems(n, cfg.pairs.inductiveItems, seed);
+      const sem = splitPairsInductive(capNeighbours(nb.nb, n, cfg.pairs.maxPerItem, seed), mask, cfg.pairs.heldOut, seed);
+      const coo = splitPairsInductive(cooAll, mask, cfg.pairs.heldOut, seed + 1);
+      const pairs: PairSets = { train: unionPairs(n, sem.train, coo.train), test: unionPairs(n, sem.test, coo.test), inductive: unionPairs(n, sem.inductive, coo.inductive) };
+      if (pairs.train.length === 0) throw new CliError(`${source}: no anchor-positive pairs (no item has a neighbour with cos ≥ ${cfg.pairs.threshold} and no co-occurrence)`);
+      const pc = {
+        seed,
+        semantic: { train: sem.train.length / 2, heldOut: sem.test.length / 2, inductive: sem.inductive.length / 2, dropped: sem.dropped },
+        cooccurrence: { train: coo.train.length / 2, heldOut: coo.test.length / 2, inductive: coo.inductive.length / 2, dropped: coo.dropped },
+        transductiveShare: transductiveShare(pairs, n),
+      };
+      pairCounts.push(pc);
+      log(`seed ${seed}: pairs train ${pairs.train.length / 2}, held out ${pairs.test.length / 2} (transductive), ${pairs.inductive!.length / 2} inductive; ${sem.dropped + coo.dropped} dropped (one held-out item)`);
+      for (const m of methods) {
+        const mcfg: TrainConfig = m.lambda2 === undefined ? scfg : { ...scfg, model: { ...scfg.model, lambda2: m.lambda2 } };
+        if (gpuBackend) setBackend(m.kind === 'rq-kmeans' && kmeansOnCpu ? new CpuBackend() : gpuBackend);
+        log(`seed ${seed}: training ${m.label} (${m.kind === 'rq-kmeans' && kmeansOnCpu ? 'cpu: software adapter' : backend}) ...`);
+        let last = 0;
+        const r = await trainTokenizer(m.kind, f, mcfg, {
+          pairs,
+          labels: cat.labels,
+          onProgress: (p) => {
+            if (p.elapsedMs - last < 15000) return;
+            last = p.elapsedMs;
+            const l = p.losses;
+            log(`  ${m.label} step ${p.step}/${p.steps} total ${l.total.toFixed(4)} recon ${l.recon.toFixed(4)} quant ${l.quant.toFixed(4)}${l.cont === null ? '' : ` cont ${l.cont.toFixed(4)}`} util ${p.utilisation.map((u) => u.toFixed(2)).join('/')}`);
+          },
+        });
+        const mm = r.metrics;
+        log(`  ${m.label}: ${(r.ms / 1000).toFixed(1)} s, collision ${mm.collisionRate.toFixed(4)}, consistency ${mm.consistency.toFixed(4)} (chance ${mm.consistencyChance.toFixed(4)}, κ ${mm.consistencyKappa.toFixed(4)}), inductive ${mm.consistencyInductive?.toFixed(4) ?? 'n/a'}`);
+        const D = cfg.model.levels;
+        const by = (p: Int32Array) => (p.length ? pairPrefixAgreement(r.codes, D, p)[0] : null);
+        perSeed.push({
+          label: m.label,
+          kind: m.kind,
+          lambda2: mcfg.model.lambda2,
+          seed,
+          metrics: mm,
+          consistencySemanticPairs: by(sem.test),
+          consistencyCooccurrencePairs: by(coo.test),
+          consistencySemanticInductive: by(sem.inductive),
+          consistencyCooccurrenceInductive: by(coo.inductive),
           sidCollisions: r.sids.collisions,
           reseededCodewords: r.reseeded,
           steps: r.steps,
           seconds: r.ms / 1000,
           backend: r.backend,
           lossCurves: downsample(r.lossCurves, 60),
-        })),
+          metricCurve: r.metricCurve,
+        });
+        // a long multi-seed run leaves what it has measured so far (removed when the command finishes)
+        fs.mkdirSync(args.out, { recursive: true });
+        fs.writeFileSync(path.join(args.out, 'tokenizers.partial.json'), JSON.stringify({ seeds, pairs: pairCounts, runs: perSeed.map(({ lossCurves: _c, ...x }) => x) }));
+      }
+    }
+    fs.rmSync(path.join(args.out, 'tokenizers.partial.json'), { force: true });
+
+    const D = cfg.model.levels;
+    const results = methods.map((m) => {
+      const runs = perSeed.filter((x) => x.label === m.label);
+      const pick = (fn: (x: SeedRun) => number | null) => meanStd(runs.map(fn));
+      const summary = {
+        collisionRate: pick((x) => x.metrics.collisionRate),
+        consistency: pick((x) => x.metrics.consistency),
+        consistencyChance: pick((x) => x.metrics.consistencyChance),
+        consistencyKappa: pick((x) => x.metrics.consistencyKappa),
+        consistencyInductive: pick((x) => x.metrics.consistencyInductive),
+        consistencyInductiveKappa: pick((x) => x.metrics.consistencyInductiveKappa),
+        consistencyPrefix: pick((x) => x.metrics.consistencyPrefix),
+        consistencySemanticPairs: pick((x) => x.consistencySemanticPairs),
+        consistencyCooccurrencePairs: pick((x) => x.consistencyCooccurrencePairs),
+        concentration: pick((x) => x.metrics.concentration),
+        concentrationChance: pick((x) => x.metrics.concentrationChance),
+        top10PrefixShare: pick((x) => x.metrics.top10PrefixShare),
+        entropyNormLevel1: pick((x) => x.metrics.levels[0]?.entropyNorm ?? null),
+        reseededLevel1: pick((x) => x.reseededCodewords[0] ?? 0),
+        reconRel: pick((x) => x.metrics.reconRel),
+        seconds: pick((x) => x.seconds),
+      };
+      return { method: m.label, kind: m.kind, lambda2: runs[0]?.lambda2, seeds: runs.map(({ label: _l, kind: _k, lambda2: _x, ...rest }) => rest), summary };
+    });
+    const pm = (v: MeanStd) => (v.mean === null ? 'n/a' : `${v.mean.toFixed(4)} ± ${(v.std ?? 0).toFixed(4)}`);
+    const rows = results.map(({ method, summary: s }) => [
+      method,
+      pm(s.collisionRate),
+      pm(s.consistencyKappa),
+      pm(s.consistency),
+      pm(s.consistencyChance),
+      pm(s.consistencyInductive),
+      pm(s.consistencyInductiveKappa),
+      pm(s.consistencySemanticPairs),
+      pm(s.consistencyCooccurrencePairs),
+      pm(s.concentration),
+      pm(s.entropyNormLevel1),
+      pm(s.reconRel),
+      pm(s.seconds),
+    ]);
+    const headers = [
+      'method',
+      'collision ↓',
+      'consistency κ ↑ (chance-corrected, s1)',
+      'consistency (s1)',
+      'chance (s1)',
+      'inductive consistency (s1)',
+      'inductive κ',
+      'consistency, semantic pairs',
+      'consistency, co-occurrence pairs',
+      'concentration* (category purity of s1)',
+      'norm. entropy, level 1',
+      'recon (rel.)',
+      'seconds',
+    ];
+    const pc0 = pairCounts[0] as { semantic: { heldOut: number; inductive: number }; cooccurrence: { heldOut: number; inductive: number }; transductiveShare: number };
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const table = [
+      mdTable(headers, rows),
+      '',
+      `Mean ± std over seeds ${seeds.join(', ')} (population std, n = ${seeds.length}). ${n} items × ${f.dim} features; K = ${cfg.model.codebookSize}, D = ${D}; ${cfg.steps} steps × batch ${cfg.batchSize} (warm-up ${cfg.warmupSteps}, λ2 ramp ${cfg.lambda2RampSteps}, codebooks ${cfg.codebookUpdate}, sampler ${cfg.sampler}) on ${backend}. Wall time ${wallSeconds.toFixed(0)} s.`,
+      `Consistency: held-out pairs never used by the contrastive loss (seed ${seeds[0]}: ${pc0.semantic.heldOut} semantic + ${pc0.cooccurrence.heldOut} co-occurrence, ${(pc0.transductiveShare * 100).toFixed(0)}% with both items in training pairs); inductive: ${pc0.semantic.inductive} + ${pc0.cooccurrence.inductive} pairs among ${Math.round(cfg.pairs.inductiveItems * 100)}% held-out items that are in no training pair. κ = (consistency − chance) / (1 − chance), chance = Σ_k p_k².`,
+      `*Concentration = purity of level-1 prefixes w.r.t. the KuaiRec first-level category; the category multi-hot is ${f.blocks.find((b) => b.name === 'category') ? f.blocks.find((b) => b.name === 'category')!.to - f.blocks.find((b) => b.name === 'category')!.from : 0} of the ${f.dim} input dimensions, so RQ-KMeans (k-means on the features) is favoured by construction. Definitions: docs/tokenizers.md.`,
+      `Paper Table 2 (industrial data, K = 1024): ${Object.entries(PAPER_TABLE2).map(([k, v]) => `${k} ${v.collision}/${v.concentration}/${v.consistency}`).join('; ')} (collision/concentration/consistency).`,
+    ].join('\n');
+    const json = {
+      protocol: {
+        items: 'every video of the KuaiRec side tables (item_categories / kuairec_caption_category)',
+        features: f.blocks,
+        cooccurrence: cat.cooccurrenceSource,
+        pairs: `semantic neighbours (cos ≥ ${cfg.pairs.threshold} of the input features, ≤ ${cfg.pairs.maxPerItem} per item) ∪ co-occurrence (window 3, ≥ 5 users, ≤ ${cfg.pairs.maxPerItem} per item); per seed, ${cfg.pairs.inductiveItems * 100}% of the items are held out of every training pair (pairs among them = inductive test, pairs touching one of them dropped), and ${cfg.pairs.heldOut * 100}% of the remaining pairs of each source are held out (transductive test)`,
+        seeds,
+        summary: 'mean and population std over seeds',
+        metrics: 'docs/tokenizers.md',
+        quick,
+      },
+      settings: { backend, rqKmeansBackend: kmeansOnCpu ? 'cpu (the adapter is a software rasteriser)' : backend, items: n, featureDim: f.dim, featureSpec: spec, train: cfg, semanticNeighbourCache: nb.cache },
+      data: source,
+      wallSeconds,
+      pairs: pairCounts,
+      paperTable2: PAPER_TABLE2,
+      results,
     };
     // the markdown twin of the JSON (docs/results/tokenizers.md), generated here, never typed by hand
     fs.mkdirSync(args.out, { recursive: true });
     fs.writeFileSync(
       path.join(args.out, 'tokenizers.md'),
-      `# Tokenizers on KuaiRec (generated by \`npm run higr -- tokenizers${process.argv.slice(3).length ? ' ' + process.argv.slice(3).join(' ') : ''}\`)\n\n${table}\n\nGenerated ${new Date().toISOString()}; settings, loss curves and environment: tokenizers.json. Definitions: docs/tokenizers.md.\n`,
+      `# Tokenizers on KuaiRec (generated by \`npm run higr -- tokenizers${process.argv.slice(3).length ? ' ' + process.argv.slice(3).join(' ') : ''}\`)\n\n${table}\n\nGenerated ${new Date().toISOString()}; settings, per-seed figures, loss and metric curves, environment: tokenizers.json. Definitions: docs/tokenizers.md.\n`,
     );
     return { table, json };
   },
 };
+
+interface SeedRun {
+  label: string;
+  kind: TokenizerKind;
+  lambda2: number;
+  seed: number;
+  metrics: TokenizerResult['metrics'];
+  consistencySemanticPairs: number | null;
+  consistencyCooccurrencePairs: number | null;
+  consistencySemanticInductive: number | null;
+  consistencyCooccurrenceInductive: number | null;
+  sidCollisions: TokenizerResult['sids']['collisions'];
+  reseededCodewords: number[];
+  steps: number;
+  seconds: number;
+  backend: string;
+  lossCurves: TokenizerResult['lossCurves'];
+  metricCurve: TokenizerResult['metricCurve'];
+}
+
+interface MeanStd {
+  mean: number | null;
+  std: number | null;
+  n: number;
+}
+
+/** Mean and population std of the non-null values. */
+export function meanStd(values: (number | null)[]): MeanStd {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  if (!v.length) return { mean: null, std: null, n: 0 };
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  return { mean, std, n: v.length };
+}
+
+/** `--seeds 0,1,2` (list) or `--seeds 3` (count, starting at --seed); default `dflt` seeds from --seed. */
+function parseSeeds(v: string | boolean | undefined, first: number, dflt: number): number[] {
+  if (v === undefined) return Array.from({ length: dflt }, (_, i) => first + i);
+  if (typeof v !== 'string' || !/^\d+(,\d+)*$/.test(v.trim())) throw new CliError(`--seeds needs a count (3) or a list (0,1,2), got "${String(v)}"`);
+  const parts = v.split(',').map(Number);
+  if (parts.length === 1) {
+    if (parts[0] < 1) throw new CliError(`--seeds needs at least one seed, got "${v}"`);
+    return Array.from({ length: parts[0] }, (_, i) => first + i);
+  }
+  return parts;
+}
+
+/** Share of held-out (transductive) pairs whose two items both appear in training pairs. */
+function transductiveShare(p: PairSets, n: number): number {
+  const inTrain = new Uint8Array(n);
+  for (const i of p.train) inTrain[i] = 1;
+  let both = 0;
+  for (let k = 0; k < p.test.length; k += 2) if (inTrain[p.test[k]] && inTrain[p.test[k + 1]]) both++;
+  return p.test.length ? both / (p.test.length / 2) : 0;
+}
+
+/** Semantic neighbours of these features, from node_modules/.cache/higr when the same features were seen before. */
+function cachedNeighbours(x: Float32Array, n: number, d: number, threshold: number, useCache: boolean): { nb: Neighbours; cache: string } {
+  let h = 0x811c9dc5;
+  const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  for (let i = 0; i < u.length; i++) h = Math.imul(h ^ u[i], 0x01000193) >>> 0;
+  const key = `semantic-${n}x${d}-t${threshold}-${h.toString(16)}`;
+  const dir = path.join(process.cwd(), 'node_modules', '.cache', 'higr');
+  const file = path.join(dir, `${key}.bin`);
+  if (useCache && fs.existsSync(file)) {
+    try {
+      const buf = fs.readFileSync(file);
+      const all = new Int32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+      if (all.length >= n + 1 && all[n] === all.length - (n + 1)) return { nb: { offsets: all.slice(0, n + 1), nbrs: all.slice(n + 1) }, cache: `hit (${file})` };
+    } catch {
+      // unreadable cache: recompute below
+    }
+  }
+  const nb = semanticNeighbours(x, n, d, threshold);
+  if (useCache) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const all = new Int32Array(n + 1 + nb.nbrs.length);
+      all.set(nb.offsets, 0);
+      all.set(nb.nbrs, n + 1);
+      fs.writeFileSync(file, new Uint8Array(all.buffer));
+    } catch {
+      return { nb, cache: 'miss (cache not writable)' };
+    }
+  }
+  return { nb, cache: useCache ? `miss (written to ${file})` : 'off (--no-cache)' };
+}
 
 /** Keep at most `k` evenly spaced points of each curve (result JSON stays small). */
 function downsample<T extends { step: number[] }>(c: T, k: number): T {

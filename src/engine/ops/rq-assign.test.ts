@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { cpuBackend, evaluate, randn, testGpu, expectClose, type Input } from '../testing';
-import { nearestCode, RQ_VARIANTS, type RqVariant } from './rq-assign';
+import { nearestCode, nearestCodeCpu, RQ_VARIANTS, type RqVariant } from './rq-assign';
 import { setBackend, tensor } from '../tensor';
 
 const mat = (data: Float32Array, shape: number[]): Input => ({ data, shape, grad: false });
@@ -79,5 +79,38 @@ describe('nearestCode (RQ assignment, Eq. 1)', () => {
     expect(Array.from(await i.data())).toEqual([0, 1]);
     expect(Array.from(await d2.data())).toEqual([2, 1]);
     expect(() => nearestCode(tensor([0, 0], [1, 2]), tensor([1, 1, 1], [1, 3]))).toThrow(/widths differ/);
+  });
+
+  it('CPU kernel (‖x‖² − 2x·c + ‖c‖², sparse rows) = direct f32 difference loop, index and dist2, incl. duplicates', () => {
+    const N = 300;
+    const d = 90;
+    const K = 64;
+    const x = randn(N * d, 21);
+    // mostly-zero rows, like the category multi-hot / n-gram features
+    for (let i = 0; i < x.length; i++) if (i % 7 !== 0) x[i] = 0;
+    const e = randn(K * d, 22, 0.3);
+    e.set(e.subarray(3 * d, 4 * d), 40 * d); // duplicate codeword: the tie must go to 3
+    x.set(e.subarray(3 * d, 4 * d), 5 * d); // row 5 sits exactly on it
+    const idx = new Int32Array(N);
+    const dd = new Float32Array(N);
+    nearestCodeCpu(x, N, d, e, K, idx, dd);
+    for (let n = 0; n < N; n++) {
+      let bd = Infinity;
+      let bk = -1;
+      for (let k = 0; k < K; k++) {
+        let acc = 0;
+        for (let j = 0; j < d; j++) {
+          const t = Math.fround(x[n * d + j] - e[k * d + j]);
+          acc = Math.fround(acc + Math.fround(t * t));
+        }
+        if (acc < bd) {
+          bd = acc;
+          bk = k;
+        }
+      }
+      expect([n, idx[n], dd[n]]).toEqual([n, bk, bd]);
+    }
+    expect(idx[5]).toBe(3);
+    expect(dd[5]).toBe(0);
   });
 });

@@ -38,25 +38,7 @@ export const nearestCodeDef: OpDef<NearestCodeAttrs> = {
   cpu: ([x, e], [index, dist2], _a, m) => {
     const [N, d] = m.inputs[0].shape;
     const K = m.inputs[1].shape[0];
-    for (let n = 0; n < N; n++) {
-      let bd = Infinity;
-      let bk = -1;
-      for (let k = 0; k < K; k++) {
-        // f32 accumulation in j order, like the kernel
-        let acc = 0;
-        for (let j = 0; j < d; j++) {
-          const t = Math.fround(x[n * d + j] - e[k * d + j]);
-          acc = Math.fround(acc + Math.fround(t * t));
-        }
-        // same rule as the kernel's better(): smaller, or equal and no candidate yet (k ascends)
-        if (acc < bd || (acc === bd && bk < 0)) {
-          bd = acc;
-          bk = k;
-        }
-      }
-      index[n] = bk;
-      dist2[n] = bd;
-    }
+    nearestCodeCpu(x as Float32Array, N, d, e as Float32Array, K, index as Int32Array, dist2 as Float32Array);
   },
   webgpu: (be, [x, e], [index, dist2], attrs, m) => {
     const [N, d] = m.inputs[0].shape;
@@ -72,6 +54,71 @@ export const nearestCodeDef: OpDef<NearestCodeAttrs> = {
   },
   backward: 'nondiff',
 };
+
+/** f32 squared distance of row n of x to codeword k, accumulated in j order (the kernel's arithmetic). */
+function exactDist2(x: Float32Array, n: number, e: Float32Array, k: number, d: number): number {
+  let acc = 0;
+  for (let j = 0; j < d; j++) {
+    const t = Math.fround(x[n * d + j] - e[k * d + j]);
+    acc = Math.fround(acc + Math.fround(t * t));
+  }
+  return acc;
+}
+
+/**
+ * CPU nearest codeword through ‖x‖² − 2x·c + ‖c‖²: the codebook is transposed once to (d, K) and every row's dot
+ * products with all K codewords are one pass over the row's non-zeros (axpy into K accumulators — a matmul
+ * x·Cᵀ that skips the zeros of the sparse feature rows). The expanded form is computed in f64; every codeword within
+ * a small margin of the best approximate distance is then re-scored with the exact f32 j-order difference loop, so
+ * the index and dist2 equal the direct reference (and the WGSL kernel's arithmetic) except for genuine f32 near-ties.
+ */
+export function nearestCodeCpu(x: Float32Array, N: number, d: number, e: Float32Array, K: number, index: Int32Array, dist2: Float32Array): void {
+  const ct = new Float64Array(d * K); // (d, K)
+  const cn = new Float64Array(K);
+  for (let k = 0; k < K; k++)
+    for (let j = 0; j < d; j++) {
+      const v = e[k * d + j];
+      ct[j * K + k] = v;
+      cn[k] += v * v;
+    }
+  let cmax = 0;
+  for (let k = 0; k < K; k++) cmax = Math.max(cmax, cn[k]);
+  const dot = new Float64Array(K);
+  const approx = new Float64Array(K);
+  for (let n = 0; n < N; n++) {
+    dot.fill(0);
+    let xn = 0;
+    const o = n * d;
+    for (let j = 0; j < d; j++) {
+      const v = x[o + j];
+      if (v === 0) continue;
+      xn += v * v;
+      const row = j * K;
+      for (let k = 0; k < K; k++) dot[k] += v * ct[row + k];
+    }
+    let best = Infinity;
+    for (let k = 0; k < K; k++) {
+      const a = xn - 2 * dot[k] + cn[k];
+      approx[k] = a;
+      if (a < best) best = a;
+    }
+    // margin: f32 rounding of the exact loop plus f64 cancellation in the expanded form, relative to the magnitudes
+    const margin = 1e-5 * (xn + cmax) + 1e-30;
+    let bd = Infinity;
+    let bk = -1;
+    for (let k = 0; k < K; k++) {
+      if (approx[k] > best + margin) continue;
+      const acc = exactDist2(x, n, e, k, d);
+      // same rule as the kernel's better(): smaller, or equal and no candidate yet (k ascends)
+      if (acc < bd || (acc === bd && bk < 0)) {
+        bd = acc;
+        bk = k;
+      }
+    }
+    index[n] = bk;
+    dist2[n] = bd;
+  }
+}
 
 /** Nearest codeword per row: [index i32 (N), squared distance f32 (N)]; ties go to the lowest codeword index. */
 export function nearestCode(x: Tensor, codebook: Tensor, opts: NearestCodeAttrs = {}): [Tensor, Tensor] {
