@@ -359,6 +359,20 @@ export class AdamW {
       return norm;
     });
   }
+  /** Moments and step count (checkpoints). */
+  async state(): Promise<{ t: number; m: Float32Array[]; v: Float32Array[] }> {
+    return { t: this.t, m: (await Promise.all(this.m.map((x) => x.data()))) as Float32Array[], v: (await Promise.all(this.v.map((x) => x.data()))) as Float32Array[] };
+  }
+  /** Restore `state()` (same parameter list and shapes). */
+  loadState(s: { t: number; m: Float32Array[]; v: Float32Array[] }): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) throw new Error(`AdamW.loadState: ${s.m.length} moments for ${this.m.length} parameters`);
+    s.m.forEach((d, i) => {
+      if (d.length !== this.m[i].size || s.v[i].length !== this.v[i].size) throw new Error(`AdamW.loadState: moment ${i} has ${d.length} values, expected ${this.m[i].size}`);
+      this.m[i].backend.write(this.m[i].storage, d);
+      this.v[i].backend.write(this.v[i].storage, s.v[i]);
+    });
+    this.t = s.t;
+  }
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
