@@ -27,4 +27,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   gpu: () => import('./gpu').then((m) => m.default),
   data: () => import('./data').then((m) => m.default),
   tokenizers: () => import('./tokenizers').then((m) => m.default),
+  train: () => import('./train').then((m) => m.default),
+  decode: () => import('./decode').then((m) => m.default),
 };

@@ -43,7 +43,7 @@ const PAPER_TABLE2 = {
   'CRQ-VAE': { collision: 0.0237, concentration: 0.93, consistency: 0.6647 },
 };
 
-async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source: string }> {
+export async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source: string }> {
   if (!args.data.length) {
     const r = await loadBundledDataset(nodeFetchLike(bundledDataDir()), {});
     return { ws: r.workspace, source: 'bundled KuaiRec (public/data)' };
@@ -63,7 +63,7 @@ async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source
   return { ws, source: paths.join(', ') };
 }
 
-async function chooseBackend(pref: string): Promise<string> {
+export async function chooseBackend(pref: string): Promise<string> {
   if (pref !== 'cpu') {
     try {
       const ctx = await cliGpu();
