@@ -285,9 +285,14 @@ export class HierarchicalSlateDecoder extends Module {
             tgt[l][row] = targetCodes[base + l];
           }
         }
-      const Crep = reshape(broadcastTo(reshape(C, [B, 1, Tc, d]), [B, mCount, Tc, d]), [N, Tc, d]);
+      // project the context once per generator block, then repeat the keys/values for the slots (the repeat commutes
+      // with RMSNorm_k/v and the projections: M times fewer context projections than repeating C)
+      const kv = this.generatorFor(m0).blocks.map((b) => {
+        const p = b.projectContext(C);
+        return { k: repeatRows(p.k, mCount), v: repeatRows(p.v, mCount) };
+      });
       const maskRep = repeatMask(h.mask, B, Tc, mCount);
-      const hid = this.generatorHidden(m0, ihat, L > 1 ? tensor(pre, [N, L - 1], 'i32') : null, { C: Crep, mask: tensor(maskRep, [N, Tc], 'i32') });
+      const hid = this.generatorHidden(m0, ihat, L > 1 ? tensor(pre, [N, L - 1], 'i32') : null, { kv, mask: tensor(maskRep, [N, Tc], 'i32') });
       for (let l = 0; l < L; l++) {
         const ce = crossEntropy(this.levelLogits(m0, hid, l), tensor(tgt[l], [N], 'i32'), { reduction: 'sum' });
         total = total ? add(total, ce) : ce;
@@ -299,6 +304,13 @@ export class HierarchicalSlateDecoder extends Module {
     const perToken = noGrad(() => scale(total!, 1 / (B * M * L)));
     return { loss, perToken };
   }
+}
+
+/** Repeat rows of x (B, ...) r times each -> (B·r, ...), row b·r + j = row b (differentiable). */
+export function repeatRows(x: Tensor, r: number): Tensor {
+  if (r === 1) return x;
+  const [B, ...rest] = x.shape;
+  return reshape(broadcastTo(reshape(x, [B, 1, ...rest]), [B, r, ...rest]), [B * r, ...rest]);
 }
 
 /** Host-side repeat of a (B, Tc) mask to (B·r, Tc), row b·r + j = row b. */
