@@ -325,8 +325,9 @@ export function countParameters(cfg: HsdConfig, widths: number[], numItems: numb
   const d = cfg.dim;
   const ffn = cfg.ffnKind === 'swiglu' ? 3 * d * cfg.ffn : 2 * d * cfg.ffn + cfg.ffn + d;
   const block = 4 * d * d * 2 + ffn + 5 * d; // cross + self attention (q,k,v,o), FFN, 5 RMSNorms
+  const selfBlock = 4 * d * d + ffn + 2 * d; // encoder: self-attention + FFN, 2 RMSNorms
   const V = widths.reduce((a, w) => a + w, 0);
-  const enc = cfg.maxHistory * d + (cfg.itemIdEmbedding ? numItems * d : 0) + cfg.encoderLayers * block + d;
+  const enc = cfg.maxHistory * d + (cfg.itemIdEmbedding ? numItems * d : 0) + cfg.encoderLayers * selfBlock + d;
   const plan = d + cfg.maxSlate * d + cfg.slateLayers * block + d + d * d + d;
   const gen = widths.length * d + (cfg.preference ? 0 : d) + cfg.itemLayers * block + d + widths.reduce((a, w) => a + d * w + w, 0);
   return V * d + enc + plan + gen * (cfg.sharedGenerator ? 1 : cfg.slateSize);
