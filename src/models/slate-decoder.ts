@@ -256,9 +256,10 @@ export class HierarchicalSlateDecoder extends Module {
 
   /**
    * Teacher-forced loss (Eq. 10) for a batch: history + target codes (B, M, L) raw per-level codes.
-   * Returns the loss (sum over the M·L tokens, mean over slates) and the per-token mean cross-entropy.
+   * Returns the loss (sum over the M·L tokens, mean over slates), the per-token mean cross-entropy and the logits
+   * (shared generator: one (B·M, K_l) tensor per level; per-slot generators: slot by slot, level by level).
    */
-  loss(h: HistoryBatch, targetCodes: Int32Array): { loss: Tensor; perToken: Tensor } {
+  loss(h: HistoryBatch, targetCodes: Int32Array): { loss: Tensor; perToken: Tensor; logits: Tensor[] } {
     const { B } = h;
     const M = this.cfg.slateSize;
     const L = this.levels;
@@ -270,6 +271,7 @@ export class HierarchicalSlateDecoder extends Module {
     const d = this.cfg.dim;
     const Tc = C.shape[1];
     let total: Tensor | null = null;
+    const logits: Tensor[] = [];
     const runGen = (m0: number, mCount: number) => {
       // rows (b, m) for m in [m0, m0 + mCount)
       const N = B * mCount;
@@ -294,7 +296,9 @@ export class HierarchicalSlateDecoder extends Module {
       const maskRep = repeatMask(h.mask, B, Tc, mCount);
       const hid = this.generatorHidden(m0, ihat, L > 1 ? tensor(pre, [N, L - 1], 'i32') : null, { kv, mask: tensor(maskRep, [N, Tc], 'i32') });
       for (let l = 0; l < L; l++) {
-        const ce = crossEntropy(this.levelLogits(m0, hid, l), tensor(tgt[l], [N], 'i32'), { reduction: 'sum' });
+        const lg = this.levelLogits(m0, hid, l);
+        logits.push(lg);
+        const ce = crossEntropy(lg, tensor(tgt[l], [N], 'i32'), { reduction: 'sum' });
         total = total ? add(total, ce) : ce;
       }
     };
@@ -302,7 +306,7 @@ export class HierarchicalSlateDecoder extends Module {
     else for (let m = 0; m < M; m++) runGen(m, 1);
     const loss = scale(total!, 1 / B);
     const perToken = noGrad(() => scale(total!, 1 / (B * M * L)));
-    return { loss, perToken };
+    return { loss, perToken, logits };
   }
 }
 
