@@ -11,6 +11,9 @@ import {
   tensor,
   tidy,
   tidyAsync,
+  noGrad,
+  slice,
+  randn,
   type Backend,
   type Tensor,
 } from '../engine';
@@ -53,7 +56,7 @@ async function trainBlock(be: Backend, steps: number, fused: boolean): Promise<{
   block.dispose();
   return { losses, optDispatches, nParams };
 }
-import { AdamW, DecoderBlock, Embedding, Linear, Module, rng, type StateDict } from './nn';
+import { AdamW, DecoderBlock, Embedding, Linear, Module, createKVCache, disposeKVCache, rng, type StateDict } from './nn';
 
 interface Arr {
   shape: number[];
@@ -213,5 +216,39 @@ describe('nn building blocks', () => {
     const before = gpu.stats().liveBuffers;
     await trainCopy(gpu, 4);
     expect(gpu.stats().liveBuffers).toBe(before);
+  });
+});
+
+describe('KV-cached decoding', () => {
+  it('two decoder blocks fed one token at a time with caches equal the uncached causal pass (CPU and WebGPU)', async () => {
+    for (const be of [cpuBackend, await testGpu()]) {
+      setBackend(be);
+      const r = rng(3);
+      const blocks = [new DecoderBlock(16, 4, 24, r), new DecoderBlock(16, 4, 24, r)];
+      const B = 2, T = 5, TC = 3;
+      const x = randn(B * T * 16, 11);
+      const c = randn(B * TC * 16, 12);
+      await tidyAsync(async () => {
+        const xs = tensor(x, [B, T, 16]);
+        const ctx = tensor(c, [B, TC, 16]);
+        const full = await noGrad(() => blocks.reduce((h, b) => b.forward(h, ctx), xs)).data();
+        const caches = blocks.map(() => createKVCache(B, T, 16));
+        const kv = noGrad(() => blocks.map((b) => b.projectContext(ctx)));
+        const steps: Float32Array[] = [];
+        for (let t = 0; t < T; t++) {
+          const xt = slice(xs, 1, t, t + 1);
+          const y = noGrad(() => blocks.reduce((h, b, i) => b.forward(h, null, { cache: caches[i], ctxKV: kv[i] }), xt));
+          steps.push((await y.data()) as Float32Array);
+        }
+        expect(caches[0].len).toBe(T);
+        const inc = new Float32Array(B * T * 16);
+        for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) inc.set(steps[t].subarray(b * 16, b * 16 + 16), (b * T + t) * 16);
+        expectClose(inc, full, 1e-4, 1e-3, `cached vs uncached on ${be.kind}`);
+        // one more token does not fit
+        expect(() => noGrad(() => blocks[0].forward(slice(xs, 1, 0, 1), null, { cache: caches[0], ctxKV: kv[0] }))).toThrow(/cache/);
+        caches.forEach(disposeKVCache);
+      });
+      blocks.forEach((b) => b.dispose());
+    }
   });
 });

@@ -19,13 +19,15 @@ import {
   type Rng,
   randn,
   rng as makeRng,
-  type Tensor,
+  Tensor,
   noGrad,
   Arena,
   supportsArena,
   segmentTable,
   gradClipScaleFlat,
   type Segment,
+  slice,
+  writeSlice,
 } from '../engine';
 
 // ------------------------------------------------------------------ Module
@@ -201,6 +203,29 @@ export interface AttnOpts {
   causal?: boolean;
   /** i32 (B, Tk), 1 = valid key. */
   keyMask?: Tensor;
+  /**
+   * Self-attention with a preallocated KV cache (decoding, under noGrad): this call's keys/values are written into the
+   * cache at `cache.len` (in place, `writeSlice`), the queries attend causally to cache[0, len + T), and `len` advances.
+   */
+  cache?: KVCache;
+  /** Keys/values already projected (cross-attention to a fixed context, computed once per decode: `projectKV`). */
+  projected?: { k: Tensor; v: Tensor };
+}
+
+/** Preallocated self-attention keys/values (B, Tmax, d) and the number of filled positions. */
+export interface KVCache {
+  k: Tensor;
+  v: Tensor;
+  len: number;
+}
+
+/** A zeroed KV cache for `maxLen` positions; kept (not freed by tidy) until `disposeKVCache`. */
+export function createKVCache(batch: number, maxLen: number, dim: number): KVCache {
+  return { k: zeros([batch, maxLen, dim]).keep(), v: zeros([batch, maxLen, dim]).keep(), len: 0 };
+}
+export function disposeKVCache(c: KVCache): void {
+  c.k.dispose();
+  c.v.dispose();
 }
 
 /** Multi-head attention with packed heads: q from x (B,Tq,d), k/v from kSrc/vSrc (B,Tk,d). */
@@ -221,13 +246,43 @@ export class MultiHeadAttention extends Module {
     this.v = this.addModule('v', new Linear(dim, dim, r, { bias: false }));
     this.o = this.addModule('o', new Linear(dim, dim, r, { bias: false, std: 1 / Math.sqrt(dim) / 2 }));
   }
-  /** Self-attention: kSrc = vSrc = x. Cross-attention: pass the (normalised) context. */
-  forward(x: Tensor, kSrc: Tensor = x, vSrc: Tensor = kSrc, opts: AttnOpts = {}): Tensor {
-    const a = attention(this.q.forward(x), this.k.forward(kSrc), this.v.forward(vSrc), {
-      heads: this.heads,
-      causal: opts.causal,
-      keyMask: opts.keyMask,
-    });
+  /** Project a (normalised) context to keys/values once, for `opts.projected`. */
+  projectKV(kSrc: Tensor, vSrc: Tensor = kSrc): { k: Tensor; v: Tensor } {
+    return { k: this.k.forward(kSrc), v: this.v.forward(vSrc) };
+  }
+  /**
+   * Self-attention: `forward(x)` (kSrc = vSrc = x) or `forward(x, { cache, causal })`. Cross-attention: pass the
+   * (normalised) context as kSrc/vSrc, or its projections as `opts.projected`.
+   */
+  forward(x: Tensor, kSrc: Tensor | AttnOpts = x, vSrc?: Tensor, opts: AttnOpts = {}): Tensor {
+    if (!(kSrc instanceof Tensor)) {
+      opts = kSrc;
+      kSrc = x;
+    }
+    vSrc ??= kSrc;
+    const q = this.q.forward(x);
+    let k: Tensor, v: Tensor;
+    let causal = opts.causal;
+    if (opts.cache) {
+      const c = opts.cache;
+      const T = x.shape[1];
+      if (c.k.shape[0] !== x.shape[0] || c.len + T > c.k.shape[1]) {
+        throw new Error(`MultiHeadAttention: cache [${c.k.shape}] holds ${c.len} positions; cannot append ${T} for batch ${x.shape[0]}`);
+      }
+      writeSlice(c.k, this.k.forward(x), 1, c.len);
+      writeSlice(c.v, this.v.forward(x), 1, c.len);
+      c.len += T;
+      // causal alignment is to the end of the keys: query i sees cache positions j <= len_before + i
+      k = c.len === c.k.shape[1] ? c.k : slice(c.k, 1, 0, c.len);
+      v = c.len === c.v.shape[1] ? c.v : slice(c.v, 1, 0, c.len);
+      causal = opts.causal ?? true;
+    } else if (opts.projected) {
+      ({ k, v } = opts.projected);
+    } else {
+      k = this.k.forward(kSrc);
+      v = this.v.forward(vSrc);
+    }
+    const a = attention(q, k, v, { heads: this.heads, causal, keyMask: opts.keyMask });
     return this.o.forward(a);
   }
 }
@@ -239,30 +294,46 @@ export class MultiHeadAttention extends Module {
  *   h = h + FFN(RMSNorm(h))
  */
 export class DecoderBlock extends Module {
-  readonly normCross: RMSNorm;
-  readonly normK: RMSNorm;
-  readonly normV: RMSNorm;
-  readonly cross: MultiHeadAttention;
+  /** null for a self-attention-only block (`{ cross: false }`: context encoders) */
+  readonly normCross: RMSNorm | null;
+  readonly normK: RMSNorm | null;
+  readonly normV: RMSNorm | null;
+  readonly cross: MultiHeadAttention | null;
   readonly normSelf: RMSNorm;
   readonly self: MultiHeadAttention;
   readonly normFfn: RMSNorm;
   readonly ffn: FFN;
-  constructor(dim: number, heads: number, ffnDim: number, r: Rng, ffnKind: 'swiglu' | 'gelu' = 'swiglu') {
+  constructor(dim: number, heads: number, ffnDim: number, r: Rng, ffnKind: 'swiglu' | 'gelu' = 'swiglu', opts: { cross?: boolean } = {}) {
     super();
-    this.normCross = this.addModule('norm_cross', new RMSNorm(dim, r));
-    this.normK = this.addModule('norm_k', new RMSNorm(dim, r));
-    this.normV = this.addModule('norm_v', new RMSNorm(dim, r));
-    this.cross = this.addModule('cross_attn', new MultiHeadAttention(dim, heads, r));
+    const cross = opts.cross ?? true;
+    this.normCross = cross ? this.addModule('norm_cross', new RMSNorm(dim, r)) : null;
+    this.normK = cross ? this.addModule('norm_k', new RMSNorm(dim, r)) : null;
+    this.normV = cross ? this.addModule('norm_v', new RMSNorm(dim, r)) : null;
+    this.cross = cross ? this.addModule('cross_attn', new MultiHeadAttention(dim, heads, r)) : null;
     this.normSelf = this.addModule('norm_self', new RMSNorm(dim, r));
     this.self = this.addModule('self_attn', new MultiHeadAttention(dim, heads, r));
     this.normFfn = this.addModule('norm_ffn', new RMSNorm(dim, r));
     this.ffn = this.addModule('ffn', new FFN(dim, ffnDim, r, ffnKind));
   }
-  /** h (B, T, d), ctx (B, Tc, d) or null (no cross-attention: the "w/o CE" ablation). */
-  forward(h: Tensor, ctx: Tensor | null, opts: { ctxMask?: Tensor; causal?: boolean } = {}): Tensor {
-    if (ctx) h = add(h, this.cross.forward(this.normCross.forward(h), this.normK.forward(ctx), this.normV.forward(ctx), { keyMask: opts.ctxMask }));
+  /** Cross-attention keys/values of a fixed context, projected once (decoding). */
+  projectContext(ctx: Tensor): { k: Tensor; v: Tensor } {
+    if (!this.cross) throw new Error('DecoderBlock: this block has no cross-attention');
+    return this.cross.projectKV(this.normK!.forward(ctx), this.normV!.forward(ctx));
+  }
+  /**
+   * h (B, T, d), ctx (B, Tc, d) or null (no cross-attention: the "w/o CE" ablation). `selfMask` (B, T) i32 masks padded
+   * positions of h as keys; `cache` decodes incrementally; `ctxKV` = `projectContext(ctx)` reused across steps.
+   */
+  forward(
+    h: Tensor,
+    ctx: Tensor | null,
+    opts: { ctxMask?: Tensor; causal?: boolean; selfMask?: Tensor; cache?: KVCache; ctxKV?: { k: Tensor; v: Tensor } } = {},
+  ): Tensor {
+    if ((opts.ctxKV || ctx) && !this.cross) throw new Error('DecoderBlock: a context was given to a block without cross-attention');
+    if (opts.ctxKV) h = add(h, this.cross!.forward(this.normCross!.forward(h), { projected: opts.ctxKV, keyMask: opts.ctxMask }));
+    else if (ctx) h = add(h, this.cross!.forward(this.normCross!.forward(h), this.normK!.forward(ctx), this.normV!.forward(ctx), { keyMask: opts.ctxMask }));
     const n = this.normSelf.forward(h);
-    h = add(h, this.self.forward(n, n, n, { causal: opts.causal ?? true }));
+    h = add(h, this.self.forward(n, n, n, { causal: opts.causal ?? true, keyMask: opts.selfMask, cache: opts.cache }));
     h = add(h, this.ffn.forward(this.normFfn.forward(h)));
     return h;
   }

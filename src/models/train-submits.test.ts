@@ -68,7 +68,7 @@ describe('submits per WebGPU training step', () => {
       const s0 = gpu.submits;
       for (let i = 0; i < 3; i++) losses.push(await step());
       const submits = (gpu.submits - s0) / 3;
-      const unused = await blocks[0].cross.q.W.data(); // never updated: equal on both paths (no weight decay either)
+      const unused = await blocks[0].cross!.q.W.data(); // never updated: equal on both paths (no weight decay either)
       const nParams = params.length;
       opt.dispose();
       for (const m of [emb, ...blocks, head]) m.dispose();

@@ -14,6 +14,7 @@ import { createDataSlice, type DataSlice } from './data-slice';
 import { createGpuSlice, type GpuSlice } from './gpu-slice';
 import { createRunsSlice, type RunsSlice } from './runs-slice';
 import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
+import { createSlateSlice, type SlateSlice } from './slate-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
 export interface UrlSlice {
@@ -25,7 +26,7 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice & SlateSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
@@ -49,6 +50,7 @@ const creator: StateCreator<Store> = (...a) => ({
   ...createGpuSlice(...a),
   ...createRunsSlice(...a),
   ...createTokenizerSlice(...a),
+  ...createSlateSlice(...a),
   ...dataSlice(...a),
 });
 

@@ -10,6 +10,7 @@ import { tokenizerApi } from './tokenizer-api';
 import { selectBackend, type BackendChoice, type SelectedBackend } from '../engine/select';
 import { setBackend } from '../engine/tensor';
 import { fallbacks, type FallbackRecord } from '../engine/fallbacks';
+import { slateApi } from './slate-api';
 import { evalApi } from './eval-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
@@ -141,6 +142,7 @@ const api = {
   },
   ...stageApi(async () => (await pipelineBackend()).kind), // every trained stage on the selected backend: stageRun / stageStop (src/worker/stage-api.ts)
   ...tokenizerApi(), // tokenizer views: prefix explorer (src/worker/tokenizer-api.ts)
+  ...slateApi(async () => (await pipelineBackend()).kind), // slate model + decoding stages (src/worker/slate-api.ts)
   ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
 };
 

@@ -28,6 +28,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   data: () => import('./data').then((m) => m.default),
   tokenizers: () => import('./tokenizers').then((m) => m.default),
   run: () => import('./run').then((m) => m.default),
+  train: () => import('./train').then((m) => m.default),
+  decode: () => import('./decode').then((m) => m.default),
   eval: () => import('./eval').then((m) => m.default),
   table1: () => import('./table1').then((m) => m.default),
 };

@@ -51,7 +51,7 @@ const PAPER_TABLE2 = {
   'CRQ-VAE': { collision: 0.0237, concentration: 0.93, consistency: 0.6647 },
 };
 
-async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source: string }> {
+export async function loadWorkspace(args: CliArgs): Promise<{ ws: DataWorkspace; source: string }> {
   if (!args.data.length) {
     const r = await loadBundledDataset(nodeFetchLike(bundledDataDir()), {});
     return { ws: r.workspace, source: 'bundled KuaiRec (public/data)' };

@@ -8,7 +8,7 @@ import { softmaxDef, softmaxGradDef } from './softmax';
 import { rmsNormDef, rmsNormGradDef } from './rmsnorm';
 import { crossEntropyDef, crossEntropyGradDef } from './cross-entropy';
 import { l2NormalizeDef, l2NormalizeGradDef } from './normalize';
-import { castDef, concatDef, sliceDef, slicePadDef, transposeDef } from './shape';
+import { castDef, concatDef, sliceDef, slicePadDef, transposeDef, writeSliceDef } from './shape';
 import { embeddingDef, embeddingGradDef } from './embedding';
 import { nearestCodeDef } from './rq-assign';
 import { topkDef } from './topk';
@@ -29,7 +29,7 @@ export const OPS = {
   rmsNorm: rmsNormDef, rmsNormGrad: rmsNormGradDef,
   crossEntropy: crossEntropyDef, crossEntropyGrad: crossEntropyGradDef,
   l2Normalize: l2NormalizeDef, l2NormalizeGrad: l2NormalizeGradDef,
-  transpose: transposeDef, concat: concatDef, slice: sliceDef, slicePad: slicePadDef, cast: castDef,
+  transpose: transposeDef, concat: concatDef, slice: sliceDef, slicePad: slicePadDef, cast: castDef, writeSlice: writeSliceDef,
   embedding: embeddingDef, embeddingGrad: embeddingGradDef,
   nearestCode: nearestCodeDef,
   topk: topkDef,

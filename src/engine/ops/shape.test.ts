@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, f, ints, testGpu, testBackends } from '../testing';
-import { cast, concat, slice, transpose } from './shape';
+import { cast, concat, slice, transpose, writeSlice } from './shape';
+import { setBackend, tensor, tidyAsync } from '../tensor';
 
 const perms: [number[], number[]][] = [
   [[7], [0]],
@@ -65,5 +66,38 @@ describe('transpose / concat / slice / cast', () => {
       const same = await evaluate(be, (x) => cast(x, 'f32'), [{ data, shape: [7] }], false);
       expect([...same.outs[0]]).toEqual([...data]);
     }
+  });
+});
+
+describe('writeSlice (in place, KV caches)', () => {
+  it('overwrites exactly the block along each axis on CPU and GPU, leaves the rest, rejects bad shapes', async () => {
+    for (const be of [cpuBackend, await testGpu()]) {
+      setBackend(be);
+      await tidyAsync(async () => {
+        // (2, 5, 3) destination, write (2, 2, 3) at offset 3 of axis 1
+        const dst = tensor(Float32Array.from({ length: 30 }, (_, i) => i), [2, 5, 3]);
+        const src = tensor(Float32Array.from({ length: 12 }, (_, i) => -1 - i), [2, 2, 3]);
+        expect(writeSlice(dst, src, 1, 3)).toBe(dst);
+        const got = await dst.data();
+        const want = Array.from({ length: 30 }, (_, i) => i);
+        for (let b = 0; b < 2; b++) for (let t = 0; t < 2; t++) for (let c = 0; c < 3; c++) want[b * 15 + (3 + t) * 3 + c] = -1 - (b * 6 + t * 3 + c);
+        expect([...got]).toEqual(want);
+        // axis 0 and the last axis, i32
+        const di = tensor(new Int32Array(8), [2, 4], 'i32');
+        writeSlice(di, tensor([7, 8, 9, 6, 6, 6], [2, 3], 'i32'), 1, 1);
+        writeSlice(di, tensor([5, 5, 5, 5], [1, 4], 'i32'), 0, 1);
+        expect([...(await di.data())]).toEqual([0, 7, 8, 9, 5, 5, 5, 5]);
+        expect(() => writeSlice(dst, src, 1, 4)).toThrow(/writeSlice: cannot write/);
+        expect(() => writeSlice(dst, tensor(new Float32Array(8), [2, 2, 2]), 1, 0)).toThrow(/writeSlice/);
+      });
+    }
+  });
+
+  it('refuses a source that carries a gradient (caches are filled under noGrad)', () => {
+    setBackend(cpuBackend);
+    const dst = tensor(new Float32Array(4), [1, 4]);
+    const src = tensor([1, 2], [1, 2]);
+    src.requiresGrad = true;
+    expect(() => writeSlice(dst, src, 1, 0)).toThrow(/noGrad/);
   });
 });

@@ -7,7 +7,7 @@ import castSrc from '../../../kernels/cast.wgsl?raw';
 import { sizeOf, type DType, type Storage, type TensorMeta } from '../backend';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
-import { runOp, type Tensor } from '../tensor';
+import { isGradEnabled, runOp, type Tensor } from '../tensor';
 import type { WebGPUBackend } from '../webgpu-backend';
 import { contiguousStrides, dispatch1d, kernel, pad4 } from './util';
 
@@ -188,6 +188,53 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
     throw new Error(`slice: [${start}, ${end}) is not a range of axis ${ax} (length ${len}) of ${shapeStr(x.shape)}`);
   }
   return runOp(sliceDef, [x], { axis: ax, start: s, end: e })[0];
+}
+
+// ------------------------------------------------------------------ writeSlice (in place; KV caches)
+
+interface WriteSliceAttrs {
+  axis: number;
+  offset: number;
+}
+
+function writeBlock(dstShape: readonly number[], srcShape: readonly number[], { axis, offset }: WriteSliceAttrs): Block {
+  const { outer, inner } = around(dstShape, axis);
+  const width = srcShape[axis] * inner;
+  return { outer, width, srcRow: width, srcOff: 0, dstRow: dstShape[axis] * inner, dstOff: offset * inner };
+}
+
+/**
+ * In place: dst[..., offset : offset + src.shape[axis], ...] = src along `axis` (every other dim equal). No outputs, no
+ * gradient (cache tensors are filled under noGrad). Reuses the slice/concat block copy (kernels/concat-slice.wgsl).
+ */
+export const writeSliceDef: OpDef<WriteSliceAttrs> = {
+  name: 'writeSlice',
+  outputs: ([dst, src], { axis, offset }) => {
+    const ok =
+      dst.dtype === src.dtype &&
+      dst.shape.length === src.shape.length &&
+      dst.shape.every((d, i) => i === axis || d === src.shape[i]) &&
+      Number.isInteger(offset) &&
+      offset >= 0 &&
+      offset + src.shape[axis] <= dst.shape[axis];
+    if (!ok) {
+      throw new Error(`writeSlice: cannot write ${shapeStr(src.shape)}:${src.dtype} into ${shapeStr(dst.shape)}:${dst.dtype} at offset ${offset} of axis ${axis}`);
+    }
+    return [];
+  },
+  cpu: ([dst, src], _out, a, m) => copyBlockCpu(src, dst, writeBlock(m.inputs[0].shape, m.inputs[1].shape, a)),
+  webgpu: (be, [dst, src], _out, a, m) => {
+    const b = writeBlock(m.inputs[0].shape, m.inputs[1].shape, a);
+    if (b.outer * b.width > 0) blockGpu(be, 'copy_block', src, dst, b);
+  },
+  backward: 'nondiff',
+};
+
+/** Overwrite `dst` in place along `axis` from `offset` with `src` (preallocated KV caches). Returns `dst`. */
+export function writeSlice(dst: Tensor, src: Tensor, axis: number, offset: number): Tensor {
+  if (src.requiresGrad && isGradEnabled()) throw new Error('writeSlice: src requires a gradient; fill caches under noGrad');
+  runOp(writeSliceDef, [dst, src], { axis: normAxis('writeSlice', axis, dst.rank), offset });
+  return dst;
 }
 
 // ------------------------------------------------------------------ cast

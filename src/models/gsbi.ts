@@ -1,0 +1,221 @@
+// Greedy-Slate Beam-Item inference (paper §3.4.3): the slate planner decodes greedily over slate positions (per-block
+// KV caches, the context's cross-attention K/V projected once); for each position the shared item generator runs a beam
+// search of width B over the SID levels, constrained by the prefix trie to SIDs of real items; the top-1 SID's pooled
+// embedding is the planner's next input. No item twice in a slate; items of the user's history are excluded when asked
+// (`exclude`): a trie branch is open only while at least one allowed item remains below it, so the beam never walks
+// into a dead end. Batched over users; slate length L in 1..maxSlate.
+//
+// Where the work runs: encoder, planner, generator, log-softmax on the engine's backend (any backend); the trie
+// constraint and the per-level top-B over (beam × code) candidates on the host, from the (U·B, K) log-probabilities
+// read back once per level. On the CPU / wasm backends the host is the device; on WebGPU this is one readback per
+// level (D+1 per slate position), not per user.
+import { logSoftmax, noGrad, slice, tensor, tidyAsync, type Tensor } from '../engine';
+import type { HistoryBatch } from './context-encoder';
+import type { PrefixTrie } from './sid-table';
+import { repeatMask, repeatRows, type HierarchicalSlateDecoder } from './slate-decoder';
+
+export interface GsbiOptions {
+  /** beam width B per item (paper: 5) */
+  beam: number;
+  /** slate length L (1..model maxSlate) */
+  length: number;
+  /** per user, item rows never to recommend (e.g. the history) */
+  exclude?: ArrayLike<number>[];
+  /** use the planner's KV cache (default true); false recomputes the planner over the whole prefix each step */
+  cache?: boolean;
+  /** record the beam tree (stepper UI); costs host memory, use for a few users */
+  trace?: boolean;
+}
+
+export interface BeamCandidate {
+  /** index of the parent beam, the code appended, the cumulative log-probability, kept in the beam or pruned */
+  parent: number;
+  code: number;
+  score: number;
+  kept: boolean;
+}
+
+export interface PositionTrace {
+  /** the planner's output î_m (d) */
+  iHat: Float32Array;
+  /** per level: every trie-valid candidate (beam × code) with its score, kept or pruned */
+  levels: BeamCandidate[][];
+  /** final beams: SID codes, item row, score (best first) */
+  beams: { sid: number[]; item: number; score: number }[];
+}
+
+export interface GsbiResult {
+  /** (U, L) item rows */
+  slates: Int32Array[];
+  /** (U, L) SID codes per item (L·levels) */
+  sids: Int32Array[];
+  /** (U, L) log-probability of each chosen SID under the generator */
+  scores: Float64Array[];
+  /** per user, per position (only with opts.trace) */
+  trace?: PositionTrace[][];
+}
+
+/** Tables the decoder needs from the tokenizer stage: item row -> SID codes, and the trie over them. */
+export interface SidLookup {
+  /** (n, levels) codes per item row */
+  sids: Int32Array;
+  trie: PrefixTrie;
+}
+
+/** Per-user open branches: a trie node is open while nodeItems - blocked > 0. */
+class Blocked {
+  private blocked = new Map<number, number>();
+  private items = new Set<number>();
+  constructor(private lookup: SidLookup) {}
+  add(item: number): void {
+    if (this.items.has(item)) return;
+    const { sids, trie } = this.lookup;
+    const L = trie.levels;
+    if (item < 0 || (item + 1) * L > sids.length) return; // not in the catalogue: nothing to block
+    this.items.add(item);
+    let v = 0;
+    for (let l = 0; l < L; l++) {
+      v = trie.child(v, sids[item * L + l]);
+      if (v < 0) throw new Error(`gsbi: item row ${item} has a SID missing from the trie`);
+      this.blocked.set(v, (this.blocked.get(v) ?? 0) + 1);
+    }
+  }
+  open(node: number): boolean {
+    return this.lookup.trie.t.nodeItems[node] - (this.blocked.get(node) ?? 0) > 0;
+  }
+  has(item: number): boolean {
+    return this.items.has(item);
+  }
+}
+
+interface Beam {
+  node: number;
+  codes: number[];
+  score: number;
+}
+
+export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, hist: HistoryBatch, opts: GsbiOptions): Promise<GsbiResult> {
+  const U = hist.B;
+  const Bm = opts.beam;
+  const Lslate = opts.length;
+  const LV = model.levels;
+  const d = model.cfg.dim;
+  const trie = lookup.trie;
+  if (!Number.isInteger(Bm) || Bm < 1) throw new Error(`gsbi: beam width must be an integer >= 1 (got ${Bm})`);
+  if (!Number.isInteger(Lslate) || Lslate < 1 || Lslate > model.cfg.maxSlate) throw new Error(`gsbi: slate length must be in 1..${model.cfg.maxSlate} (got ${Lslate})`);
+  if (trie.levels !== LV || trie.widths.some((w, l) => w !== model.widths[l])) {
+    throw new Error(`gsbi: the SID table has levels [${trie.widths}] but the model was built for [${model.widths}]`);
+  }
+  if (opts.exclude && opts.exclude.length !== U) throw new Error(`gsbi: exclude has ${opts.exclude.length} rows for ${U} users`);
+  const useCache = opts.cache ?? true;
+  const blocked = Array.from({ length: U }, (_, u) => {
+    const b = new Blocked(lookup);
+    const ex = opts.exclude?.[u];
+    if (ex) for (let i = 0; i < ex.length; i++) b.add(ex[i]);
+    return b;
+  });
+  const slates = Array.from({ length: U }, () => new Int32Array(Lslate));
+  const sids = Array.from({ length: U }, () => new Int32Array(Lslate * LV));
+  const scores = Array.from({ length: U }, () => new Float64Array(Lslate));
+  const trace: PositionTrace[][] | undefined = opts.trace ? Array.from({ length: U }, () => []) : undefined;
+
+  await tidyAsync(async () => {
+    const { C, mask } = noGrad(() => model.encode(hist));
+    const Tc = C.shape[1];
+    const genMask = tensor(repeatMask(hist.mask, U, Tc, Bm), [U * Bm, Tc], 'i32');
+    const genKV = noGrad(() =>
+      model.generators.map((g) =>
+        g.blocks.map((b) => {
+          const p = b.projectContext(C);
+          return { k: repeatRows(p.k, Bm), v: repeatRows(p.v, Bm) };
+        }),
+      ),
+    );
+    const state = useCache ? noGrad(() => model.planStart(C, mask, Lslate)) : null;
+    let x: Tensor = noGrad(() => model.planBos(U)); // (U, 1, d)
+    const prevIds: Int32Array[] = []; // uncached: chosen items' global token ids per position (U, L)
+    try {
+      for (let m = 0; m < Lslate; m++) {
+        const iHat = noGrad(() => {
+          if (state) return model.planStep(state, x);
+          const ids = prevIds.length ? tensor(concatRows(prevIds, U, LV), [U, prevIds.length, LV], 'i32') : null;
+          const all = model.planAll(model.plannerInputs(U, ids), C, mask);
+          return slice(all, 1, m, m + 1);
+        }); // (U, 1, d)
+        const iHatData = opts.trace ? ((await iHat.data()) as Float32Array) : null;
+        const iRep = noGrad(() => repeatRows(iHat, Bm)); // (U·B, 1, d)
+        const gi = model.generators.length === 1 ? 0 : Math.min(m, model.generators.length - 1);
+        let beams: Beam[][] = Array.from({ length: U }, () => [{ node: 0, codes: [], score: 0 }]);
+        const levelTrace: BeamCandidate[][][] = Array.from({ length: U }, () => []);
+        for (let l = 0; l < LV; l++) {
+          const K = model.widths[l];
+          const pre = new Int32Array(U * Bm * l);
+          for (let u = 0; u < U; u++)
+            for (let b = 0; b < Bm; b++) {
+              const beam = beams[u][Math.min(b, beams[u].length - 1)];
+              for (let j = 0; j < l; j++) pre[(u * Bm + b) * l + j] = model.sid.offsets[j] + beam.codes[j];
+            }
+          const lp = await tidyAsync(async () => {
+            const out = noGrad(() => {
+              const hid = model.generatorHidden(m, iRep, l > 0 ? tensor(pre, [U * Bm, l], 'i32') : null, { kv: genKV[gi], mask: genMask });
+              return logSoftmax(model.levelLogits(m, hid, l));
+            });
+            return (await out.data()) as Float32Array;
+          });
+          const next: Beam[][] = [];
+          for (let u = 0; u < U; u++) {
+            const cands: { parent: number; code: number; node: number; score: number }[] = [];
+            beams[u].forEach((beam, bi) => {
+              const t = trie.t;
+              for (let c = t.childStart[beam.node]; c < t.childStart[beam.node] + t.childCount[beam.node]; c++) {
+                if (!blocked[u].open(c)) continue;
+                const code = t.nodeCode[c];
+                cands.push({ parent: bi, code, node: c, score: beam.score + lp[(u * Bm + bi) * K + code] });
+              }
+            });
+            if (!cands.length) throw new Error(`gsbi: user ${u} has no allowed item left (catalogue exhausted by exclusions)`);
+            cands.sort((a, b) => b.score - a.score || a.parent - b.parent || a.code - b.code);
+            const kept = cands.slice(0, Bm);
+            next.push(kept.map((c) => ({ node: c.node, codes: [...beams[u][c.parent].codes, c.code], score: c.score })));
+            if (opts.trace) levelTrace[u].push(cands.map((c, i) => ({ parent: c.parent, code: c.code, score: c.score, kept: i < Bm })));
+          }
+          beams = next;
+        }
+        const chosen = new Int32Array(U * LV);
+        for (let u = 0; u < U; u++) {
+          const best = beams[u][0];
+          const item = trie.t.leafItem[best.node];
+          if (item < 0 || blocked[u].has(item)) throw new Error(`gsbi: internal error, beam ended on node ${best.node} (item ${item})`);
+          slates[u][m] = item;
+          scores[u][m] = best.score;
+          for (let l = 0; l < LV; l++) {
+            sids[u][m * LV + l] = best.codes[l];
+            chosen[u * LV + l] = model.sid.offsets[l] + best.codes[l];
+          }
+          blocked[u].add(item);
+          if (trace) {
+            trace[u].push({
+              iHat: iHatData!.slice(u * d, (u + 1) * d),
+              levels: levelTrace[u],
+              beams: beams[u].map((b) => ({ sid: b.codes, item: trie.t.leafItem[b.node], score: b.score })),
+            });
+          }
+        }
+        prevIds.push(chosen);
+        if (m + 1 < Lslate && state) x = noGrad(() => model.preferenceOf(tensor(chosen, [U, 1, LV], 'i32')));
+      }
+    } finally {
+      if (state) model.planEnd(state);
+    }
+    return null;
+  });
+  return { slates, sids, scores, trace };
+}
+
+/** (U, n, L) from n per-position (U, L) arrays. */
+function concatRows(rows: Int32Array[], U: number, L: number): Int32Array {
+  const n = rows.length;
+  const out = new Int32Array(U * n * L);
+  for (let u = 0; u < U; u++) for (let j = 0; j < n; j++) out.set(rows[j].subarray(u * L, (u + 1) * L), (u * n + j) * L);
+  return out;
+}

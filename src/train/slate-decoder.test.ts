@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { setBackend } from '../engine';
+import { cpuBackend } from '../engine/testing';
+import { topKExcluding } from '../eval/rank';
+import { meanMetrics, slateMetrics } from '../eval/metrics';
+import { plantedSlateData } from './slate-data';
+import { lrAt, run } from './slate-decoder';
+
+function splitInputs(N: number, users: number, len: number, M: number, seed: number) {
+  return plantedSlateData(users, N, len, seed, M);
+}
+
+const model = { dim: 32, heads: 2, ffn: 48, encoderLayers: 1, slateLayers: 2, itemLayers: 1, slateSize: 5, maxSlate: 5, maxHistory: 12 };
+
+describe('slate decoder training', () => {
+  it('lr schedule: linear warm-up, cosine to the floor', () => {
+    const c = { lr: 1, warmup: 10, minLrRatio: 0.1 };
+    expect(lrAt(c, 0, 100)).toBeCloseTo(0.1);
+    expect(lrAt(c, 9, 100)).toBeCloseTo(1);
+    expect(lrAt(c, 99, 100)).toBeCloseTo(0.1);
+    expect(lrAt(c, 54, 100)).toBeGreaterThan(0.5);
+  });
+
+  it('learns planted sequences: test recall@5 far above popularity; validation curve per epoch', async () => {
+    setBackend(cpuBackend);
+    const N = 60, users = 36, len = 30, M = 5;
+    const { inputs, test } = splitInputs(N, users, len, M, 1);
+    const res = await run(inputs, { seed: 0, model, epochs: 4, stepsPerEpoch: 30, batchSize: 16, lr: 6e-3, warmup: 10, patience: 0, beam: 3, decodeBatch: 36, logEvery: 1 });
+    expect(res.curves.epochs.length).toBe(4);
+    if (process.env.HSD_DEBUG) console.log(res.curves.loss.map((l) => l.loss.toFixed(1)).join(" "));
+    expect(res.curves.loss[0].loss).toBeGreaterThan(res.curves.loss.at(-1)!.loss * 1.5);
+    const { decodeSlates, scoreSlates } = await import('./slate-decoder');
+    const dec = await decodeSlates(res.model, res.lookup, inputs.sequences, test, { beam: 3, length: M, batch: 36 });
+    const hsd = scoreSlates(dec.slates, inputs.sequences, test, M, 5);
+    // popularity over the training part of each sequence, history excluded
+    const pop = new Float64Array(N);
+    for (let u = 0; u < users; u++) for (let p = inputs.sequences.offsets[u]; p < inputs.sequences.offsets[u] + len - 2 * M; p++) pop[inputs.sequences.items[p]]++;
+    const popRows = Array.from(test.user, (u, i) => {
+      const o = inputs.sequences.offsets[u];
+      const histo = inputs.sequences.items.subarray(o, o + test.cut[i]);
+      return slateMetrics(topKExcluding(pop, 5, histo), inputs.sequences.items.subarray(o + test.cut[i], o + test.cut[i] + M), 5);
+    });
+    const popRecall = meanMetrics(popRows).recall;
+    if (process.env.HSD_DEBUG) console.log('planted recall@5', hsd.recall, 'popularity', popRecall, JSON.stringify(res.curves.epochs));
+    // deterministic (seeded, CPU reference): measured 0.41 vs popularity 0.19 after 120 steps of 16 slates
+    expect(hsd.recall).toBeGreaterThan(0.35);
+    expect(hsd.recall).toBeGreaterThan(1.8 * popRecall);
+    res.model.dispose();
+  });
+
+  it('a run resumed from its checkpoint continues exactly like the uninterrupted run', async () => {
+    setBackend(cpuBackend);
+    const { inputs } = splitInputs(30, 12, 24, 5, 2);
+    const cfg = { seed: 3, model: { ...model, dim: 16, ffn: 16 }, epochs: 2, stepsPerEpoch: 4, batchSize: 8, lr: 2e-3, warmup: 2, patience: 0, beam: 2, logEvery: 1 };
+    const full = await run(inputs, cfg);
+    // interrupt after the first epoch (abort), then resume from the checkpoint
+    const ctl = new AbortController();
+    const half = await run(inputs, cfg, { signal: ctl.signal, onEpoch: () => ctl.abort() });
+    expect(half.aborted).toBe(true);
+    expect(half.checkpoint.step).toBe(4);
+    const resumed = await run(inputs, cfg, { checkpoint: structuredClone(half.checkpoint) });
+    expect(resumed.curves.loss.map((l) => l.loss)).toEqual(full.curves.loss.map((l) => l.loss));
+    expect(resumed.curves.epochs.map((e) => e.valid.recall5)).toEqual(full.curves.epochs.map((e) => e.valid.recall5));
+    const a = await full.model.stateDict(), b = await resumed.model.stateDict();
+    for (const k of Object.keys(a)) expect([...b[k].data]).toEqual([...a[k].data]);
+    for (const r of [full, half, resumed]) r.model.dispose();
+  });
+});

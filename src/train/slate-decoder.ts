@@ -1,0 +1,331 @@
+// Training of the hierarchical slate decoder: one function for the worker and the CLI.
+//   run(inputs, cfg, { onProgress({ step, total, scalars }), signal, checkpoint }) -> trained model + curves + checkpoint
+// AdamW (decoupled weight decay), linear warm-up then cosine decay, global-norm clipping, validation recall@5 / NDCG@5
+// per epoch on the validation slates (GSBI decoding, history excluded, ranking over the whole trie = every catalogue
+// item), early stopping on validation recall@5 (the best epoch's weights are restored), checkpoints that resume
+// (config + weights + optimizer moments + step + curves + RNG position).
+//
+// Data is plain: per-user sequences of dense item ids (CSR), training slates (user, cut) = history seq[0, cut) ->
+// target seq[cut, cut + M), validation slates likewise, and the SID table (codes per item row + trie).
+import { grad, tidyAsync, type Rng } from '../engine';
+import { rng as makeRng } from '../engine/random';
+import { meanMetrics, slateMetrics } from '../eval/metrics';
+import { historyBatch } from '../models/context-encoder';
+import { gsbi, type SidLookup } from '../models/gsbi';
+import { AdamW, rng, type StateDict } from '../models/nn';
+import { PrefixTrie, type TrieData } from '../models/sid-table';
+import { HierarchicalSlateDecoder, hsdConfig, type HsdConfig } from '../models/slate-decoder';
+
+export interface Slates {
+  user: Int32Array;
+  cut: Int32Array;
+}
+
+export interface SlateTrainInputs {
+  numItems: number;
+  /** (numItems, L) SID codes per dense item id (L = levels incl. the collision level) */
+  sidCodes: Int32Array;
+  widths: number[];
+  trie: TrieData;
+  /** CSR over dense users, dense item ids, oldest first */
+  sequences: { offsets: Int32Array; items: Int32Array };
+  train: Slates;
+  valid: Slates;
+}
+
+export interface SlateTrainConfig {
+  seed: number;
+  model: Partial<HsdConfig>;
+  epochs: number;
+  /** optimizer steps per epoch; 0 = one pass over the training slates */
+  stepsPerEpoch: number;
+  batchSize: number;
+  lr: number;
+  /** linear warm-up steps, then cosine decay to lr·minLrRatio at the last step */
+  warmup: number;
+  minLrRatio: number;
+  weightDecay: number;
+  clipNorm: number;
+  /** stop after this many epochs without a better validation recall@5 (0 = never) */
+  patience: number;
+  /** validation users decoded per epoch (0 = all) */
+  validUsers: number;
+  beam: number;
+  /** users per GSBI batch */
+  decodeBatch: number;
+  /** read the loss back every this many steps (each readback is a GPU sync) */
+  logEvery: number;
+}
+
+export const SLATE_TRAIN_DEFAULTS: SlateTrainConfig = {
+  seed: 0,
+  model: {},
+  epochs: 10,
+  stepsPerEpoch: 0,
+  batchSize: 64,
+  lr: 1e-3,
+  warmup: 100,
+  minLrRatio: 0.1,
+  weightDecay: 0.01,
+  clipNorm: 1,
+  patience: 3,
+  validUsers: 0,
+  beam: 5,
+  decodeBatch: 64,
+  logEvery: 10,
+};
+
+export function slateTrainConfig(p: Partial<SlateTrainConfig> = {}): SlateTrainConfig {
+  const c = { ...SLATE_TRAIN_DEFAULTS, ...p, model: { ...(p.model ?? {}) } };
+  const bad: string[] = [];
+  for (const k of ['epochs', 'batchSize', 'beam', 'decodeBatch', 'logEvery'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${c[k]})`);
+  for (const k of ['stepsPerEpoch', 'warmup', 'patience', 'validUsers'] as const) if (!Number.isInteger(c[k]) || c[k] < 0) bad.push(`${k} must be an integer >= 0 (got ${c[k]})`);
+  if (!(c.lr > 0)) bad.push(`lr must be > 0 (got ${c.lr})`);
+  if (bad.length) throw new Error(`slate decoder training: ${bad.join('; ')}`);
+  hsdConfig(c.model);
+  return c;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  valid: { recall5: number; ndcg5: number; hit5: number; users: number };
+  seconds: number;
+}
+
+export interface Curves {
+  /** (step, loss per slate = Eq. 10 sum over M·L tokens) */
+  loss: { step: number; loss: number; lr: number }[];
+  epochs: EpochRecord[];
+}
+
+export interface SlateCheckpoint {
+  kind: 'hsd';
+  config: SlateTrainConfig;
+  widths: number[];
+  numItems: number;
+  step: number;
+  epoch: number;
+  weights: StateDict;
+  optimizer: { t: number; m: Float32Array[]; v: Float32Array[] };
+  best: { epoch: number; recall5: number; weights: StateDict | null };
+  curves: Curves;
+  /** RNG draws consumed so far (resume reproduces the same batches) */
+  rngDraws: number;
+}
+
+export interface Progress {
+  step: number;
+  total: number;
+  epoch: number;
+  scalars: Record<string, number>;
+}
+
+export interface RunOptions {
+  onProgress?: (p: Progress) => void;
+  onEpoch?: (e: EpochRecord) => void;
+  signal?: AbortSignal;
+  /** resume from this checkpoint (same data and config) */
+  checkpoint?: SlateCheckpoint;
+}
+
+export interface SlateTrainResult {
+  model: HierarchicalSlateDecoder;
+  lookup: SidLookup;
+  curves: Curves;
+  checkpoint: SlateCheckpoint;
+  params: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  aborted: boolean;
+  secondsPerEpoch: number;
+}
+
+/** Learning rate at `step` (0-based) of `total`: linear warm-up, then cosine to lr·minLrRatio. */
+export function lrAt(cfg: Pick<SlateTrainConfig, 'lr' | 'warmup' | 'minLrRatio'>, step: number, total: number): number {
+  if (cfg.warmup > 0 && step < cfg.warmup) return (cfg.lr * (step + 1)) / cfg.warmup;
+  const t = total > cfg.warmup ? (step - cfg.warmup) / Math.max(1, total - cfg.warmup - 1) : 1;
+  const min = cfg.lr * cfg.minLrRatio;
+  return min + 0.5 * (cfg.lr - min) * (1 + Math.cos(Math.PI * Math.min(1, Math.max(0, t))));
+}
+
+function countingRng(seed: number, skip: number): { r: Rng; draws: () => number } {
+  const base = makeRng(seed);
+  for (let i = 0; i < skip; i++) base();
+  let n = skip;
+  const next = () => (n++, base());
+  const r: Rng = Object.assign(() => next(), {
+    next,
+    int: (k: number) => Math.floor(next() * k),
+    normal: () => Math.sqrt(-2 * Math.log(Math.max(1e-12, next()))) * Math.cos(2 * Math.PI * next()),
+    pick: <T,>(arr: readonly T[]) => arr[Math.floor(next() * arr.length)],
+    state: () => base.state(),
+    setState: (st: number) => base.setState(st),
+  });
+  return { r, draws: () => n };
+}
+
+const hist = (s: SlateTrainInputs['sequences'], u: number, cut: number) => s.items.subarray(s.offsets[u], s.offsets[u] + cut);
+const target = (s: SlateTrainInputs['sequences'], u: number, cut: number, M: number) => s.items.subarray(s.offsets[u] + cut, s.offsets[u] + cut + M);
+
+/** Decode slates for (user, cut) pairs with GSBI, history seq[0, cut) as input and excluded. */
+export async function decodeSlates(
+  model: HierarchicalSlateDecoder,
+  lookup: SidLookup,
+  seqs: SlateTrainInputs['sequences'],
+  slates: Slates,
+  opts: { beam: number; length: number; batch: number; excludeHistory?: boolean; signal?: AbortSignal; onBatch?: (done: number, total: number) => void },
+): Promise<{ slates: Int32Array[]; sids: Int32Array[]; scores: Float64Array[] }> {
+  const n = slates.user.length;
+  const out: { slates: Int32Array[]; sids: Int32Array[]; scores: Float64Array[] } = { slates: [], sids: [], scores: [] };
+  for (let s = 0; s < n; s += opts.batch) {
+    if (opts.signal?.aborted) throw new Error('decoding cancelled');
+    const hs: Int32Array[] = [];
+    for (let k = s; k < Math.min(n, s + opts.batch); k++) hs.push(hist(seqs, slates.user[k], slates.cut[k]));
+    const hb = historyBatch(hs, lookup.sids, model.sid, model.cfg.maxHistory);
+    const r = await gsbi(model, lookup, hb, { beam: opts.beam, length: opts.length, exclude: opts.excludeHistory === false ? undefined : hs });
+    out.slates.push(...r.slates);
+    out.sids.push(...r.sids);
+    out.scores.push(...r.scores);
+    opts.onBatch?.(Math.min(n, s + opts.batch), n);
+  }
+  return out;
+}
+
+/** Mean hit/recall/NDCG@k of decoded slates against the slates' targets. */
+export function scoreSlates(decoded: Int32Array[], seqs: SlateTrainInputs['sequences'], slates: Slates, M: number, k = 5) {
+  const rows = decoded.map((d, i) => slateMetrics(d, target(seqs, slates.user[i], slates.cut[i], M), k));
+  return { ...meanMetrics(rows), perUser: rows };
+}
+
+function subsample(s: Slates, n: number, seed: number): Slates {
+  if (n <= 0 || n >= s.user.length) return s;
+  const r = makeRng(seed);
+  const idx = Int32Array.from({ length: s.user.length }, (_, i) => i);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  const keep = Array.from(idx.subarray(0, n)).sort((a, b) => a - b);
+  return { user: Int32Array.from(keep, (i) => s.user[i]), cut: Int32Array.from(keep, (i) => s.cut[i]) };
+}
+
+export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainConfig>, opts: RunOptions = {}): Promise<SlateTrainResult> {
+  const cfg = opts.checkpoint ? opts.checkpoint.config : slateTrainConfig(cfgIn);
+  const L = inputs.widths.length;
+  if (inputs.sidCodes.length !== inputs.numItems * L) throw new Error(`slate decoder training: SID codes have ${inputs.sidCodes.length} entries for ${inputs.numItems} items × ${L} levels`);
+  if (!inputs.train.user.length) throw new Error('slate decoder training: no training slates');
+  if (!inputs.valid.user.length) throw new Error('slate decoder training: no validation slates');
+  const model = new HierarchicalSlateDecoder(cfg.model, inputs.widths, inputs.numItems, rng(cfg.seed));
+  const M = model.cfg.slateSize;
+  const lookup: SidLookup = { sids: inputs.sidCodes, trie: new PrefixTrie(inputs.trie, inputs.widths) };
+  const opt = new AdamW(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm });
+  const nTrain = inputs.train.user.length;
+  const stepsPerEpoch = cfg.stepsPerEpoch || Math.ceil(nTrain / cfg.batchSize);
+  const total = stepsPerEpoch * cfg.epochs;
+  let step = 0;
+  let epoch = 0;
+  let curves: Curves = { loss: [], epochs: [] };
+  let best: SlateCheckpoint['best'] = { epoch: -1, recall5: -Infinity, weights: null };
+  const ck = opts.checkpoint;
+  if (ck) {
+    if (ck.numItems !== inputs.numItems || ck.widths.join() !== inputs.widths.join()) throw new Error('slate decoder checkpoint: built for another SID table / catalogue');
+    model.loadStateDict(ck.weights);
+    opt.importState(ck.optimizer);
+    step = ck.step;
+    epoch = ck.epoch;
+    curves = structuredClone(ck.curves);
+    best = ck.best;
+  }
+  const rr = countingRng(cfg.seed + 1, ck?.rngDraws ?? 0);
+  const valid = subsample(inputs.valid, cfg.validUsers, cfg.seed + 2);
+  let stoppedEarly = false;
+  let aborted = false;
+  const epochSeconds: number[] = [];
+  const snapshot = async (): Promise<SlateCheckpoint> => ({
+    kind: 'hsd',
+    config: cfg,
+    widths: inputs.widths,
+    numItems: inputs.numItems,
+    step,
+    epoch,
+    weights: await model.stateDict(),
+    optimizer: await opt.exportState(),
+    best,
+    curves: structuredClone(curves),
+    rngDraws: rr.draws(),
+  });
+
+  outer: while (epoch < cfg.epochs) {
+    const t0 = performance.now();
+    let lossSum = 0, lossN = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break outer;
+      }
+      const hs: Int32Array[] = [];
+      const tc = new Int32Array(cfg.batchSize * M * L);
+      for (let b = 0; b < cfg.batchSize; b++) {
+        const k = Math.floor(rr.r() * nTrain);
+        const u = inputs.train.user[k], cut = inputs.train.cut[k];
+        hs.push(hist(inputs.sequences, u, cut));
+        const t = target(inputs.sequences, u, cut, M);
+        if (t.length !== M) throw new Error(`slate decoder training: slate ${k} (user ${u}, cut ${cut}) has ${t.length} target items, expected ${M}`);
+        for (let j = 0; j < M; j++) tc.set(inputs.sidCodes.subarray(t[j] * L, (t[j] + 1) * L), (b * M + j) * L);
+      }
+      const lr = lrAt(cfg, step, total);
+      const read = (step + 1) % cfg.logEvery === 0 || s === stepsPerEpoch - 1;
+      const lv = await tidyAsync(async () => {
+        const { loss } = model.loss(historyBatch(hs, inputs.sidCodes, model.sid, model.cfg.maxHistory), tc);
+        const g = grad(loss, model.parameters());
+        opt.step(g, lr);
+        return read ? await loss.item() : NaN;
+      });
+      step++;
+      if (read) {
+        if (!Number.isFinite(lv)) throw new Error(`slate decoder training: loss is ${lv} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
+        lossSum += lv;
+        lossN++;
+        curves.loss.push({ step, loss: lv, lr });
+        opts.onProgress?.({ step, total, epoch, scalars: { loss: lv, lr } });
+      }
+    }
+    const dec = await decodeSlates(model, lookup, inputs.sequences, valid, { beam: cfg.beam, length: M, batch: cfg.decodeBatch, signal: opts.signal });
+    const m = scoreSlates(dec.slates, inputs.sequences, valid, M, 5);
+    const seconds = (performance.now() - t0) / 1000;
+    epochSeconds.push(seconds);
+    const rec: EpochRecord = { epoch: epoch + 1, step, trainLoss: lossN ? lossSum / lossN : NaN, valid: { recall5: m.recall, ndcg5: m.ndcg, hit5: m.hit, users: valid.user.length }, seconds };
+    curves.epochs.push(rec);
+    epoch++;
+    if (m.recall > best.recall5) best = { epoch, recall5: m.recall, weights: await model.stateDict() };
+    opts.onEpoch?.(rec);
+    opts.onProgress?.({ step, total, epoch, scalars: { validRecall5: m.recall, validNdcg5: m.ndcg } });
+    if (cfg.patience > 0 && epoch - best.epoch >= cfg.patience) {
+      stoppedEarly = epoch < cfg.epochs;
+      break;
+    }
+  }
+  const checkpoint = await snapshot();
+  if (best.weights) model.loadStateDict(best.weights);
+  opt.dispose();
+  return {
+    model,
+    lookup,
+    curves,
+    checkpoint,
+    params: model.numParameters(),
+    bestEpoch: best.epoch,
+    stoppedEarly,
+    aborted,
+    secondsPerEpoch: epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : NaN,
+  };
+}
+
+/** Rebuild a trained model from a checkpoint (best weights when recorded, else the last). */
+export function modelFromCheckpoint(ck: SlateCheckpoint): HierarchicalSlateDecoder {
+  const m = new HierarchicalSlateDecoder(ck.config.model, ck.widths, ck.numItems, rng(ck.config.seed));
+  m.loadStateDict(ck.best.weights ?? ck.weights);
+  return m;
+}
