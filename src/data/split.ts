@@ -39,10 +39,11 @@ export function leaveSlateOut(ds: Dataset, opts: SplitOptions = {}): Split {
     let end = testCut;
     if (ds.protocol.validation) {
       end = testCut - M;
-      vu.push(u); vc.push(end);
+      // minHistory 0 (reference protocol): a validation slate with no history has nothing to condition on; skip it
+      if (end >= 1) { vu.push(u); vc.push(end); }
     }
     trainEnd[u] = end;
-    for (let cut = minHist; cut + M <= end; cut += stride) { tu.push(u); tc.push(cut); }
+    for (let cut = Math.max(1, minHist); cut + M <= end; cut += stride) { tu.push(u); tc.push(cut); }
   }
   const slates = (u: number[], c: number[]): Slates => ({ user: Int32Array.from(u), cut: Int32Array.from(c) });
   return {

@@ -20,6 +20,8 @@ export * from './ops/topk';
 export * from './ops/adamw';
 export * from './ops/clip';
 export * from './ops/attention';
+export * from './ops/layernorm';
+export * from './ops/dropout';
 export { OPS } from './ops/index';
 export { initWebGPU, initCpu } from './init';
 export * from './random';

@@ -29,4 +29,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   tokenizers: () => import('./tokenizers').then((m) => m.default),
   train: () => import('./train').then((m) => m.default),
   decode: () => import('./decode').then((m) => m.default),
+  eval: () => import('./eval').then((m) => m.default),
+  table1: () => import('./table1').then((m) => m.default),
 };

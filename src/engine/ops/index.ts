@@ -15,6 +15,8 @@ import { topkDef } from './topk';
 import { adamwDef } from './adamw';
 import { clipGradNormDef } from './clip';
 import { attentionBackwardDef, attentionDef } from './attention';
+import { layerNormDef, layerNormGradDef } from './layernorm';
+import { dropoutDef } from './dropout';
 
 export const OPS = {
   unary: unaryDef,
@@ -34,6 +36,8 @@ export const OPS = {
   adamwStep: adamwDef,
   clipGradNorm: clipGradNormDef,
   attention: attentionDef, attentionBackward: attentionBackwardDef,
+  layerNorm: layerNormDef, layerNormGrad: layerNormGradDef,
+  dropout: dropoutDef,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

@@ -1,0 +1,48 @@
+// The models of Table 1: one entry per row (adding a model is one line in MODELS). Each entry trains on the protocol's
+// training sequences and returns a ranking model; the table trains and evaluates every entry under one protocol.
+import { trainCooccurrence } from '../models/cooccurrence';
+import { trainPopularity } from '../models/popularity';
+import { SASREC_DEFAULTS, trainSASRec } from '../models/sasrec';
+import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
+
+export interface TrainOptions {
+  seed: number;
+  /** Tiny versions (CI, smoke runs). */
+  quick: boolean;
+  /** Per-model overrides, e.g. { epochs: 40, maxLen: 50 } (from the CLI's --<model>-<key> flags). */
+  overrides?: Record<string, number | string>;
+}
+
+export interface ModelEntry {
+  id: string;
+  label: string;
+  /** What it optimises (shown in the table: e.g. which SASRec loss). */
+  objective: string;
+  /** Same result for every seed (counting baselines): trained once. */
+  deterministic: boolean;
+  /** The settings a run uses (recorded in table1.json). */
+  settings(o: TrainOptions): Record<string, unknown>;
+  train(inputs: SeqTrainInputs, o: TrainOptions, ctl?: TrainControl): Promise<SeqRecModel>;
+}
+
+const SASREC_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64 };
+const sasrecCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...(o.quick ? SASREC_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
+
+export const MODELS: ModelEntry[] = [
+  { id: 'pop', label: 'Popularity', objective: 'training-set view counts', deterministic: true, settings: () => ({}), train: (i, _o, c) => trainPopularity(i, {}, c) },
+  { id: 'cooc', label: 'Last-item co-occurrence', objective: 'next-item transition counts (ties: popularity)', deterministic: true, settings: () => ({ window: 1 }), train: (i, _o, c) => trainCooccurrence(i, { window: 1 }, c) },
+  {
+    id: 'sasrec',
+    label: 'SASRec',
+    objective: 'BCE, 1 sampled negative per position (original)',
+    deterministic: false,
+    settings: (o) => sasrecCfg(o),
+    train: (i, o, c) => trainSASRec(i, sasrecCfg(o) as Partial<typeof SASREC_DEFAULTS>, c),
+  },
+];
+
+export function modelById(id: string): ModelEntry {
+  const m = MODELS.find((e) => e.id === id);
+  if (!m) throw new Error(`unknown model "${id}" (known: ${MODELS.map((e) => e.id).join(', ')})`);
+  return m;
+}
