@@ -62,10 +62,15 @@ export function flatConfig(c: FlatConfig): FlatConfig {
   return c;
 }
 
+/** Any history encoder: SID embeddings + history batch -> context C (B, Tc, d) and its key mask (B, Tc). */
+export interface HistoryEncoder extends Module {
+  forward(sidEmb: SidEmbedding, h: HistoryBatch): { C: Tensor; mask: Tensor };
+}
+
 export class FlatSlateDecoder extends Module {
   readonly cfg: FlatConfig;
   readonly sid: SidEmbedding;
-  readonly encoder: ContextEncoder;
+  readonly encoder: HistoryEncoder;
   readonly bos: Tensor;
   readonly tokPos: Embedding;
   readonly blocks: DecoderBlock[];
@@ -76,16 +81,20 @@ export class FlatSlateDecoder extends Module {
     readonly widths: number[],
     readonly numItems: number,
     r: Rng,
+    /** another history encoder (TIGER's token-level encoder); default: HiGR's ContextEncoder */
+    encoder?: (cfg: FlatConfig, r: Rng) => HistoryEncoder,
   ) {
     super();
     const cfg = (this.cfg = flatConfig(cfgIn));
     this.sid = this.addModule('sid_emb', new SidEmbedding(widths, cfg.dim, r));
     this.encoder = this.addModule(
       'encoder',
-      new ContextEncoder(
-        { dim: cfg.dim, heads: cfg.heads, ffn: cfg.ffn, layers: cfg.encoderLayers, maxHistory: cfg.maxHistory, itemIdVocab: cfg.itemIdEmbedding ? numItems : 0, ffnKind: cfg.ffnKind },
-        r,
-      ),
+      encoder
+        ? encoder(cfg, r)
+        : new ContextEncoder(
+            { dim: cfg.dim, heads: cfg.heads, ffn: cfg.ffn, layers: cfg.encoderLayers, maxHistory: cfg.maxHistory, itemIdVocab: cfg.itemIdEmbedding ? numItems : 0, ffnKind: cfg.ffnKind },
+            r,
+          ),
     );
     this.bos = this.addParam('bos', [1, 1, cfg.dim], { kind: 'normal', std: 0.02 }, r);
     this.tokPos = this.addModule('tok_pos', new Embedding(cfg.maxSlate * widths.length, cfg.dim, r));
@@ -178,6 +187,8 @@ export interface FlatDecodeResult {
   sids: Int32Array[];
   /** log-probability of the whole slate (best beam) */
   scores: Float64Array;
+  /** per user, every final beam best first: its items and score (distinct slates; for L = 1 distinct items) */
+  beams: { items: number[]; score: number }[][];
   trace?: FlatTraceStep[][];
 }
 
@@ -228,11 +239,13 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
   const trace: FlatTraceStep[][] | undefined = opts.trace ? Array.from({ length: U }, () => []) : undefined;
 
   await tidyAsync(async () => {
-    const { C } = noGrad(() => model.encode(hist));
+    const { C, mask } = noGrad(() => model.encode(hist));
     const Tc = C.shape[1];
+    // the encoder's own key mask (B, Tc): Tc = T for item-level encoders, T·L for TIGER's token encoder
+    const hostMask = Tc === hist.T ? hist.mask : Int32Array.from((await mask.data()) as ArrayLike<number>);
     const ctx = noGrad(() => {
       const Crep = repeatRows(C, Bm);
-      return { kv: model.blocks.map((b) => b.projectContext(Crep)), mask: tensor(repeatMask(hist.mask, U, Tc, Bm), [N, Tc], 'i32') };
+      return { kv: model.blocks.map((b) => b.projectContext(Crep)), mask: tensor(repeatMask(hostMask, U, Tc, Bm), [N, Tc], 'i32') };
     });
     let caches: KVCache[] | null = useCache ? model.blocks.map(() => createKVCache(N, T, d)) : null;
     try {
@@ -301,5 +314,5 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
   const slates = beams.map((bs) => Int32Array.from(bs[0].items));
   const sids = beams.map((bs) => Int32Array.from(bs[0].codes));
   const scores = Float64Array.from(beams, (bs) => bs[0].score);
-  return { slates, sids, scores, trace };
+  return { slates, sids, scores, beams: beams.map((bs) => bs.map((b) => ({ items: b.items, score: b.score }))), trace };
 }

@@ -19,6 +19,8 @@ export interface PlantedTask {
   cases: EvalCase[];
   /** recall@5 of popularity (training counts, history excluded) on `cases` */
   popularityRecall5: number;
+  /** how often popularity's first item is the next item */
+  popularityTop1: number;
 }
 
 export function plantedTask(opts: { n?: number; K?: number; trainUsers?: number; validUsers?: number; testUsers?: number; seed?: number } = {}): PlantedTask {
@@ -51,6 +53,7 @@ export function plantedTask(opts: { n?: number; K?: number; trainUsers?: number;
   const counts = itemCounts({ nItems: n, offsets: seq.offsets.subarray(0, nTrain + 1), items: trainItems });
   const pop = cases.map((c) => topKExcluding(counts, 5, c.history));
   const popularityRecall5 = evaluateSlates(pop, cases, n, 5).effective.recall;
+  const popularityTop1 = plantedTop1({ cases }, pop);
   const inputs: SlateTrainInputs = {
     numItems: n,
     sidCodes: table.sids,
@@ -60,10 +63,15 @@ export function plantedTask(opts: { n?: number; K?: number; trainUsers?: number;
     train: { user: Int32Array.from(tu), cut: Int32Array.from(tc) },
     valid: { user: Int32Array.from(vu), cut: Int32Array.from(vc) },
   };
-  return { n, table, lookup: { sids: table.sids, trie: PrefixTrie.of(table) }, inputs, cases, popularityRecall5 };
+  return { n, table, lookup: { sids: table.sids, trie: PrefixTrie.of(table) }, inputs, cases, popularityRecall5, popularityTop1 };
 }
 
 /** recall@5 of decoded slates on the task's held-out users. */
 export function plantedRecall5(task: PlantedTask, slates: ArrayLike<number>[]): number {
   return evaluateSlates(slates, task.cases, task.n, 5).effective.recall;
+}
+
+/** Fraction of held-out users whose slate starts with their next item. */
+export function plantedTop1(task: Pick<PlantedTask, 'cases'>, slates: ArrayLike<number>[]): number {
+  return task.cases.reduce((a, c, i) => a + (slates[i][0] === c.target[0] ? 1 : 0), 0) / task.cases.length;
 }

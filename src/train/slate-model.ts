@@ -10,7 +10,7 @@ import { lrAt, scoreSlates, subsample, type Progress, type SlateTrainInputs } fr
 
 export interface SlateModel extends Module {
   readonly sid: SidEmbedding;
-  loss(h: ReturnType<typeof historyBatch>, targetCodes: Int32Array, extra?: { step: number }): { loss: Tensor };
+  loss(h: ReturnType<typeof historyBatch>, targetCodes: Int32Array, extra?: { step: number; items?: Int32Array }): { loss: Tensor };
 }
 
 export interface GenTrainConfig {
@@ -30,6 +30,8 @@ export interface GenTrainConfig {
   validUsers: number;
   /** users per decode batch */
   decodeBatch: number;
+  /** restore the epoch with the best validation recall@5 (false: keep the last epoch) */
+  keepBest: boolean;
 }
 
 export const GEN_TRAIN_DEFAULTS: GenTrainConfig = {
@@ -46,6 +48,7 @@ export const GEN_TRAIN_DEFAULTS: GenTrainConfig = {
   maxHistory: 50,
   validUsers: 100,
   decodeBatch: 64,
+  keepBest: true,
 };
 
 export interface GenTrainResult {
@@ -90,18 +93,20 @@ export async function trainSlateModel(
         if (opts.signal?.aborted) throw new Error('generative baseline training: cancelled');
         const hs: Int32Array[] = [];
         const tc = new Int32Array(cfg.batchSize * M * L);
+        const ti = new Int32Array(cfg.batchSize * M);
         for (let b = 0; b < cfg.batchSize; b++) {
           const k = Math.floor(r() * nTrain);
           const u = inputs.train.user[k], cut = inputs.train.cut[k];
           hs.push(seqs.items.subarray(seqs.offsets[u], seqs.offsets[u] + cut));
           for (let j = 0; j < M; j++) {
             const it = seqs.items[seqs.offsets[u] + cut + j];
+            ti[b * M + j] = it;
             tc.set(inputs.sidCodes.subarray(it * L, (it + 1) * L), (b * M + j) * L);
           }
         }
         const lr = lrAt(cfg, step, total);
         const lv = await tidyAsync(async () => {
-          const { loss } = model.loss(historyBatch(hs, inputs.sidCodes, model.sid, cfg.maxHistory), tc, { step });
+          const { loss } = model.loss(historyBatch(hs, inputs.sidCodes, model.sid, cfg.maxHistory), tc, { step, items: ti });
           opt.step(grad(loss, model.parameters()), lr);
           return await loss.item();
         });
@@ -117,13 +122,13 @@ export async function trainSlateModel(
       out.epochs.push({ epoch: e + 1, trainLoss: lossSum / cfg.stepsPerEpoch, validRecall5: m.recall, seconds: (performance.now() - t0) / 1000 });
       opts.onProgress?.({ step, total, epoch: e + 1, scalars: { validRecall5: m.recall } });
       if (m.recall > best.recall) {
-        best = { recall: m.recall, weights: await model.stateDict() };
+        best = { recall: m.recall, weights: cfg.keepBest ? await model.stateDict() : null };
         out.bestEpoch = e + 1;
       }
     }
   } finally {
     opt.dispose();
   }
-  if (best.weights) model.loadStateDict(best.weights);
+  if (cfg.keepBest && best.weights) model.loadStateDict(best.weights);
   return out;
 }
