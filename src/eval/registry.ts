@@ -4,6 +4,7 @@ import { trainCooccurrence } from '../models/cooccurrence';
 import { trainPopularity } from '../models/popularity';
 import { SASREC_DEFAULTS, trainSASRec } from '../models/sasrec';
 import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
+import { GENERATIVE_MODELS } from './generative';
 
 export interface TrainOptions {
   seed: number;
@@ -20,6 +21,8 @@ export interface ModelEntry {
   objective: string;
   /** Same result for every seed (counting baselines): trained once. */
   deterministic: boolean;
+  /** Needs the catalogue's semantic IDs (SeqTrainInputs.sidTable): generative SID models. */
+  needsSids?: boolean;
   /** The settings a run uses (recorded in table1.json). */
   settings(o: TrainOptions): Record<string, unknown>;
   train(inputs: SeqTrainInputs, o: TrainOptions, ctl?: TrainControl): Promise<SeqRecModel>;
@@ -39,6 +42,7 @@ export const MODELS: ModelEntry[] = [
     settings: (o) => sasrecCfg(o),
     train: (i, o, c) => trainSASRec(i, sasrecCfg(o) as Partial<typeof SASREC_DEFAULTS>, c),
   },
+  ...GENERATIVE_MODELS,
 ];
 
 export function modelById(id: string): ModelEntry {
