@@ -93,7 +93,7 @@ export class ContextEncoder extends Module {
     super();
     this.pos = this.addModule('pos', new Embedding(cfg.maxHistory, cfg.dim, r));
     this.itemId = cfg.itemIdVocab > 0 ? this.addModule('item_id', new Embedding(cfg.itemIdVocab, cfg.dim, r)) : null;
-    this.blocks = Array.from({ length: cfg.layers }, (_, i) => this.addModule(`block${i}`, new DecoderBlock(cfg.dim, cfg.heads, cfg.ffn, r, cfg.ffnKind)));
+    this.blocks = Array.from({ length: cfg.layers }, (_, i) => this.addModule(`block${i}`, new DecoderBlock(cfg.dim, cfg.heads, cfg.ffn, r, cfg.ffnKind, { cross: false })));
     this.norm = this.addModule('norm', new RMSNorm(cfg.dim, r));
   }
 

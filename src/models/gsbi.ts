@@ -9,9 +9,9 @@
 // constraint and the per-level top-B over (beam × code) candidates on the host, from the (U·B, K) log-probabilities
 // read back once per level. On the CPU / wasm backends the host is the device; on WebGPU this is one readback per
 // level (D+1 per slate position), not per user.
-import { broadcastTo, logSoftmax, noGrad, reshape, slice, tensor, tidyAsync, type Tensor } from '../engine';
+import { logSoftmax, noGrad, slice, tensor, tidyAsync, type Tensor } from '../engine';
 import type { HistoryBatch } from './context-encoder';
-import { repeatMask, type HierarchicalSlateDecoder } from './slate-decoder';
+import { repeatMask, repeatRows, type HierarchicalSlateDecoder } from './slate-decoder';
 import { Blocked, trieBeamStep, type SidLookup } from './trie-beam';
 
 export interface GsbiOptions {
@@ -63,12 +63,6 @@ interface Beam {
   score: number;
 }
 
-/** Repeat rows of x (U, ...) r times each -> (U·r, ...). */
-function repeatRows(x: Tensor, r: number): Tensor {
-  const [U, ...rest] = x.shape;
-  return reshape(broadcastTo(reshape(x, [U, 1, ...rest]), [U, r, ...rest]), [U * r, ...rest]);
-}
-
 export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, hist: HistoryBatch, opts: GsbiOptions): Promise<GsbiResult> {
   const U = hist.B;
   const Bm = opts.beam;
@@ -98,10 +92,14 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
     const { C, mask } = noGrad(() => model.encode(hist));
     const Tc = C.shape[1];
     const genMask = tensor(repeatMask(hist.mask, U, Tc, Bm), [U * Bm, Tc], 'i32');
-    const genKV = noGrad(() => {
-      const Crep = repeatRows(C, Bm);
-      return model.generators.map((g) => g.blocks.map((b) => b.projectContext(Crep)));
-    });
+    const genKV = noGrad(() =>
+      model.generators.map((g) =>
+        g.blocks.map((b) => {
+          const p = b.projectContext(C);
+          return { k: repeatRows(p.k, Bm), v: repeatRows(p.v, Bm) };
+        }),
+      ),
+    );
     const state = useCache ? noGrad(() => model.planStart(C, mask, Lslate)) : null;
     let x: Tensor = noGrad(() => model.planBos(U)); // (U, 1, d)
     const prevIds: Int32Array[] = []; // uncached: chosen items' global token ids per position (U, L)

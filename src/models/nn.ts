@@ -270,20 +270,22 @@ export class MultiHeadAttention extends Module {
  *   h = h + FFN(RMSNorm(h))
  */
 export class DecoderBlock extends Module {
-  readonly normCross: RMSNorm;
-  readonly normK: RMSNorm;
-  readonly normV: RMSNorm;
-  readonly cross: MultiHeadAttention;
+  /** null for a self-attention-only block (`{ cross: false }`: context encoders) */
+  readonly normCross: RMSNorm | null;
+  readonly normK: RMSNorm | null;
+  readonly normV: RMSNorm | null;
+  readonly cross: MultiHeadAttention | null;
   readonly normSelf: RMSNorm;
   readonly self: MultiHeadAttention;
   readonly normFfn: RMSNorm;
   readonly ffn: FFN;
-  constructor(dim: number, heads: number, ffnDim: number, r: Rng, ffnKind: 'swiglu' | 'gelu' = 'swiglu') {
+  constructor(dim: number, heads: number, ffnDim: number, r: Rng, ffnKind: 'swiglu' | 'gelu' = 'swiglu', opts: { cross?: boolean } = {}) {
     super();
-    this.normCross = this.addModule('norm_cross', new RMSNorm(dim, r));
-    this.normK = this.addModule('norm_k', new RMSNorm(dim, r));
-    this.normV = this.addModule('norm_v', new RMSNorm(dim, r));
-    this.cross = this.addModule('cross_attn', new MultiHeadAttention(dim, heads, r));
+    const cross = opts.cross ?? true;
+    this.normCross = cross ? this.addModule('norm_cross', new RMSNorm(dim, r)) : null;
+    this.normK = cross ? this.addModule('norm_k', new RMSNorm(dim, r)) : null;
+    this.normV = cross ? this.addModule('norm_v', new RMSNorm(dim, r)) : null;
+    this.cross = cross ? this.addModule('cross_attn', new MultiHeadAttention(dim, heads, r)) : null;
     this.normSelf = this.addModule('norm_self', new RMSNorm(dim, r));
     this.self = this.addModule('self_attn', new MultiHeadAttention(dim, heads, r));
     this.normFfn = this.addModule('norm_ffn', new RMSNorm(dim, r));
@@ -291,7 +293,8 @@ export class DecoderBlock extends Module {
   }
   /** Cross-attention keys/values of a fixed context, projected once (decoding). */
   projectContext(ctx: Tensor): { k: Tensor; v: Tensor } {
-    return this.cross.projectKV(this.normK.forward(ctx), this.normV.forward(ctx));
+    if (!this.cross) throw new Error('DecoderBlock: this block has no cross-attention');
+    return this.cross.projectKV(this.normK!.forward(ctx), this.normV!.forward(ctx));
   }
   /**
    * h (B, T, d), ctx (B, Tc, d) or null (no cross-attention: the "w/o CE" ablation). `selfMask` (B, T) i32 masks padded
@@ -302,8 +305,9 @@ export class DecoderBlock extends Module {
     ctx: Tensor | null,
     opts: { ctxMask?: Tensor; causal?: boolean; selfMask?: Tensor; cache?: KVCache; ctxKV?: { k: Tensor; v: Tensor } } = {},
   ): Tensor {
-    if (opts.ctxKV) h = add(h, this.cross.forward(this.normCross.forward(h), { projected: opts.ctxKV, keyMask: opts.ctxMask }));
-    else if (ctx) h = add(h, this.cross.forward(this.normCross.forward(h), this.normK.forward(ctx), this.normV.forward(ctx), { keyMask: opts.ctxMask }));
+    if ((opts.ctxKV || ctx) && !this.cross) throw new Error('DecoderBlock: a context was given to a block without cross-attention');
+    if (opts.ctxKV) h = add(h, this.cross!.forward(this.normCross!.forward(h), { projected: opts.ctxKV, keyMask: opts.ctxMask }));
+    else if (ctx) h = add(h, this.cross!.forward(this.normCross!.forward(h), this.normK!.forward(ctx), this.normV!.forward(ctx), { keyMask: opts.ctxMask }));
     const n = this.normSelf.forward(h);
     h = add(h, this.self.forward(n, n, n, { causal: opts.causal ?? true, keyMask: opts.selfMask, cache: opts.cache }));
     h = add(h, this.ffn.forward(this.normFfn.forward(h)));

@@ -17,7 +17,7 @@
 import { add, broadcastTo, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidyAsync, type Rng, type Tensor } from '../engine';
 import { ContextEncoder, SidEmbedding, type HistoryBatch } from './context-encoder';
 import { createKVCache, DecoderBlock, disposeKVCache, Embedding, Linear, Module, RMSNorm, type KVCache } from './nn';
-import { repeatMask, type HsdConfig } from './slate-decoder';
+import { repeatMask, repeatRows, type HsdConfig } from './slate-decoder';
 import { Blocked, itemPath, trieBeamStep, type SidLookup } from './trie-beam';
 
 export interface FlatConfig {
@@ -202,11 +202,6 @@ interface FlatBeam {
   score: number;
 }
 
-function repeatRows(x: Tensor, r: number): Tensor {
-  const [U, ...rest] = x.shape;
-  return reshape(broadcastTo(reshape(x, [U, 1, ...rest]), [U, r, ...rest]), [U * r, ...rest]);
-}
-
 export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, hist: HistoryBatch, opts: FlatDecodeOptions): Promise<FlatDecodeResult> {
   const U = hist.B;
   const Bm = opts.beam;
@@ -243,10 +238,14 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
     const Tc = C.shape[1];
     // the encoder's own key mask (B, Tc): Tc = T for item-level encoders, T·L for TIGER's token encoder
     const hostMask = Tc === hist.T ? hist.mask : Int32Array.from((await mask.data()) as ArrayLike<number>);
-    const ctx = noGrad(() => {
-      const Crep = repeatRows(C, Bm);
-      return { kv: model.blocks.map((b) => b.projectContext(Crep)), mask: tensor(repeatMask(hostMask, U, Tc, Bm), [N, Tc], 'i32') };
-    });
+    // context keys/values projected once per user, repeated per beam (as GSBI does)
+    const ctx = noGrad(() => ({
+      kv: model.blocks.map((b) => {
+        const p = b.projectContext(C);
+        return { k: repeatRows(p.k, Bm), v: repeatRows(p.v, Bm) };
+      }),
+      mask: tensor(repeatMask(hostMask, U, Tc, Bm), [N, Tc], 'i32'),
+    }));
     let caches: KVCache[] | null = useCache ? model.blocks.map(() => createKVCache(N, T, d)) : null;
     try {
       for (let p = 0; p < T; p++) {

@@ -256,9 +256,10 @@ export class HierarchicalSlateDecoder extends Module {
 
   /**
    * Teacher-forced loss (Eq. 10) for a batch: history + target codes (B, M, L) raw per-level codes.
-   * Returns the loss (sum over the M·L tokens, mean over slates) and the per-token mean cross-entropy.
+   * Returns the loss (sum over the M·L tokens, mean over slates), the per-token mean cross-entropy and the logits
+   * (shared generator: one (B·M, K_l) tensor per level; per-slot generators: slot by slot, level by level).
    */
-  loss(h: HistoryBatch, targetCodes: Int32Array): { loss: Tensor; perToken: Tensor } {
+  loss(h: HistoryBatch, targetCodes: Int32Array): { loss: Tensor; perToken: Tensor; logits: Tensor[] } {
     const { B } = h;
     const M = this.cfg.slateSize;
     const L = this.levels;
@@ -270,6 +271,7 @@ export class HierarchicalSlateDecoder extends Module {
     const d = this.cfg.dim;
     const Tc = C.shape[1];
     let total: Tensor | null = null;
+    const logits: Tensor[] = [];
     const runGen = (m0: number, mCount: number) => {
       // rows (b, m) for m in [m0, m0 + mCount)
       const N = B * mCount;
@@ -285,11 +287,18 @@ export class HierarchicalSlateDecoder extends Module {
             tgt[l][row] = targetCodes[base + l];
           }
         }
-      const Crep = reshape(broadcastTo(reshape(C, [B, 1, Tc, d]), [B, mCount, Tc, d]), [N, Tc, d]);
+      // project the context once per generator block, then repeat the keys/values for the slots (the repeat commutes
+      // with RMSNorm_k/v and the projections: M times fewer context projections than repeating C)
+      const kv = this.generatorFor(m0).blocks.map((b) => {
+        const p = b.projectContext(C);
+        return { k: repeatRows(p.k, mCount), v: repeatRows(p.v, mCount) };
+      });
       const maskRep = repeatMask(h.mask, B, Tc, mCount);
-      const hid = this.generatorHidden(m0, ihat, L > 1 ? tensor(pre, [N, L - 1], 'i32') : null, { C: Crep, mask: tensor(maskRep, [N, Tc], 'i32') });
+      const hid = this.generatorHidden(m0, ihat, L > 1 ? tensor(pre, [N, L - 1], 'i32') : null, { kv, mask: tensor(maskRep, [N, Tc], 'i32') });
       for (let l = 0; l < L; l++) {
-        const ce = crossEntropy(this.levelLogits(m0, hid, l), tensor(tgt[l], [N], 'i32'), { reduction: 'sum' });
+        const lg = this.levelLogits(m0, hid, l);
+        logits.push(lg);
+        const ce = crossEntropy(lg, tensor(tgt[l], [N], 'i32'), { reduction: 'sum' });
         total = total ? add(total, ce) : ce;
       }
     };
@@ -297,8 +306,15 @@ export class HierarchicalSlateDecoder extends Module {
     else for (let m = 0; m < M; m++) runGen(m, 1);
     const loss = scale(total!, 1 / B);
     const perToken = noGrad(() => scale(total!, 1 / (B * M * L)));
-    return { loss, perToken };
+    return { loss, perToken, logits };
   }
+}
+
+/** Repeat rows of x (B, ...) r times each -> (B·r, ...), row b·r + j = row b (differentiable). */
+export function repeatRows(x: Tensor, r: number): Tensor {
+  if (r === 1) return x;
+  const [B, ...rest] = x.shape;
+  return reshape(broadcastTo(reshape(x, [B, 1, ...rest]), [B, r, ...rest]), [B * r, ...rest]);
 }
 
 /** Host-side repeat of a (B, Tc) mask to (B·r, Tc), row b·r + j = row b. */
@@ -313,8 +329,9 @@ export function countParameters(cfg: HsdConfig, widths: number[], numItems: numb
   const d = cfg.dim;
   const ffn = cfg.ffnKind === 'swiglu' ? 3 * d * cfg.ffn : 2 * d * cfg.ffn + cfg.ffn + d;
   const block = 4 * d * d * 2 + ffn + 5 * d; // cross + self attention (q,k,v,o), FFN, 5 RMSNorms
+  const selfBlock = 4 * d * d + ffn + 2 * d; // encoder: self-attention + FFN, 2 RMSNorms
   const V = widths.reduce((a, w) => a + w, 0);
-  const enc = cfg.maxHistory * d + (cfg.itemIdEmbedding ? numItems * d : 0) + cfg.encoderLayers * block + d;
+  const enc = cfg.maxHistory * d + (cfg.itemIdEmbedding ? numItems * d : 0) + cfg.encoderLayers * selfBlock + d;
   const plan = d + cfg.maxSlate * d + cfg.slateLayers * block + d + d * d + d;
   const gen = widths.length * d + (cfg.preference ? 0 : d) + cfg.itemLayers * block + d + widths.reduce((a, w) => a + d * w + w, 0);
   return V * d + enc + plan + gen * (cfg.sharedGenerator ? 1 : cfg.slateSize);

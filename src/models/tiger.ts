@@ -37,7 +37,7 @@ export class SidTokenEncoder extends Module {
   ) {
     super();
     this.pos = this.addModule('pos', new Embedding(cfg.maxHistory * levels, cfg.dim, r));
-    this.blocks = Array.from({ length: cfg.encoderLayers }, (_, i) => this.addModule(`block${i}`, new DecoderBlock(cfg.dim, cfg.heads, cfg.ffn, r, cfg.ffnKind)));
+    this.blocks = Array.from({ length: cfg.encoderLayers }, (_, i) => this.addModule(`block${i}`, new DecoderBlock(cfg.dim, cfg.heads, cfg.ffn, r, cfg.ffnKind, { cross: false })));
     this.norm = this.addModule('norm', new RMSNorm(cfg.dim, r));
   }
   forward(sidEmb: SidEmbedding, h: HistoryBatch): { C: Tensor; mask: Tensor } {

@@ -13,6 +13,7 @@ import { createStore } from 'zustand/vanilla';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createGpuSlice, type GpuSlice } from './gpu-slice';
 import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
+import { createSlateSlice, type SlateSlice } from './slate-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
 export interface UrlSlice {
@@ -24,7 +25,7 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice & TokenizerSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & TokenizerSlice & SlateSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
@@ -43,6 +44,7 @@ const creator: StateCreator<Store> = (...a) => ({
   ...createUrlSlice(...a),
   ...createGpuSlice(...a),
   ...createTokenizerSlice(...a),
+  ...createSlateSlice(...a),
   ...dataSlice(...a),
 });
 

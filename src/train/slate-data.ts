@@ -9,7 +9,8 @@ import type { DataWorkspace } from '../data/workspace';
 import type { ItemFeatureSpec } from '../data/item-features';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { trainTokenizer, type DeepPartial, type TokenizerKind, type TrainConfig } from '../tokenizer/train';
-import type { SidTableData } from '../models/sid-table';
+import { buildSidTable, type SidTableData } from '../models/sid-table';
+import { rng } from '../engine/random';
 import type { SlateTrainInputs, Slates } from './slate-decoder';
 
 export interface ReferenceSplit {
@@ -106,5 +107,43 @@ export function slateInputs(ds: Dataset, split: ReferenceSplit, table: SidTableD
     sequences: { offsets: ds.seqOffsets, items: ds.seqItems },
     train: split.train,
     valid: split.valid,
+  };
+}
+
+/**
+ * Planted sequences (learning tests, the browser demo): N items on a cycle, each user walks it with a user-specific
+ * stride (1, 7 or 13) from a random start, so the next five items follow from the last two; popularity is flat.
+ * SIDs: (i mod 8, floor(i / 8)) + the collision level. Slates: history seq[0, cut) -> next M, like the reference split.
+ */
+export function plantedSlateData(users: number, N: number, len: number, seed: number, M = 5): { inputs: SlateTrainInputs; test: Slates; table: SidTableData } {
+  const r = rng(seed);
+  const offsets = new Int32Array(users + 1);
+  const items: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const stride = [1, 7, 13][u % 3];
+    let cur = Math.floor(r() * N);
+    for (let t = 0; t < len; t++) {
+      items.push(cur);
+      cur = (cur + stride) % N;
+    }
+    offsets[u + 1] = items.length;
+  }
+  const codes = Int32Array.from({ length: N * 2 }, (_, k) => (k % 2 === 0 ? Math.floor(k / 2) % 8 : Math.floor(Math.floor(k / 2) / 8)));
+  const table = buildSidTable(Int32Array.from({ length: N }, (_, i) => i), codes, 2, [8, Math.ceil(N / 8)]);
+  const tu: number[] = [], tc: number[] = [];
+  for (let u = 0; u < users; u++) for (let cut = 2; cut + M <= len - 2 * M; cut++) tu.push(u), tc.push(cut);
+  const all = Int32Array.from({ length: users }, (_, u) => u);
+  return {
+    inputs: {
+      numItems: N,
+      sidCodes: table.sids,
+      widths: table.widths,
+      trie: table.trie,
+      sequences: { offsets, items: Int32Array.from(items) },
+      train: { user: Int32Array.from(tu), cut: Int32Array.from(tc) },
+      valid: { user: all, cut: new Int32Array(users).fill(len - 2 * M) },
+    },
+    test: { user: all, cut: new Int32Array(users).fill(len - M) },
+    table,
   };
 }

@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import { requestGpu, WebGPUUnavailableError, type GpuContext, type GpuInfo } from '../engine/device';
 import { tokenizerApi } from './tokenizer-api';
+import { slateApi } from './slate-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
 export interface GpuErrorInfo {
@@ -75,6 +76,7 @@ const api = {
     return 'pong';
   },
   ...tokenizerApi(() => ctx), // tokenizer stage (src/worker/tokenizer-api.ts)
+  ...slateApi(() => ctx), // slate model + decoding stages (src/worker/slate-api.ts)
 };
 
 export type PipelineApi = typeof api;

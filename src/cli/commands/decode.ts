@@ -9,8 +9,7 @@ import { meanMetrics, slateMetrics } from '../../eval/metrics';
 import { PrefixTrie } from '../../models/sid-table';
 import { decodeSlates, modelFromCheckpoint, type Slates } from '../../train/slate-decoder';
 import { CliError, mdTable, numFlag, type Command } from '../result';
-import { chooseBackend } from './tokenizers';
-import { loadSlateData, protocolOf, readCheckpoint } from './slate-common';
+import { loadSlateData, protocolOf, readCheckpoint, slateRun } from './slate-common';
 
 const f4 = (x: number) => Number(x.toFixed(4));
 
@@ -20,11 +19,7 @@ const command: Command = {
   usage: 'flags: --checkpoint file (default <out>/hsd.ckpt.json)  --beam B  --length L (1..10)  --batch N  --split test|valid  --users N  --no-exclude  --backend cpu|webgpu',
   async run(args) {
     const flags = args.flags;
-    const t0 = performance.now();
-    const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
-    const backendPref = typeof flags.backend === 'string' ? flags.backend : 'cpu';
-    if (!['cpu', 'webgpu', 'auto'].includes(backendPref)) throw new CliError(`--backend must be cpu, webgpu or auto (got "${backendPref}")`);
-    const backend = await chooseBackend(backendPref === 'auto' ? 'webgpu' : backendPref);
+    const { t0, log, backend } = await slateRun(flags);
     const ckFile = typeof flags.checkpoint === 'string' ? flags.checkpoint : path.join(args.out, args.quick ? 'hsd-quick.ckpt.json' : 'hsd.ckpt.json');
     const ck = readCheckpoint(ckFile);
     const data = await loadSlateData(args);

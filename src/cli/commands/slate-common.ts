@@ -7,13 +7,22 @@ import type { SidTableData } from '../../models/sid-table';
 import { referenceSplit, type ReferenceSplit } from '../../train/slate-data';
 import type { SlateCheckpoint } from '../../train/slate-decoder';
 import { CliError, type CliArgs } from '../result';
-import { loadWorkspace } from './tokenizers';
+import { chooseBackend, loadWorkspace } from './tokenizers';
 
 export interface SlateData {
   ws: DataWorkspace;
   ds: Dataset;
   source: string;
   split: ReferenceSplit;
+}
+
+/** Start of a slate command: a timestamped stderr log and the backend from --backend cpu|webgpu|auto (default cpu). */
+export async function slateRun(flags: CliArgs['flags']): Promise<{ t0: number; log: (s: string) => void; backend: string }> {
+  const t0 = performance.now();
+  const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
+  const pref = typeof flags.backend === 'string' ? flags.backend : 'cpu';
+  if (!['cpu', 'webgpu', 'auto'].includes(pref)) throw new CliError(`--backend must be cpu, webgpu or auto (got "${pref}")`);
+  return { t0, log, backend: await chooseBackend(pref === 'auto' ? 'webgpu' : pref) };
 }
 
 export async function loadSlateData(args: CliArgs): Promise<SlateData> {

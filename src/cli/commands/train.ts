@@ -15,8 +15,7 @@ import { sidsForDataset, slateInputs } from '../../train/slate-data';
 import { run, slateTrainConfig, type SlateTrainConfig } from '../../train/slate-decoder';
 import { TOKENIZER_KINDS, type TokenizerKind } from '../../tokenizer/train';
 import { CliError, mdTable, numFlag, type Command } from '../result';
-import { chooseBackend } from './tokenizers';
-import { loadSlateData, protocolOf, readCheckpoint, writeCheckpoint } from './slate-common';
+import { loadSlateData, protocolOf, readCheckpoint, slateRun, writeCheckpoint } from './slate-common';
 
 const f4 = (x: number) => Number(x.toFixed(4));
 
@@ -33,11 +32,7 @@ const command: Command = {
   async run(args) {
     const flags = args.flags;
     const q = args.quick;
-    const t0 = performance.now();
-    const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
-    const backendPref = typeof flags.backend === 'string' ? flags.backend : 'cpu';
-    if (!['cpu', 'webgpu', 'auto'].includes(backendPref)) throw new CliError(`--backend must be cpu, webgpu or auto (got "${backendPref}")`);
-    const backend = await chooseBackend(backendPref === 'auto' ? 'webgpu' : backendPref);
+    const { t0, log, backend } = await slateRun(flags);
     const data = await loadSlateData(args);
     log(`loaded ${data.source}: ${data.split.users} users, ${data.ds.itemIds.length} items, ${data.split.train.user.length} training slates`);
 
