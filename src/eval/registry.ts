@@ -4,6 +4,8 @@ import { trainCooccurrence } from '../models/cooccurrence';
 import { trainPopularity } from '../models/popularity';
 import { SASREC_DEFAULTS, trainSASRec } from '../models/sasrec';
 import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
+import { BERT4REC_DEFAULTS, trainBERT4Rec } from '../models/bert4rec';
+import { HSTU_DEFAULTS, trainHSTU } from '../models/hstu';
 import { GENERATIVE_MODELS } from './generative';
 
 export interface TrainOptions {
@@ -30,6 +32,10 @@ export interface ModelEntry {
 
 const SASREC_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64 };
 const sasrecCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...(o.quick ? SASREC_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
+const B4R_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64 };
+const b4rCfg = (o: TrainOptions) => ({ ...BERT4REC_DEFAULTS, ...(o.quick ? B4R_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
+const HSTU_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, negatives: 32 };
+const hstuCfg = (o: TrainOptions) => ({ ...HSTU_DEFAULTS, ...(o.quick ? HSTU_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
 
 export const MODELS: ModelEntry[] = [
   { id: 'pop', label: 'Popularity', objective: 'training-set view counts', deterministic: true, settings: () => ({}), train: (i, _o, c) => trainPopularity(i, {}, c) },
@@ -42,6 +48,8 @@ export const MODELS: ModelEntry[] = [
     settings: (o) => sasrecCfg(o),
     train: (i, o, c) => trainSASRec(i, sasrecCfg(o) as Partial<typeof SASREC_DEFAULTS>, c),
   },
+  { id: 'bert4rec', label: 'BERT4Rec', objective: 'masked-item (Cloze) full-catalogue CE', deterministic: false, settings: b4rCfg, train: (i, o, c) => trainBERT4Rec(i, b4rCfg(o) as Partial<typeof BERT4REC_DEFAULTS>, c) },
+  { id: 'hstu', label: 'HSTU', objective: 'next item, sampled softmax (shared negatives)', deterministic: false, settings: hstuCfg, train: (i, o, c) => trainHSTU(i, hstuCfg(o) as Partial<typeof HSTU_DEFAULTS>, c) },
   ...GENERATIVE_MODELS,
 ];
 

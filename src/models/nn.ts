@@ -12,6 +12,7 @@ import {
   param,
   reshape,
   rmsNorm,
+  layerNorm,
   silu,
   tensor,
   zeros,
@@ -154,6 +155,24 @@ export class RMSNorm extends Module {
   }
   forward(x: Tensor): Tensor {
     return rmsNorm(x, this.weight, this.eps);
+  }
+}
+
+/** LayerNorm over the last axis with learnt weight (ones) and bias (zeros), PyTorch nn.LayerNorm semantics. */
+export class LayerNorm extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(
+    readonly dim: number,
+    r: Rng,
+    readonly eps = 1e-5,
+  ) {
+    super();
+    this.weight = this.addParam('weight', [dim], { kind: 'ones' }, r);
+    this.bias = this.addParam('bias', [dim], { kind: 'zeros' }, r);
+  }
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.weight, this.bias, this.eps);
   }
 }
 

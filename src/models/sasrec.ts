@@ -17,14 +17,12 @@ import {
   dropoutSeed,
   embedding,
   grad,
-  layerNorm,
   matmul,
   mul,
   noGrad,
   relu,
   reshape,
   scale,
-  slice,
   sum,
   tensor,
   tidy,
@@ -34,8 +32,8 @@ import {
   type Tensor,
   rng as makeRng,
 } from '../engine';
-import { AdamW, Linear, Module } from './nn';
-import { bceWithLogits, checkAborted, seqOf, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { AdamW, LayerNorm, Linear, Module } from './nn';
+import { bceWithLogits, runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
 export interface SASRecConfig {
   maxLen: number;
@@ -58,37 +56,24 @@ const EPS = 1e-8;
 /** xavier_normal_ std for a (fanIn, fanOut) matrix. */
 const xavier = (a: number, b: number) => Math.sqrt(2 / (a + b));
 
-class LN extends Module {
-  readonly w: Tensor;
-  readonly b: Tensor;
-  constructor(dim: number, r: Rng) {
-    super();
-    this.w = this.addParam('weight', [dim], { kind: 'ones' }, r);
-    this.b = this.addParam('bias', [dim], { kind: 'zeros' }, r);
-  }
-  forward(x: Tensor): Tensor {
-    return layerNorm(x, this.w, this.b, EPS);
-  }
-}
-
 class Block extends Module {
-  readonly ln1: LN;
+  readonly ln1: LayerNorm;
   readonly q: Linear;
   readonly k: Linear;
   readonly v: Linear;
   readonly o: Linear;
-  readonly ln2: LN;
+  readonly ln2: LayerNorm;
   readonly w1: Linear;
   readonly w2: Linear;
   constructor(readonly dim: number, readonly heads: number, r: Rng) {
     super();
-    this.ln1 = this.addModule('attn_ln', new LN(dim, r));
+    this.ln1 = this.addModule('attn_ln', new LayerNorm(dim, r, EPS));
     const sd = xavier(dim, 3 * dim); // torch MHA's in_proj_weight (3d, d)
     this.q = this.addModule('q', new Linear(dim, dim, r, { std: sd }));
     this.k = this.addModule('k', new Linear(dim, dim, r, { std: sd }));
     this.v = this.addModule('v', new Linear(dim, dim, r, { std: sd }));
     this.o = this.addModule('o', new Linear(dim, dim, r, { std: xavier(dim, dim) }));
-    this.ln2 = this.addModule('ffn_ln', new LN(dim, r));
+    this.ln2 = this.addModule('ffn_ln', new LayerNorm(dim, r, EPS));
     this.w1 = this.addModule('ffn1', new Linear(dim, dim, r, { std: xavier(dim, dim) }));
     this.w2 = this.addModule('ffn2', new Linear(dim, dim, r, { std: xavier(dim, dim) }));
   }
@@ -107,7 +92,7 @@ export class SASRec extends Module implements SeqRecModel {
   readonly itemEmb: Tensor;
   readonly posEmb: Tensor;
   readonly blocks: Block[];
-  readonly last: LN;
+  readonly last: LayerNorm;
   constructor(readonly nItems: number, readonly cfg: SASRecConfig) {
     super();
     const r = makeRng(cfg.seed * 7919 + 17);
@@ -115,7 +100,7 @@ export class SASRec extends Module implements SeqRecModel {
     this.itemEmb = paddedTable(this, 'item_emb', nItems + 1, d, r);
     this.posEmb = paddedTable(this, 'pos_emb', cfg.maxLen + 1, d, r);
     this.blocks = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`block${i}`, new Block(d, cfg.heads, r)));
-    this.last = this.addModule('last_ln', new LN(d, r));
+    this.last = this.addModule('last_ln', new LayerNorm(d, r, EPS));
   }
 
   /** A zero-initialised parameter (filled by paddedTable). */
@@ -140,26 +125,9 @@ export class SASRec extends Module implements SeqRecModel {
     return this.last.forward(h);
   }
 
-  /** Left-padded (B, maxLen) ids (+1) of the last maxLen items of each history. */
-  batchIds(histories: Int32Array[]): Int32Array {
-    const L = this.cfg.maxLen;
-    const ids = new Int32Array(histories.length * L);
-    histories.forEach((h, b) => {
-      const s = h.subarray(Math.max(0, h.length - L));
-      for (let j = 0; j < s.length; j++) ids[b * L + L - s.length + j] = s[j] + 1;
-    });
-    return ids;
-  }
-
   async score(histories: Int32Array[]): Promise<Float32Array> {
-    const B = histories.length, L = this.cfg.maxLen, d = this.cfg.dim;
-    const out = noGrad(() =>
-      tidy(() => {
-        const f = this.features(this.batchIds(histories), B, false);
-        const lastF = reshape(slice(f, 1, L - 1, L), [B, d]);
-        return slice(matmul(lastF, this.itemEmb, { transB: true }), 1, 1, this.nItems + 1); // (B, nItems)
-      }),
-    );
+    const B = histories.length;
+    const out = noGrad(() => tidy(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), B, false), this.itemEmb, this.nItems)));
     const data = (await out.data()) as Float32Array;
     out.dispose();
     return data;
@@ -184,70 +152,51 @@ export async function trainSASRec(inputs: SeqTrainInputs, cfgIn: Partial<SASRecC
   const model = new SASRec(inputs.nItems, cfg);
   const opt = new AdamW(model.parameters(), { lr: cfg.lr, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0, clipNorm: 0 });
   const r = makeRng(cfg.seed * 104729 + 3);
-  const nU = inputs.offsets.length - 1;
-  const users = Array.from({ length: nU }, (_, u) => u).filter((u) => inputs.offsets[u + 1] - inputs.offsets[u] > 1);
-  if (!users.length) throw new Error('SASRec: no training sequence has 2 or more items');
-  const perEpoch = Math.max(1, Math.ceil(users.length / cfg.batchSize));
-  const total = perEpoch * cfg.epochs;
+  const users = trainableUsers(inputs, 2, 'SASRec');
   const L = cfg.maxLen, d = cfg.dim;
-  let step = 0;
-  for (let ep = 0; ep < cfg.epochs; ep++) {
-    // a fresh permutation per epoch (pmixer samples users with replacement; one pass over all users here)
-    for (let i = users.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [users[i], users[j]] = [users[j], users[i]]; }
-    let epLoss = 0;
-    for (let bi = 0; bi < perEpoch; bi++) {
-      checkAborted(ctl.signal, 'SASRec');
-      const bu = users.slice(bi * cfg.batchSize, (bi + 1) * cfg.batchSize);
-      const B = bu.length;
-      const inp = new Int32Array(B * L), posT = new Int32Array(B * L), negT = new Int32Array(B * L);
-      const valid = new Float32Array(B * L);
-      let nValid = 0;
-      bu.forEach((u, b) => {
-        const s = seqOf(inputs, u);
-        const seen = new Set(s);
-        // inputs s[0..n-2], targets s[1..n-1], right-aligned, last L
-        const n = Math.min(L, s.length - 1);
-        for (let j = 0; j < n; j++) {
-          const t = s.length - 1 - n + j;
-          const o = b * L + L - n + j;
-          inp[o] = s[t] + 1;
-          posT[o] = s[t + 1] + 1;
-          let neg: number;
-          do neg = Math.floor(r() * inputs.nItems); while (seen.has(neg) && seen.size < inputs.nItems);
-          negT[o] = neg + 1;
-          valid[o] = 1;
-          nValid++;
-        }
-      });
-      const lossVal = tidy(() => {
-        const f = model.features(inp, B, true, step); // (B, L, d)
-        let loss: Tensor;
-        if (cfg.loss === 'bce') {
-          const pe = embedding(model.itemEmb, tensor(posT, [B, L], 'i32'));
-          const ne = embedding(model.itemEmb, tensor(negT, [B, L], 'i32'));
-          const pl = sum(mul(f, pe), -1); // (B, L)
-          const nl = sum(mul(f, ne), -1);
-          const m = tensor(valid, [B, L]);
-          loss = scale(sum(mul(add(bceWithLogits(pl, 1), bceWithLogits(nl, 0)), m)), 1 / nValid);
-        } else {
-          const tg = Int32Array.from(posT, (t, i) => (valid[i] ? t : -100));
-          const logits = matmul(reshape(f, [B * L, d]), model.itemEmb, { transB: true }); // (B·L, nItems + 1)
-          loss = crossEntropy(logits, tensor(tg, [B * L], 'i32'));
-        }
-        const params = model.parameters();
-        const gs = grad(loss, params);
-        opt.step(gs);
-        return loss;
-      });
-      const lv = ((await lossVal.data()) as Float32Array)[0];
-      lossVal.dispose();
-      if (!Number.isFinite(lv)) throw new Error(`SASRec: loss became ${lv} at epoch ${ep + 1}, step ${step + 1}`);
-          epLoss += lv;
-      step++;
-      ctl.onProgress?.({ step, total, scalars: { loss: lv, epoch: ep + 1 } });
-    }
-    await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
-  }
+  await runEpochs('SASRec', model, users, cfg, r, ctl, (bu, step) => {
+    const B = bu.length;
+    const inp = new Int32Array(B * L), posT = new Int32Array(B * L), negT = new Int32Array(B * L);
+    const valid = new Float32Array(B * L);
+    let nValid = 0;
+    bu.forEach((u, b) => {
+      const s = seqOf(inputs, u);
+      const seen = new Set(s);
+      // inputs s[0..n-2], targets s[1..n-1], right-aligned, last L
+      const n = Math.min(L, s.length - 1);
+      for (let j = 0; j < n; j++) {
+        const t = s.length - 1 - n + j;
+        const o = b * L + L - n + j;
+        inp[o] = s[t] + 1;
+        posT[o] = s[t + 1] + 1;
+        let neg: number;
+        do neg = Math.floor(r() * inputs.nItems); while (seen.has(neg) && seen.size < inputs.nItems);
+        negT[o] = neg + 1;
+        valid[o] = 1;
+        nValid++;
+      }
+    });
+    return tidy(() => {
+      const f = model.features(inp, B, true, step); // (B, L, d)
+      let loss: Tensor;
+      if (cfg.loss === 'bce') {
+        const pe = embedding(model.itemEmb, tensor(posT, [B, L], 'i32'));
+        const ne = embedding(model.itemEmb, tensor(negT, [B, L], 'i32'));
+        const pl = sum(mul(f, pe), -1); // (B, L)
+        const nl = sum(mul(f, ne), -1);
+        const m = tensor(valid, [B, L]);
+        loss = scale(sum(mul(add(bceWithLogits(pl, 1), bceWithLogits(nl, 0)), m)), 1 / nValid);
+      } else {
+        const tg = Int32Array.from(posT, (t, i) => (valid[i] ? t : -100));
+        const logits = matmul(reshape(f, [B * L, d]), model.itemEmb, { transB: true }); // (B·L, nItems + 1)
+        loss = crossEntropy(logits, tensor(tg, [B * L], 'i32'));
+      }
+      const params = model.parameters();
+      const gs = grad(loss, params);
+      opt.step(gs);
+      return loss;
+    });
+  });
   opt.dispose();
   return model;
 }

@@ -1,6 +1,6 @@
 // Shared shapes of the sequential recommenders (baselines of Table 1): what a training run gets and what it returns.
 // One training function per model, `train(inputs, cfg, ctl)`, usable from the pipeline worker and the CLI alike.
-import { abs, add, addScalar, exp, log, neg, relu, type Tensor } from '../engine';
+import { abs, add, addScalar, exp, log, matmul, neg, relu, reshape, shuffle, slice, type Rng, type Tensor } from '../engine';
 import type { SidTableData } from './sid-table';
 
 /** Per-user training sequences (dense item ids, oldest first) as CSR, and the catalogue size. */
@@ -55,4 +55,72 @@ export function softplus(x: Tensor): Tensor {
 /** Elementwise binary cross-entropy with logits against a constant label (1: softplus(−x), 0: softplus(x)). */
 export function bceWithLogits(logits: Tensor, label: 0 | 1): Tensor {
   return softplus(label === 1 ? neg(logits) : logits);
+}
+
+/** (B, L) ids (item + 1, 0 = padding) of the last L − reserve items of each history, right-aligned before `reserve` free slots. */
+export function leftPadIds(histories: Int32Array[], L: number, reserve = 0): Int32Array {
+  const ids = new Int32Array(histories.length * L);
+  histories.forEach((h, b) => {
+    const s = h.subarray(Math.max(0, h.length - (L - reserve)));
+    for (let j = 0; j < s.length; j++) ids[b * L + L - reserve - s.length + j] = s[j] + 1;
+  });
+  return ids;
+}
+
+/** Scores (B, nItems) of the last position of features f (B, L, d) against an item table whose row 0 is padding. */
+export function lastPositionScores(f: Tensor, table: Tensor, nItems: number): Tensor {
+  const [B, L, d] = f.shape;
+  return slice(matmul(reshape(slice(f, 1, L - 1, L), [B, d]), table, { transB: true }), 1, 1, nItems + 1);
+}
+
+/** Reads a scalar loss, releases it, and stops the run with a clear message when it is not finite. */
+export async function readLoss(t: Tensor, model: string, epoch: number, step: number): Promise<number> {
+  const v = ((await t.data()) as Float32Array)[0];
+  t.dispose();
+  if (!Number.isFinite(v)) throw new Error(`${model}: loss became ${v} at epoch ${epoch}, step ${step}`);
+  return v;
+}
+
+/** Users with at least `minLen` training items, for a training run. */
+export function trainableUsers(inputs: SeqTrainInputs, minLen: number, model: string): number[] {
+  const nU = inputs.offsets.length - 1;
+  const users = Array.from({ length: nU }, (_, u) => u).filter((u) => inputs.offsets[u + 1] - inputs.offsets[u] >= minLen);
+  if (!users.length) throw new Error(`${model}: no training sequence has ${minLen} or more items`);
+  return users;
+}
+
+/** A fresh permutation of the users for each epoch. */
+export function epochOrder(users: number[], r: Rng): number[] {
+  return shuffle(users, r);
+}
+
+/**
+ * The epoch loop shared by the neural baselines: a fresh user order per epoch, batches of `batchSize` users,
+ * `step(batchUsers, step)` builds the batch, computes the loss and applies the optimiser (returning the loss tensor),
+ * then progress, cancellation, a finite-loss check and the per-epoch callback.
+ */
+export async function runEpochs(
+  name: string,
+  model: SeqRecModel,
+  users: number[],
+  cfg: { epochs: number; batchSize: number },
+  r: Rng,
+  ctl: TrainControl,
+  step: (batch: number[], step: number) => Tensor,
+): Promise<void> {
+  const perEpoch = Math.max(1, Math.ceil(users.length / cfg.batchSize));
+  const total = perEpoch * cfg.epochs;
+  let k = 0;
+  for (let ep = 0; ep < cfg.epochs; ep++) {
+    epochOrder(users, r);
+    let epLoss = 0;
+    for (let bi = 0; bi < perEpoch; bi++) {
+      checkAborted(ctl.signal, name);
+      const lv = await readLoss(step(users.slice(bi * cfg.batchSize, (bi + 1) * cfg.batchSize), k), name, ep + 1, k + 1);
+      epLoss += lv;
+      k++;
+      ctl.onProgress?.({ step: k, total, scalars: { loss: lv, epoch: ep + 1 } });
+    }
+    await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
+  }
 }

@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import { requestGpu, WebGPUUnavailableError, type GpuContext, type GpuInfo } from '../engine/device';
 import { tokenizerApi } from './tokenizer-api';
 import { slateApi } from './slate-api';
+import { evalApi } from './eval-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
 export interface GpuErrorInfo {
@@ -77,6 +78,7 @@ const api = {
   },
   ...tokenizerApi(() => ctx), // tokenizer stage (src/worker/tokenizer-api.ts)
   ...slateApi(() => ctx), // slate model + decoding stages (src/worker/slate-api.ts)
+  ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
 };
 
 export type PipelineApi = typeof api;

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundledDataDir } from '../../data/node-file';
+import { main } from '../higr';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-table1-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+async function run(argv: string[]) {
+  let out = '', err = '';
+  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+const bundledLines = () => gunzipSync(fs.readFileSync(path.join(bundledDataDir(), 'small_matrix_time_ordered.txt.gz'))).toString('utf8').trim().split('\n');
+
+describe('higr table1', () => {
+  it('reproduces the reference popularity and co-occurrence figures on the reference protocol (930 users, 3237 items)', async () => {
+    const out = path.join(tmp, 'ref');
+    const r = await run(['table1', '--models', 'pop,cooc', '--out', out]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
+    expect(j.protocol).toMatchObject({ users: 930, items: 3237, historyExcluded: true, validation: true, minHistory: 0, k: 5 });
+    const [pop, cooc] = j.rows;
+    expect(pop.model).toBe('Popularity');
+    expect(pop.metrics.effective.hit5.toFixed(4)).toBe('0.0978');
+    expect(pop.metrics.effective.recall5.toFixed(4)).toBe('0.0262');
+    expect(pop.metrics.effective.ndcg5.toFixed(4)).toBe('0.0230');
+    expect(cooc.metrics.effective.hit5.toFixed(4)).toBe('0.3172');
+    expect(cooc.metrics.effective.recall5.toFixed(4)).toBe('0.0755');
+    expect(cooc.metrics.effective.ndcg5.toFixed(4)).toBe('0.0845');
+    expect(pop.metrics.impressions).toBeNull();
+    expect(j.best).toBe('cooc');
+    expect(cooc.pValueVsBest).toBeNull();
+    expect(pop.pValueVsBest).toBeLessThan(1e-6);
+    expect(pop).toMatchObject({ params: 3237, seeds: [0], backend: 'cpu' });
+    expect(r.out).toContain('| Popularity |');
+  }, 60_000);
+
+  it('--quick trains tiny neural models; --test scores external held-out users end to end', async () => {
+    // two held-out users built from real sequences under ids the bundled file does not have
+    const lines = bundledLines().slice(0, 2).map((l, i) => `${990001 + i} ${l.split(/\s+/).slice(1).join(' ')}`);
+    const test = path.join(tmp, 'heldout.txt');
+    fs.writeFileSync(test, `${lines.join('\n')}\n990009 1 2\n`); // the last user is too short to have 5 targets + input
+    const out = path.join(tmp, 'q');
+    const r = await run(['table1', '--quick', '--models', 'pop,cooc,sasrec', '--test', test, '--out', out]);
+    expect(r.err).not.toMatch(/^higr table1:/m);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
+    expect(j.settings.test).toMatchObject({ users: 2, skippedShortUsers: 1 });
+    expect(j.protocol.evaluatedOn).toContain('external held-out users');
+    expect(j.rows.map((x: { id: string }) => x.id)).toEqual(['pop', 'cooc', 'sasrec']);
+    for (const row of j.rows) {
+      for (const v of Object.values(row.metrics.effective) as number[]) expect(v).toBeGreaterThanOrEqual(0);
+      expect(row.params).toBeGreaterThan(0);
+    }
+    expect(j.rows[2].settings).toMatchObject({ maxLen: 20, dim: 16, epochs: 3 });
+  }, 120_000);
+
+  it('bad input is one line naming the file or flag', async () => {
+    const inTrain = path.join(tmp, 'trained.txt');
+    fs.writeFileSync(inTrain, `${bundledLines()[0]}\n`);
+    const cases: [string[], RegExp][] = [
+      [['table1', '--models', 'pop,nope'], /--models: unknown model "nope"/],
+      [['table1', '--models', 'pop', '--test', inTrain], /trained\.txt: line 1: user \d+ is also in the training data/],
+      [['table1', '--models', 'pop', '--test', path.join(tmp, 'missing.txt')], /missing\.txt: cannot read the --test file/],
+      [['table1', '--models', 'pop', '--seeds', '0,x'], /--seeds needs comma-separated integers/],
+    ];
+    for (const [argv, re] of cases) {
+      const res = await run([...argv, '--out', path.join(tmp, 'bad')]);
+      expect(res.code).toBe(1);
+      expect(res.err.trim().split('\n')).toHaveLength(1);
+      expect(res.err).toMatch(re);
+    }
+  }, 60_000);
+});
