@@ -124,6 +124,7 @@ const command: Command = {
       cases = evalCases(ds, split).test;
     }
 
+    initCpu(); // the 2-core CI machines have no GPU; SwiftShader is slower than the CPU reference for these sizes
     // semantic IDs for the generative SID models (TIGER, OneRec-style, ListCVAE): RQ-KMeans on the items' features,
     // the same tokenizer settings as `higr train` and `bench:decode`
     let sidTable: SidTableData | undefined;
@@ -136,7 +137,6 @@ const command: Command = {
       process.stderr.write(`table1: semantic IDs (RQ-KMeans, D = 3, K = 16): widths [${r.table.widths}]\n`);
     }
 
-    initCpu(); // the 2-core CI machines have no GPU; SwiftShader is slower than the CPU reference for these sizes
     const backend = 'cpu';
     let lastLog = 0;
     const result = await runTable1(ds, split, cases, entries, {
