@@ -1,158 +1,203 @@
-// Ingest benchmark: our streaming columnar parser vs papaparse (streaming, fastMode) on the same big_matrix-schema file.
-//   npm run bench:ingest -- [--rows N (default 12,500,000: the real big_matrix size)] [--rounds R (default 3)] [--quick (200k rows, 1 round)] [--out docs/results] [--keep]
-// Default 2M rows rather than the full 12.5M of big_matrix.csv: generating 12.5M rows takes minutes on a shared 2-core box.
-// Each parser runs separately in this process (GC forced in between when --expose-gc is available); peak RSS and heap are
-// sampled every 20 ms during the run and reported as the increase over the value just before the run.
-
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+// Ingest benchmark: our hand-written path (src/data/ingest.ts: wasm fast path for ordinary rows + JS rules) vs
+// papaparse 5's best streaming setup (issue 16: `chunk`, header:false, no dynamicTyping, own Number() into typed
+// columns), on one big_matrix-schema file, in Node AND in Chromium (File.stream()).
+//   npm run bench:ingest -- [--rows N (default 12,500,000)] [--file big.csv] [--rounds R (default 1)] [--quick]
+//                           [--hosts node,browser] [--out docs/results] [--keep]
+// Every run is a FRESH process (Node child / new Chromium), so peak RSS (getrusage maxrss / the renderer's VmHWM) is
+// that parser's alone; it is divided by the columnar bytes of the 7 kept columns (32 bytes per row). Rows/s is wall
+// clock; CPU seconds are reported too (the machine is shared). Both parsers must give the same rows, checksum and
+// malformed-line reports, or the benchmark fails.
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
-import Papa from 'papaparse';
-import { Float32Column, Float64Column, Int32Column } from '../src/data/columns';
-import { ingestFile } from '../src/data/ingest';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { interactionCsvChunks } from '../src/data/synthetic';
-import type { InteractionTable } from '../src/data/tables';
+import { CHROMIUM, QUIET_ARGS } from '../e2e/chromium';
+import type { ParseRun } from './ingest/parsers';
 
-interface Args { rows: number; out: string; keep: boolean; quick: boolean; rounds?: number }
+const HERE = dirname(fileURLToPath(import.meta.url));
+const COLUMNAR_BYTES_PER_ROW = 4 + 4 + 4 + 4 + 4 + 8 + 4; // user, item, play, vdur, date (i32/f32), timestamp f64, watch_ratio f32
+const TARGET_SPEEDUP = 4;
+const TARGET_RSS = 1.25;
+
+interface Args { rows: number; file?: string; out: string; keep: boolean; quick: boolean; rounds: number; hosts: string[] }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 12_500_000, out: 'docs/results', keep: false, quick: false };
+  const a: Args = { rows: 12_500_000, out: 'docs/results', keep: false, quick: false, rounds: 1, hosts: ['node', 'browser'] };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--rows') a.rows = Number(argv[++i]);
-    else if (argv[i] === '--out') a.out = argv[++i];
+    const v = argv[i + 1];
+    if (argv[i] === '--rows') { a.rows = Number(v); i++; }
+    else if (argv[i] === '--file') { a.file = v; i++; }
+    else if (argv[i] === '--out') { a.out = v; i++; }
+    else if (argv[i] === '--rounds') { a.rounds = Number(v); i++; }
+    else if (argv[i] === '--hosts') { a.hosts = v.split(','); i++; }
     else if (argv[i] === '--keep') a.keep = true;
-    else if (argv[i] === '--rounds') a.rounds = Number(argv[++i]);
     else if (argv[i] === '--quick') { a.quick = true; a.rows = 200_000; }
   }
-  if (!(a.rows > 0)) throw new Error('--rows must be a positive number');
+  if (!(a.rows > 0)) fail('--rows needs a positive number');
+  if (!(a.rounds >= 1)) fail('--rounds needs a positive number');
+  if (a.file && !existsSync(a.file)) fail(`--file ${a.file}: no such file`);
+  for (const h of a.hosts) if (h !== 'node' && h !== 'browser') fail(`--hosts: unknown host "${h}" (node, browser)`);
   return a;
 }
 
-interface Result { parser: string; rows: number; seconds: number; rowsPerSec: number; mbPerSec: number; peakRssMB: number; peakHeapMB: number; checksum: number }
+function fail(msg: string): never {
+  console.error(`bench:ingest: ${msg}`);
+  process.exit(1);
+}
 
-async function measure(name: string, bytes: number, run: () => Promise<{ rows: number; checksum: number }>): Promise<Result> {
-  (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((r) => setTimeout(r, 50));
-  const base = process.memoryUsage();
-  let peakRss = base.rss;
-  let peakHeap = base.heapUsed;
-  const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    if (m.rss > peakRss) peakRss = m.rss;
-    if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
-  }, 20);
-  const t0 = performance.now();
-  const { rows, checksum } = await run();
-  const sec = (performance.now() - t0) / 1000;
-  clearInterval(timer);
-  const m = process.memoryUsage();
-  peakRss = Math.max(peakRss, m.rss);
-  peakHeap = Math.max(peakHeap, m.heapUsed);
-  return {
-    parser: name, rows, seconds: +sec.toFixed(3), rowsPerSec: Math.round(rows / sec), mbPerSec: +(bytes / 1e6 / sec).toFixed(1),
-    peakRssMB: +((peakRss - base.rss) / 1e6).toFixed(1), peakHeapMB: +((peakHeap - base.heapUsed) / 1e6).toFixed(1), checksum,
+interface Run extends ParseRun { parser: string; host: string; cpuSeconds: number; peakRssMB: number; baseRssMB: number }
+
+async function bundle(dir: string): Promise<{ nodeRun: string; page: string }> {
+  const nodeRun = join(dir, 'node-run.mjs');
+  await build({ entryPoints: [join(HERE, 'ingest/node-run.ts')], bundle: true, platform: 'node', format: 'esm', outfile: nodeRun, logLevel: 'warning' });
+  const page = join(dir, 'page.js');
+  await build({ entryPoints: [join(HERE, 'ingest/browser-page.ts')], bundle: true, platform: 'browser', format: 'iife', outfile: page, logLevel: 'warning' });
+  return { nodeRun, page };
+}
+
+function runNode(script: string, parser: string, file: string): Run {
+  const out = execFileSync(process.execPath, [script, parser, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = JSON.parse(out.trim().split('\n').pop()!);
+  return { ...r, parser, host: 'node' };
+}
+
+/** Peak RSS (VmHWM) and CPU seconds of the Chromium renderer processes under `rootPid`. */
+function rendererStats(rootPid: number): { hwmMB: number; cpuSec: number } {
+  const tick = 100; // USER_HZ
+  let hwmMB = 0;
+  let cpuSec = 0;
+  const kids = (pid: number): number[] => {
+    try { return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
   };
-}
-
-function checksumOf(user: ArrayLike<number>, item: ArrayLike<number>, wr: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < user.length; i += 997) s += user[i] * 3 + item[i] + Math.round(wr[i] * 1000);
-  return s;
-}
-
-async function ours(path: string, size: number) {
-  const stream = Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as unknown as ReadableStream<Uint8Array>;
-  const p = await ingestFile({ name: 'big_matrix.csv', size, stream });
-  const t = p.table as InteractionTable;
-  return { rows: t.user.length, checksum: checksumOf(t.user, t.item, t.watchRatio!) };
-}
-
-/** papaparse streaming (Node readable, fastMode) feeding the same typed columns our loader produces. */
-function papa(path: string): Promise<{ rows: number; checksum: number }> {
-  return new Promise((resolve, reject) => {
-    const user = new Int32Column(1 << 16), item = new Int32Column(1 << 16), play = new Float32Column(1 << 16), vdur = new Float32Column(1 << 16);
-    const date = new Int32Column(1 << 16), ts = new Float64Column(1 << 16), wr = new Float32Column(1 << 16);
-    let header = true;
-    const num = (s: string) => (s === '' ? NaN : Number(s));
-    Papa.parse(createReadStream(path, { highWaterMark: 1 << 20 }) as unknown as File, {
-      fastMode: true,
-      skipEmptyLines: true,
-      chunk: (res: Papa.ParseResult<string[]>) => {
-        for (const r of res.data) {
-          if (header) { header = false; continue; }
-          if (r.length !== 8) continue;
-          user.push(num(r[0])); item.push(num(r[1])); play.push(num(r[2])); vdur.push(num(r[3]));
-          date.push(num(r[5]) || 0); ts.push(num(r[6])); wr.push(num(r[7]));
+  const walk = (pid: number) => {
+    for (const k of kids(pid)) {
+      try {
+        const cmd = readFileSync(`/proc/${k}/cmdline`, 'utf8');
+        if (cmd.includes('--type=renderer')) {
+          const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${k}/status`, 'utf8'));
+          if (hwm) hwmMB = Math.max(hwmMB, (Number(hwm[1]) * 1024) / 1e6);
+          const f = readFileSync(`/proc/${k}/stat`, 'utf8').split(') ')[1].split(' ');
+          cpuSec += (Number(f[11]) + Number(f[12])) / tick;
         }
-      },
-      complete: () => resolve({ rows: user.length, checksum: checksumOf(user.view(), item.view(), wr.view()) }),
-      error: (e: Error) => reject(e),
-    });
-  });
+      } catch { /* exited */ }
+      walk(k);
+    }
+  };
+  walk(rootPid);
+  return { hwmMB, cpuSec };
+}
+
+async function runBrowser(pageJs: string, parser: string, file: string): Promise<Run> {
+  const { chromium } = await import('playwright-core');
+  if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM} (set HIGR_CHROMIUM)`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: QUIET_ARGS });
+  try {
+    const page = await browser.newPage();
+    await page.setContent('<input type="file" id="f">');
+    await page.addScriptTag({ content: readFileSync(pageJs, 'utf8') });
+    await page.setInputFiles('#f', file);
+    // playwright-core launches Chromium as a child of this process: its renderers are our descendants
+    const before = rendererStats(process.pid);
+    const r = (await page.evaluate((p) => window.__ingest(p), parser)) as ParseRun;
+    const after = rendererStats(process.pid);
+    if (!(after.hwmMB > 0)) throw new Error('no Chromium renderer process found under this process (cannot measure its peak RSS)');
+    return { ...r, parser, host: 'browser', cpuSeconds: after.cpuSec - before.cpuSec, peakRssMB: after.hwmMB, baseRssMB: before.hwmMB };
+  } finally {
+    await browser.close();
+  }
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const dir = await mkdtemp(join(tmpdir(), 'higr-bench-ingest-'));
-  const path = join(dir, 'big_matrix.csv');
-  console.log(`generating ${args.rows.toLocaleString()} rows (big_matrix schema) in ${path} ...`);
-  const tg = performance.now();
-  const ws = createWriteStream(path);
-  for (const chunk of interactionCsvChunks({ seed: 1, users: 7176, items: 10728, categories: 30, clusters: 20, rows: args.rows })) {
-    if (!ws.write(chunk)) await once(ws, 'drain');
+  let path = args.file;
+  let generated: { seconds: number } | undefined;
+  if (!path) {
+    path = join(dir, 'big_matrix.csv');
+    console.log(`generating ${args.rows.toLocaleString('en-US')} rows (big_matrix schema, seed 1) in ${path} ...`);
+    const tg = performance.now();
+    const ws = createWriteStream(path);
+    for (const chunk of interactionCsvChunks({ seed: 1, users: 7176, items: 10728, categories: 30, clusters: 20, rows: args.rows })) {
+      if (!ws.write(chunk)) await once(ws, 'drain');
+    }
+    ws.end();
+    await once(ws, 'finish');
+    generated = { seconds: +((performance.now() - tg) / 1000).toFixed(1) };
   }
-  ws.end();
-  await once(ws, 'finish');
   const size = statSync(path).size;
-  const genSec = (performance.now() - tg) / 1000;
-  console.log(`generated ${(size / 1e6).toFixed(1)} MB in ${genSec.toFixed(1)} s`);
-
-  // Alternate the parsers over several rounds (the machine may be shared): report the median time and the max peak memory.
-  const rounds = args.rounds ?? (args.quick ? 1 : 3);
-  const runs: Record<string, Result[]> = { ours: [], papa: [] };
-  for (let r = 0; r < rounds; r++) {
-    // alternate which parser goes first (process RSS is not returned to the OS, so the second run's RSS delta is smaller)
-    const runOurs = async () => runs.ours.push(await measure('higr streaming columnar (hand-written, byte-level)', size, () => ours(path, size)));
-    const runPapa = async () => runs.papa.push(await measure('papaparse 5 streaming (fastMode) -> same typed columns', size, () => papa(path)));
-    if (r % 2 === 0) { await runOurs(); await runPapa(); } else { await runPapa(); await runOurs(); }
-    console.log(`round ${r + 1}/${rounds}: ours ${runs.ours[r].seconds}s, papaparse ${runs.papa[r].seconds}s`);
+  const { nodeRun, page } = await bundle(dir);
+  const runs: Run[] = [];
+  const parsers = ['higr', 'papaparse'];
+  for (let r = 0; r < args.rounds; r++) {
+    const order = r % 2 === 0 ? parsers : [...parsers].reverse();
+    for (const host of args.hosts) {
+      for (const p of order) {
+        const run = host === 'node' ? runNode(nodeRun, p, path) : await runBrowser(page, p, path);
+        runs.push(run);
+        console.log(`round ${r + 1}/${args.rounds} ${host} ${p}: ${run.rows.toLocaleString('en-US')} rows in ${run.seconds.toFixed(2)} s (CPU ${run.cpuSeconds.toFixed(2)} s), peak RSS ${run.peakRssMB.toFixed(0)} MB`);
+      }
+    }
   }
-  const summarize = (rs: Result[]): Result => {
-    const sorted = [...rs].sort((a, b) => a.seconds - b.seconds);
-    const med = sorted[Math.floor(sorted.length / 2)];
-    return { ...med, peakRssMB: Math.max(...rs.map((x) => x.peakRssMB)), peakHeapMB: Math.max(...rs.map((x) => x.peakHeapMB)) };
-  };
-  const results = [summarize(runs.ours), summarize(runs.papa)];
-  if (results[0].rows !== results[1].rows || results[0].checksum !== results[1].checksum)
-    throw new Error(`parsers disagree: ${JSON.stringify(results)}`);
-
-  const env = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function' };
+  // same rows, checksum and malformed-line reports everywhere
+  const ref = runs[0];
+  for (const x of runs) {
+    if (x.rows !== ref.rows || x.checksum !== ref.checksum || JSON.stringify(x.malformed) !== JSON.stringify(ref.malformed) || JSON.stringify(x.badRatio) !== JSON.stringify(ref.badRatio))
+      fail(`parsers disagree: ${x.host}/${x.parser} gave ${JSON.stringify({ rows: x.rows, checksum: x.checksum, malformed: x.malformed })}, ${ref.host}/${ref.parser} ${JSON.stringify({ rows: ref.rows, checksum: ref.checksum, malformed: ref.malformed })}`);
+  }
+  const columnarMB = (ref.rows * COLUMNAR_BYTES_PER_ROW) / 1e6;
+  const results = args.hosts.flatMap((host) => parsers.map((parser) => {
+    const rs = runs.filter((x) => x.host === host && x.parser === parser).sort((a, b) => a.seconds - b.seconds);
+    const med = rs[Math.floor(rs.length / 2)];
+    const peak = Math.max(...rs.map((x) => x.peakRssMB));
+    return {
+      parser: parser === 'higr' ? 'higr (src/data/ingest.ts: wasm fast path + JS rules)' : 'papaparse 5.7 best (chunk, header:false, no dynamicTyping, own Number() into typed columns)',
+      id: parser, host, rows: med.rows, seconds: +med.seconds.toFixed(3), rowsPerSec: Math.round(med.rows / med.seconds), cpuSeconds: +med.cpuSeconds.toFixed(3),
+      rowsPerCpuSec: Math.round(med.rows / med.cpuSeconds), peakRssMB: +peak.toFixed(1), baseRssMB: +med.baseRssMB.toFixed(1), peakRssOverColumnar: +(peak / columnarMB).toFixed(3),
+      // the same over the process's RSS before parsing (Node runtime / an idle Chromium renderer)
+      peakRssDeltaOverColumnar: +((peak - med.baseRssMB) / columnarMB).toFixed(3),
+    };
+  }));
+  const speedupOverPapaparseBest: Record<string, number> = {};
+  const cpuSpeedupOverPapaparseBest: Record<string, number> = {};
+  const targetsMet: Record<string, { speedup: boolean; memory: boolean }> = {};
+  for (const host of args.hosts) {
+    const o = results.find((x) => x.host === host && x.id === 'higr')!;
+    const p = results.find((x) => x.host === host && x.id === 'papaparse')!;
+    speedupOverPapaparseBest[host] = +(o.rowsPerSec / p.rowsPerSec).toFixed(2);
+    cpuSpeedupOverPapaparseBest[host] = +(o.rowsPerCpuSec / p.rowsPerCpuSec).toFixed(2);
+    targetsMet[host] = { speedup: speedupOverPapaparseBest[host] >= TARGET_SPEEDUP, memory: o.peakRssOverColumnar <= TARGET_RSS };
+  }
   const table = [
-    `| parser | rows | seconds | rows/s | MB/s | peak RSS +MB | peak heap +MB |`,
-    `|---|---:|---:|---:|---:|---:|---:|`,
-    ...results.map((r) => `| ${r.parser} | ${r.rows.toLocaleString('en-US')} | ${r.seconds} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.mbPerSec} | ${r.peakRssMB} | ${r.peakHeapMB} |`),
+    '| host | parser | rows | seconds | rows/s | CPU s | rows/CPU-s | RSS before MB | peak RSS MB | peak RSS / columnar | (peak − before) / columnar |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.host} | ${r.id} | ${r.rows.toLocaleString('en-US')} | ${r.seconds} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.cpuSeconds} | ${r.rowsPerCpuSec.toLocaleString('en-US')} | ${r.baseRssMB} | ${r.peakRssMB} | ${r.peakRssOverColumnar} | ${r.peakRssDeltaOverColumnar} |`),
   ].join('\n');
-  console.log('\n' + table + '\n');
-  const speedup = results[0].rowsPerSec / results[1].rowsPerSec;
-  const json = { benchmark: 'ingest', date: new Date().toISOString(), rounds, allRuns: runs, loadAverage: loadavg(), file: { rows: args.rows, bytes: size, schema: 'big_matrix.csv (synthetic, seed 1)', generateSeconds: +genSec.toFixed(1) }, quick: args.quick, results, speedupOursVsPapaparse: +speedup.toFixed(2), environment: env };
+  const speedLines = args.hosts.map((h) => `- ${h}: ${speedupOverPapaparseBest[h]}x papaparse's best (wall), ${cpuSpeedupOverPapaparseBest[h]}x (CPU); peak RSS ${results.find((x) => x.host === h && x.id === 'higr')!.peakRssOverColumnar}x columnar — targets (>= ${TARGET_SPEEDUP}x, <= ${TARGET_RSS}x): speed ${targetsMet[h].speedup ? 'met' : 'NOT met'}, memory ${targetsMet[h].memory ? 'met' : 'NOT met'}`);
+  console.log('\n' + table + '\n\n' + speedLines.join('\n') + '\n');
+  const env = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', chromium: args.hosts.includes('browser') ? CHROMIUM : undefined, loadAverage: loadavg() };
+  const json = {
+    benchmark: 'ingest', date: new Date().toISOString(),
+    protocol: 'each parser in a fresh process (Node child / new Chromium) on the same file; rows/s = rows / wall seconds of the parse; peak RSS = getrusage maxrss (Node) or the renderer VmHWM (Chromium), over columnar bytes (32 B x rows); same rows, checksum and malformed-line reports required',
+    settings: { rounds: args.rounds, hosts: args.hosts, quick: args.quick, targets: { speedup: TARGET_SPEEDUP, peakRssOverColumnar: TARGET_RSS } },
+    seed: 1,
+    file: { path: args.file ?? '(generated)', rows: ref.rows, bytes: size, columnarMB: +columnarMB.toFixed(1), schema: 'big_matrix.csv (synthetic generator, seed 1)', generated },
+    results, speedupOverPapaparseBest, cpuSpeedupOverPapaparseBest, targetsMet, allRuns: runs, environment: env,
+  };
   await mkdir(args.out, { recursive: true });
-  // --quick (CI smoke) writes bench-ingest-quick.* so it never overwrites the full run's results
   const stem = args.quick ? 'bench-ingest-quick' : 'bench-ingest';
   await writeFile(join(args.out, `${stem}.json`), JSON.stringify(json, null, 2) + '\n');
   await writeFile(join(args.out, `${stem}.md`), [
     `# Ingest benchmark (${new Date().toISOString().slice(0, 10)})`, '',
-    `File: synthetic big_matrix.csv schema, ${args.rows.toLocaleString('en-US')} rows, ${(size / 1e6).toFixed(1)} MB. Node ${process.version}, ${env.cpus} CPUs (${env.cpu}).`,
-    `Both parsers stream the same file from disk in this process, alternating over ${rounds} round(s), into the same typed columns; times are medians. Peak memory = max increase over the value before a run (sampled every 20 ms; the order alternates per round because RSS is not returned to the OS, so RSS deltas of a second run understate; heap deltas are reliable). Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (shared machine).`, '',
-    table, '',
-    `Ours / papaparse throughput: ${speedup.toFixed(2)}x. Reproduce: \`npm run bench:ingest -- --rows ${args.rows}\` (add NODE_OPTIONS=--expose-gc for a forced GC between runs; \`--rows 12500000\` for the full big_matrix size).`, '',
+    `File: big_matrix.csv schema, ${ref.rows.toLocaleString('en-US')} rows, ${(size / 1e6).toFixed(1)} MB (columnar: ${columnarMB.toFixed(1)} MB). Node ${process.version}, ${env.cpus} CPUs (${env.cpu}), load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (shared machine). ${args.rounds} round(s), medians.`, '',
+    table, '', ...speedLines, '',
+    `Reproduce: \`npm run bench:ingest -- ${args.file ? `--file ${args.file}` : `--rows ${args.rows}`}${args.rounds > 1 ? ` --rounds ${args.rounds}` : ''}\`${args.file ? ' (without --file the same generator, seed 1, writes the file first)' : ''}.`, '',
   ].join('\n'));
   if (!args.keep) await rm(dir, { recursive: true, force: true });
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exit(1);
-});
+main().catch((e) => fail(e instanceof Error ? e.message : String(e)));

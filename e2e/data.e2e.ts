@@ -103,4 +103,16 @@ describe('data panel', () => {
     expect(await page.locator('[data-testid="file-row"][data-file="big_matrix.csv"][data-status="loaded"]').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="file-row"][data-file="broken_matrix.csv"]').count()).toBe(0);
   });
+
+  it('a file that loads but selects no user: the protocol warning and exact malformed line numbers are shown', async () => {
+    const { page } = app;
+    const tiny = 'user_id,video_id,play_duration,video_duration,time,date,timestamp,watch_ratio\n1,2,5,4,t,20200705,1593898068,2.5\nx,3,5,4,t,20200705,1593898069,2.5\n"1","4","5","4","t","20200705","1593898070","2.5"\n';
+    await page.getByTestId('data-file-input').setInputFiles([{ name: 'tiny_matrix.csv', mimeType: 'text/csv', buffer: Buffer.from(tiny) }]);
+    const warn = page.locator('[data-testid="file-row"][data-file="tiny_matrix.csv"] [data-testid="file-warning"]');
+    await warn.first().waitFor({ timeout: 60_000 });
+    expect(await warn.first().getAttribute('data-lines')).toBe('3');
+    const pw = page.getByTestId('protocol-warning');
+    await pw.waitFor({ timeout: 30_000 });
+    expect(await pw.textContent()).toMatch(/^tiny_matrix\.csv: the protocol selects no user: it needs 6 effective views .* the longest user has 2; relax --slate/);
+  });
 });

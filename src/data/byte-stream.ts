@@ -1,12 +1,15 @@
 // Byte-level line blocks for the hot path (interaction matrices): no string decoding of the data at all.
-// Blocks end on '\n', so UTF-8 validity can be checked per block (0x0A never occurs inside a multi-byte sequence);
-// the check only runs when a block contains a byte >= 0x80.
+// Blocks end on '\n' (0x0A never occurs inside a UTF-8 multi-byte sequence, so a block boundary never splits a
+// character); the loader validates UTF-8 itself on the lines that contain a byte >= 0x80.
 
-import { encodingError, type LineReaderOptions } from './text-stream';
+import { concatBytes, type LineReaderOptions } from './text-stream';
 import { DataError } from './types';
 
-/** onBlock(bytes, firstLineNo) gets complete lines (no trailing '\n'); returns the number of rows it kept. */
-export type ByteBlockHandler = (bytes: Uint8Array, firstLineNo: number) => number;
+/**
+ * onBlock(buf, start, end, firstLineNo) gets complete lines in buf[start, end) (no trailing '\n') and buf[end] is
+ * always a '\n' (a sentinel: parsers need no bounds checks); returns rows kept and physical lines seen.
+ */
+export type ByteBlockHandler = (buf: Uint8Array, start: number, end: number, firstLineNo: number) => { rows: number; lines: number };
 
 export async function readByteLineBlocks(
   stream: ReadableStream<Uint8Array>,
@@ -14,7 +17,6 @@ export async function readByteLineBlocks(
   onBlock: ByteBlockHandler,
 ): Promise<{ bytes: number; lines: number; rows: number }> {
   const reader = stream.getReader();
-  const validator = new TextDecoder('utf-8', { fatal: true });
   const t0 = performance.now();
   let lastReport = -Infinity;
   const every = opts.progressEveryMs ?? 100;
@@ -22,6 +24,12 @@ export async function readByteLineBlocks(
   let rows = 0;
   let lineNo = 1;
   let carry: Uint8Array = new Uint8Array(0);
+  // pieces of a line longer than one chunk, joined once its '\n' arrives (joining per chunk would be quadratic)
+  let pieces: Uint8Array[] = [];
+  const takeCarry = () => {
+    if (pieces.length) { pieces.unshift(carry); carry = concatBytes(pieces); pieces = []; }
+    return carry;
+  };
   const report = (force: boolean) => {
     if (!opts.onProgress) return;
     const t = performance.now();
@@ -31,19 +39,10 @@ export async function readByteLineBlocks(
     const bps = bytes / sec;
     opts.onProgress({ bytes, totalBytes: opts.totalBytes, rows, rowsPerSec: rows / sec, etaSec: opts.totalBytes !== undefined && bps > 0 ? Math.max(0, (opts.totalBytes - bytes) / bps) : undefined });
   };
-  const emit = (block: Uint8Array) => {
-    let hi = 0;
-    let n = 1;
-    for (let i = 0; i < block.length; i++) {
-      const b = block[i];
-      hi |= b;
-      if (b === 10) n++;
-    }
-    if (hi & 0x80) {
-      try { validator.decode(block); } catch { throw encodingError(opts.file); }
-    }
-    rows += onBlock(block, lineNo);
-    lineNo += n;
+  const emit = (buf: Uint8Array, start: number, end: number) => {
+    const r = onBlock(buf, start, end, lineNo);
+    rows += r.rows;
+    lineNo += r.lines;
   };
   try {
     for (;;) {
@@ -53,20 +52,26 @@ export async function readByteLineBlocks(
       bytes += value.byteLength;
       const first = value.indexOf(10);
       if (first === -1) {
-        carry = concat2(carry, value, value.length);
+        pieces.push(value.slice());
       } else {
+        takeCarry();
         // Parse the chunk in place: only the line spanning the previous chunk is copied (no per-chunk copy).
         const last = value.lastIndexOf(10);
-        if (carry.length === 0) emit(value.subarray(0, last));
+        if (carry.length === 0) emit(value, 0, last);
         else {
-          emit(concat2(carry, value, first));
-          if (last > first) emit(value.subarray(first + 1, last));
+          const joined = concat2(carry, value, first, true);
+          emit(joined, 0, joined.length - 1);
+          if (last > first) emit(value, first + 1, last);
         }
         carry = value.slice(last + 1);
       }
       report(false);
     }
-    if (carry.length) emit(carry);
+    takeCarry();
+    if (carry.length) {
+      const tail = concat2(carry, new Uint8Array(0), 0, true);
+      emit(tail, 0, tail.length - 1);
+    }
     report(true);
   } catch (e) {
     try { await reader.cancel(); } catch { /* ignore */ }
@@ -77,11 +82,13 @@ export async function readByteLineBlocks(
   return { bytes, lines: lineNo - 1, rows };
 }
 
-function concat2(a: Uint8Array, b: Uint8Array, bLen: number): Uint8Array {
-  if (a.length === 0) return b.subarray(0, bLen);
-  const out = new Uint8Array(a.length + bLen);
+/** a + b[0, bLen) (+ a '\n' sentinel byte when `sentinel`). */
+function concat2(a: Uint8Array, b: Uint8Array, bLen: number, sentinel: boolean): Uint8Array {
+  if (a.length === 0 && !sentinel) return b.subarray(0, bLen);
+  const out = new Uint8Array(a.length + bLen + (sentinel ? 1 : 0));
   out.set(a, 0);
   out.set(b.subarray(0, bLen), a.length);
+  if (sentinel) out[out.length - 1] = 10;
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNumberBytes } from './byte-stream';
-import { parseIntList, parseNumber, splitCsvLine } from './csv';
+import { parseIdList, parseNumber, splitCsvLine } from './csv';
 import { createRng } from './rng';
 import { formatFraction } from './synthetic';
 
@@ -23,8 +23,8 @@ describe('number and CSV field parsing', () => {
 
   it('quoted fields, escaped quotes, int lists', () => {
     expect(splitCsvLine('1,"[27, 9]","a ""b"", c",')).toEqual(['1', '[27, 9]', 'a "b", c', '']);
-    expect(parseIntList('[27, 9]')).toEqual([27, 9]);
-    expect(parseIntList('[]')).toEqual([]);
-    expect(parseIntList('[4202,7126]')).toEqual([4202, 7126]);
+    expect(parseIdList('[27, 9]')).toEqual([27, 9]);
+    expect(parseIdList('[]')).toEqual([]);
+    expect(parseIdList('[4202,7126]')).toEqual([4202, 7126]);
   });
 });

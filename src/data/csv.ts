@@ -1,66 +1,98 @@
 // Small CSV helpers: quote-aware field splitting (RFC 4180 style, "" escapes a quote) and fast numeric field parsing.
 
-/** Splits one CSV record into fields. Quotes are removed; separators inside quotes are kept. */
+import { DataError } from './types';
+
+/**
+ * Splits one CSV record into fields (RFC 4180): a field that STARTS with a quote is quoted (separators and newlines
+ * inside are kept, "" is a quote); a quote anywhere else is an ordinary character. Quotes are removed.
+ */
 export function splitCsvLine(line: string, sep = ','): string[] {
   if (line.indexOf('"') === -1) return line.split(sep);
   const out: string[] = [];
   let field = '';
   let inQ = false;
+  let atStart = true;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (inQ) {
       if (c === '"') {
         if (line[i + 1] === '"') { field += '"'; i++; } else inQ = false;
       } else field += c;
-    } else if (c === '"') inQ = true;
-    else if (c === sep) { out.push(field); field = ''; }
+    } else if (c === sep) { out.push(field); field = ''; atStart = true; continue; }
+    else if (c === '"' && atStart) inQ = true;
     else field += c;
+    atStart = false;
   }
   out.push(field);
   return out;
 }
 
-/** True when the record has an unbalanced quote (it continues on the next line). */
-export function hasOpenQuote(line: string): boolean {
-  let n = 0;
-  for (let i = line.indexOf('"'); i !== -1; i = line.indexOf('"', i + 1)) n++;
-  return (n & 1) === 1;
+/** Quote state after scanning `line` (RFC 4180: only a quote at a field start opens a quoted field). */
+export function quoteStateAfter(line: string, inQ: boolean, sep = ','): boolean {
+  let i = line.indexOf('"');
+  if (i === -1) return inQ;
+  let atStart = !inQ;
+  for (i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inQ) {
+      if (c === 34) {
+        if (line.charCodeAt(i + 1) === 34) i++;
+        else { inQ = false; atStart = false; }
+      }
+    } else if (c === sep.charCodeAt(0)) atStart = true;
+    else if (c === 34 && atStart) { inQ = true; atStart = false; }
+    else atStart = false;
+  }
+  return inQ;
 }
 
+/** A quoted field longer than this (characters) without its closing quote refuses the file. */
+export const MAX_QUOTED_FIELD = 1 << 20;
+
 /**
- * Iterates over the CSV records in a block of lines, joining lines while a quote is open.
+ * Iterates over the CSV records in a block of lines, joining lines while a quoted field is open (RFC 4180).
  * `pending` carries an unfinished record across blocks. Calls fn(record, lineNo of its first line).
+ * A quoted field that stays open for more than MAX_QUOTED_FIELD characters throws DataError('unclosed-quote').
  */
 export class RecordAssembler {
   private pending = '';
   private pendingLine = 0;
+  private open = false;
+  constructor(private readonly file: string, private readonly sep = ',') {}
   feed(text: string, firstLineNo: number, fn: (rec: string, lineNo: number) => void): void {
     let lineNo = firstLineNo;
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       const line = nl === -1 ? text.slice(start) : text.slice(start, nl);
-      if (this.pending) {
+      if (this.open) {
         this.pending += '\n' + line;
-        if (hasOpenQuote(line)) { // closing quote found on this line (odd count toggles state)
+        this.open = quoteStateAfter(line, true, this.sep);
+        if (!this.open) {
           const rec = this.pending; this.pending = '';
           fn(rec, this.pendingLine);
-        }
-      } else if (hasOpenQuote(line)) {
-        this.pending = line; this.pendingLine = lineNo;
+        } else if (this.pending.length > MAX_QUOTED_FIELD) throw unclosedQuote(this.file, this.pendingLine, true);
+      } else if (quoteStateAfter(line, false, this.sep)) {
+        this.pending = line; this.pendingLine = lineNo; this.open = true;
       } else fn(line, lineNo);
       lineNo++;
       if (nl === -1) break;
       start = nl + 1;
     }
   }
-  /** Returns the unfinished record at end of file, if any. */
-  flush(): { rec: string; lineNo: number } | null {
-    if (!this.pending) return null;
-    const r = { rec: this.pending, lineNo: this.pendingLine };
-    this.pending = '';
-    return r;
+  /** At end of file: throws DataError('unclosed-quote') naming the line where a still-open quote opened. */
+  finish(): void {
+    if (this.open) throw unclosedQuote(this.file, this.pendingLine, false);
   }
+}
+
+export function unclosedQuote(file: string, line: number, tooLong: boolean): DataError {
+  return new DataError({
+    file, kind: 'unclosed-quote', lines: [line], count: 1,
+    message: tooLong
+      ? `${file}: the quoted field opened at line ${line} runs over ${MAX_QUOTED_FIELD} characters without a closing quote`
+      : `${file}: the quote opened at line ${line} is never closed`,
+  });
 }
 
 /**
@@ -112,15 +144,23 @@ export function parseIntField(s: string, a: number, b: number): number {
   return Number.isInteger(v) ? v : NaN;
 }
 
-/** Parses "[27, 9]" / "[4202,7126]" / "[]" into integers (NaN entries dropped). */
-export function parseIntList(field: string): number[] {
+/**
+ * Parses a KuaiRec id list such as "[27, 9]", "[4202,7126]" or "[]" strictly: square brackets, comma-separated
+ * non-negative integers (spaces allowed around them), nothing else. Returns null for anything malformed
+ * ("[27, 9", "27, 9", "[a, b]", "[27,,9]", "[-1]", "[1.5]", "{27, 9}").
+ */
+export function parseIdList(field: string): number[] | null {
   const t = field.trim();
-  const inner = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
-  if (!inner.trim()) return [];
+  if (t.length < 2 || t.charCodeAt(0) !== 91 || t.charCodeAt(t.length - 1) !== 93) return null;
+  const inner = t.slice(1, -1);
+  if (inner.trim() === '') return [];
   const out: number[] = [];
   for (const p of inner.split(',')) {
-    const v = parseIntField(p, 0, p.length);
-    if (!Number.isNaN(v)) out.push(v);
+    const q = p.trim();
+    if (!/^\d{1,10}$/.test(q)) return null;
+    const v = Number(q);
+    if (v > 2147483647) return null;
+    out.push(v);
   }
   return out;
 }

@@ -22,12 +22,14 @@ export function detectFormat(firstLine: string, file: string): Detection {
 
   if (line.includes('\t') && /:(token|float|token_seq|float_seq)\b/.test(line)) {
     const cols = line.split('\t').map((c) => normalizeHeaderCell(c.split(':')[0]));
+    checkRepeated(cols, file);
     const missing = ['user_id', 'item_id'].filter((c) => !cols.includes(c));
     if (missing.length) throw missingColumns(file, 'RecBole .inter', missing);
     return { kind: 'recbole-inter', columns: cols, hasHeader: true, sep: '\t' };
   }
 
   const cols = splitCsvLine(line).map(normalizeHeaderCell);
+  checkRepeated(cols, file);
   const has = (c: string) => cols.includes(c);
   const need = (fmt: string, kind: FileKind, required: readonly string[]): Detection => {
     const missing = required.filter((c) => !has(c));
@@ -53,6 +55,16 @@ export function detectFormat(firstLine: string, file: string): Detection {
     lines: [1],
     message: `${file}: unrecognised header "${shown}" (expected a KuaiRec CSV such as big_matrix/small_matrix, item_categories, kuairec_caption_category, user_features, item_daily_features, social_network, a RecBole .inter file, or "user item item ..." sequence lines)`,
   });
+}
+
+/** A header naming a column twice is refused (which of the two would be read is ambiguous). */
+function checkRepeated(cols: string[], file: string): void {
+  const seen = new Set<string>();
+  for (const c of cols) {
+    if (c !== '' && seen.has(c))
+      throw new DataError({ file, kind: 'duplicate-column', lines: [1], message: `${file}: the header names column "${c}" twice (line 1); keep one of them` });
+    seen.add(c);
+  }
 }
 
 function missingColumns(file: string, fmt: string, missing: string[]): DataError {

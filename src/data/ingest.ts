@@ -48,13 +48,15 @@ export async function ingestFile(src: FileSource, opts: ParseOptions = {}): Prom
     const readerOpts = { file, signal: opts.signal, totalBytes: opts.totalBytes ?? src.size, onProgress: opts.onProgress, progressEveryMs: opts.progressEveryMs };
     let skip = det.hasHeader;
     const res = loader.consumeBytes
-      ? await readByteLineBlocks(stream, readerOpts, (bytes, lineNo) => {
+      ? await readByteLineBlocks(stream, readerOpts, (buf, start, end, lineNo) => {
           if (skip) {
             skip = false;
-            const nl = bytes.indexOf(10);
-            return nl === -1 ? 0 : loader.consumeBytes!(bytes.subarray(nl + 1), lineNo + 1);
+            const nl = buf.subarray(start, end).indexOf(10);
+            if (nl === -1) return { rows: 0, lines: 1 };
+            const r = loader.consumeBytes!(buf, lineNo + 1, start + nl + 1, end);
+            return { rows: r.rows, lines: r.lines + 1 };
           }
-          return loader.consumeBytes!(bytes, lineNo);
+          return loader.consumeBytes!(buf, lineNo, start, end);
         })
       : await readLineBlocks(stream, readerOpts, (text, lineNo) => {
           if (skip) {

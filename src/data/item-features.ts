@@ -6,6 +6,7 @@ import { idIndex } from './dataset';
 import { categoryMultiHot } from './features/category';
 import { captionTfidf } from './features/caption';
 import { parseNpy } from './features/npy';
+import { DataError } from './types';
 import { parseEmbeddingCsv } from './features/embedding-csv';
 import { ppmiMatrix } from './features/ppmi';
 import { parseSafetensors } from './features/safetensors';
@@ -133,19 +134,21 @@ function combineBlocks(ids: Int32Array, blocks: Block[]): ItemFeatures {
 
 /** Precomputed embeddings from bytes, by extension: .npy (rows = video ids 0..N-1 unless `ids` given) or .safetensors. */
 export function loadPrecomputedEmbeddings(file: string, bytes: Uint8Array, ids?: Int32Array): ItemFeatures {
+  const bad = (message: string): never => { throw new DataError({ file, kind: 'bad-embeddings', message: `${file}: ${message}` }); };
   if (/\.npy$/i.test(file)) {
     const m = parseNpy(bytes, file);
-    if (m.shape.length !== 2) throw new Error(`${file}: expected a 2-D array (items x dims), got shape (${m.shape.join(', ')})`);
+    if (m.shape.length !== 2 || m.shape[0] === 0 || m.shape[1] === 0) bad(`expected a non-empty 2-D array (items x dims), got shape (${m.shape.join(', ')})`);
     const rowIds = ids ?? Int32Array.from({ length: m.shape[0] }, (_, i) => i);
-    if (rowIds.length !== m.shape[0]) throw new Error(`${file}: ${m.shape[0]} rows but ${rowIds.length} ids`);
+    if (rowIds.length !== m.shape[0]) bad(`${m.shape[0]} rows but ${rowIds.length} ids`);
     return { ids: rowIds, dim: m.shape[1], data: m.data, blocks: [{ name: file, from: 0, to: m.shape[1] }] };
   }
   if (/\.safetensors$/i.test(file)) {
     const m = parseSafetensors(bytes, file);
     const rowIds = m.ids ?? ids ?? Int32Array.from({ length: m.shape[0] }, (_, i) => i);
+    if (rowIds.length !== m.shape[0]) bad(`${m.shape[0]} rows but ${rowIds.length} ids`);
     return { ids: rowIds, dim: m.shape[1], data: m.data, blocks: [{ name: file, from: 0, to: m.shape[1] }] };
   }
-  throw new Error(`${file}: unsupported embedding file (use .npy, .safetensors or a video_id,f0,... CSV)`);
+  return bad('unsupported embedding file (use .npy, .safetensors or a video_id,f0,... CSV)');
 }
 
 /** Co-occurrence input from a whole positives file (e.g. big_matrix_positives.txt), original ids -> dense. */

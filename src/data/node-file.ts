@@ -1,10 +1,8 @@
 // Node-only helpers: an InputFile over a path (fs stream), and directory expansion. Not imported by browser code.
 
-import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
 import type { InputFile } from './input-file';
 
 export async function fromPath(path: string): Promise<InputFile> {
@@ -12,7 +10,7 @@ export async function fromPath(path: string): Promise<InputFile> {
   return {
     name: basename(path),
     size: st.size,
-    stream: () => Readable.toWeb(createReadStream(path, { highWaterMark: 1 << 20 })) as unknown as ReadableStream<Uint8Array>,
+    stream: () => fileStream(path),
     head: async (n) => {
       const fh = await open(path, 'r');
       try {
@@ -22,6 +20,32 @@ export async function fromPath(path: string): Promise<InputFile> {
       } finally { await fh.close(); }
     },
   };
+}
+
+/**
+ * A pull-based web stream over a file: one 1 MiB read per reader.read(), nothing buffered ahead. (Node 20's
+ * Readable.toWeb queues chunks counted as 1 each against a 16 KiB-"count" high-water mark, i.e. it reads the whole
+ * file into memory when the consumer is slower than the disk.)
+ */
+export function fileStream(path: string, chunkBytes = 1 << 20): ReadableStream<Uint8Array> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        fh ??= await open(path, 'r');
+        const buf = new Uint8Array(chunkBytes);
+        const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
+        if (bytesRead === 0) { await fh.close(); fh = undefined; controller.close(); return; }
+        controller.enqueue(bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead));
+      } catch (e) {
+        if (fh) { await fh.close().catch(() => undefined); fh = undefined; }
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      if (fh) { await fh.close().catch(() => undefined); fh = undefined; }
+    },
+  }, { highWaterMark: 0 });
 }
 
 const DATA_EXT = /\.(csv|txt|inter|tsv)(\.gz)?$/i;

@@ -45,4 +45,15 @@ describe('DataSession on the bundled data', () => {
     expect(r.reports[0]).toMatchObject({ status: 'cancelled', issues: [{ kind: 'aborted' }] });
     expect(r.snapshot.stats).toEqual(first.snapshot.stats);
   });
+
+  it('a loaded file whose users are all too short: the snapshot (Data panel) carries the no-users warning, then clears it', async () => {
+    const s = new DataSession();
+    const { snapshot } = await s.addFiles([new File(['user_id,video_id,play_duration,video_duration,time,date,timestamp,watch_ratio\n1,2,5,4,t,20200705,1593898068,2.5\n1,3,5,4,t,20200705,1593898069,2.5\n'], 'tiny.csv')]);
+    expect(snapshot.files.map((f) => [f.name, f.rows])).toEqual([['tiny.csv', 2]]);
+    expect(snapshot.stats!.users).toBe(0);
+    expect(snapshot.issues.find((i) => i.kind === 'no-users')?.message).toMatch(/^tiny\.csv: the protocol selects no user: it needs 6 effective views .* the longest user has 2; relax --slate/);
+    const relaxed = s.setProtocol({ slateSize: 1 });
+    expect(relaxed.stats!.users).toBe(1);
+    expect(relaxed.issues.some((i) => i.kind === 'no-users')).toBe(false);
+  });
 });

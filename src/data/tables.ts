@@ -95,7 +95,11 @@ export interface ParsedFile<T extends Table = Table> {
 /** A loader consumes blocks of complete lines (header already removed when the format has one). */
 export interface TableLoader<T extends Table = Table> {
   consume(text: string, firstLineNo: number): number;
-  /** Optional byte-level fast path (lines without '\n'); used instead of consume() when present. */
-  consumeBytes?(bytes: Uint8Array, firstLineNo: number): number;
+  /**
+   * Optional byte-level fast path, used instead of consume() when present: bytes[start, end) holds complete lines
+   * separated by '\n' (no trailing '\n'; the last line may be empty; bytes[end] is a '\n' sentinel when end < length). Returns the rows kept and the physical lines seen, and
+   * checks UTF-8 itself (the reader does not decode).
+   */
+  consumeBytes?(bytes: Uint8Array, firstLineNo: number, start?: number, end?: number): { rows: number; lines: number };
   finish(): { table: T; issues: DataIssue[] };
 }

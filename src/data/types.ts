@@ -21,7 +21,12 @@ export type IssueKind =
   | 'encoding'
   | 'duplicate'
   | 'aborted'
-  | 'io';
+  | 'io'
+  | 'unclosed-quote' // a quoted field that is never closed (the file is refused; `lines` = where the quote opened)
+  | 'duplicate-column' // a header naming the same column twice
+  | 'duplicate-ids' // a keyed side table repeating its id (the first row is kept, later lines reported)
+  | 'no-users' // the file loaded but the protocol selects no user (warning: relax a setting)
+  | 'bad-embeddings'; // an embedding file (.safetensors / .npy) that is malformed or holds NaN/Inf
 
 /** A problem found in one file. `lines` are 1-based line numbers (header = line 1), at most the first 5. */
 export interface DataIssue {

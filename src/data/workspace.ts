@@ -5,7 +5,7 @@ import { buildDataset, type Dataset } from './dataset';
 import { fingerprint, FINGERPRINT_HEAD_BYTES } from './fingerprint';
 import { ingestFile } from './ingest';
 import type { InputFile } from './input-file';
-import { DEFAULT_PROTOCOL, type Protocol, type SequenceOrder } from './protocol';
+import { DEFAULT_PROTOCOL, minSequenceLength, type Protocol, type SequenceOrder } from './protocol';
 import { datasetStats, type DatasetStats } from './stats';
 import type { CaptionTable, InteractionTable, ItemCategoryTable, ParsedFile, SequenceTable, SocialTable, Table, UserFeatureTable, ItemDailyTable } from './tables';
 import { DataError, isDataError, type DataIssue, type FileKind, type ParseOptions } from './types';
@@ -127,6 +127,8 @@ export class DataWorkspace {
     const issues: DataIssue[] = [];
     const unknown = this.unknownItems(dataset);
     if (unknown) issues.push(unknown);
+    const none = noUserIssue(dataset, table);
+    if (none) issues.push(none);
     return { dataset, stats: datasetStats(dataset), issues };
   }
 
@@ -146,4 +148,40 @@ export class DataWorkspace {
       message: `${ds.protocol.source}: ${n} item id(s) not in ${sideName} (e.g. ${first.join(', ')}); they get no category/caption features`,
     };
   }
+}
+
+/**
+ * Loading and the protocol are different things: a file that loads but whose users all have fewer effective views
+ * than the protocol needs gives a warning naming the settings to relax (never an error: the statistics still show).
+ */
+export function noUserIssue(ds: Dataset, table: InteractionTable | SequenceTable): DataIssue | undefined {
+  if (ds.userIds.length > 0) return undefined;
+  const p = ds.protocol;
+  const need = minSequenceLength(p);
+  // the longest effective-view sequence in the source, before the item filter
+  let longest = 0;
+  if (table.kind === 'sequences') {
+    for (let u = 0; u < table.users.length; u++) longest = Math.max(longest, table.offsets[u + 1] - table.offsets[u]);
+  } else {
+    const per = new Map<number, number>();
+    const wr = table.watchRatio;
+    const ts = table.timestamp;
+    for (let i = 0; i < table.user.length; i++) {
+      if (wr && !(wr[i] >= p.effectiveViewThreshold)) continue;
+      if (ts && Number.isNaN(ts[i])) continue;
+      per.set(table.user[i], (per.get(table.user[i]) ?? 0) + 1);
+    }
+    for (const c of per.values()) longest = Math.max(longest, c);
+  }
+  const relax = [
+    p.minHistory > 1 ? `--min-history (now ${p.minHistory})` : '',
+    `--slate (now ${p.slateSize})`,
+    p.validation ? '--validation (off)' : '',
+    p.minItemFreq > 1 ? `--min-item-freq (now ${p.minItemFreq})` : '',
+    p.impressionsAvailable ? `--threshold (now ${p.effectiveViewThreshold}; effective view = watch_ratio >= threshold)` : '',
+  ].filter(Boolean);
+  return {
+    file: p.source, kind: 'no-users', severity: 'warning',
+    message: `${p.source}: the protocol selects no user: it needs ${need} effective views per user (min-history ${p.minHistory} + ${p.validation ? '2 x ' : ''}slate ${p.slateSize}) and the longest user has ${longest}${p.minItemFreq > 1 ? ' before the item filter' : ''}; relax ${relax.join(' or ')}`,
+  };
 }

@@ -2,7 +2,7 @@
 
 import { Int32Column } from '../columns';
 import type { CaptionTable } from '../tables';
-import { CsvRecordLoader, intOf } from './csv-records';
+import { CsvRecordLoader, intOf, type RowVerdict } from './csv-records';
 
 export class CaptionLoader extends CsvRecordLoader<CaptionTable> {
   private ids = new Int32Column();
@@ -23,9 +23,11 @@ export class CaptionLoader extends CsvRecordLoader<CaptionTable> {
     const v = intOf(f[this.col(name)]);
     return Number.isNaN(v) ? -124 : v; // KuaiRec uses -124 for UNKNOWN
   }
-  protected row(f: string[]): boolean {
+  protected keyName = 'video_id';
+  protected row(f: string[]): RowVerdict {
     const id = intOf(f[this.col('video_id')]);
     if (!(id >= 0)) return false;
+    if (!this.firstTime(id)) return 'duplicate';
     this.ids.push(id);
     this.cover.push(this.text(f, 'manual_cover_text'));
     this.caption.push(this.text(f, 'caption'));

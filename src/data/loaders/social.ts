@@ -1,20 +1,23 @@
 // social_network.csv: user_id,friend_list ("[4202,7126]")
 
 import { Int32Column } from '../columns';
-import { parseIntList } from '../csv';
+import { parseIdList } from '../csv';
 import type { SocialTable } from '../tables';
-import { CsvRecordLoader, intOf } from './csv-records';
+import { CsvRecordLoader, intOf, type RowVerdict } from './csv-records';
 
 export class SocialLoader extends CsvRecordLoader<SocialTable> {
   private ids = new Int32Column();
   private offs = new Int32Column();
   private friends = new Int32Column();
-  protected row(f: string[]): boolean {
+  protected keyName = 'user_id';
+  protected row(f: string[]): RowVerdict {
     const id = intOf(f[this.col('user_id')]);
-    if (!(id >= 0)) return false;
+    const friends = parseIdList(f[this.col('friend_list')]);
+    if (!(id >= 0) || friends === null) return false;
+    if (!this.firstTime(id)) return 'duplicate';
     if (this.offs.length === 0) this.offs.push(0);
     this.ids.push(id);
-    for (const t of parseIntList(f[this.col('friend_list')])) this.friends.push(t);
+    for (const t of friends) this.friends.push(t);
     this.offs.push(this.friends.length);
     return true;
   }

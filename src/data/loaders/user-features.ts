@@ -3,14 +3,16 @@
 import { Int32Column } from '../columns';
 import { parseNumber } from '../csv';
 import type { UserFeatureTable } from '../tables';
-import { CsvRecordLoader, intOf } from './csv-records';
+import { CsvRecordLoader, intOf, type RowVerdict } from './csv-records';
 
 export class UserFeatureLoader extends CsvRecordLoader<UserFeatureTable> {
   private ids = new Int32Column();
   private cells: string[][] = [];
-  protected row(f: string[]): boolean {
+  protected keyName = 'user_id';
+  protected row(f: string[]): RowVerdict {
     const id = intOf(f[this.col('user_id')]);
     if (!(id >= 0)) return false;
+    if (!this.firstTime(id)) return 'duplicate';
     this.ids.push(id);
     this.cells.push(f);
     return true;

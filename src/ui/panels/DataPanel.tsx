@@ -59,7 +59,7 @@ export default function DataPanel() {
           </table>
           <p className={stats.order === 'file' ? 'notice' : 'muted'} data-testid="holdout-note">Protocol: {stats.holdoutNote}.</p>
           {snap.issues.map((i, k) => (
-            <p key={k} className="badge">{i.message}</p>
+            <p key={k} className={i.kind === 'no-users' ? 'notice' : 'badge'} data-testid={i.kind === 'no-users' ? 'protocol-warning' : undefined}>{i.message}</p>
           ))}
           <div className="grid-2">
             <HistogramPlot title="Sequence length (effective views per user)" hist={stats.seqLengthHist} kind="int" testId="hist-seqlen" />
@@ -137,7 +137,7 @@ function FileTable({ rows }: { rows: FileRow[] }) {
             <td>
               <span className={r.status === 'error' ? 'bad' : r.status === 'loaded' ? 'yes' : undefined}>{r.status}</span>
               {r.issues.map((i, j) => (
-                <div key={j} className={i.severity === 'error' ? 'bad' : 'muted'} data-testid={i.severity === 'error' ? 'file-error' : 'file-warning'}>
+                <div key={j} className={i.severity === 'error' ? 'bad' : 'muted'} data-testid={i.severity === 'error' ? 'file-error' : 'file-warning'} data-lines={i.lines?.join(',')}>
                   {i.message}
                 </div>
               ))}
