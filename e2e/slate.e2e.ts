@@ -11,11 +11,11 @@ describe('slate model and decoding stepper in the browser', () => {
       await page.getByTestId('slate-panel').waitFor({ timeout: 60_000 });
       await page.getByTestId('slate-source').selectOption('planted');
       await page.getByTestId('slate-backend').selectOption('cpu');
-      for (const [k, v] of [['dim', '16'], ['slateLayers', '1'], ['epochs', '2'], ['stepsPerEpoch', '10'], ['batchSize', '16'], ['lr', '0.005'], ['beam', '3']]) {
+      for (const [k, v] of [['dim', '16'], ['slateLayers', '1'], ['epochs', '2'], ['stepsPerEpoch', '8'], ['batchSize', '16'], ['lr', '0.005'], ['beam', '3']]) {
         await page.getByTestId(`slate-${k}`).fill(v);
       }
       await page.getByTestId('slate-train').click();
-      await page.locator('[data-testid="slate-status"][data-status="done"]').waitFor({ timeout: 170_000 });
+      await page.locator('[data-testid="slate-status"][data-status="done"]').waitFor({ timeout: 400_000 });
       expect(Number(await page.getByTestId('slate-params').textContent())).toBeGreaterThan(1000);
       expect(await page.getByTestId('slate-epochs').locator('tbody tr').count()).toBe(2);
       await page.locator('[data-testid="slate-loss-plot"][data-rendered="true"]').waitFor({ timeout: 30_000 });
@@ -44,5 +44,5 @@ describe('slate model and decoding stepper in the browser', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 480_000);
 });

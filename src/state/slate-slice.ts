@@ -67,7 +67,7 @@ export function slateRequest(s: SlateSettings, seed: number): SlateTrainRequest 
     dataBase: './data/',
     backend: s.backend,
     model: { dim: s.dim, heads: s.dim % 4 === 0 ? 4 : 2, ffn: 2 * s.dim, encoderLayers: 1, slateLayers: s.slateLayers, itemLayers: s.itemLayers, maxHistory: tiny ? 12 : 20 },
-    train: { seed, epochs: s.epochs, stepsPerEpoch: s.stepsPerEpoch, batchSize: s.batchSize, lr: s.lr, warmup: Math.min(20, s.stepsPerEpoch), beam: s.beam, validUsers: tiny ? 0 : 150, patience: 0, logEvery: 5 },
+    train: { seed, epochs: s.epochs, stepsPerEpoch: s.stepsPerEpoch, batchSize: s.batchSize, lr: s.lr, warmup: Math.min(20, s.stepsPerEpoch), beam: s.beam, validUsers: tiny ? 12 : 150, patience: 0, logEvery: 5 },
   };
 }
 

@@ -25,7 +25,7 @@ describe('slate decoder training', () => {
     setBackend(cpuBackend);
     const N = 60, users = 36, len = 30, M = 5;
     const { inputs, test } = splitInputs(N, users, len, M, 1);
-    const res = await run(inputs, { seed: 0, model, epochs: 4, stepsPerEpoch: 30, batchSize: 16, lr: 6e-3, warmup: 10, patience: 0, beam: 3, decodeBatch: 36 });
+    const res = await run(inputs, { seed: 0, model, epochs: 4, stepsPerEpoch: 30, batchSize: 16, lr: 6e-3, warmup: 10, patience: 0, beam: 3, decodeBatch: 36, logEvery: 1 });
     expect(res.curves.epochs.length).toBe(4);
     if (process.env.HSD_DEBUG) console.log(res.curves.loss.map((l) => l.loss.toFixed(1)).join(" "));
     expect(res.curves.loss[0].loss).toBeGreaterThan(res.curves.loss.at(-1)!.loss * 1.5);

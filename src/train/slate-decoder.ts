@@ -267,7 +267,7 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
         for (let j = 0; j < M; j++) tc.set(inputs.sidCodes.subarray(t[j] * L, (t[j] + 1) * L), (b * M + j) * L);
       }
       const lr = lrAt(cfg, step, total);
-      const read = step % cfg.logEvery === 0 || s === stepsPerEpoch - 1;
+      const read = (step + 1) % cfg.logEvery === 0 || s === stepsPerEpoch - 1;
       const lv = await tidyAsync(async () => {
         const { loss } = model.loss(historyBatch(hs, inputs.sidCodes, model.sid, model.cfg.maxHistory), tc);
         const g = grad(loss, model.parameters());
