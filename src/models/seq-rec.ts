@@ -35,6 +35,8 @@ export interface SeqRecModel {
   score(histories: Int32Array[]): Promise<Float32Array> | Float32Array;
   /** Generative models: slates of k distinct items per history (history excluded); used instead of `score` when present. */
   slates?(histories: Int32Array[], k: number): Promise<Int32Array[]>;
+  /** Named weights (neural models; see nn.ts Module.stateDict). */
+  stateDict?(): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
   dispose?(): void;
 }
 
@@ -122,5 +124,7 @@ export async function runEpochs(
       ctl.onProgress?.({ step: k, total, scalars: { loss: lv, epoch: ep + 1 } });
     }
     await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
+    // weights after each epoch for the run layer to persist (resuming, i.e. restoring optimiser state, is not built)
+    if (ctl.checkpoint && model.stateDict) await ctl.checkpoint({ model: name, epoch: ep + 1, step: k, weights: await model.stateDict() });
   }
 }
