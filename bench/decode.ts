@@ -7,8 +7,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { mdTable, environment, releaseGpu } from '../src/cli/result';
-import { chooseBackend, loadWorkspace } from '../src/cli/commands/tokenizers';
+import { cliGpu, mdTable, environment, releaseGpu } from '../src/cli/result';
+import { loadBundledDataset } from '../src/data/bundled';
+import { bundledDataDir, nodeFetchLike } from '../src/data/node-file';
+import { initCpu, setBackend, WebGPUBackend } from '../src/engine';
 import { DEFAULT_FEATURE_SPEC } from '../src/data/item-features';
 import { DECODE_STUDY_DEFAULTS, runDecodeStudy, type DecodeRow } from '../src/eval/decode-study';
 import { referenceSplit, sidsForDataset, slateInputs } from '../src/train/slate-data';
@@ -42,8 +44,13 @@ async function main() {
   const a = parse(process.argv.slice(2));
   const t0 = performance.now();
   const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
-  const backend = await chooseBackend(a.backend);
-  const { ws, source } = await loadWorkspace({ data: [], flags: {}, out: a.out, seed: a.seed, quick: a.quick });
+  let backend = 'cpu';
+  if (a.backend === 'webgpu') {
+    setBackend(new WebGPUBackend(await cliGpu()));
+    backend = 'webgpu';
+  } else initCpu();
+  const ws = (await loadBundledDataset(nodeFetchLike(bundledDataDir()), {})).workspace;
+  const source = 'bundled KuaiRec (public/data)';
   const ds = ws.build().dataset;
   const split = referenceSplit(ds, { slateSize: 5, minItems: 10 });
   const features = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
