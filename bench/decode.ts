@@ -21,7 +21,7 @@ function parse(argv: string[]) {
     const k = argv[i];
     const num = (name: string) => {
       const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 0) throw new Error(`bench:decode: --${name} needs an integer >= 0 (got "${argv[i]}")`);
+      if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} needs an integer >= 0 (got "${argv[i]}")`);
       return v;
     };
     if (k === '--quick') a.quick = true;
@@ -31,9 +31,9 @@ function parse(argv: string[]) {
     else if (k === '--steps') a.steps = num('steps');
     else if (k === '--backend') a.backend = argv[++i];
     else if (k === '--out') a.out = argv[++i];
-    else throw new Error(`bench:decode: unknown flag ${k}`);
+    else throw new Error(`unknown flag ${k}`);
   }
-  if (!['cpu', 'webgpu'].includes(a.backend)) throw new Error(`bench:decode: --backend must be cpu or webgpu (got "${a.backend}")`);
+  if (!['cpu', 'webgpu'].includes(a.backend)) throw new Error(`--backend must be cpu or webgpu (got "${a.backend}")`);
   return a;
 }
 
