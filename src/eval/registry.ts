@@ -6,6 +6,7 @@ import { SASREC_DEFAULTS, trainSASRec } from '../models/sasrec';
 import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
 import { BERT4REC_DEFAULTS, trainBERT4Rec } from '../models/bert4rec';
 import { HSTU_DEFAULTS, trainHSTU } from '../models/hstu';
+import { GENERATIVE_MODELS } from './generative';
 
 export interface TrainOptions {
   seed: number;
@@ -22,6 +23,8 @@ export interface ModelEntry {
   objective: string;
   /** Same result for every seed (counting baselines): trained once. */
   deterministic: boolean;
+  /** Needs the catalogue's semantic IDs (SeqTrainInputs.sidTable): generative SID models. */
+  needsSids?: boolean;
   /** The settings a run uses (recorded in table1.json). */
   settings(o: TrainOptions): Record<string, unknown>;
   train(inputs: SeqTrainInputs, o: TrainOptions, ctl?: TrainControl): Promise<SeqRecModel>;
@@ -47,6 +50,7 @@ export const MODELS: ModelEntry[] = [
   },
   { id: 'bert4rec', label: 'BERT4Rec', objective: 'masked-item (Cloze) full-catalogue CE', deterministic: false, settings: b4rCfg, train: (i, o, c) => trainBERT4Rec(i, b4rCfg(o) as Partial<typeof BERT4REC_DEFAULTS>, c) },
   { id: 'hstu', label: 'HSTU', objective: 'next item, sampled softmax (shared negatives)', deterministic: false, settings: hstuCfg, train: (i, o, c) => trainHSTU(i, hstuCfg(o) as Partial<typeof HSTU_DEFAULTS>, c) },
+  ...GENERATIVE_MODELS,
 ];
 
 export function modelById(id: string): ModelEntry {

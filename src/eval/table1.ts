@@ -4,7 +4,7 @@
 import type { Dataset } from '../data/dataset';
 import { trainingSequences, type Split } from '../data/split';
 import type { SeqRecModel, SeqTrainInputs, TrainProgress } from '../models/seq-rec';
-import { evaluateScorer, type EvalCase, type EvalResult } from './harness';
+import { evaluateScorer, evaluateSlates, type EvalCase, type EvalResult } from './harness';
 import type { ModelEntry } from './registry';
 import { pairedTTest } from './significance';
 
@@ -41,6 +41,8 @@ export interface Table1Result {
 
 export interface Table1Options {
   seeds: number[];
+  /** Semantic IDs for entries with `needsSids` (generative models). */
+  sidTable?: SeqTrainInputs['sidTable'];
   quick: boolean;
   backend: string;
   overrides?: Record<string, Record<string, number | string>>;
@@ -68,7 +70,9 @@ export function scorerOf(m: SeqRecModel) {
 
 /** Trains every entry (each seed) on the split's training sequences and evaluates it on `cases` at k = 5. */
 export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], entries: ModelEntry[], o: Table1Options): Promise<Table1Result> {
-  const inputs: SeqTrainInputs = { nItems: ds.itemIds.length, ...trainingSequences(ds, split) };
+  const inputs: SeqTrainInputs = { nItems: ds.itemIds.length, ...trainingSequences(ds, split), sidTable: o.sidTable };
+  const needs = entries.filter((e) => e.needsSids && !o.sidTable);
+  if (needs.length) throw new Error(`table1: ${needs.map((e) => e.id).join(', ')} need semantic IDs (Table1Options.sidTable)`);
   const rows: Table1Row[] = [];
   const perUser = new Map<string, number[]>();
   for (const e of entries) {
@@ -83,7 +87,7 @@ export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], en
       const model = await e.train(inputs, tOpts, { signal: o.signal, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
       trainSeconds += (performance.now() - t0) / 1000;
       params = model.numParameters();
-      const r = await evaluateScorer(scorerOf(model), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
+      const r = model.slates ? await evaluateGenerated(model, cases, o.signal) : await evaluateScorer(scorerOf(model), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
       model.dispose?.();
       perSeed.push(pick(r.effective));
       if (r.impressions) perSeedImp.push(pick(r.impressions));
@@ -121,6 +125,16 @@ export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], en
     r.pValueVsBest = pairedTTest(perUser.get(r.id)!, perUser.get(best.id)!).p;
   }
   return { rows, best: best.id, users: cases.length, nItems: inputs.nItems };
+}
+
+/** Generated slates (history excluded by the model's decoder), in batches, scored at k = 5. */
+async function evaluateGenerated(model: SeqRecModel, cases: EvalCase[], signal?: AbortSignal): Promise<EvalResult> {
+  const slates: Int32Array[] = [];
+  for (let i = 0; i < cases.length; i += 64) {
+    if (signal?.aborted) throw new Error('evaluation cancelled');
+    slates.push(...(await model.slates!(cases.slice(i, i + 64).map((c) => c.history), 5)));
+  }
+  return evaluateSlates(slates, cases, model.nItems, 5, {}, true);
 }
 
 function tOptsOf(o: Table1Options, e: ModelEntry) {

@@ -11,8 +11,8 @@
 // level (D+1 per slate position), not per user.
 import { logSoftmax, noGrad, slice, tensor, tidyAsync, type Tensor } from '../engine';
 import type { HistoryBatch } from './context-encoder';
-import type { PrefixTrie } from './sid-table';
 import { repeatMask, repeatRows, type HierarchicalSlateDecoder } from './slate-decoder';
+import { Blocked, trieBeamStep, type SidLookup } from './trie-beam';
 
 export interface GsbiOptions {
   /** beam width B per item (paper: 5) */
@@ -55,38 +55,7 @@ export interface GsbiResult {
   trace?: PositionTrace[][];
 }
 
-/** Tables the decoder needs from the tokenizer stage: item row -> SID codes, and the trie over them. */
-export interface SidLookup {
-  /** (n, levels) codes per item row */
-  sids: Int32Array;
-  trie: PrefixTrie;
-}
-
-/** Per-user open branches: a trie node is open while nodeItems - blocked > 0. */
-class Blocked {
-  private blocked = new Map<number, number>();
-  private items = new Set<number>();
-  constructor(private lookup: SidLookup) {}
-  add(item: number): void {
-    if (this.items.has(item)) return;
-    const { sids, trie } = this.lookup;
-    const L = trie.levels;
-    if (item < 0 || (item + 1) * L > sids.length) return; // not in the catalogue: nothing to block
-    this.items.add(item);
-    let v = 0;
-    for (let l = 0; l < L; l++) {
-      v = trie.child(v, sids[item * L + l]);
-      if (v < 0) throw new Error(`gsbi: item row ${item} has a SID missing from the trie`);
-      this.blocked.set(v, (this.blocked.get(v) ?? 0) + 1);
-    }
-  }
-  open(node: number): boolean {
-    return this.lookup.trie.t.nodeItems[node] - (this.blocked.get(node) ?? 0) > 0;
-  }
-  has(item: number): boolean {
-    return this.items.has(item);
-  }
-}
+export type { SidLookup } from './trie-beam';
 
 interface Beam {
   node: number;
@@ -164,17 +133,8 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
           });
           const next: Beam[][] = [];
           for (let u = 0; u < U; u++) {
-            const cands: { parent: number; code: number; node: number; score: number }[] = [];
-            beams[u].forEach((beam, bi) => {
-              const t = trie.t;
-              for (let c = t.childStart[beam.node]; c < t.childStart[beam.node] + t.childCount[beam.node]; c++) {
-                if (!blocked[u].open(c)) continue;
-                const code = t.nodeCode[c];
-                cands.push({ parent: bi, code, node: c, score: beam.score + lp[(u * Bm + bi) * K + code] });
-              }
-            });
+            const cands = trieBeamStep(trie, beams[u], (bi, code) => lp[(u * Bm + bi) * K + code], (_bi, c) => blocked[u].open(c));
             if (!cands.length) throw new Error(`gsbi: user ${u} has no allowed item left (catalogue exhausted by exclusions)`);
-            cands.sort((a, b) => b.score - a.score || a.parent - b.parent || a.code - b.code);
             const kept = cands.slice(0, Bm);
             next.push(kept.map((c) => ({ node: c.node, codes: [...beams[u][c.parent].codes, c.code], score: c.score })));
             if (opts.trace) levelTrace[u].push(cands.map((c, i) => ({ parent: c.parent, code: c.code, score: c.score, kept: i < Bm })));

@@ -1,12 +1,15 @@
 // Shared shapes of the sequential recommenders (baselines of Table 1): what a training run gets and what it returns.
 // One training function per model, `train(inputs, cfg, ctl)`, usable from the pipeline worker and the CLI alike.
 import { abs, add, addScalar, exp, log, matmul, neg, noGrad, relu, reshape, shuffle, slice, tidy, type Rng, type Tensor } from '../engine';
+import type { SidTableData } from './sid-table';
 
 /** Per-user training sequences (dense item ids, oldest first) as CSR, and the catalogue size. */
 export interface SeqTrainInputs {
   nItems: number;
   offsets: Int32Array;
   items: Int32Array;
+  /** Semantic IDs of the catalogue (generative models; provided when a registry entry sets `needsSids`). */
+  sidTable?: SidTableData;
 }
 
 export interface TrainProgress {
@@ -30,6 +33,8 @@ export interface SeqRecModel {
   readonly nItems: number;
   numParameters(): number;
   score(histories: Int32Array[]): Promise<Float32Array> | Float32Array;
+  /** Generative models: slates of k distinct items per history (history excluded); used instead of `score` when present. */
+  slates?(histories: Int32Array[], k: number): Promise<Int32Array[]>;
   /** Named weights (neural models; see nn.ts Module.stateDict). */
   stateDict?(): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
   dispose?(): void;

@@ -199,7 +199,7 @@ export function scoreSlates(decoded: Int32Array[], seqs: SlateTrainInputs['seque
   return { ...meanMetrics(rows), perUser: rows };
 }
 
-function subsample(s: Slates, n: number, seed: number): Slates {
+export function subsample(s: Slates, n: number, seed: number): Slates {
   if (n <= 0 || n >= s.user.length) return s;
   const r = makeRng(seed);
   const idx = Int32Array.from({ length: s.user.length }, (_, i) => i);

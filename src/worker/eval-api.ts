@@ -42,7 +42,8 @@ export interface EvalRunResult {
 let abort: AbortController | null = null;
 
 export function registeredModels(): { id: string; label: string; objective: string }[] {
-  return MODELS.map((m) => ({ id: m.id, label: m.label, objective: m.objective }));
+  // generative SID models (TIGER, OneRec-style, ListCVAE) need a SID table, which this worker path does not build yet
+  return MODELS.filter((m) => !m.needsSids).map((m) => ({ id: m.id, label: m.label, objective: m.objective }));
 }
 
 function firstUsers(ds: Dataset, n: number): Dataset {

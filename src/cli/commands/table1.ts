@@ -18,6 +18,9 @@ import { evalCases, type EvalCase } from '../../eval/harness';
 import { MODELS, modelById } from '../../eval/registry';
 import { runTable1, type Table1Result } from '../../eval/table1';
 import { CliError, mdTable, type Command } from '../result';
+import { DEFAULT_FEATURE_SPEC } from '../../data/item-features';
+import type { SidTableData } from '../../models/sid-table';
+import { sidsForDataset } from '../../train/slate-data';
 
 const QUICK_USERS = 120;
 
@@ -122,6 +125,18 @@ const command: Command = {
     }
 
     initCpu(); // the 2-core CI machines have no GPU; SwiftShader is slower than the CPU reference for these sizes
+    // semantic IDs for the generative SID models (TIGER, OneRec-style, ListCVAE): RQ-KMeans on the items' features,
+    // the same tokenizer settings as `higr train` and `bench:decode`
+    let sidTable: SidTableData | undefined;
+    let tokenizer: Record<string, unknown> | null = null;
+    if (entries.some((e) => e.needsSids)) {
+      const features = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
+      const r = await sidsForDataset(loaded.workspace, ds, { kind: 'rq-kmeans', levels: 3, codebookSize: 16, steps: 0, seed: args.seed, features });
+      sidTable = r.table;
+      tokenizer = { ...r.tokenizer, widths: r.table.widths };
+      process.stderr.write(`table1: semantic IDs (RQ-KMeans, D = 3, K = 16): widths [${r.table.widths}]\n`);
+    }
+
     const backend = 'cpu';
     let lastLog = 0;
     const result = await runTable1(ds, split, cases, entries, {
@@ -129,6 +144,7 @@ const command: Command = {
       quick: args.quick,
       backend,
       overrides,
+      sidTable,
       onProgress: (model, seed, p) => {
         const now = Date.now();
         if (now - lastLog > 5000 || p.step === p.total) {
@@ -161,7 +177,7 @@ const command: Command = {
       table: md,
       json: {
         protocol,
-        settings: { seeds, quick: args.quick, users: result.users, models: entries.map((e) => e.id), overrides, test: testInfo },
+        settings: { seeds, quick: args.quick, users: result.users, models: entries.map((e) => e.id), overrides, test: testInfo, tokenizer },
         rows: result.rows,
         best: result.best,
       },

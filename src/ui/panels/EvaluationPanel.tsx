@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { useStore } from '../../state/store';
 import { call, pipeline } from '../../worker/client';
 import type { EvalProgress, EvalRunResult } from '../../worker/eval-api';
+import { DecodeStudyCharts } from '../components/DecodeStudyCharts';
 
 type Row = EvalRunResult['rows'][number];
 const hour = 3_600_000;
@@ -146,6 +147,7 @@ export default function EvaluationPanel() {
           </tbody>
         </table>
       )}
+      <DecodeStudyCharts />
     </section>
   );
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { setBackend } from '../engine';
+import { cpuBackend } from '../engine/testing';
+import { plantedTask } from '../models/planted';
+import { GENERATIVE_MODELS, windowsOf } from './generative';
+import { modelById } from './registry';
+
+const task = plantedTask({ trainUsers: 40, validUsers: 4, testUsers: 8 });
+const train = { nItems: task.n, offsets: task.inputs.sequences.offsets.subarray(0, 41), items: task.inputs.sequences.items.subarray(0, task.inputs.sequences.offsets[40]), sidTable: task.table };
+
+describe('generative Table 1 entries', () => {
+  it('windows: the last window of each user validates, training windows end before it; SIDs required', () => {
+    const w = windowsOf(train);
+    for (let k = 0; k < w.train.user.length; k++) {
+      const u = w.train.user[k];
+      const vk = Array.from(w.valid.user).indexOf(u);
+      expect(w.train.cut[k] + 5).toBeLessThanOrEqual(w.valid.cut[vk]);
+    }
+    for (let k = 0; k < w.valid.user.length; k++) expect(w.valid.cut[k]).toBe(train.offsets[w.valid.user[k] + 1] - train.offsets[w.valid.user[k]] - 5);
+    expect(() => windowsOf({ ...train, sidTable: undefined })).toThrow(/need semantic IDs/);
+    expect(GENERATIVE_MODELS.every((e) => e.needsSids && modelById(e.id) === e)).toBe(true);
+  });
+
+  it('each entry trains (--quick) and returns k distinct slates outside the history', async () => {
+    setBackend(cpuBackend);
+    const hs = task.cases.map((c) => c.history);
+    for (const e of GENERATIVE_MODELS) {
+      const m = await e.train(train, { seed: 0, quick: true, overrides: { stepsPerEpoch: 5 } });
+      expect(m.numParameters()).toBeGreaterThan(0);
+      const s = await m.slates!(hs, 5);
+      s.forEach((x, u) => {
+        expect(new Set(x).size).toBe(5);
+        for (const it of x) expect([...hs[u]]).not.toContain(it);
+      });
+      m.dispose?.();
+    }
+  }, 120_000);
+});

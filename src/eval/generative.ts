@@ -1,0 +1,122 @@
+// Table 1 entries of the generative baselines over semantic IDs: TIGER, the OneRec-style flat decoder, ListCVAE.
+// Each trains with the shared generative trainer (src/train/slate-model.ts) on windows of the protocol's training
+// sequences — every (history, next M) window, the last window of each user held out for choosing the best epoch —
+// and produces slates with its own decoder (history excluded): the table scores them as generated slates.
+import { ListCvae, LISTCVAE_DEFAULTS } from '../models/listcvae';
+import { rng } from '../models/nn';
+import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
+import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
+import { PrefixTrie } from '../models/sid-table';
+import { hsdConfig } from '../models/slate-decoder';
+import { createTiger, TIGER_DEFAULTS, tigerSlates } from '../models/tiger';
+import type { SidLookup } from '../models/trie-beam';
+import { historyBatch } from '../models/context-encoder';
+import type { SlateTrainInputs } from '../train/slate-decoder';
+import { trainSlateModel, type GenTrainConfig, type SlateDecodeFn, type SlateModel } from '../train/slate-model';
+import type { ModelEntry, TrainOptions } from './registry';
+
+const M = 5;
+
+/** Training windows from per-user training sequences: the last window of each user is the validation window. */
+export function windowsOf(inputs: SeqTrainInputs): SlateTrainInputs {
+  const t = inputs.sidTable;
+  if (!t) throw new Error('generative baselines need semantic IDs (SeqTrainInputs.sidTable)');
+  if (t.sids.length !== inputs.nItems * t.widths.length) throw new Error(`SID table has ${t.sids.length / t.widths.length} items, the catalogue ${inputs.nItems}`);
+  const tu: number[] = [], tc: number[] = [], vu: number[] = [], vc: number[] = [];
+  for (let u = 0; u + 1 < inputs.offsets.length; u++) {
+    const n = inputs.offsets[u + 1] - inputs.offsets[u];
+    if (n < M + 1) continue;
+    vu.push(u), vc.push(n - M);
+    for (let cut = 1; cut + M <= n - M; cut++) tu.push(u), tc.push(cut);
+  }
+  if (!tu.length) throw new Error(`generative baselines: no user has ${2 * M + 1}+ training items (one training and one validation window)`);
+  return {
+    numItems: inputs.nItems,
+    sidCodes: t.sids,
+    widths: t.widths,
+    trie: t.trie,
+    sequences: { offsets: inputs.offsets, items: inputs.items },
+    train: { user: Int32Array.from(tu), cut: Int32Array.from(tc) },
+    valid: { user: Int32Array.from(vu), cut: Int32Array.from(vc) },
+  };
+}
+
+const TRAIN_QUICK: Partial<GenTrainConfig> = { epochs: 1, stepsPerEpoch: 20, batchSize: 32, validUsers: 32, maxHistory: 20 };
+const TRAIN_FULL: Partial<GenTrainConfig> = { epochs: 3, stepsPerEpoch: 150, batchSize: 32, validUsers: 128, maxHistory: 20 };
+const genCfg = (o: TrainOptions) => ({ ...(o.quick ? TRAIN_QUICK : TRAIN_FULL), ...numeric(o.overrides), seed: o.seed });
+function numeric(o: TrainOptions['overrides']): Partial<GenTrainConfig> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o ?? {})) if (typeof v === 'number' && k in TRAIN_FULL) out[k] = v;
+  return out as Partial<GenTrainConfig>;
+}
+const dims = (o: TrainOptions) => (o.quick ? { dim: 16, heads: 2, ffn: 32 } : { dim: 32, heads: 2, ffn: 64 });
+
+function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32Array[], k: number) => Promise<Int32Array[]>): SeqRecModel {
+  return {
+    name,
+    nItems,
+    numParameters: () => model.numParameters(),
+    score: () => {
+      throw new Error(`${name} generates slates; it has no full-catalogue scores`);
+    },
+    slates,
+    dispose: () => model.dispose(),
+  };
+}
+
+async function fit(model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, decode: SlateDecodeFn) {
+  await trainSlateModel(model, windowsOf(inputs), { ...genCfg(o), targetLen }, decode, {
+    signal: ctl?.signal,
+    onProgress: (p) => ctl?.onProgress?.({ step: p.step, total: p.total, scalars: p.scalars }),
+  });
+}
+
+const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, trie: PrefixTrie.of(i.sidTable!) });
+
+export const GENERATIVE_MODELS: ModelEntry[] = [
+  {
+    id: 'tiger',
+    label: 'TIGER',
+    objective: 'next-item SID cross-entropy; slate = top-5 distinct of a trie-constrained beam (B = 5)',
+    deterministic: false,
+    needsSids: true,
+    settings: (o) => ({ ...genCfg(o), model: { ...TIGER_DEFAULTS, ...dims(o) }, beam: 5 }),
+    async train(inputs, o, ctl) {
+      const lookup = lookupOf(inputs);
+      const m = createTiger({ ...dims(o), maxHistory: 20 }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
+      const slates = (h: Int32Array[], k: number) => tigerSlates(m, lookup, h, { k, beam: 5 });
+      await fit(m, inputs, o, ctl, 1, (h) => slates(h, 5));
+      return wrap('TIGER', inputs.nItems, m, slates);
+    },
+  },
+  {
+    id: 'onerec',
+    label: 'OneRec-style flat decoder',
+    objective: 'slate SID cross-entropy over M×L tokens; trie-constrained beam (B = 5) over the whole slate',
+    deterministic: false,
+    needsSids: true,
+    settings: (o) => ({ ...genCfg(o), model: flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20 })), beam: 5 }),
+    async train(inputs, o, ctl) {
+      const lookup = lookupOf(inputs);
+      const cfg = flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20 }));
+      const m = new FlatSlateDecoder(cfg, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
+      const slates = async (h: Int32Array[], k: number) =>
+        (await flatDecode(m, lookup, historyBatch(h, lookup.sids, m.sid, cfg.maxHistory), { beam: 5, length: k, exclude: h })).slates;
+      await fit(m, inputs, o, ctl, M, (h) => slates(h, 5));
+      return wrap('OneRec-style', inputs.nItems, m, slates);
+    },
+  },
+  {
+    id: 'listcvae',
+    label: 'ListCVAE',
+    objective: 'slate ELBO (item cross-entropy + KL to a learned conditional prior)',
+    deterministic: false,
+    needsSids: true,
+    settings: (o) => ({ ...genCfg(o), model: { ...LISTCVAE_DEFAULTS, dim: dims(o).dim } }),
+    async train(inputs, o, ctl) {
+      const m = new ListCvae({ dim: dims(o).dim }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
+      await fit(m, inputs, o, ctl, M, (h) => m.slates(h));
+      return wrap('ListCVAE', inputs.nItems, m, (h, k) => m.slates(h, k));
+    },
+  },
+];

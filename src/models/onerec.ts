@@ -1,0 +1,317 @@
+// OneRec-style flat slate decoder (the paper's OneRec baseline, Figures 4-5): ONE autoregressive decoder over the
+// M×L SID tokens of the whole slate (L = D levels + the collision level), token p = level p mod L of item ⌊p/L⌋.
+//
+//   context   the same ContextEncoder + SidEmbedding as HiGR (src/models/context-encoder.ts)
+//   decoder   x0 = [BOS, t_1 .. t_{ML-1}] (SID token embeddings, shared table) + flat position embedding,
+//             `layers` DecoderBlocks (cross-attn(C) -> causal self-attn -> FFN, pre-RMSNorm), RMSNorm,
+//             one output head per SID level: the hidden state at position p predicts token p with head p mod L
+//   loss      − Σ_p log P(t_p | t_<p, C), summed over the M·L tokens of a slate, averaged over slates (as Eq. 10)
+//   budget    `flatConfigFor(hsd)` uses l_slate + l_item decoder blocks (the planner and generator stacked), the same
+//             d, heads, FFN, encoder and embeddings, so parameter counts match HiGR's within the heads/projector.
+//
+// Decoding (`flatDecode`): beam search of width B (B = 1: greedy) over the whole token sequence of the slate; a beam
+// is a partial slate. Every token is constrained by the prefix trie (the same `trieBeamStep` as GSBI), and an item is
+// never produced twice in a slate nor from the user's history (per-beam open counts). With `cache` the decoder's
+// self-attention K/V are kept per block and reordered to the surviving beams' parents each token; without it the
+// whole prefix is recomputed each token. Context K/V are projected once per decode in both modes (as in GSBI).
+import { add, broadcastTo, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidyAsync, type Rng, type Tensor } from '../engine';
+import { ContextEncoder, SidEmbedding, type HistoryBatch } from './context-encoder';
+import { createKVCache, DecoderBlock, disposeKVCache, Embedding, Linear, Module, RMSNorm, type KVCache } from './nn';
+import { repeatMask, repeatRows, type HsdConfig } from './slate-decoder';
+import { Blocked, itemPath, trieBeamStep, type SidLookup } from './trie-beam';
+
+export interface FlatConfig {
+  dim: number;
+  heads: number;
+  ffn: number;
+  ffnKind: 'swiglu' | 'gelu';
+  encoderLayers: number;
+  /** decoder blocks over the flat token sequence */
+  layers: number;
+  /** M: slate size used in training */
+  slateSize: number;
+  /** largest slate length decodable (1..10) */
+  maxSlate: number;
+  maxHistory: number;
+  itemIdEmbedding: boolean;
+}
+
+/** The flat decoder matched to a HiGR configuration: same encoder, width, heads, FFN; l_slate + l_item blocks. */
+export function flatConfigFor(h: HsdConfig): FlatConfig {
+  return {
+    dim: h.dim,
+    heads: h.heads,
+    ffn: h.ffn,
+    ffnKind: h.ffnKind,
+    encoderLayers: h.encoderLayers,
+    layers: h.slateLayers + h.itemLayers,
+    slateSize: h.slateSize,
+    maxSlate: h.maxSlate,
+    maxHistory: h.maxHistory,
+    itemIdEmbedding: h.itemIdEmbedding,
+  };
+}
+
+export function flatConfig(c: FlatConfig): FlatConfig {
+  const bad: string[] = [];
+  for (const k of ['dim', 'heads', 'ffn', 'layers', 'slateSize', 'maxSlate', 'maxHistory'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${c[k]})`);
+  if (!Number.isInteger(c.encoderLayers) || c.encoderLayers < 0) bad.push(`encoderLayers must be an integer >= 0 (got ${c.encoderLayers})`);
+  if (c.dim % c.heads !== 0) bad.push(`heads ${c.heads} must divide dim ${c.dim}`);
+  if (c.maxSlate > 10 || c.maxSlate < c.slateSize) bad.push(`maxSlate must be in [slateSize, 10] (got ${c.maxSlate})`);
+  if (bad.length) throw new Error(`OneRec-style decoder config: ${bad.join('; ')}`);
+  return c;
+}
+
+/** Any history encoder: SID embeddings + history batch -> context C (B, Tc, d) and its key mask (B, Tc). */
+export interface HistoryEncoder extends Module {
+  forward(sidEmb: SidEmbedding, h: HistoryBatch): { C: Tensor; mask: Tensor };
+}
+
+export class FlatSlateDecoder extends Module {
+  readonly cfg: FlatConfig;
+  readonly sid: SidEmbedding;
+  readonly encoder: HistoryEncoder;
+  readonly bos: Tensor;
+  readonly tokPos: Embedding;
+  readonly blocks: DecoderBlock[];
+  readonly norm: RMSNorm;
+  readonly heads: Linear[];
+  constructor(
+    cfgIn: FlatConfig,
+    readonly widths: number[],
+    readonly numItems: number,
+    r: Rng,
+    /** another history encoder (TIGER's token-level encoder); default: HiGR's ContextEncoder */
+    encoder?: (cfg: FlatConfig, r: Rng) => HistoryEncoder,
+  ) {
+    super();
+    const cfg = (this.cfg = flatConfig(cfgIn));
+    this.sid = this.addModule('sid_emb', new SidEmbedding(widths, cfg.dim, r));
+    this.encoder = this.addModule(
+      'encoder',
+      encoder
+        ? encoder(cfg, r)
+        : new ContextEncoder(
+            { dim: cfg.dim, heads: cfg.heads, ffn: cfg.ffn, layers: cfg.encoderLayers, maxHistory: cfg.maxHistory, itemIdVocab: cfg.itemIdEmbedding ? numItems : 0, ffnKind: cfg.ffnKind },
+            r,
+          ),
+    );
+    this.bos = this.addParam('bos', [1, 1, cfg.dim], { kind: 'normal', std: 0.02 }, r);
+    this.tokPos = this.addModule('tok_pos', new Embedding(cfg.maxSlate * widths.length, cfg.dim, r));
+    this.blocks = Array.from({ length: cfg.layers }, (_, i) => this.addModule(`block${i}`, new DecoderBlock(cfg.dim, cfg.heads, cfg.ffn, r, cfg.ffnKind)));
+    this.norm = this.addModule('norm', new RMSNorm(cfg.dim, r));
+    this.heads = widths.map((w, l) => this.addModule(`head${l}`, new Linear(cfg.dim, w, r)));
+  }
+
+  get levels(): number {
+    return this.widths.length;
+  }
+
+  encode(h: HistoryBatch): { C: Tensor; mask: Tensor } {
+    return this.encoder.forward(this.sid, h);
+  }
+
+  /** Decoder inputs for positions [from, from + n): BOS at 0, else the embedding of token p-1; ids (N, n') global ids. */
+  inputs(N: number, from: number, prevTokens: Tensor | null): Tensor {
+    const parts: Tensor[] = [];
+    if (from === 0) parts.push(broadcastTo(this.bos, [N, 1, this.cfg.dim]));
+    if (prevTokens && prevTokens.shape[1] > 0) parts.push(this.sid.tokens(prevTokens));
+    const x = parts.length === 1 ? parts[0] : concat(parts, 1);
+    const n = x.shape[1];
+    const pos = new Int32Array(N * n);
+    for (let b = 0; b < N; b++) for (let j = 0; j < n; j++) pos[b * n + j] = from + j;
+    return add(x, this.tokPos.forward(tensor(pos, [N, n], 'i32')));
+  }
+
+  /** Decoder hidden states (N, n, d) for inputs (N, n, d) at positions [from, from+n), with caches or full causal. */
+  hidden(x: Tensor, ctx: { C: Tensor; mask: Tensor } | { kv: { k: Tensor; v: Tensor }[]; mask: Tensor }, caches?: KVCache[]): Tensor {
+    let h = x;
+    this.blocks.forEach((b, i) => {
+      if ('kv' in ctx) h = b.forward(h, null, { ctxKV: ctx.kv[i], ctxMask: ctx.mask, causal: true, cache: caches?.[i] });
+      else h = b.forward(h, ctx.C, { ctxMask: ctx.mask, causal: true, cache: caches?.[i] });
+    });
+    return this.norm.forward(h);
+  }
+
+  /** Teacher-forced loss: history + target codes (B, M, L) raw per-level codes. Sum over the M·L tokens, mean over slates. */
+  loss(h: HistoryBatch, targetCodes: Int32Array): { loss: Tensor; perToken: Tensor } {
+    const { B } = h;
+    const M = this.cfg.slateSize;
+    const L = this.levels;
+    const T = M * L;
+    if (targetCodes.length !== B * T) throw new Error(`OneRec-style loss: target codes have ${targetCodes.length} entries, expected ${B}×${M}×${L}`);
+    const { C, mask } = this.encode(h);
+    const ids = this.sid.tokenIds(targetCodes); // (B, T)
+    const prev = new Int32Array(B * (T - 1));
+    for (let b = 0; b < B; b++) prev.set(ids.subarray(b * T, b * T + T - 1), b * (T - 1));
+    const x = this.inputs(B, 0, T > 1 ? tensor(prev, [B, T - 1], 'i32') : null);
+    const hid = reshape(this.hidden(x, { C, mask }), [B, M, L, this.cfg.dim]);
+    let total: Tensor | null = null;
+    for (let l = 0; l < L; l++) {
+      const hl = reshape(slice(hid, 2, l, l + 1), [B * M, this.cfg.dim]);
+      const tgt = new Int32Array(B * M);
+      for (let k = 0; k < B * M; k++) tgt[k] = targetCodes[k * L + l];
+      const ce = crossEntropy(this.heads[l].forward(hl), tensor(tgt, [B * M], 'i32'), { reduction: 'sum' });
+      total = total ? add(total, ce) : ce;
+    }
+    const loss = scale(total!, 1 / B);
+    const perToken = noGrad(() => scale(total!, 1 / (B * T)));
+    return { loss, perToken };
+  }
+}
+
+export interface FlatDecodeOptions {
+  /** beam width (1 = greedy) */
+  beam: number;
+  /** slate length (1..maxSlate) */
+  length: number;
+  exclude?: ArrayLike<number>[];
+  /** self-attention KV cache (default true) */
+  cache?: boolean;
+  /** keep every token step's surviving beams (stepper UI; a few users) */
+  trace?: boolean;
+}
+
+export interface FlatTraceStep {
+  /** slot, level of the token decoded at this step */
+  slot: number;
+  level: number;
+  /** surviving beams after the step: codes so far (flat), score */
+  beams: { codes: number[]; score: number }[];
+  /** trie-valid candidates considered */
+  candidates: number;
+}
+
+export interface FlatDecodeResult {
+  slates: Int32Array[];
+  sids: Int32Array[];
+  /** log-probability of the whole slate (best beam) */
+  scores: Float64Array;
+  /** per user, every final beam best first: its items and score (distinct slates; for L = 1 distinct items) */
+  beams: { items: number[]; score: number }[][];
+  trace?: FlatTraceStep[][];
+}
+
+interface FlatBeam {
+  node: number;
+  codes: number[];
+  tokens: number[];
+  items: number[];
+  /** trie paths of `items` (for per-beam open counts) */
+  paths: Int32Array[];
+  score: number;
+}
+
+export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, hist: HistoryBatch, opts: FlatDecodeOptions): Promise<FlatDecodeResult> {
+  const U = hist.B;
+  const Bm = opts.beam;
+  const Ls = opts.length;
+  const LV = model.levels;
+  const d = model.cfg.dim;
+  const trie = lookup.trie;
+  if (!Number.isInteger(Bm) || Bm < 1) throw new Error(`OneRec-style decode: beam width must be an integer >= 1 (got ${Bm})`);
+  if (!Number.isInteger(Ls) || Ls < 1 || Ls > model.cfg.maxSlate) throw new Error(`OneRec-style decode: slate length must be in 1..${model.cfg.maxSlate} (got ${Ls})`);
+  if (trie.levels !== LV || trie.widths.some((w, l) => w !== model.widths[l])) throw new Error(`OneRec-style decode: the SID table has levels [${trie.widths}] but the model was built for [${model.widths}]`);
+  if (opts.exclude && opts.exclude.length !== U) throw new Error(`OneRec-style decode: exclude has ${opts.exclude.length} rows for ${U} users`);
+  const useCache = opts.cache ?? true;
+  const T = Ls * LV;
+  const N = U * Bm;
+  const hBlocked = Array.from({ length: U }, () => new Blocked(lookup));
+  opts.exclude?.forEach((ex, u) => {
+    for (let i = 0; i < ex.length; i++) hBlocked[u].add(ex[i]);
+  });
+  const nodeItems = trie.t.nodeItems;
+  const depth = trie.t.nodeDepth;
+  /** beam may enter node: items below it minus history-blocked minus this beam's own (non-history) items below it */
+  const open = (u: number, beam: FlatBeam, node: number) => {
+    let left = nodeItems[node] - hBlocked[u].count(node);
+    if (left <= 0) return false;
+    const dd = depth[node] - 1;
+    for (let j = 0; j < beam.items.length; j++) if (beam.paths[j][dd] === node && !hBlocked[u].has(beam.items[j])) left--;
+    return left > 0;
+  };
+  let beams: FlatBeam[][] = Array.from({ length: U }, () => [{ node: 0, codes: [], tokens: [], items: [], paths: [], score: 0 }]);
+  const trace: FlatTraceStep[][] | undefined = opts.trace ? Array.from({ length: U }, () => []) : undefined;
+
+  await tidyAsync(async () => {
+    const { C, mask } = noGrad(() => model.encode(hist));
+    const Tc = C.shape[1];
+    // the encoder's own key mask (B, Tc): Tc = T for item-level encoders, T·L for TIGER's token encoder
+    const hostMask = Tc === hist.T ? hist.mask : Int32Array.from((await mask.data()) as ArrayLike<number>);
+    // context keys/values projected once per user, repeated per beam (as GSBI does)
+    const ctx = noGrad(() => ({
+      kv: model.blocks.map((b) => {
+        const p = b.projectContext(C);
+        return { k: repeatRows(p.k, Bm), v: repeatRows(p.v, Bm) };
+      }),
+      mask: tensor(repeatMask(hostMask, U, Tc, Bm), [N, Tc], 'i32'),
+    }));
+    let caches: KVCache[] | null = useCache ? model.blocks.map(() => createKVCache(N, T, d)) : null;
+    try {
+      for (let p = 0; p < T; p++) {
+        const level = p % LV;
+        const K = model.widths[level];
+        // row (u, b) = beam min(b, len-1) of user u (short beam lists are padded with their last beam)
+        const rowBeam = (u: number, b: number) => beams[u][Math.min(b, beams[u].length - 1)];
+        const lp = await tidyAsync(async () => {
+          const out = noGrad(() => {
+            let x: Tensor;
+            if (caches) {
+              if (p === 0) x = model.inputs(N, 0, null);
+              else {
+                const last = new Int32Array(N);
+                for (let u = 0; u < U; u++) for (let b = 0; b < Bm; b++) last[u * Bm + b] = rowBeam(u, b).tokens[p - 1];
+                x = model.inputs(N, p, tensor(last, [N, 1], 'i32'));
+              }
+              const hid = model.hidden(x, ctx, caches!); // (N, 1, d)
+              return logSoftmax(model.heads[level].forward(reshape(hid, [N, d])));
+            }
+            const prev = new Int32Array(N * p);
+            for (let u = 0; u < U; u++) for (let b = 0; b < Bm; b++) prev.set(rowBeam(u, b).tokens, (u * Bm + b) * p);
+            x = model.inputs(N, 0, p > 0 ? tensor(prev, [N, p], 'i32') : null);
+            const hid = model.hidden(x, ctx); // (N, p+1, d)
+            return logSoftmax(model.heads[level].forward(reshape(slice(hid, 1, p, p + 1), [N, d])));
+          });
+          return (await out.data()) as Float32Array;
+        });
+        const parents = new Int32Array(N);
+        const next: FlatBeam[][] = [];
+        for (let u = 0; u < U; u++) {
+          const bs = beams[u];
+          const cands = trieBeamStep(trie, bs, (bi, code) => lp[(u * Bm + bi) * K + code], (bi, node) => open(u, bs[bi], node));
+          if (!cands.length) throw new Error(`OneRec-style decode: user ${u} has no allowed item left (catalogue exhausted by exclusions)`);
+          const kept = cands.slice(0, Bm).map((c): FlatBeam => {
+            const par = bs[c.parent];
+            const tokens = [...par.tokens, model.sid.offsets[level] + c.code];
+            const codes = [...par.codes, c.code];
+            if (level < LV - 1) return { node: c.node, codes, tokens, items: par.items, paths: par.paths, score: c.score };
+            const item = trie.t.leafItem[c.node];
+            if (item < 0) throw new Error(`OneRec-style decode: internal error, leaf node ${c.node} has no item`);
+            return { node: 0, codes, tokens, items: [...par.items, item], paths: [...par.paths, itemPath(lookup, item)], score: c.score };
+          });
+          for (let b = 0; b < Bm; b++) parents[u * Bm + b] = u * Bm + cands[Math.min(b, kept.length - 1)].parent;
+          next.push(kept);
+          if (trace) trace[u].push({ slot: Math.floor(p / LV), level, beams: kept.map((k) => ({ codes: k.codes, score: k.score })), candidates: cands.length });
+        }
+        beams = next;
+        // reorder the caches to the surviving beams' parents (skip when nothing moved)
+        if (caches && p + 1 < T && parents.some((v, i) => v !== i)) {
+          const idx = tensor(parents, [N], 'i32');
+          caches = caches.map((c) => {
+            const g = (t: Tensor) => noGrad(() => reshape(embedding(reshape(t, [N, T * d]), idx), [N, T, d])).keep();
+            const nc = { k: g(c.k), v: g(c.v), len: c.len };
+            disposeKVCache(c);
+            return nc;
+          });
+        }
+      }
+    } finally {
+      caches?.forEach(disposeKVCache);
+    }
+    return null;
+  });
+  const slates = beams.map((bs) => Int32Array.from(bs[0].items));
+  const sids = beams.map((bs) => Int32Array.from(bs[0].codes));
+  const scores = Float64Array.from(beams, (bs) => bs[0].score);
+  return { slates, sids, scores, beams: beams.map((bs) => bs.map((b) => ({ items: b.items, score: b.score }))), trace };
+}

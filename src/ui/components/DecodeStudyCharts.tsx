@@ -1,0 +1,60 @@
+// Paper Figures 4-5 from the committed `npm run bench:decode` result (docs/results/bench-decode.json): decoding speed
+// vs recall@5 of GSBI and the OneRec-style flat decoder (with/without KV cache), and recall vs slate length L.
+// Plain data from the result file; no math beyond picking rows.
+import study from '../../../docs/results/bench-decode.json';
+import { Plot } from '../panels/TokenizerPanel';
+
+interface Row {
+  method: 'gsbi' | 'onerec-greedy' | 'onerec-beam';
+  cache: boolean;
+  L: number;
+  study: 'speed' | 'length';
+  slatesPerSec: number;
+  recall5: number;
+  recallL: number;
+}
+
+const LABEL: Record<Row['method'], string> = { gsbi: 'GSBI (HiGR), B=5', 'onerec-greedy': 'OneRec-style greedy', 'onerec-beam': 'OneRec-style beam B=5' };
+const COLOR: Record<Row['method'], string> = { gsbi: '#d62728', 'onerec-greedy': '#1f77b4', 'onerec-beam': '#2ca02c' };
+const METHODS = ['gsbi', 'onerec-greedy', 'onerec-beam'] as const;
+
+export function DecodeStudyCharts() {
+  const rows = study.rows as Row[];
+  const speed = rows.filter((r) => r.study === 'speed');
+  const len = rows.filter((r) => r.study === 'length');
+  const scatter = METHODS.flatMap((m) =>
+    [true, false].map((cache) => {
+      const r = speed.filter((x) => x.method === m && x.cache === cache);
+      return {
+        type: 'scatter',
+        mode: 'markers+text',
+        name: `${LABEL[m]}${cache ? '' : ', no KV cache'}`,
+        x: r.map((x) => x.slatesPerSec),
+        y: r.map((x) => x.recall5),
+        text: r.map(() => (cache ? 'cache' : 'no cache')),
+        textposition: 'top center',
+        marker: { color: COLOR[m], size: 11, symbol: cache ? 'circle' : 'circle-open' },
+      };
+    }),
+  );
+  const lines = METHODS.map((m) => {
+    const r = len.filter((x) => x.method === m).sort((a, b) => a.L - b.L);
+    return { type: 'scatter', mode: 'lines+markers', name: LABEL[m], x: r.map((x) => x.L), y: r.map((x) => x.recallL), marker: { color: COLOR[m] }, line: { color: COLOR[m] } };
+  });
+  const s = study.settings as { quick?: boolean; seed: number };
+  return (
+    <section data-testid="decode-study">
+      <h2>Decoding efficiency (paper Figures 4–5)</h2>
+      <p className="muted">
+        From the committed <code>npm run bench:decode</code> result ({study.environment.date}, {study.environment.backend}, seed {s.seed}
+        {s.quick ? ', --quick: not a result' : ''}): {study.protocol.evalUsers} test users, parameters GSBI {study.params.gsbi} vs OneRec-style {study.params.onerec}.
+      </p>
+      <Plot
+        testId="decode-speed-quality"
+        data={scatter}
+        layout={{ title: { text: 'speed vs quality (L = 5)' }, xaxis: { title: { text: 'slates / s' }, type: 'log' }, yaxis: { title: { text: 'recall@5' } } }}
+      />
+      <Plot testId="decode-quality-length" data={lines} layout={{ title: { text: 'quality vs slate length (KV cache)' }, xaxis: { title: { text: 'slate length L' } }, yaxis: { title: { text: 'recall@L' } } }} />
+    </section>
+  );
+}
