@@ -17,7 +17,7 @@ describe('higr train / decode: bad input is one clear line', () => {
     expect(() => readCheckpoint(path.join(dir, 'bad.json'))).toThrow(/bad\.json: field "format" is "x"/);
     fs.writeFileSync(path.join(dir, 'trunc.json'), '{"format":');
     expect(() => readCheckpoint(path.join(dir, 'trunc.json'))).toThrow(/trunc\.json: not a JSON checkpoint/);
-    await expect(train.run(args({ backend: 'tpu' }))).rejects.toThrow(/--backend must be cpu, webgpu or auto/);
+    await expect(train.run(args({ backend: 'tpu' }))).rejects.toThrow(/--backend must be one of auto, webgpu, wasm, cpu/);
     await expect(decode.run(args({ backend: 'cpu', checkpoint: path.join(dir, 'bad.json') }))).rejects.toThrow(/field "format"/);
   });
 
