@@ -47,11 +47,11 @@ describe('app shell with WebGPU (SwiftShader)', () => {
   });
 
   it('keeps panel and seed in the URL, validates them, and shows honest placeholders', async () => {
-    const app = await openApp('#panel=decoding&seed=7', { browser });
+    const app = await openApp('#panel=export&seed=7', { browser });
     try {
       const { page } = app;
       await page.getByTestId('placeholder').waitFor();
-      expect(await page.locator('h1').first().textContent()).toContain('Decoding');
+      expect(await page.locator('h1').first().textContent()).toContain('Export');
       expect(await page.getByTestId('placeholder').textContent()).toContain('Not implemented yet');
       expect(await page.getByTestId('seed').inputValue()).toBe('7');
 
@@ -65,8 +65,8 @@ describe('app shell with WebGPU (SwiftShader)', () => {
       await page.waitForURL(/#v=2&panel=alignment&seed=42&/);
 
       await page.goBack();
-      await page.waitForURL(/panel=decoding/);
-      expect(await page.locator('h1').first().textContent()).toContain('Decoding');
+      await page.waitForURL(/panel=export/);
+      expect(await page.locator('h1').first().textContent()).toContain('Export');
 
       // Invalid values fall back to defaults, with a visible note: on a hash change, and on a fresh load.
       const bad = page.url().replace(/#.*$/, '#panel=nope&seed=-3');
