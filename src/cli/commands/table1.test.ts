@@ -18,7 +18,7 @@ const bundledLines = () => gunzipSync(fs.readFileSync(path.join(bundledDataDir()
 describe('higr table1', () => {
   it('reproduces the reference popularity and co-occurrence figures on the reference protocol (930 users, 3237 items)', async () => {
     const out = path.join(tmp, 'ref');
-    const r = await run(['table1', '--models', 'pop,cooc', '--out', out]);
+    const r = await run(['table1', '--models', 'pop,cooc', '--backend', 'cpu', '--out', out]);
     expect(r.code).toBe(0);
     const j = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
     expect(j.protocol).toMatchObject({ users: 930, items: 3237, historyExcluded: true, validation: true, minHistory: 0, k: 5 });
@@ -36,6 +36,19 @@ describe('higr table1', () => {
     expect(pop.pValueVsBest).toBeLessThan(1e-6);
     expect(pop).toMatchObject({ params: 3237, seeds: [0], backend: 'cpu' });
     expect(r.out).toContain('| Popularity |');
+  }, 60_000);
+
+  it('--backend: the chosen backend and its reason land in environment and in every row; a bad value is one clear line', async () => {
+    const out = path.join(tmp, 'be');
+    const r = await run(['table1', '--models', 'pop', '--seeds', '0', '--users', '40', '--backend', 'wasm', '--out', out]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
+    expect(j.environment).toMatchObject({ backend: 'wasm', backendReason: 'requested: wasm' });
+    expect(j.rows.map((x: { backend: string }) => x.backend)).toEqual(['wasm']);
+    expect(r.out).toContain('backend wasm.');
+    const bad = await run(['table1', '--models', 'pop', '--backend', 'gpu', '--out', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--backend must be one of auto, webgpu, wasm, cpu, got "gpu"');
   }, 60_000);
 
   it('--quick trains tiny neural models; --test scores external held-out users end to end', async () => {

@@ -1,4 +1,4 @@
-// `npm run higr -- table1 [--quick] [--seeds 0,1,2] [--models pop,cooc,sasrec] [--test <file>] [--users N]
+// `npm run higr -- table1 [--quick] [--seeds 0,1,2] [--models pop,cooc,sasrec] [--test <file>] [--users N] [--backend auto|webgpu|wasm|cpu]
 //                          [--<model>-<key> value …]   e.g. --sasrec-epochs 40 --sasrec-maxLen 50]`
 // Trains and evaluates every registered model (src/eval/registry.ts) under the reference protocol on the bundled
 // time-ordered small-matrix sequences (users with >= 10 items; test = last 5, validation = the 5 before; all items
@@ -13,11 +13,10 @@ import { bundledDataDir, nodeFetchLike } from '../../data/node-file';
 import { REFERENCE_PROTOCOL } from '../../data/protocol';
 import { leaveSlateOut, type Split } from '../../data/split';
 import type { Dataset } from '../../data/dataset';
-import { initCpu } from '../../engine';
 import { evalCases, type EvalCase } from '../../eval/harness';
 import { MODELS, modelById } from '../../eval/registry';
 import { runTable1, type Table1Result } from '../../eval/table1';
-import { CliError, mdTable, type Command } from '../result';
+import { CliError, cliBackend, mdTable, type Command } from '../result';
 import { DEFAULT_FEATURE_SPEC } from '../../data/item-features';
 import type { SidTableData } from '../../models/sid-table';
 import { sidsForDataset } from '../../train/slate-data';
@@ -83,6 +82,7 @@ const command: Command = {
     'flags: --seeds 0,1,2   --models pop,cooc,sasrec (default: all registered)   --users N (first N users; --quick: 120)',
     '       --<model>-<key> value   per-model settings, e.g. --sasrec-epochs 40 --sasrec-maxLen 50 --sasrec-loss ce',
     '       --test <file>   external held-out users (user item item … per line): last 5 = targets, the rest = input',
+    '       --backend auto|webgpu|wasm|cpu   compute backend (default auto: WebGPU on a hardware adapter, else wasm SIMD)',
   ].join('\n'),
   async run(args) {
     const seeds = typeof args.flags.seeds === 'string' ? args.flags.seeds.split(',').map((s) => Number(s.trim())) : args.quick ? [args.seed] : [0, 1, 2].map((s) => s + args.seed);
@@ -124,7 +124,10 @@ const command: Command = {
       cases = evalCases(ds, split).test;
     }
 
-    initCpu(); // the 2-core CI machines have no GPU; SwiftShader is slower than the CPU reference for these sizes
+    // --backend auto|webgpu|wasm|cpu (default auto: WebGPU on a hardware adapter, else the wasm SIMD backend);
+    // the choice and its reason land in environment and in each row's `backend`
+    const sel = await cliBackend(args);
+    process.stderr.write(`table1: backend ${sel.backend.describe()} (${sel.reason})\n`);
     // semantic IDs for the generative SID models (TIGER, OneRec-style, ListCVAE): RQ-KMeans on the items' features,
     // the same tokenizer settings as `higr train` and `bench:decode`
     let sidTable: SidTableData | undefined;
@@ -137,7 +140,7 @@ const command: Command = {
       process.stderr.write(`table1: semantic IDs (RQ-KMeans, D = 3, K = 16): widths [${r.table.widths}]\n`);
     }
 
-    const backend = 'cpu';
+    const backend = sel.kind;
     let lastLog = 0;
     const result = await runTable1(ds, split, cases, entries, {
       seeds,
