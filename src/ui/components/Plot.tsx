@@ -97,6 +97,9 @@ export function Plot({
   useEffect(() => {
     let alive = true;
     void plotly().then(async (P) => {
+      // draw in a task of its own: a resolved plotly() would otherwise run this in the same task as React's commit,
+      // adding the two into one long task that blocks input
+      await new Promise<void>((r) => setTimeout(r, 0));
       if (!alive || !el.current) return;
       await P.react(el.current, data, { margin: { t: 30, r: 10, b: 40, l: 50 }, height, ...layout }, { displayModeBar: false, responsive: true });
       const node = el.current as PlotlyEl | null;
