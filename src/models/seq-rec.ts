@@ -105,11 +105,16 @@ export async function runEpochs(
   name: string,
   model: SeqRecModel,
   users: number[],
-  cfg: { epochs: number; batchSize: number },
+  cfg: { epochs: number; batchSize: number; lr?: number },
   r: Rng,
   ctl: TrainControl,
   step: (batch: number[], step: number) => Tensor,
 ): Promise<void> {
+  // every sequential baseline trains through here: refuse nonsense settings with the setting's name, before any work
+  const bad: string[] = [];
+  for (const k of ['epochs', 'batchSize'] as const) if (!Number.isInteger(cfg[k]) || cfg[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${cfg[k]})`);
+  if (cfg.lr !== undefined && !(cfg.lr > 0)) bad.push(`lr must be > 0 (got ${cfg.lr})`);
+  if (bad.length) throw new Error(`${name}: ${bad.join('; ')}`);
   const perEpoch = Math.max(1, Math.ceil(users.length / cfg.batchSize));
   const total = perEpoch * cfg.epochs;
   let k = 0;

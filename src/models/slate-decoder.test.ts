@@ -25,6 +25,7 @@ describe('HierarchicalSlateDecoder', () => {
     }
     expect(() => hsdConfig({ dim: 10, heads: 3 })).toThrow(/heads 3 must divide dim 10/);
     expect(() => hsdConfig({ maxSlate: 11 })).toThrow(/maxSlate/);
+    expect(() => hsdConfig({ dim: 1e8 })).toThrow(/dim must be <= 8192 \(got 100000000\)/);
   });
 
   it('loss is finite, every used parameter gets a gradient, and a few AdamW steps fit a fixed batch', async () => {

@@ -79,6 +79,8 @@ export function hsdConfig(p: Partial<HsdConfig> = {}): HsdConfig {
     if (!Number.isInteger(c[k]) || c[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${c[k]})`);
   }
   for (const k of ['encoderLayers', 'slateLayers'] as const) if (!Number.isInteger(c[k]) || c[k] < 0) bad.push(`${k} must be an integer >= 0`);
+  // upper bounds: a typo (dim 1e8) must be a message naming the setting, not an allocation failure deep in the engine
+  for (const [k, max] of [['dim', 8192], ['ffn', 65536], ['heads', 256], ['maxHistory', 4096]] as const) if (c[k] > max) bad.push(`${k} must be <= ${max} (got ${c[k]})`);
   if (c.dim % c.heads !== 0) bad.push(`heads ${c.heads} must divide dim ${c.dim}`);
   if (c.maxSlate > 10 || c.maxSlate < c.slateSize) bad.push(`maxSlate must be in [slateSize, 10] (got ${c.maxSlate})`);
   if (!['sum', 'mean', 'max'].includes(c.pooling)) bad.push(`pooling must be sum, mean or max (got ${c.pooling})`);
