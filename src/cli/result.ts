@@ -154,7 +154,7 @@ export interface Environment {
   /** Threads the backend's kernels ran on (the wasm pool; 1 for cpu/webgpu); backendDetail says why when 1. */
   threads: number;
   /** Ops that ran their CPU reference instead of a kernel of the chosen backend (declared fallbacks), with call counts. */
-  fallbacks: { op: string; backend: string; ranOn: string; calls: number }[];
+  fallbacks: { op: string; backend: string; ranOn: string; calls: number; ms: number }[];
   node: string;
   platform: string;
   cpus: number;

@@ -35,6 +35,14 @@ export interface WasmKernels {
   topk_rows(X: number, values: number, indices: number, R: number, C: number, k: number): void;
   sumsq(G: number, n: number): number;
   scale_inplace(G: number, n: number, s: number): void;
+  copy_block(src: number, dst: number, outer: number, width: number, srcRow: number, srcOff: number, dstRow: number, dstOff: number): void;
+  fill_zero(dst: number, n: number): void;
+  transpose4(x: number, out: number, o0: number, o1: number, o2: number, o3: number, s0: number, s1: number, s2: number, s3: number): void;
+  cast_f32_i32(x: number, out: number, n: number): void;
+  cast_i32_f32(x: number, out: number, n: number): void;
+  dropout(x: number, y: number, n: number, sh: number, th: number, scale: number): void;
+  layernorm_rows(X: number, W: number, B: number, Y: number, rows: number, D: number, eps: number): void;
+  layernorm_grad_rows(X: number, W: number, G: number, DX: number, DW: number, DB: number, rows: number, D: number, eps: number): void;
   attention_fwd(Q: number, K: number, V: number, M: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
   attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, dQ: number, dK: number, dV: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
 }
@@ -42,6 +50,7 @@ const KERNEL_NAMES: (keyof WasmKernels)[] = [
   'matmul_scratch', 'matmul', 'matmul_part', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
   'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'adamw', 'nearest_code',
   'embedding_gather', 'embedding_scatter_add', 'topk_rows', 'attention_fwd', 'attention_bwd', 'sumsq', 'scale_inplace',
+  'copy_block', 'fill_zero', 'transpose4', 'cast_f32_i32', 'cast_i32_f32', 'dropout', 'layernorm_rows', 'layernorm_grad_rows',
 ];
 
 export class WasmStorage implements Storage {
@@ -292,8 +301,9 @@ export class WasmBackend implements Backend {
    * for the cases they do not cover (e.g. a unary kind without a C kernel).
    */
   runCpu<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void {
-    recordFallback(def.name, 'wasm');
+    const t0 = performance.now();
     def.cpu(inputs.map((s) => this.arr(s)), outputs.map((s) => this.arr(s)), attrs, metas);
+    recordFallback(def.name, 'wasm', performance.now() - t0);
   }
 
   describe(): string {

@@ -22,6 +22,8 @@ export const THREAD_CAP = 8;
 const SLOT_BYTES = 256;
 const ARGS_OFFSET = 16;
 const MAX_ARGS = (SLOT_BYTES - ARGS_OFFSET) / 8;
+/** A job still waiting for its worker after this long means the worker is gone. */
+const PICKUP_TIMEOUT_MS = 30_000;
 /** Stack of each worker's instance (the kernels keep a few hundred bytes there). */
 export const WORKER_STACK_BYTES = 256 * 1024;
 
@@ -180,10 +182,20 @@ export class ThreadPool {
     } catch (e) {
       err = e;
     }
+    const t0 = Date.now();
     for (;;) {
       const v = Atomics.load(i32, 1);
       if (v === 0) break;
       if (this.canBlock) Atomics.wait(i32, 1, v, 50);
+      if (Date.now() - t0 > PICKUP_TIMEOUT_MS) {
+        // a job nobody picked up: its worker is gone (a running kernel may take as long as it needs)
+        const lost = parts.map((_, w) => w).filter((w) => w > 0 && Atomics.load(i32, (SLOT_BYTES * w) / 4) === 1);
+        if (lost.length) {
+          this.running = false;
+          this.close();
+          throw new Error(`wasm threads: worker ${lost.join(', ')} did not pick up ${name} within ${PICKUP_TIMEOUT_MS / 1000} s (it exited or was never scheduled); the pool is closed`);
+        }
+      }
     }
     this.running = false;
     if (err) throw err;
