@@ -26,6 +26,7 @@ import type { AttentionModule, Engine } from './runners';
 // @ts-expect-error plain .mjs helper without types
 import { ISOLATION_HEADERS } from '../scripts/static-server.mjs';
 import { spawnSync } from 'node:child_process';
+import { loadAverage, machineEnvironment } from './machine';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM_ARGS = [...WEBGPU_ARGS, ...QUIET_ARGS];
@@ -269,7 +270,7 @@ async function main() {
   const ids = cases.map((c) => c.id);
   const started = new Date();
   // the machine is shared (2 cores): the load average is part of the environment
-  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const loadAtStart = loadAverage();
   const t0 = Date.now();
   log(`bench:kernels ${args.quick ? '(quick) ' : ''}— ${cases.length} shapes, warm-up ${settings.warmup}, median of ${settings.reps} (CPU reference: ${settings.cpuReps})`);
 
@@ -322,11 +323,7 @@ async function main() {
     date: started.toISOString(),
     durationSeconds: Math.round(seconds),
     environment: {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
-      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+      ...machineEnvironment(loadAtStart),
       nodeAdapter: node?.adapter ?? null,
       nodeWasmThreads: node?.wasmThreads ?? null,
       nodeOrtWasmThreads: node?.ortWasmThreads ?? null,

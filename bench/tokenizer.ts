@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAverage, machineEnvironment } from './machine';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const METRICS = ['collisionRate', 'consistencyKappa', 'consistency', 'concentration'] as const;
@@ -106,7 +107,7 @@ const f4 = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : x.
 async function main() {
   const a = parseArgs(process.argv.slice(2));
   const started = new Date();
-  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const loadAtStart = loadAverage();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-bench-tokenizer-'));
   const runs: { backend: string; json: TokenizersJson; processSeconds: number }[] = [];
   try {
@@ -168,11 +169,7 @@ async function main() {
     settings: { seeds: a.seeds, backends: a.backends, threads: a.threads ?? 'default (hardwareConcurrency, capped at 8)', quick: a.quick, ablation: false },
     date: started.toISOString(),
     environment: {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
-      loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      ...machineEnvironment(loadAtStart),
     },
     rows,
     target: 'issue 13: `higr tokenizers` on all 10,728 items >= 5x faster end to end on auto than on the CPU reference, same metrics within seed noise',

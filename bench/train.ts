@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, Tensor } from '../src/engine/index';
+import { loadAverage, machineEnvironment } from './machine';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 type ModelId = 'crq-vae' | 'slate-transformer' | 'mlp-713-256-64';
@@ -400,7 +401,7 @@ async function main() {
   const nn = (await import('../src/models/nn')) as Nn;
   const crq = (await import('../src/models/crq-vae')) as Crq;
   const started = new Date();
-  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const loadAtStart = loadAverage();
   log(`bench:train ${a.quick ? '(quick) ' : ''}— models ${a.models.join(', ')}; backends ${a.backends.join(', ')}; ${a.seconds} s per row`);
   const backends: Backend[] = [];
   const problems: string[] = [];
@@ -481,11 +482,7 @@ async function main() {
     seed: a.seed,
     date: started.toISOString(),
     environment: {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
-      loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      ...machineEnvironment(loadAtStart),
       adapter,
       wasmThreads: a.wasmThreads,
       backends: backends.map((b) => b.describe()),
