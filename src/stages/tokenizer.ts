@@ -59,6 +59,16 @@ export interface TokenizerInputs {
   meta: { caption: string[]; category: string[]; tags: string[] };
 }
 
+/** What a finished tokenizer run keeps (RunStore.putResult): its codes per item, for the slate decoder's SIDs. */
+export interface TokenizerKept {
+  kind: string;
+  /** item ids (features order), (n, depth) codes, codebook size per level */
+  itemIds: Int32Array;
+  codes: Int32Array;
+  depth: number;
+  codebookSizes: number[];
+}
+
 export interface TokenizerExtras {
   /** precomputed item embeddings (.npy / .safetensors / CSV) added as feature blocks */
   embeddings?: { name: string; bytes: Uint8Array<ArrayBuffer> }[];
@@ -144,7 +154,7 @@ export async function assembleTokenizerData(
   };
 }
 
-function itemMeta(ids: Int32Array, side: ReturnType<DataWorkspace['sideTables']>): TokenizerInputs['meta'] {
+export function itemMeta(ids: Int32Array, side: ReturnType<DataWorkspace['sideTables']>): TokenizerInputs['meta'] {
   const cap = side.captions;
   const cats = side.categories;
   const capRow = new Map<number, number>();
@@ -224,6 +234,7 @@ export const tokenizerStage: StageEntry<TokenizerStageConfig & Record<string, un
         }),
     });
   },
+  keep: (r): TokenizerKept => ({ kind: r.kind, itemIds: r.sids.itemIds, codes: r.codes, depth: r.sids.depth, codebookSizes: r.sids.widths.slice(0, r.sids.depth) }),
   summarise(r) {
     const m = r.metrics;
     return {

@@ -113,6 +113,8 @@ export interface SlateCheckpoint {
   curves: Curves;
   /** RNG draws consumed so far (resume reproduces the same batches) */
   rngDraws: number;
+  /** training-loss sum and count of the epoch in progress (a checkpoint taken mid-epoch resumes it exactly) */
+  epochLoss?: { sum: number; n: number };
 }
 
 export interface Progress {
@@ -128,6 +130,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** resume from this checkpoint (same data and config) */
   checkpoint?: SlateCheckpoint;
+  /** save a checkpoint every `every` optimizer steps (mid-epoch too), e.g. into the stage layer's run store */
+  save?: { every: number; save(c: SlateCheckpoint): Promise<void> };
 }
 
 export interface SlateTrainResult {
@@ -243,6 +247,7 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
   let stoppedEarly = false;
   let aborted = false;
   const epochSeconds: number[] = [];
+  let lossSum = ck?.epochLoss?.sum ?? 0, lossN = ck?.epochLoss?.n ?? 0;
   const snapshot = async (): Promise<SlateCheckpoint> => ({
     kind: 'hsd',
     config: cfg,
@@ -255,12 +260,13 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
     best,
     curves: structuredClone(curves),
     rngDraws: rr.draws(),
+    epochLoss: { sum: lossSum, n: lossN },
   });
 
   outer: while (epoch < cfg.epochs) {
     const t0 = performance.now();
-    let lossSum = 0, lossN = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
+    // a checkpoint taken mid-epoch continues that epoch where it stopped
+    for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
       if (opts.signal?.aborted) {
         aborted = true;
         break outer;
@@ -291,6 +297,7 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
         curves.loss.push({ step, loss: lv, lr });
         opts.onProgress?.({ step, total, epoch, scalars: { loss: lv, lr } });
       }
+      if (opts.save?.every && step % opts.save.every === 0 && s < stepsPerEpoch - 1) await opts.save.save(await snapshot());
     }
     const dec = await decodeSlates(model, lookup, inputs.sequences, valid, { beam: cfg.beam, length: M, batch: cfg.decodeBatch, signal: opts.signal });
     const m = scoreSlates(dec.slates, inputs.sequences, valid, M, 5);
@@ -299,6 +306,8 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
     const rec: EpochRecord = { epoch: epoch + 1, step, trainLoss: lossN ? lossSum / lossN : NaN, valid: { recall5: m.recall, ndcg5: m.ndcg, hit5: m.hit, users: valid.user.length }, seconds };
     curves.epochs.push(rec);
     epoch++;
+    lossSum = 0;
+    lossN = 0;
     if (m.recall > best.recall5) best = { epoch, recall5: m.recall, weights: await model.stateDict() };
     opts.onEpoch?.(rec);
     opts.onProgress?.({ step, total, epoch, scalars: { validRecall5: m.recall, validNdcg5: m.ndcg } });
@@ -306,6 +315,7 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
       stoppedEarly = epoch < cfg.epochs;
       break;
     }
+    if (opts.save?.every && epoch < cfg.epochs) await opts.save.save(await snapshot());
   }
   const checkpoint = await snapshot();
   if (best.weights) model.loadStateDict(best.weights);
