@@ -9,10 +9,11 @@ import type { Dataset } from '../data/dataset';
 import { getBackend, initCpu } from '../engine';
 import { buildSidTable, type SidTableData } from '../models/sid-table';
 import { countParameters, hsdConfig, type HsdConfig } from '../models/slate-decoder';
-import { plantedSlateData, sidsForDataset, SLATE_SID_FEATURES, type SlateSids } from '../train/slate-data';
+import { minSequenceLength } from '../data/protocol';
+import { plantedSlateData, sidsForDataset, slateInputs, SLATE_SID_FEATURES, type ReferenceSplit, type SlateSids } from '../train/slate-data';
 import { decodeSlates, run, scoreSlates, slateTrainConfig, type SlateCheckpoint, type SlateTrainConfig, type SlateTrainInputs, type SlateTrainResult, type Slates } from '../train/slate-decoder';
 import type { TokenizerKind } from '../tokenizer/train';
-import { evaluationData } from './eval-data';
+import { evaluationData, type ProtocolChoice } from './eval-data';
 import type { ConfigSchema, FieldError } from './schema';
 import { SLATE_SCHEMA, type SlateStageConfig } from './slate-decoder-config';
 import { itemMeta, type TokenizerKept } from './tokenizer';
@@ -103,6 +104,17 @@ async function sidsFromRun(data: StageData, id: string, ds: Dataset): Promise<{ 
   return { table, tokenizer: { run: id, kind: kept.kind, collisionRate: table.collisions.rate } };
 }
 
+/** The slate decoder's dataset and split (training windows, validation and test slates) under the chosen protocol:
+ * the one assembly of the browser stage, `higr run --stage slate-decoder`, `higr train` and `higr decode`. */
+export function slateSplit(data: StageData, choice: ProtocolChoice): { ds: Dataset; split: ReferenceSplit; protocol: string; source: string } {
+  const ev = evaluationData(data, choice);
+  const s = ev.split;
+  if (!s.valid?.user.length) throw new Error(`protocol: the Data panel protocol has no validation slate (the slate decoder selects its epoch on it): tick "validation slate" in the Data panel or use protocol = reference`);
+  if (s.slateSize > 10) throw new Error(`protocol: slate size ${s.slateSize} is larger than the decoder's 10 positions`);
+  const split: ReferenceSplit = { users: ev.ds.userIds.length, train: s.train, valid: s.valid, test: s.test, minItems: minSequenceLength(ev.ds.protocol), slateSize: s.slateSize };
+  return { ds: ev.ds, split, protocol: ev.protocol, source: ev.source };
+}
+
 /** Slate inputs from a dataset under the chosen protocol, SIDs from a tokenizer run or trained now. */
 export async function assembleSlateData(data: StageData, cfg: SlateStageConfig & { seed?: number }): Promise<SlateInputs> {
   const seed = Number(cfg.seed ?? 0);
@@ -123,22 +135,12 @@ export async function assembleSlateData(data: StageData, cfg: SlateStageConfig &
       info: describe('planted: 36 users walking a 60-item cycle with strides 1 / 7 / 13', 'planted (history -> next 5)', 36, p.inputs, p.test, p.table, 5),
     };
   }
-  const ev = evaluationData(data, cfg.protocol);
+  const ev = slateSplit(data, cfg.protocol);
   const { ds, split } = ev;
-  if (!split.valid?.user.length) throw new Error(`protocol: the Data panel protocol has no validation slate (the slate decoder selects its epoch on it): tick "validation slate" in the Data panel or use protocol = reference`);
-  if (split.slateSize > 10) throw new Error(`protocol: slate size ${split.slateSize} is larger than the decoder's 10 positions`);
   const sids = cfg.tokenizerRun
     ? await sidsFromRun(data, cfg.tokenizerRun, ds)
     : await sidsForDataset(data.workspace, ds, { kind: cfg.sidKind as TokenizerKind, levels: cfg.levels, codebookSize: cfg.codebookSize, steps: cfg.sidSteps, seed, features: SLATE_SID_FEATURES });
-  const inputs: SlateTrainInputs = {
-    numItems: ds.itemIds.length,
-    sidCodes: sids.table.sids,
-    widths: sids.table.widths,
-    trie: sids.table.trie,
-    sequences: { offsets: ds.seqOffsets, items: ds.seqItems },
-    train: split.train,
-    valid: split.valid,
-  };
+  const inputs = slateInputs(ds, split, sids.table);
   const meta = itemMeta(ds.itemIds, data.workspace.sideTables());
   return {
     ...inputs,
