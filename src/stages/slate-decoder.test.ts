@@ -14,7 +14,7 @@ import { defaults, validateConfig } from './schema';
 import { SLATE_SCHEMA, slateDecoderStage, type SlateKept, type SlateStageConfig } from './slate-decoder';
 import { TABLE1_MODEL_VALUES } from './table1-config';
 import { table1ModelStage, type Table1RunExtra } from './table1-model';
-import { tokenizerStage, TOKENIZER_SCHEMA } from './tokenizer';
+import { tokenizerStage, TOKENIZER_SCHEMA, type TokenizerKept } from './tokenizer';
 
 const tiny: Partial<SlateStageConfig> = { source: 'planted', dim: 16, heads: 2, ffn: 32, slateLayers: 1, maxHistory: 12, epochs: 2, stepsPerEpoch: 6, batchSize: 8, lr: 5e-3, warmup: 2, validUsers: 12, beam: 3, logEvery: 1 };
 const cfgOf = (p: Partial<SlateStageConfig>) => ({ ...defaults(SLATE_SCHEMA), ...tiny, ...p }) as SlateStageConfig & Record<string, unknown>;
@@ -66,23 +66,35 @@ describe('slate-decoder stage', () => {
   it('takes its SIDs from a finished tokenizer run of the run store, refusing a run that does not cover the items', async () => {
     initCpu();
     const store = memoryRunStore();
+    // what a tokenizer run keeps (the runner stores entry.keep(result)): a tiny planted run end to end
+    const tcfg = { ...defaults(TOKENIZER_SCHEMA), source: 'planted', maxItems: 64, steps: 3, batchSize: 32, codebookSize: 8, latentDim: 8, levels: 2, w: [1, 0.1] } as never;
+    const tin = await tokenizerStage.assemble(planted, { ...(tcfg as object), seed: 0 } as never);
+    const tok = await runStage(tokenizerStage, tin, tcfg, { store, seed: 0, backend: 'cpu', dataset: 'fp' });
+    const kept = await store.getResult<TokenizerKept>(tok.record.id);
+    expect(kept!.itemIds.length).toBe(64);
+    expect(kept!.codes.length).toBe(64 * 2);
+    expect(kept!.codebookSizes).toEqual([8, 8]);
+
+    // a finished tokenizer run over the bundled catalogue (codes written directly: k-means over 10,728 items is slow here)
     const s = new DataSession();
     await s.loadBundled(nodeFetchLike(bundledDataDir()));
     const data = { ...s.stageData(), store };
-    const tcfg = { ...defaults(TOKENIZER_SCHEMA), kind: 'rq-kmeans', maxItems: 0, codebookSize: 16, levels: 2, w: [1, 0.1], features: ['category'] } as never;
-    const tin = await tokenizerStage.assemble(data, { ...(tcfg as object), seed: 0 } as never);
-    const tok = await runStage(tokenizerStage, tin, tcfg, { store, seed: 0, backend: 'cpu', dataset: data.fingerprint });
-    const inputs = await slateDecoderStage.assemble(data, { ...cfgOf({ source: 'dataset', tokenizerRun: tok.record.id }), seed: 0 });
+    const ids = data.workspace.sideTables().categories!.videoIds;
+    const codes = Int32Array.from({ length: ids.length * 2 }, (_, k) => (k % 2 ? (ids[k >> 1] >> 4) % 16 : ids[k >> 1] % 16));
+    const rec = { ...tok.record, id: 'tok-bundled', status: 'done' as const };
+    await store.put(rec);
+    await store.putResult(rec.id, { kind: 'rq-kmeans', itemIds: ids, codes, depth: 2, codebookSizes: [16, 16] } satisfies TokenizerKept);
+    const inputs = await slateDecoderStage.assemble(data, { ...cfgOf({ source: 'dataset', tokenizerRun: rec.id }), seed: 0 });
     expect(inputs.info.items).toBe(3237);
     expect(inputs.info.users).toBe(930);
     expect(inputs.widths.slice(0, 2)).toEqual([16, 16]);
-    expect(inputs.tokenizer).toMatchObject({ run: tok.record.id, kind: 'rq-kmeans' });
+    const L = inputs.widths.length;
+    for (const i of [0, 17, 3236]) expect([inputs.sidCodes[i * L], inputs.sidCodes[i * L + 1]]).toEqual([inputs.itemIds![i] % 16, (inputs.itemIds![i] >> 4) % 16]);
+    expect(inputs.tokenizer).toMatchObject({ run: rec.id, kind: 'rq-kmeans' });
     expect(inputs.info.protocol).toMatch(/^reference leave-five-out on small_matrix_time_ordered\.txt \(bundled\): users with >= 10 items/);
     await expect(slateDecoderStage.assemble(data, { ...cfgOf({ source: 'dataset', tokenizerRun: 'nope' }), seed: 0 })).rejects.toThrow(/tokenizerRun: no run "nope"/);
-    const small = { ...(tcfg as object), maxItems: 100 } as never;
-    const tin2 = await tokenizerStage.assemble(data, { ...(small as object), seed: 0 } as never);
-    const tok2 = await runStage(tokenizerStage, tin2, small, { store, seed: 0, backend: 'cpu', dataset: data.fingerprint });
-    await expect(slateDecoderStage.assemble(data, { ...cfgOf({ source: 'dataset', tokenizerRun: tok2.record.id }), seed: 0 })).rejects.toThrow(/tokenized 100 items, \d+ of the dataset's 3237 items are not among them/);
+    // the planted run's 64 items do not cover the dataset
+    await expect(slateDecoderStage.assemble(data, { ...cfgOf({ source: 'dataset', tokenizerRun: tok.record.id }), seed: 0 })).rejects.toThrow(/tokenized 64 items, \d+ of the dataset's 3237 items are not among them/);
   }, 120_000);
 });
 
