@@ -14,6 +14,8 @@ export interface StageProgress {
   total: number;
   /** named scalars at this step (loss terms, utilisation …); the runner stops the run when one becomes NaN/Inf or explodes */
   scalars: Record<string, number>;
+  /** the same on held-out data, at the steps where the stage evaluates it (→ RunCurves.valid) */
+  valid?: Record<string, number>;
   /** optional non-scalar live data for the stage's own panel (e.g. code-usage heatmaps); not stored */
   detail?: unknown;
 }
