@@ -24,7 +24,7 @@ export const REAL_DATA_FEATURES: ItemFeatureSpec = { ...DEFAULT_FEATURE_SPEC, ca
  */
 export const HSD_REAL_DATA: { model: Partial<HsdConfig>; train: Partial<SlateTrainConfig> } = {
   model: { dim: 32, heads: 2, ffn: 64, encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20, slateSize: 5, maxSlate: 10, itemIdEmbedding: true },
-  train: { epochs: 6, stepsPerEpoch: 600, batchSize: 32, lr: 4e-3, warmup: 100, patience: 0, beam: 5, validUsers: 0, decodeBatch: 128, logEvery: 10 },
+  train: { epochs: 6, stepsPerEpoch: 600, batchSize: 32, lr: 4e-3, warmup: 100, patience: 0, beam: 20, validUsers: 0, decodeBatch: 128, logEvery: 10 },
 };
 /** `--quick`: a few minutes on a 2-core machine. */
 export const HSD_REAL_DATA_QUICK: { model: Partial<HsdConfig>; train: Partial<SlateTrainConfig> } = {
