@@ -100,7 +100,7 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
   {
     id: 'higr',
     label: 'HiGR (HSD + GSBI)',
-    objective: 'slate SID cross-entropy over M×L tokens (Eq. 10); GSBI: greedy slate planner, trie-constrained beam (B = 5) per item',
+    objective: `slate SID cross-entropy over M×L tokens (Eq. 10); GSBI: greedy slate planner, trie-constrained beam (B = ${HSD_REAL_DATA.train.beam}) per item`,
     deterministic: false,
     needsSids: true,
     settings: (o) => ({ ...higrSettings(o) }),
