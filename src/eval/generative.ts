@@ -23,7 +23,7 @@ const M = 5;
  * comparison) and the default of `higr train`; chosen on HSD validation recall@5 (docs/slate-decoder.md, "Ablations").
  * `steps` only applies to the neural tokenizers (RQ-VAE, CRQ-VAE).
  */
-export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { kind: 'rq-kmeans', levels: 3, codebookSize: 32, steps: 300, features: REAL_DATA_FEATURES };
+export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { kind: 'rq-kmeans', levels: 3, codebookSize: 64, steps: 300, features: REAL_DATA_FEATURES };
 
 /** Training windows from per-user training sequences: the last window of each user is the validation window. */
 export function windowsOf(inputs: SeqTrainInputs): SlateTrainInputs {
