@@ -11,7 +11,8 @@
 //
 // The op files are untouched: WasmBackend.k is the plain kernel table wrapped by `threadedKernels`, which splits
 //   matmul        over batch items, else rows (multiples of 4), else columns (multiples of 8) — matmul_part in matmul.c;
-//   attention_fwd / attention_bwd over batch items (pointer offsets: each item's dK/dV rows belong to one thread);
+//   attention_fwd / attention_bwd over batch items (pointer offsets into q/k/v/mask/bias/dS: each item's dK/dV rows
+//                 belong to one thread; a bias broadcast over the batch (sB = 0) is shared);
 //   nearest_code  over rows;  softmax_rows / softmax_grad_rows / rmsnorm_rows / l2norm_rows over rows;
 //   adamw         over aligned chunks (the SIMD body and the scalar tail see the same elements).
 // Calls below DEFAULT_MIN_WORK multiply-adds stay on one thread: waking a worker costs ~10–50 µs.
@@ -267,28 +268,29 @@ export function threadedKernels(base: WasmKernels, host: ThreadedHost): WasmKern
     pool.run('matmul_part', base.matmul_part as (...a: number[]) => unknown, parts);
   };
 
-  k.attention_fwd = (Q, K, V, M, O, LSE, B, Tq, Tk, H, dh, causal, scale, scratch) => {
+  // the bias Bi is indexed b*sB + h*sH + i*sQ + j*sK (sB = 0 when it broadcasts over the batch): batch b0 starts at b0*sB
+  k.attention_fwd = (Q, K, V, M, Bi, sB, sH, sQ, sK, O, LSE, B, Tq, Tk, H, dh, causal, scale, scratch) => {
     const E = H * dh;
     if (T < 2 || B < 2 || B * Tq * Tk * E < MIN_WORK) {
-      base.attention_fwd(Q, K, V, M, O, LSE, B, Tq, Tk, H, dh, causal, scale, scratch);
+      base.attention_fwd(Q, K, V, M, Bi, sB, sH, sQ, sK, O, LSE, B, Tq, Tk, H, dh, causal, scale, scratch);
       return;
     }
     rows('attention_fwd', B, (b0, b1, p) => [
-      Q + b0 * Tq * E * F, K + b0 * Tk * E * F, V + b0 * Tk * E * F, M ? M + b0 * Tk * F : 0, O + b0 * Tq * E * F, LSE + b0 * H * Tq * F,
-      b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, 3 * Math.max(1, Tk)),
+      Q + b0 * Tq * E * F, K + b0 * Tk * E * F, V + b0 * Tk * E * F, M ? M + b0 * Tk * F : 0, Bi ? Bi + b0 * sB * F : 0, sB, sH, sQ, sK,
+      O + b0 * Tq * E * F, LSE + b0 * H * Tq * F, b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, 3 * Math.max(1, Tk)),
     ]);
   };
 
-  k.attention_bwd = (Q, K, V, LSE, G, M, dQ, dK, dV, B, Tq, Tk, H, dh, causal, scale, scratch) => {
+  k.attention_bwd = (Q, K, V, LSE, G, M, Bi, sB, sH, sQ, sK, dQ, dK, dV, dS, B, Tq, Tk, H, dh, causal, scale, scratch) => {
     const E = H * dh;
     if (T < 2 || B < 2 || B * Tq * Tk * E < MIN_WORK) {
-      base.attention_bwd(Q, K, V, LSE, G, M, dQ, dK, dV, B, Tq, Tk, H, dh, causal, scale, scratch);
+      base.attention_bwd(Q, K, V, LSE, G, M, Bi, sB, sH, sQ, sK, dQ, dK, dV, dS, B, Tq, Tk, H, dh, causal, scale, scratch);
       return;
     }
     rows('attention_bwd', B, (b0, b1, p) => [
       Q + b0 * Tq * E * F, K + b0 * Tk * E * F, V + b0 * Tk * E * F, LSE + b0 * H * Tq * F, G + b0 * Tq * E * F, M ? M + b0 * Tk * F : 0,
-      dQ + b0 * Tq * E * F, dK + b0 * Tk * E * F, dV + b0 * Tk * E * F, b1 - b0, Tq, Tk, H, dh, causal, scale,
-      p === 0 ? scratch : host.scratchFor(p, 3 * Math.max(1, Tk)),
+      Bi ? Bi + b0 * sB * F : 0, sB, sH, sQ, sK, dQ + b0 * Tq * E * F, dK + b0 * Tk * E * F, dV + b0 * Tk * E * F, dS ? dS + b0 * H * Tq * Tk * F : 0,
+      b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, 3 * Math.max(1, Tk)),
     ]);
   };
 
