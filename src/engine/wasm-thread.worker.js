@@ -5,7 +5,7 @@
 // stack of its own, then serves jobs forever: wait for the generation counter to move, run the kernel call in its
 // slot (a row/batch range of one op, chosen by the main thread), clear the slot and decrement the pending count.
 // Control block layout (Int32 indices): 0 generation, 1 pending, 2 error count, 3 exit flag, 4 workers ready; slot w (1-based) at
-// byte SLOT_BYTES * w: i32 [state (0 idle, 1 job waiting, 2 running), fn, nargs], f64 args from byte 16.
+// byte SLOT_BYTES * w: i32 [state (0 idle, 1 job waiting, 2 running), fn, nargs, last generation seen], f64 args from byte 16.
 const SLOT_BYTES = 256;
 const ARGS_OFFSET = 16;
 
@@ -28,6 +28,7 @@ function serve(msg, done) {
       if (Atomics.load(i32, 3)) return;
     }
     gen = Atomics.load(i32, 0);
+    Atomics.store(i32, base + 3, gen); // the last generation this worker saw (the pool's diagnostics)
     if (Atomics.load(i32, 3)) return;
     // 1 = a job is waiting; 2 = picked up (the main thread tells a dead worker from a slow kernel by this)
     if (Atomics.compareExchange(i32, base, 1, 2) !== 1) continue;

@@ -85,6 +85,8 @@ export class ThreadPool {
     private readonly ctrl: SharedArrayBuffer,
     private readonly workers: PoolWorker[],
     names: string[],
+    /** Worker errors and exits seen by this thread's event loop (reported by the next `run`). */
+    private readonly workerErrors: string[] = [],
   ) {
     this.i32 = new Int32Array(ctrl);
     this.args = Array.from({ length: threads }, (_, w) => new Float64Array(ctrl, SLOT_BYTES * w + ARGS_OFFSET, MAX_ARGS));
@@ -128,13 +130,14 @@ export class ThreadPool {
       const msg = { module: opts.module, memory: opts.memory, ctrl, index: w, stackTop: opts.stackTops[w - 1], names: opts.names, importModule: opts.importModule, importName: opts.importName, spin: opts.spin ?? 20000 };
       if (NodeWorker) {
         const wk = new NodeWorker(new URL('./wasm-thread.worker.js', import.meta.url));
-        wk.on('error', (e) => errors.push(String((e as Error)?.message ?? e)));
+        wk.on('error', (e) => errors.push(`worker ${w}: ${String((e as Error)?.message ?? e)}`));
+        wk.on('exit', (code) => errors.push(`worker ${w} exited (code ${String(code)})`));
         wk.unref();
         wk.postMessage(msg);
         workers.push(wk);
       } else {
         const wk = new Worker(new URL('./wasm-thread.worker.js', import.meta.url), { type: 'module' });
-        wk.onerror = (e) => errors.push(e.message || 'worker failed to start');
+        wk.onerror = (e) => errors.push(`worker ${w}: ${e.message || 'failed'}`);
         wk.postMessage(msg);
         workers.push(wk);
       }
@@ -148,7 +151,7 @@ export class ThreadPool {
       }
       await new Promise((r) => setTimeout(r, 2));
     }
-    return new ThreadPool(threads, ctrl, workers, opts.names);
+    return new ThreadPool(threads, ctrl, workers, opts.names, errors);
   }
 
   /**
@@ -156,7 +159,11 @@ export class ThreadPool {
    * done. Throws if a worker's call failed.
    */
   run(name: keyof WasmKernels, self: (...args: number[]) => unknown, parts: number[][]): void {
-    if (this.closed) throw new Error('wasm threads: the pool was closed');
+    if (this.closed) throw new Error(`wasm threads: the pool was closed${this.workerErrors.length ? ` (${this.workerErrors.join('; ')})` : ''}`);
+    if (this.workerErrors.length) {
+      this.close();
+      throw new Error(`wasm threads: ${this.workerErrors.join('; ')}; the pool is closed`);
+    }
     if (this.running) throw new Error(`wasm threads: ${name} was started while another pool call runs (pool calls do not nest)`);
     if (parts.length > this.threads) throw new Error(`wasm threads: ${parts.length} parts for ${this.threads} threads`);
     const fn = this.fnIndex.get(name);
@@ -194,7 +201,8 @@ export class ThreadPool {
         if (lost.length) {
           this.running = false;
           this.close();
-          throw new Error(`wasm threads: worker ${lost.join(', ')} did not pick up ${name} within ${PICKUP_TIMEOUT_MS / 1000} s (it exited or was never scheduled); the pool is closed`);
+          const phase = lost.map((w) => `worker ${w}: generation seen ${Atomics.load(i32, (SLOT_BYTES * w) / 4 + 3)} of ${Atomics.load(i32, 0)}`).join('; ');
+          throw new Error(`wasm threads: worker ${lost.join(', ')} did not pick up ${name} within ${PICKUP_TIMEOUT_MS / 1000} s (it exited or was never scheduled; ${phase}); the pool is closed`);
         }
       }
     }
