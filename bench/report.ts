@@ -160,7 +160,8 @@ export function markdownTables(cases: BenchCase[], ms: Measurement[], defaults: 
     lines.push('');
   }
   const probes = cases.filter(isProbe);
-  if (probes.length) {
+  const probeCols = [...new Set([...present(chromeCols, 'chromium'), ...present([...OURS_VARIANT_COLUMNS, 'ours-io', 'cpu-ref'], 'node-dawn')])];
+  if (probes.length && probeCols.length) {
     const cols = present(chromeCols, 'chromium');
     const ncols = present([...OURS_VARIANT_COLUMNS, 'ours-io', 'cpu-ref'], 'node-dawn');
     lines.push('**Per-call floor — median ms of a tiny call (8×8·8×8 matmul): the fixed cost every call pays**', '');
