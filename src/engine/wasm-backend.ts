@@ -183,10 +183,8 @@ export class WasmBackend implements Backend {
   private pooledCount = 0;
   private scratchStore: WasmStorage | null = null;
   private partScratch: (WasmStorage | null)[] = [];
-  /** Threads the kernels use (1: single-threaded build). */
-  readonly threads: number;
-  /** Why this many threads (environment.backendDetail, the app's header). */
-  readonly threadsNote: string;
+  private readonly poolThreads: number;
+  private readonly note: string;
   /** The worker pool (threads > 1). */
   readonly pool: ThreadPool | null;
   /** Kernel calls so far (benchmarks). */
@@ -195,8 +193,8 @@ export class WasmBackend implements Backend {
   constructor(mod: WasmModule) {
     this.memory = mod.memory;
     this.top = Math.ceil(mod.heapBase / ALIGN) * ALIGN;
-    this.threads = mod.threads ?? 1;
-    this.threadsNote = mod.threadsNote ?? '1 thread';
+    this.poolThreads = mod.threads ?? 1;
+    this.note = mod.threadsNote ?? '1 thread';
     this.pool = mod.pool ?? null;
     const pool = this.pool;
     this.k = pool ? threadedKernels(mod.kernels, { pool, scratchFor: (p, n) => this.scratchOf(p, n), minWork: mod.minWork }) : mod.kernels;
@@ -251,6 +249,15 @@ export class WasmBackend implements Backend {
   scratch(floats: number): number {
     if (!this.scratchStore || this.scratchStore.size < floats) this.scratchStore = this.ownRegion(this.scratchStore, floats);
     return this.scratchStore.ptr;
+  }
+
+  /** Threads the kernels use (1: single-threaded build, or a pool that lost a worker). */
+  get threads(): number {
+    return this.pool?.degraded ? 1 : this.poolThreads;
+  }
+  /** Why this many threads (environment.backendDetail, the app's header). */
+  get threadsNote(): string {
+    return this.pool?.degraded ? `1 thread: the worker pool stopped (${this.pool.degraded}); kernels run on the calling thread` : this.note;
   }
 
   /** Scratch of worker part `part` (>= 1) of a split kernel call: one region per thread, grown as needed. */

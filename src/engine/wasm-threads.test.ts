@@ -146,3 +146,19 @@ describe('wasm threads', () => {
     await sameOnThreads((x) => softmax(x), [f([4, 8], 3)], 'softmax after a worker error');
   });
 });
+
+describe('wasm threads: a lost worker', () => {
+  it('after a worker exits, calls run on the calling thread with the same results, and the backend says 1 thread and why', async () => {
+    const be = new WasmBackend(await loadWasm(undefined, { threads: 2, minWork: 0 }));
+    const inputs = [f([37, 70], 1), f([70, 19], 2)];
+    const ref = await evaluate(await one, (a, b) => matmul(a, b), inputs);
+    (be.pool as unknown as { workers: { terminate(): unknown }[] }).workers[0].terminate();
+    await new Promise((r) => setTimeout(r, 300)); // the exit event reaches this thread's event loop
+    const got = await evaluate(be, (a, b) => matmul(a, b), inputs);
+    expectBitwise(ref.outs, got.outs, 'matmul after a worker exit');
+    expectBitwise(ref.grads as CpuArray[], got.grads as CpuArray[], 'matmul grads after a worker exit');
+    expect(be.threads).toBe(1);
+    expect(be.describe()).toMatch(/1 thread: the worker pool stopped \(worker 1 exited/);
+    be.close();
+  });
+});

@@ -23,8 +23,8 @@ export const THREAD_CAP = 8;
 const SLOT_BYTES = 256;
 const ARGS_OFFSET = 16;
 const MAX_ARGS = (SLOT_BYTES - ARGS_OFFSET) / 8;
-/** A job still waiting for its worker after this long means the worker is gone. */
-const PICKUP_TIMEOUT_MS = 30_000;
+/** A job still waiting for its worker after this long means the worker is gone (or starved): the caller takes it back. */
+const PICKUP_TIMEOUT_MS = 3_000;
 /** Stack of each worker's instance (the kernels keep a few hundred bytes there). */
 export const WORKER_STACK_BYTES = 256 * 1024;
 
@@ -121,7 +121,7 @@ export class ThreadPool {
     const workers: PoolWorker[] = [];
     const errors: string[] = [];
     const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined';
-    let NodeWorker: (new (url: URL) => { on(ev: string, f: (e: unknown) => void): void; postMessage(m: unknown): void; unref(): void; terminate(): unknown }) | null = null;
+    let NodeWorker: (new (url: URL, opts: { execArgv: string[] }) => { on(ev: string, f: (e: unknown) => void): void; postMessage(m: unknown): void; unref(): void; terminate(): unknown }) | null = null;
     if (isNode && typeof (globalThis as { Worker?: unknown }).Worker === 'undefined') {
       const wtName = 'node:worker_threads';
       NodeWorker = (await import(/* @vite-ignore */ wtName)).Worker;
@@ -129,7 +129,8 @@ export class ThreadPool {
     for (let w = 1; w < threads; w++) {
       const msg = { module: opts.module, memory: opts.memory, ctrl, index: w, stackTop: opts.stackTops[w - 1], names: opts.names, importModule: opts.importModule, importName: opts.importName, spin: opts.spin ?? 20000 };
       if (NodeWorker) {
-        const wk = new NodeWorker(new URL('./wasm-thread.worker.js', import.meta.url));
+        // no inherited execArgv: the worker is plain JS and must not run the parent's loaders (tsx, vitest's hooks)
+        const wk = new NodeWorker(new URL('./wasm-thread.worker.js', import.meta.url), { execArgv: [] });
         wk.on('error', (e) => errors.push(`worker ${w}: ${String((e as Error)?.message ?? e)}`));
         wk.on('exit', (code) => errors.push(`worker ${w} exited (code ${String(code)})`));
         wk.unref();
@@ -159,10 +160,12 @@ export class ThreadPool {
    * done. Throws if a worker's call failed.
    */
   run(name: keyof WasmKernels, self: (...args: number[]) => unknown, parts: number[][]): void {
-    if (this.closed) throw new Error(`wasm threads: the pool was closed${this.workerErrors.length ? ` (${this.workerErrors.join('; ')})` : ''}`);
-    if (this.workerErrors.length) {
-      this.close();
-      throw new Error(`wasm threads: ${this.workerErrors.join('; ')}; the pool is closed`);
+    if (this.closed) throw new Error('wasm threads: the pool was closed');
+    if (this.workerErrors.length && !this.degraded) this.degrade(this.workerErrors.join('; '));
+    if (this.degraded) {
+      // a worker is gone: every part runs here, in order (parts are disjoint ranges with scratch of their own)
+      for (const p of parts) self(...p);
+      return;
     }
     if (this.running) throw new Error(`wasm threads: ${name} was started while another pool call runs (pool calls do not nest)`);
     if (parts.length > this.threads) throw new Error(`wasm threads: ${parts.length} parts for ${this.threads} threads`);
@@ -196,19 +199,39 @@ export class ThreadPool {
       if (v === 0) break;
       if (this.canBlock) Atomics.wait(i32, 1, v, 50);
       if (Date.now() - t0 > PICKUP_TIMEOUT_MS) {
-        // a job nobody picked up: its worker is gone (a running kernel may take as long as it needs)
-        const lost = parts.map((_, w) => w).filter((w) => w > 0 && Atomics.load(i32, (SLOT_BYTES * w) / 4) === 1);
-        if (lost.length) {
-          this.running = false;
-          this.close();
-          const phase = lost.map((w) => `worker ${w}: generation seen ${Atomics.load(i32, (SLOT_BYTES * w) / 4 + 3)} of ${Atomics.load(i32, 0)}`).join('; ');
-          throw new Error(`wasm threads: worker ${lost.join(', ')} did not pick up ${name} within ${PICKUP_TIMEOUT_MS / 1000} s (it exited or was never scheduled; ${phase}); the pool is closed`);
+        // a job nobody picked up: its worker is gone or starved (a running kernel may take as long as it needs). Take the
+        // job back (the compare-exchange makes sure the worker cannot start it too), run it here, and stop using workers.
+        for (let w = 1; w < parts.length; w++) {
+          if (Atomics.compareExchange(i32, (SLOT_BYTES * w) / 4, 1, 0) !== 1) continue;
+          const seen = Atomics.load(i32, (SLOT_BYTES * w) / 4 + 3);
+          this.degrade(`worker ${w} did not pick up ${name} within ${PICKUP_TIMEOUT_MS / 1000} s (last generation it saw: ${seen} of ${Atomics.load(i32, 0)})${this.workerErrors.length ? `; ${this.workerErrors.join('; ')}` : ''}`);
+          try {
+            self(...parts[w]);
+          } catch (e) {
+            err ??= e;
+          }
+          if (Atomics.sub(i32, 1, 1) === 1) break;
         }
       }
     }
     this.running = false;
     if (err) throw err;
     if (Atomics.load(i32, 2) !== errorsBefore) throw new Error(`wasm threads: ${name} failed on a worker (its message is on the console)`);
+  }
+
+  /**
+   * Why the pool stopped using its workers (a worker exited or never picked up a job), or null. From then on every
+   * call's parts run on the calling thread (same results, one thread's speed); the backend's description says so.
+   */
+  degraded: string | null = null;
+
+  private degrade(reason: string): void {
+    if (this.degraded) return;
+    this.degraded = reason;
+    console.warn(`wasm threads: ${reason}: running on the calling thread from now on`);
+    Atomics.store(this.i32, 3, 1);
+    Atomics.add(this.i32, 0, 1);
+    Atomics.notify(this.i32, 0);
   }
 
   /** Stop the workers (they leave their wait loop and exit). */
