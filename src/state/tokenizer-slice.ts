@@ -4,7 +4,7 @@
 import type { StateCreator } from 'zustand';
 import type { TokenizerMetrics } from '../tokenizer/metrics';
 import type { LossCurves, TokenizerKind } from '../tokenizer/train';
-import { defaults, validateConfig, type FieldError } from '../stages/schema';
+import { defaults, refusal, validateConfig, type FieldError } from '../stages/schema';
 import { TOKENIZER_SCHEMA, type TokenizerStageConfig } from '../stages/tokenizer-config';
 import type { TokenizerDataInfo } from '../stages/tokenizer';
 import type { RunRecord, StageProgress } from '../stages/types';
@@ -229,11 +229,8 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
     async trainTokenizers() {
       const st = get().tokenizer;
       if (st.status === 'training' || st.status === 'loading') return;
-      const errors = tokenizerFieldErrors(st.settings);
-      if (errors.length) {
-        patch({ status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
-        return;
-      }
+      const refused = refusal(tokenizerFieldErrors(st.settings));
+      if (refused) return patch(refused);
       stopping = false;
       patch({ status: 'loading', error: null, fieldErrors: [], runs: {}, info: null, current: null, explorer: initialTokenizerState.explorer });
       const extras =
