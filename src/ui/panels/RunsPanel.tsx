@@ -71,7 +71,8 @@ function Row({ r }: { r: RunRecord }) {
 function Compare() {
   const runsState = useStore((s) => s.runs);
   const runs = useMemo(() => comparedRuns(runsState), [runsState]);
-  const terms = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.summary?.curves.series ?? {})))], [runs]);
+  // training terms, then held-out ones (`valid: recall5` …: evaluated on data the run does not train on)
+  const terms = useMemo(() => [...new Set(runs.flatMap((r) => [...Object.keys(r.summary?.curves.series ?? {}), ...Object.keys(r.summary?.curves.valid?.series ?? {}).map((k) => `valid: ${k}`)]))], [runs]);
   const [term, setTerm] = useState('total');
   const [alpha, setAlpha] = useState(0);
   const [every, setEvery] = useState(1);
@@ -81,9 +82,10 @@ function Compare() {
   const data = useMemo(
     () =>
       runs.map((r) => {
-        const c = r.summary?.curves;
+        const held = t?.startsWith('valid: ');
+        const c = held ? r.summary?.curves.valid : r.summary?.curves;
         const idx = sampleEvery(c?.step.map((_, i) => i) ?? [], every);
-        const ys = smooth(c?.series[t] ?? [], alpha);
+        const ys = smooth(c?.series[held ? t.slice(7) : t] ?? [], alpha);
         return { type: 'scatter', mode: 'lines', name: runLabel(r), x: idx.map((i) => c!.step[i]), y: idx.map((i) => ys[i]) };
       }),
     [runs, t, alpha, every],
