@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { cooccurrencePairs, semanticPairs, splitPairs, unionPairs } from '../tokenizer/pairs';
 import { plantedItems } from '../tokenizer/planted';
-import { trainConfig, trainTokenizer, type FeatureMatrix, type PairSets, type TokenizerResult, type TrainCheckpoint, type TrainConfig } from '../tokenizer/train';
+import { trainConfig, trainTokenizer, type FeatureMatrix, type PairSets, type LossTerms4, type TokenizerResult, type TrainCheckpoint, type TrainConfig } from '../tokenizer/train';
 import type { ConfigSchema, FieldError } from './schema';
 import { TOKENIZER_SCHEMA, type TokenizerStageConfig } from './tokenizer-config';
 
@@ -25,6 +25,7 @@ export function tokenizerTrainConfig(c: TokenizerStageConfig, seed: number): Tra
     pairsPerBatch: Math.max(1, Math.floor(c.batchSize / 4)),
     lr: c.lr,
     logEvery: 1,
+    validEvery: c.validEvery,
     initBatch: Math.max(512, 4 * c.codebookSize),
     model: { codebookSize: c.codebookSize, levels: c.levels, latentDim: c.latentDim, hidden: [128], eta: c.eta, lambda1: c.lambda1, lambda2: c.lambda2, w: c.w, tau: c.tau, deadAfter: 25 },
     kmeans: { iters: 10 },
@@ -76,6 +77,9 @@ export interface TokenizerExtras {
   spec?: ItemFeatureSpec;
   textEncoder?: TextEncoderSource;
 }
+
+/** The loss terms as named scalars (no `cont` when the loss has no contrastive term). */
+const lossScalars = (l: LossTerms4): Record<string, number> => ({ total: l.total, recon: l.recon, quant: l.quant, ...(l.cont === null ? {} : { cont: l.cont }) });
 
 const noPairs = (): PairSets => ({ train: new Int32Array(0), test: new Int32Array(0) });
 
@@ -229,7 +233,8 @@ export const tokenizerStage: StageEntry<TokenizerStageConfig & Record<string, un
         ctx.onProgress({
           step: p.step,
           total: p.steps,
-          scalars: { total: p.losses.total, recon: p.losses.recon, quant: p.losses.quant, ...(p.losses.cont === null ? {} : { cont: p.losses.cont }), ...Object.fromEntries(p.utilisation.map((u, d) => [`util${d + 1}`, u])) },
+          scalars: { ...lossScalars(p.losses), ...Object.fromEntries(p.utilisation.map((u, d) => [`util${d + 1}`, u])) },
+          ...(p.valid ? { valid: lossScalars(p.valid) } : {}),
           detail: { usage: p.usage, reseeded: p.reseeded },
         }),
     });
