@@ -2,7 +2,7 @@
 // papaparse 5's best streaming setup (issue 16: `chunk`, header:false, no dynamicTyping, own Number() into typed
 // columns), on one big_matrix-schema file, in Node AND in Chromium (File.stream()).
 //   npm run bench:ingest -- [--rows N (default 12,500,000)] [--file big.csv] [--rounds R (default 1)] [--quick]
-//                           [--hosts node,browser] [--out docs/results] [--keep]
+//                           [--hosts node,browser] [--parsers higr,papaparse] [--out docs/results] [--keep]
 // Every run is a FRESH process (Node child / new Chromium), so peak RSS (getrusage maxrss / the renderer's VmHWM) is
 // that parser's alone; it is divided by the columnar bytes of the 7 kept columns (32 bytes per row). Rows/s is wall
 // clock; CPU seconds are reported too (the machine is shared). Both parsers must give the same rows, checksum and
@@ -24,10 +24,10 @@ const COLUMNAR_BYTES_PER_ROW = 4 + 4 + 4 + 4 + 4 + 8 + 4; // user, item, play, v
 const TARGET_SPEEDUP = 4;
 const TARGET_RSS = 1.25;
 
-interface Args { rows: number; file?: string; out: string; keep: boolean; quick: boolean; rounds: number; hosts: string[] }
+interface Args { rows: number; file?: string; out: string; keep: boolean; quick: boolean; rounds: number; hosts: string[]; parsers: string[] }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 12_500_000, out: 'docs/results', keep: false, quick: false, rounds: 1, hosts: ['node', 'browser'] };
+  const a: Args = { rows: 12_500_000, out: 'docs/results', keep: false, quick: false, rounds: 1, hosts: ['node', 'browser'], parsers: ['higr', 'papaparse'] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === '--rows') { a.rows = Number(v); i++; }
@@ -35,6 +35,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--out') { a.out = v; i++; }
     else if (argv[i] === '--rounds') { a.rounds = Number(v); i++; }
     else if (argv[i] === '--hosts') { a.hosts = v.split(','); i++; }
+    else if (argv[i] === '--parsers') { a.parsers = v.split(','); i++; }
     else if (argv[i] === '--keep') a.keep = true;
     else if (argv[i] === '--quick') { a.quick = true; a.rows = 200_000; }
   }
@@ -42,6 +43,7 @@ function parseArgs(argv: string[]): Args {
   if (!(a.rounds >= 1)) fail('--rounds needs a positive number');
   if (a.file && !existsSync(a.file)) fail(`--file ${a.file}: no such file`);
   for (const h of a.hosts) if (h !== 'node' && h !== 'browser') fail(`--hosts: unknown host "${h}" (node, browser)`);
+  for (const p of a.parsers) if (p !== 'higr' && p !== 'papaparse') fail(`--parsers: unknown parser "${p}" (higr, papaparse)`);
   return a;
 }
 
@@ -132,7 +134,7 @@ async function main() {
   const size = statSync(path).size;
   const { nodeRun, page } = await bundle(dir);
   const runs: Run[] = [];
-  const parsers = ['higr', 'papaparse'];
+  const parsers = args.parsers;
   for (let r = 0; r < args.rounds; r++) {
     const order = r % 2 === 0 ? parsers : [...parsers].reverse();
     for (const host of args.hosts) {
@@ -165,7 +167,8 @@ async function main() {
   const speedupOverPapaparseBest: Record<string, number> = {};
   const cpuSpeedupOverPapaparseBest: Record<string, number> = {};
   const targetsMet: Record<string, { speedup: boolean; memory: boolean }> = {};
-  for (const host of args.hosts) {
+  const both = args.parsers.includes('higr') && args.parsers.includes('papaparse');
+  for (const host of both ? args.hosts : []) {
     const o = results.find((x) => x.host === host && x.id === 'higr')!;
     const p = results.find((x) => x.host === host && x.id === 'papaparse')!;
     speedupOverPapaparseBest[host] = +(o.rowsPerSec / p.rowsPerSec).toFixed(2);
@@ -177,7 +180,7 @@ async function main() {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.host} | ${r.id} | ${r.rows.toLocaleString('en-US')} | ${r.seconds} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.cpuSeconds} | ${r.rowsPerCpuSec.toLocaleString('en-US')} | ${r.baseRssMB} | ${r.peakRssMB} | ${r.peakRssOverColumnar} | ${r.peakRssDeltaOverColumnar} |`),
   ].join('\n');
-  const speedLines = args.hosts.map((h) => `- ${h}: ${speedupOverPapaparseBest[h]}x papaparse's best (wall), ${cpuSpeedupOverPapaparseBest[h]}x (CPU); peak RSS ${results.find((x) => x.host === h && x.id === 'higr')!.peakRssOverColumnar}x columnar — targets (>= ${TARGET_SPEEDUP}x, <= ${TARGET_RSS}x): speed ${targetsMet[h].speedup ? 'met' : 'NOT met'}, memory ${targetsMet[h].memory ? 'met' : 'NOT met'}`);
+  const speedLines = (both ? args.hosts : []).map((h) => `- ${h}: ${speedupOverPapaparseBest[h]}x papaparse's best (wall), ${cpuSpeedupOverPapaparseBest[h]}x (CPU); peak RSS ${results.find((x) => x.host === h && x.id === 'higr')!.peakRssOverColumnar}x columnar — targets (>= ${TARGET_SPEEDUP}x, <= ${TARGET_RSS}x): speed ${targetsMet[h].speedup ? 'met' : 'NOT met'}, memory ${targetsMet[h].memory ? 'met' : 'NOT met'}`);
   console.log('\n' + table + '\n\n' + speedLines.join('\n') + '\n');
   const env = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', chromium: args.hosts.includes('browser') ? CHROMIUM : undefined, loadAverage: loadavg() };
   const json = {
