@@ -3,6 +3,7 @@
 // columns), on one big_matrix-schema file, in Node AND in Chromium (File.stream()).
 //   npm run bench:ingest -- [--rows N (default 12,500,000)] [--file big.csv] [--rounds R (default 1)] [--quick]
 //                           [--hosts node,browser] [--parsers higr,papaparse] [--out docs/results] [--keep]
+//   npm run bench:ingest -- --render [result.json]   re-writes docs/data.md's figures from a result file
 // Every run is a FRESH process (Node child / new Chromium), so peak RSS (getrusage maxrss / the renderer's VmHWM) is
 // that parser's alone; it is divided by the columnar bytes of the 7 kept columns (32 bytes per row). Rows/s is wall
 // clock; CPU seconds are reported too (the machine is shared). Both parsers must give the same rows, checksum and
@@ -11,13 +12,14 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { interactionCsvChunks } from '../src/data/synthetic';
 import { CHROMIUM, QUIET_ARGS } from '../e2e/chromium';
 import type { ParseRun } from './ingest/parsers';
+import { writeDocSection } from './doc-section';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const COLUMNAR_BYTES_PER_ROW = 4 + 4 + 4 + 4 + 4 + 8 + 4; // user, item, play, vdur, date (i32/f32), timestamp f64, watch_ratio f32
@@ -201,6 +203,39 @@ async function main() {
     `Reproduce: \`npm run bench:ingest -- ${args.file ? `--file ${args.file}` : `--rows ${args.rows}`}${args.rounds > 1 ? ` --rounds ${args.rounds}` : ''}\`${args.file ? ' (without --file the same generator, seed 1, writes the file first)' : ''}.`, '',
   ].join('\n'));
   if (!args.keep) await rm(dir, { recursive: true, force: true });
+  if (!args.quick && args.hosts.length === 2 && args.parsers.length === 2 && resolve(args.out) === resolve(HERE, '../docs/results')) writeDocSection(join(HERE, '../docs/data.md'), 'ingest', docFigures(json));
+}
+
+interface IngestJson {
+  date: string; settings: { rounds: number }; file: { rows: number; bytes: number; columnarMB: number };
+  results: { id: string; host: string; rowsPerSec: number; rowsPerCpuSec: number; peakRssMB: number; baseRssMB: number; peakRssOverColumnar: number; peakRssDeltaOverColumnar: number }[];
+  speedupOverPapaparseBest: Record<string, number>; cpuSpeedupOverPapaparseBest: Record<string, number>; environment: { loadAverage: number[] };
+}
+
+/** The figures section of docs/data.md, from a result file (both memory figures: absolute, and over the process before parsing). */
+function docFigures(j: IngestJson): string {
+  const host = (h: string) => (h === 'node' ? 'Node' : 'Chromium');
+  const rows = j.results.map((r) => `| ${host(r.host)} | ${r.id === 'higr' ? 'higr' : 'papaparse best'} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.rowsPerCpuSec.toLocaleString('en-US')} | ${r.baseRssMB.toFixed(0)} MB | ${r.peakRssMB.toFixed(0)} MB | ${r.peakRssOverColumnar} | ${r.peakRssDeltaOverColumnar} |`);
+  const lines = Object.keys(j.speedupOverPapaparseBest).map((h) => {
+    const o = j.results.find((r) => r.host === h && r.id === 'higr')!;
+    return `- ${host(h)}: ${j.speedupOverPapaparseBest[h]}× papaparse's best (wall), ${j.cpuSpeedupOverPapaparseBest[h]}× (CPU) — target ≥ ${TARGET_SPEEDUP}× ${j.speedupOverPapaparseBest[h] >= TARGET_SPEEDUP ? 'met' : 'NOT met'}; peak RSS ${o.peakRssOverColumnar}× columnar (target ≤ ${TARGET_RSS}×: ${o.peakRssOverColumnar <= TARGET_RSS ? 'met' : 'NOT met'}), ${o.peakRssDeltaOverColumnar}× over the RSS before parsing (${o.baseRssMB.toFixed(0)} MB: ${h === 'node' ? 'the Node runtime' : 'the idle renderer'}; ≤ ${TARGET_RSS}× ${o.peakRssDeltaOverColumnar <= TARGET_RSS ? 'met' : 'NOT met'})`;
+  });
+  return [
+    `Figures (\`docs/results/bench-ingest.md\`, ${j.date.slice(0, 10)}, ${j.file.rows.toLocaleString('en-US')} rows, ${(j.file.bytes / 1e6).toFixed(1)} MB, columnar ${j.file.columnarMB} MB, ${j.settings.rounds} round(s), load average ${j.environment.loadAverage.map((x) => x.toFixed(1)).join(', ')} on 2 cores; written by \`npm run bench:ingest\`):`,
+    '',
+    '| host | parser | rows/s (wall) | rows/CPU-s | RSS before | peak RSS | peak RSS / columnar | (peak − before) / columnar |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    ...lines,
+  ].join('\n');
+}
+
+if (process.argv[2] === '--render') {
+  // re-write the docs/data.md figures from an existing result file (no new run)
+  const f = process.argv[3] ?? join(HERE, '../docs/results/bench-ingest.json');
+  writeDocSection(join(HERE, '../docs/data.md'), 'ingest', docFigures(JSON.parse(readFileSync(f, 'utf8'))));
+  process.exit(0);
 }
 
 main().catch((e) => fail(e instanceof Error ? e.message : String(e)));
