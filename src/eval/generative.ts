@@ -1,5 +1,5 @@
 // Table 1 entries of the generative baselines over semantic IDs: TIGER, the OneRec-style flat decoder, ListCVAE.
-// Each trains with the shared generative trainer (src/train/slate-model.ts) on windows of the protocol's training
+// Each trains with the one slate-model trainer (src/train/slate-decoder.ts, as HiGR's HSD) on windows of the protocol's training
 // sequences — every (history, next M) window, the last window of each user held out for choosing the best epoch —
 // and produces slates with its own decoder (history excluded): the table scores them as generated slates.
 import { ListCvae, LISTCVAE_DEFAULTS } from '../models/listcvae';
@@ -11,8 +11,7 @@ import { hsdConfig } from '../models/slate-decoder';
 import { createTiger, TIGER_DEFAULTS, tigerSlates } from '../models/tiger';
 import type { SidLookup } from '../models/trie-beam';
 import { historyBatch } from '../models/context-encoder';
-import type { SlateTrainInputs } from '../train/slate-decoder';
-import { trainSlateModel, type GenTrainConfig, type SlateDecodeFn, type SlateModel } from '../train/slate-model';
+import { trainSlateModel, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
 import type { ModelEntry, TrainOptions } from './registry';
 
 const M = 5;
@@ -41,14 +40,16 @@ export function windowsOf(inputs: SeqTrainInputs): SlateTrainInputs {
   };
 }
 
-const TRAIN_QUICK: Partial<GenTrainConfig> = { epochs: 1, stepsPerEpoch: 20, batchSize: 32, validUsers: 32, maxHistory: 20 };
-const TRAIN_FULL: Partial<GenTrainConfig> = { epochs: 3, stepsPerEpoch: 150, batchSize: 32, validUsers: 128, maxHistory: 20 };
+type GenTrainConfig = Omit<SlateTrainConfig, 'model' | 'beam'>;
+const TRAIN_QUICK: Partial<GenTrainConfig> = { epochs: 1, stepsPerEpoch: 20, batchSize: 32, lr: 2e-3, warmup: 20, validUsers: 32, patience: 0 };
+const TRAIN_FULL: Partial<GenTrainConfig> = { epochs: 3, stepsPerEpoch: 150, batchSize: 32, lr: 2e-3, warmup: 20, validUsers: 128, patience: 0 };
 const genCfg = (o: TrainOptions) => ({ ...(o.quick ? TRAIN_QUICK : TRAIN_FULL), ...numeric(o.overrides), seed: o.seed });
 function numeric(o: TrainOptions['overrides']): Partial<GenTrainConfig> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(o ?? {})) if (typeof v === 'number' && k in TRAIN_FULL) out[k] = v;
   return out as Partial<GenTrainConfig>;
 }
+const MAX_HISTORY = 20;
 const dims = (o: TrainOptions) => (o.quick ? { dim: 16, heads: 2, ffn: 32 } : { dim: 32, heads: 2, ffn: 64 });
 
 function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32Array[], k: number) => Promise<Int32Array[]>): SeqRecModel {
@@ -64,11 +65,12 @@ function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32
   };
 }
 
-async function fit(model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, decode: SlateDecodeFn) {
-  await trainSlateModel(model, windowsOf(inputs), { ...genCfg(o), targetLen }, decode, {
+async function fit(kind: string, model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, decode: SlateDecodeFn) {
+  const r = await trainSlateModel(model, windowsOf(inputs), genCfg(o), { kind, targetLen, slateSize: M, maxHistory: MAX_HISTORY, decode }, {
     signal: ctl?.signal,
     onProgress: (p) => ctl?.onProgress?.({ step: p.step, total: p.total, scalars: p.scalars }),
   });
+  if (r.aborted) throw new Error(`${kind}: training cancelled`);
 }
 
 const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, trie: PrefixTrie.of(i.sidTable!) });
@@ -83,9 +85,9 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     settings: (o) => ({ ...genCfg(o), model: { ...TIGER_DEFAULTS, ...dims(o) }, beam: 5 }),
     async train(inputs, o, ctl) {
       const lookup = lookupOf(inputs);
-      const m = createTiger({ ...dims(o), maxHistory: 20 }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
+      const m = createTiger({ ...dims(o), maxHistory: MAX_HISTORY }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
       const slates = (h: Int32Array[], k: number) => tigerSlates(m, lookup, h, { k, beam: 5 });
-      await fit(m, inputs, o, ctl, 1, (h) => slates(h, 5));
+      await fit('tiger', m, inputs, o, ctl, 1, (h) => slates(h, 5));
       return wrap('TIGER', inputs.nItems, m, slates);
     },
   },
@@ -95,14 +97,14 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     objective: 'slate SID cross-entropy over M×L tokens; trie-constrained beam (B = 5) over the whole slate',
     deterministic: false,
     needsSids: true,
-    settings: (o) => ({ ...genCfg(o), model: flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20 })), beam: 5 }),
+    settings: (o) => ({ ...genCfg(o), model: flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: MAX_HISTORY })), beam: 5 }),
     async train(inputs, o, ctl) {
       const lookup = lookupOf(inputs);
-      const cfg = flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20 }));
+      const cfg = flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: MAX_HISTORY }));
       const m = new FlatSlateDecoder(cfg, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
       const slates = async (h: Int32Array[], k: number) =>
         (await flatDecode(m, lookup, historyBatch(h, lookup.sids, m.sid, cfg.maxHistory), { beam: 5, length: k, exclude: h })).slates;
-      await fit(m, inputs, o, ctl, M, (h) => slates(h, 5));
+      await fit('onerec', m, inputs, o, ctl, M, (h) => slates(h, 5));
       return wrap('OneRec-style', inputs.nItems, m, slates);
     },
   },
@@ -115,7 +117,7 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     settings: (o) => ({ ...genCfg(o), model: { ...LISTCVAE_DEFAULTS, dim: dims(o).dim } }),
     async train(inputs, o, ctl) {
       const m = new ListCvae({ dim: dims(o).dim }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
-      await fit(m, inputs, o, ctl, M, (h) => m.slates(h));
+      await fit('listcvae', m, inputs, o, ctl, M, (h) => m.slates(h));
       return wrap('ListCVAE', inputs.nItems, m, (h, k) => m.slates(h, k));
     },
   },
