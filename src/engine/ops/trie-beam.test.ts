@@ -87,6 +87,8 @@ describe('trie beam ops', () => {
     const ch = tensor(children, [N, Kc], 'i32');
     expect(() => trieBeamScores(tensor(new Float32Array(6), [2, 3]), tensor([0, 0], [2]), tensor([0, 0], [2], 'i32'), ch, tensor(new Int32Array(5), [1, 5], 'i32'), 2)).toThrow(/open must be \(U, N\)/);
     expect(() => trieBeamScores(tensor(new Float32Array(6), [2, 3]), tensor([0, 0], [2]), tensor([0, 0], [2], 'i32'), ch, tensor(new Int32Array(6), [1, 6], 'i32'), 3)).toThrow(/not a multiple of beams=3/);
+    expect(() => trieBeamScores(tensor(new Float32Array(6), [2, 3]), tensor([0, 0], [2]), tensor([0, 0], [2]), ch, tensor(new Int32Array(6), [1, 6], 'i32'), 2)).toThrow(/node must be i32 of rank 1, got f32 \[2\]/);
+    expect(() => trieBlock(tensor(new Int32Array(6), [1, 6], 'i32'), tensor([0], [1], 'i32'), tensor(parent, [N], 'i32'), 2)).toThrow(/disagree \(beams=2\)/);
     ch.dispose();
   });
 });

@@ -23,9 +23,13 @@ import { dispatch1d, f32meta, kernel } from './util';
 const fail = (op: string, msg: string): never => {
   throw new Error(`${op}: ${msg}`);
 };
-const rank = (op: string, what: string, x: TensorMeta, r: number, dtype: 'f32' | 'i32') => {
-  if (x.shape.length !== r || x.dtype !== dtype) fail(op, `${what} must be ${dtype} of rank ${r}, got ${x.dtype} ${shapeStr(x.shape)}`);
-};
+/** Check each input against its `name:dtype:rank` spec (e.g. 'logp:f32:2'). */
+const ranks = (op: string, xs: readonly TensorMeta[], specs: string) =>
+  specs.split(' ').forEach((spec, i) => {
+    const [what, dtype, r] = spec.split(':');
+    const x = xs[i];
+    if (x.shape.length !== Number(r) || x.dtype !== dtype) fail(op, `${what} must be ${dtype} of rank ${r}, got ${x.dtype} ${shapeStr(x.shape)}`);
+  });
 
 const BINDINGS = {
   scores: [
@@ -89,13 +93,10 @@ const NEG_INF = -Infinity;
 
 export const trieBeamScoresDef: OpDef<{ beams: number }> = {
   name: 'trieBeamScores',
-  outputs: ([logp, score, node, children, open], { beams }) => {
+  outputs: (ins, { beams }) => {
     const op = 'trieBeamScores';
-    rank(op, 'logp', logp, 2, 'f32');
-    rank(op, 'score', score, 1, 'f32');
-    rank(op, 'node', node, 1, 'i32');
-    rank(op, 'children', children, 2, 'i32');
-    rank(op, 'open', open, 2, 'i32');
+    ranks(op, ins, 'logp:f32:2 score:f32:1 node:i32:1 children:i32:2 open:i32:2');
+    const [logp, score, node, children, open] = ins;
     const [R] = logp.shape;
     if (score.shape[0] !== R || node.shape[0] !== R) fail(op, `logp ${shapeStr(logp.shape)}, score ${shapeStr(score.shape)}, node ${shapeStr(node.shape)} disagree on R`);
     if (!Number.isInteger(beams) || beams < 1 || R % beams) fail(op, `R=${R} beam rows are not a multiple of beams=${beams}`);
@@ -131,13 +132,10 @@ export interface TrieAdvanceAttrs {
 
 export const trieBeamAdvanceDef: OpDef<TrieAdvanceAttrs> = {
   name: 'trieBeamAdvance',
-  outputs: ([values, idx, node, codes, children], { K, level, offset }) => {
+  outputs: (ins, { K, level, offset }) => {
     const op = 'trieBeamAdvance';
-    rank(op, 'values', values, 2, 'f32');
-    rank(op, 'idx', idx, 2, 'i32');
-    rank(op, 'node', node, 1, 'i32');
-    rank(op, 'codes', codes, 2, 'i32');
-    rank(op, 'children', children, 2, 'i32');
+    ranks(op, ins, 'values:f32:2 idx:i32:2 node:i32:1 codes:i32:2 children:i32:2');
+    const [values, idx, node, codes] = ins;
     const [U, beams] = values.shape;
     const R = U * beams;
     if (idx.shape[0] !== U || idx.shape[1] !== beams || node.shape[0] !== R || codes.shape[0] !== R) {
@@ -176,11 +174,10 @@ export const trieBeamAdvanceDef: OpDef<TrieAdvanceAttrs> = {
 
 export const trieBlockDef: OpDef<{ beams: number }> = {
   name: 'trieBlock',
-  outputs: ([open, node, parent], { beams }) => {
+  outputs: (ins, { beams }) => {
     const op = 'trieBlock';
-    rank(op, 'open', open, 2, 'i32');
-    rank(op, 'node', node, 1, 'i32');
-    rank(op, 'parent', parent, 1, 'i32');
+    ranks(op, ins, 'open:i32:2 node:i32:1 parent:i32:1');
+    const [open, node, parent] = ins;
     if (node.shape[0] !== open.shape[0] * beams || parent.shape[0] !== open.shape[1]) {
       fail(op, `open ${shapeStr(open.shape)}, node ${shapeStr(node.shape)}, parent ${shapeStr(parent.shape)} disagree (beams=${beams})`);
     }
