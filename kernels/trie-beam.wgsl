@@ -9,9 +9,10 @@
 //                                                          5 open, 6 cand (R,K) write.  One thread per (r, c).
 //   advance from the top-k (values, idx) over each user's (beams·K) candidates: parent = idx / K, code = idx % K,
 //           node' = children[node[parent], code] (-1 if the value is -inf), codes' = codes[parent] with codes'[level] =
-//           offset + code, score' = value.         Bindings: 1 values (U,beams), 2 idx (U,beams), 3 node (R),
-//                                                          4 codes (R,LV), 5 children, 6 score' (R), 7 node' (R),
-//                                                          8 codes' (R,LV).  One thread per beam row r.
+//           offset + code, prow = the parent's row (the new scores are the values themselves).
+//                                                          Bindings: 1 values (U,beams), 2 idx (U,beams), 3 node (R),
+//                                                          4 codes (R,LV), 5 children, 6 node' (R), 7 codes' (R,LV),
+//                                                          8 prow (R).  One thread per beam row r.
 //   block   in place, for each user: open[u, v] -= 1 for every node v on the path from node[u·beams] (a leaf) up to
 //           (not including) the root.                 Bindings: 1 node (R), 2 parent (N) i32, 3 open (U,N) read_write.
 //           One thread per user.

@@ -46,13 +46,14 @@ describe('trie beam ops', () => {
     const fn = ((v: Tensor, i: Tensor, n: Tensor, c: Tensor, ch: Tensor) => trieBeamAdvance(v, i, n, c, ch, { K, level: 1, offset: 10 })) as never;
     await checkGpuVsCpu(fn, [values, idx, node, codes, i32(children, [N, Kc])], { grad: false, atol: 0, rtol: 0 });
     setBackend(cpuBackend);
-    const [s, n, c] = await tidyAsync(async () => {
+    const [s, n, c, pr] = await tidyAsync(async () => {
       const outs = trieBeamAdvance(tensor(values.data, values.shape), tensor(idx.data, idx.shape, 'i32'), tensor(node.data, [4], 'i32'), tensor(codes.data, codes.shape, 'i32'), tensor(children, [N, Kc], 'i32'), { K, level: 1, offset: 10 });
       return Promise.all(outs.map(async (t) => Array.from(await t.data())));
     });
     expect(s).toEqual([-0.5, -1, -2, -Infinity]);
     expect(n).toEqual([2, 1, 3, -1]); // user 1's first: parent row 3 (node 1) code 1 -> node 3; the dead one -> -1
     expect(c).toEqual([9, 12, 9, 9, 10, 9, 6, 11, 6, 7, 11, 7]);
+    expect(pr).toEqual([0, 0, 3, 2]);
   });
 
   it('trieBlock: in place on every backend, the path of each user’s beam 0 loses one item', async () => {

@@ -6,8 +6,9 @@
 //     cand = score + logp where the child of the beam's node by that code exists and still has an allowed item
 //     below it (open > 0), else -Infinity. R = U·beams (user u = r / beams).
 //   trieBeamAdvance(values (U,beams), idx i32 (U,beams), node, codes i32 (R,LV), children, {K, level, offset})
-//     -> [score (R), node i32 (R), codes i32 (R,LV)]: the chosen candidates' parents' codes with codes[level] =
-//     offset + code; node -1 for a candidate of score -Infinity (a dead beam: fewer valid candidates than beams).
+//     -> [score (R) (= values), node i32 (R), codes i32 (R,LV), parentRow i32 (R)]: the chosen candidates' parents' codes with
+//     codes[level] = offset + code; node -1 for a candidate of score -Infinity (a dead beam: fewer valid candidates
+//     than beams); parentRow = the beam row each new beam came from (to reorder per-beam state: KV caches, counts).
 //   trieBlock(open i32 (U,N), node i32 (R), parent i32 (N), beams): in place (like writeSlice), open[u, v] -= 1 on the
 //     path of user u's beam 0 (a leaf) up to the root: the chosen item cannot be produced again.
 // All nondiff. WGSL: kernels/trie-beam.wgsl. The wasm backend runs the CPU reference on its memory (declared
@@ -16,7 +17,7 @@ import src from '../../../kernels/trie-beam.wgsl?raw';
 import type { TensorMeta } from '../backend';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
-import { runOp, type Tensor } from '../tensor';
+import { reshape, runOp, type Tensor } from '../tensor';
 import type { Param, WebGPUBackend } from '../webgpu-backend';
 import { dispatch1d, f32meta, kernel } from './util';
 
@@ -38,7 +39,7 @@ const BINDINGS = {
   ],
   advance: [
     'read> values: array<f32>', 'read> idx: array<i32>', 'read> node: array<i32>', 'read> codes: array<i32>', 'read> children: array<i32>',
-    'read_write> score2: array<f32>', 'read_write> node2: array<i32>', 'read_write> codes2: array<i32>',
+    'read_write> node2: array<i32>', 'read_write> codes2: array<i32>', 'read_write> prow: array<i32>',
   ],
   block: ['read> node: array<i32>', 'read> parent: array<i32>', 'read_write> open: array<i32>'],
 };
@@ -62,10 +63,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let pr = (r / p.beams) * p.beams + t / p.K;
   let code = t % p.K;
   let v = values[r];
-  score2[r] = v;
   node2[r] = select(child_of(node[pr], code), -1, bitcast<u32>(v) == NEG_INF_BITS);
   for (var l = 0u; l < p.LV; l++) { codes2[r * p.LV + l] = codes[pr * p.LV + l]; }
   codes2[r * p.LV + p.level] = i32(p.offset + code);
+  prow[r] = i32(pr);
 }`,
   block: `
 @compute @workgroup_size(64)
@@ -143,9 +144,9 @@ export const trieBeamAdvanceDef: OpDef<TrieAdvanceAttrs> = {
     }
     if (!Number.isInteger(level) || level < 0 || level >= codes.shape[1]) fail(op, `level ${level} outside the ${codes.shape[1]} code columns`);
     if (!Number.isInteger(K) || K < 1 || !Number.isInteger(offset) || offset < 0) fail(op, `bad K=${K} / offset=${offset}`);
-    return [f32meta([R]), { shape: [R], dtype: 'i32' }, { shape: [...codes.shape], dtype: 'i32' }];
+    return [{ shape: [R], dtype: 'i32' }, { shape: [...codes.shape], dtype: 'i32' }, { shape: [R], dtype: 'i32' }];
   },
-  cpu: ([values, idx, node, codes, children], [score2, node2, codes2], { K, level, offset }, m) => {
+  cpu: ([values, idx, node, codes, children], [node2, codes2, prow], { K, level, offset }, m) => {
     const [U, beams] = m.inputs[0].shape;
     const LV = m.inputs[3].shape[1];
     const Kc = m.inputs[4].shape[1];
@@ -153,12 +154,12 @@ export const trieBeamAdvanceDef: OpDef<TrieAdvanceAttrs> = {
       const t = idx[r];
       const pr = Math.floor(r / beams) * beams + Math.floor(t / K);
       const code = t % K;
-      score2[r] = values[r];
       const n = node[pr];
       const ch = n < 0 || code >= Kc ? -1 : children[n * Kc + code];
       node2[r] = values[r] === NEG_INF ? -1 : ch;
       for (let l = 0; l < LV; l++) codes2[r * LV + l] = codes[pr * LV + l];
       codes2[r * LV + level] = offset + code;
+      prow[r] = pr;
     }
   },
   webgpu: (be, ins, outs, { K, level, offset }, m) => {
@@ -203,10 +204,10 @@ export function trieBeamScores(logp: Tensor, score: Tensor, node: Tensor, childr
   return runOp(trieBeamScoresDef, [logp, score, node, children, open], { beams })[0];
 }
 
-/** Advance the beams to the top-k candidates (values, idx from `topk` over (U, beams·K)): [score, node, codes]. */
-export function trieBeamAdvance(values: Tensor, idx: Tensor, node: Tensor, codes: Tensor, children: Tensor, attrs: TrieAdvanceAttrs): [Tensor, Tensor, Tensor] {
-  const [s, n, c] = runOp(trieBeamAdvanceDef, [values, idx, node, codes, children], attrs);
-  return [s, n, c];
+/** Advance the beams to the top-k candidates (values, idx from `topk` over (U, beams·K)): [score, node, codes, parentRow]. */
+export function trieBeamAdvance(values: Tensor, idx: Tensor, node: Tensor, codes: Tensor, children: Tensor, attrs: TrieAdvanceAttrs): [Tensor, Tensor, Tensor, Tensor] {
+  const [n, c, pr] = runOp(trieBeamAdvanceDef, [values, idx, node, codes, children], attrs);
+  return [reshape(values, [values.size]), n, c, pr];  // the new scores are the top-k values
 }
 
 /** In place: user u's beam-0 item (its leaf `node[u·beams]`) is blocked on every node of its path. */
