@@ -1,12 +1,13 @@
-// GSBI decoding speed, trie masks + beam top-k on the device vs on the host (src/models/gsbi.ts `device`), per backend.
-//   npm run bench:gsbi-device -- [--quick] [--seed N] [--users N] [--reps N] [--backends cpu,wasm,webgpu] [--out docs/results]
+// Decoding speed with the trie masks + beam top-k on the device vs on the host (`device` of src/models/gsbi.ts and of
+// the OneRec-style src/models/onerec.ts flatDecode), per backend.
+//   npm run bench:decode-device -- [--quick] [--seed N] [--users N] [--reps N] [--backends cpu,wasm,webgpu] [--out docs/results]
 // Same data, tokenizer and model size as bench:decode (bundled KuaiRec, RQ-KMeans D = 3, K = 16 + disambiguation level,
-// HSD d = 32); the model is NOT trained (decoding cost does not depend on the weights; this measures the decode path,
+// HSD d = 32 and its parameter-matched OneRec-style decoder, beam B = 5); the models are NOT trained (decoding cost does not depend on the weights; this measures the decode path,
 // not quality — bench:decode does that). Test users with ≥ 10 items: history = all but their last 5, history excluded.
 // For each backend, host and device paths alternate `reps` times over the same users (batches of 32, L = 5, B = 5,
 // KV cache on) after one untimed warm-up each; the median slates/s is reported, plus, on WebGPU, queue submits per
 // batch (each readback is a submit). Both paths' slates are compared (they must be identical).
-// Prints a markdown table; writes <out>/bench-gsbi-device.json.
+// Prints a markdown table; writes <out>/bench-decode-device.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { gsbi, type SidLookup } from '../src/models/gsbi';
 import { rng } from '../src/models/nn';
 import { PrefixTrie } from '../src/models/sid-table';
 import { HierarchicalSlateDecoder, hsdConfig } from '../src/models/slate-decoder';
+import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../src/models/onerec';
 import { referenceSplit, sidsForDataset } from '../src/train/slate-data';
 
 function parse(argv: string[]) {
@@ -30,7 +32,7 @@ function parse(argv: string[]) {
     const k = argv[i];
     const num = (name: string) => {
       const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`bench:gsbi-device: --${name} must be an integer >= 1 (got "${argv[i]}")`);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`bench:decode-device: --${name} must be an integer >= 1 (got "${argv[i]}")`);
       return v;
     };
     if (k === '--quick') a.quick = true;
@@ -39,7 +41,7 @@ function parse(argv: string[]) {
     else if (k === '--reps') a.reps = num('reps');
     else if (k === '--backends') a.backends = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (k === '--out') a.out = argv[++i];
-    else throw new Error(`bench:gsbi-device: unknown option ${k}`);
+    else throw new Error(`bench:decode-device: unknown option ${k}`);
   }
   for (const b of a.backends) parseBackendChoice(b);
   return a;
@@ -68,55 +70,62 @@ async function main() {
   }
   log(`${hs.length} users, ${ds.itemIds.length} items, SID widths [${sids.table.widths}], trie nodes ${sids.table.trie.nodeCode.length}`);
   const cfg = hsdConfig({ ...DECODE_STUDY_DEFAULTS.model, maxSlate: 10 });
-  const rows: { backend: string; detail: string; path: 'host' | 'device'; slatesPerSec: number; runs: number[]; submitsPerBatch: number | null; identical: boolean }[] = [];
+  const rows: { method: string; backend: string; detail: string; path: 'host' | 'device'; slatesPerSec: number; runs: number[]; submitsPerBatch: number | null; identical: boolean }[] = [];
   for (const kind of a.backends) {
     const sel = await selectBackend(parseBackendChoice(kind), { gpu: cliGpu });
     const be: Backend = sel.backend;
     setBackend(be);
     const model = new HierarchicalSlateDecoder(cfg, sids.table.widths, ds.itemIds.length, rng(a.seed));
-    const decode = async (device: boolean) => {
-      const out: Int32Array[] = [];
-      for (let i = 0; i < hs.length; i += batch) {
-        const h = hs.slice(i, i + batch);
-        out.push(...(await gsbi(model, lookup, historyBatch(h, lookup.sids, model.sid, cfg.maxHistory), { beam, length: L, exclude: h, device })).slates);
+    const flat = new FlatSlateDecoder(flatConfigFor(cfg), sids.table.widths, ds.itemIds.length, rng(a.seed));
+    for (const method of ['GSBI', 'OneRec-style beam'] as const) {
+      const decode = async (device: boolean) => {
+        const out: Int32Array[] = [];
+        for (let i = 0; i < hs.length; i += batch) {
+          const h = hs.slice(i, i + batch);
+          const o = { beam, length: L, exclude: h, device };
+          out.push(...(method === 'GSBI'
+            ? await gsbi(model, lookup, historyBatch(h, lookup.sids, model.sid, cfg.maxHistory), o)
+            : await flatDecode(flat, lookup, historyBatch(h, lookup.sids, flat.sid, cfg.maxHistory), o)).slates);
+        }
+        return out;
+      };
+      const submits = () => (be instanceof WebGPUBackend ? be.submits : 0);
+      const times: Record<'host' | 'device', number[]> = { host: [], device: [] };
+      const sub: Record<'host' | 'device', number> = { host: 0, device: 0 };
+      const ref = await decode(false); // warm-up (pipelines, pools), untimed
+      const dev = await decode(true);
+      const identical = ref.every((s, i) => s.every((x, j) => x === dev[i][j]));
+      for (let r = 0; r < reps; r++) {
+        for (const path of ['host', 'device'] as const) {
+          const s0 = submits();
+          const t = performance.now();
+          await decode(path === 'device');
+          times[path].push(hs.length / ((performance.now() - t) / 1000));
+          sub[path] = (submits() - s0) / Math.ceil(hs.length / batch);
+        }
       }
-      return out;
-    };
-    const submits = () => (be instanceof WebGPUBackend ? be.submits : 0);
-    const times: Record<'host' | 'device', number[]> = { host: [], device: [] };
-    const sub: Record<'host' | 'device', number> = { host: 0, device: 0 };
-    const ref = await decode(false); // warm-up (pipelines, pools), untimed
-    const dev = await decode(true);
-    const identical = ref.every((s, i) => s.every((x, j) => x === dev[i][j]));
-    for (let r = 0; r < reps; r++) {
       for (const path of ['host', 'device'] as const) {
-        const s0 = submits();
-        const t = performance.now();
-        await decode(path === 'device');
-        times[path].push(hs.length / ((performance.now() - t) / 1000));
-        sub[path] = (submits() - s0) / Math.ceil(hs.length / batch);
+        rows.push({ method, backend: sel.kind, detail: be.describe(), path, slatesPerSec: median(times[path]), runs: times[path], submitsPerBatch: be instanceof WebGPUBackend ? sub[path] : null, identical });
+        log(`${method} ${sel.kind} ${path}: ${median(times[path]).toFixed(2)} slates/s (runs ${times[path].map((x) => x.toFixed(2)).join(', ')}), identical slates ${identical}`);
       }
-    }
-    for (const path of ['host', 'device'] as const) {
-      rows.push({ backend: sel.kind, detail: be.describe(), path, slatesPerSec: median(times[path]), runs: times[path], submitsPerBatch: be instanceof WebGPUBackend ? sub[path] : null, identical });
-      log(`${sel.kind} ${path}: ${median(times[path]).toFixed(2)} slates/s (runs ${times[path].map((x) => x.toFixed(2)).join(', ')}), identical slates ${identical}`);
     }
     model.dispose();
+    flat.dispose();
   }
   const md = mdTable(
-    ['backend', 'trie mask + beam top-k', 'slates/s (median)', 'device speed-up', 'submits per batch of 32', 'same slates'],
+    ['decoder', 'backend', 'trie mask + beam top-k', 'slates/s (median)', 'device speed-up', 'submits per batch of 32', 'same slates'],
     rows.map((r) => {
-      const host = rows.find((x) => x.backend === r.backend && x.path === 'host')!;
-      return [r.backend, r.path, Number(r.slatesPerSec.toFixed(2)), `${(r.slatesPerSec / host.slatesPerSec).toFixed(2)}×`, r.submitsPerBatch ?? 'n/a', r.identical ? 'yes' : 'NO'];
+      const host = rows.find((x) => x.method === r.method && x.backend === r.backend && x.path === 'host')!;
+      return [r.method, r.backend, r.path, Number(r.slatesPerSec.toFixed(2)), `${(r.slatesPerSec / host.slatesPerSec).toFixed(2)}×`, r.submitsPerBatch ?? 'n/a', r.identical ? 'yes' : 'NO'];
     }),
   );
   const env = { ...(await environment()), loadavg: os.loadavg().map((x) => Number(x.toFixed(2))) };
   console.log(md);
-  console.log(`\n${hs.length} users, batches of ${batch}, L = ${L}, B = ${beam}, KV cache; untrained HSD (d = ${cfg.dim}); median of ${reps} runs; load ${env.loadavg.join('/')}.`);
+  console.log(`\n${hs.length} users, batches of ${batch}, L = ${L}, B = ${beam}, KV cache; untrained HSD (d = ${cfg.dim}) and OneRec-style decoder; median of ${reps} runs; load ${env.loadavg.join('/')}.`);
   await mkdir(a.out, { recursive: true });
-  const file = path.join(a.out, 'bench-gsbi-device.json');
+  const file = path.join(a.out, 'bench-decode-device.json');
   await writeFile(file, JSON.stringify({
-    command: 'bench:gsbi-device',
+    command: 'bench:decode-device',
     protocol: { source: 'bundled KuaiRec (public/data)', users: hs.length, history: 'all but the last 5 items, excluded from the slates', items: ds.itemIds.length },
     settings: { quick: a.quick, batch, L, beam, cache: true, reps, model: cfg, trained: false, tokenizer: { kind: 'rq-kmeans', levels: 3, codebookSize: 16, widths: sids.table.widths }, splitUsers: split.users },
     seed: a.seed,
@@ -128,6 +137,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`bench:gsbi-device: ${(e as Error).message}`);
+  console.error(`bench:decode-device: ${(e as Error).message}`);
   process.exit(1);
 });
