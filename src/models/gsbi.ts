@@ -5,15 +5,15 @@
 // (`exclude`): a trie branch is open only while at least one allowed item remains below it, so the beam never walks
 // into a dead end. Batched over users; slate length L in 1..maxSlate.
 //
-// Where the work runs: encoder, planner, generator, log-softmax on the engine's backend (any backend), and by default
-// (`device`, unless a trace is asked for) the trie constraint and the beam too: the trie is uploaded once as flat tables
+// Where the work runs: encoder, planner, generator, log-softmax on the engine's backend (any backend), and with
+// `device` (default on WebGPU, unless a trace is asked for) the trie constraint and the beam too: the trie is uploaded once as flat tables
 // (children (N, K) and parents, trie-beam.ts `trieTables`) with each user's open-item counts (U, N); per level
 // `trieBeamScores` masks and scores every (beam × code) candidate, `topk` keeps B per user over (B·K) candidates and
 // `trieBeamAdvance` moves the beams; after the last level `trieBlock` removes the chosen item. The host reads back only
 // the chosen leaf and score: one readback per slate position. The host path (`device: false`, and every traced run)
 // reads the (U·B, K) log-probabilities once per level and runs the same step with `trieBeamStep`; it is the reference
 // the device path is tested against (same slates, same scores within f32 rounding).
-import { logSoftmax, noGrad, reshape, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance, trieBeamScores, trieBlock, type Tensor } from '../engine';
+import { getBackend, logSoftmax, noGrad, reshape, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance, trieBeamScores, trieBlock, type Tensor } from '../engine';
 import type { HistoryBatch } from './context-encoder';
 import { repeatMask, repeatRows, type HierarchicalSlateDecoder } from './slate-decoder';
 import { beamContextKV, checkDecodeRequest, historyBlocked } from './decode-setup';
@@ -30,7 +30,11 @@ export interface GsbiOptions {
   cache?: boolean;
   /** record the beam tree (stepper UI); costs host memory, use for a few users (runs the host path) */
   trace?: boolean;
-  /** trie masks and beam top-k on the engine's device (default true; the host path is the reference, and traces use it) */
+  /**
+   * trie masks and beam top-k on the engine's device. Default: on WebGPU (a read-back there is a sync with the GPU);
+   * on cpu / wasm the host memory is the device memory and the host path is as fast (bench:decode-device). The host
+   * path is the reference; traces always use it.
+   */
   device?: boolean;
 }
 
@@ -79,7 +83,7 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
   const trie = lookup.trie;
   checkDecodeRequest('gsbi', model, lookup, U, opts);
   const useCache = opts.cache ?? true;
-  const onDevice = (opts.device ?? true) && !opts.trace;
+  const onDevice = (opts.device ?? getBackend().kind === 'webgpu') && !opts.trace;
   const blocked = historyBlocked(lookup, U, opts.exclude);
   const slates = Array.from({ length: U }, () => new Int32Array(Lslate));
   const sids = Array.from({ length: U }, () => new Int32Array(Lslate * LV));

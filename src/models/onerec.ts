@@ -14,10 +14,10 @@
 // never produced twice in a slate nor from the user's history (per-beam open counts). With `cache` the decoder's
 // self-attention K/V are kept per block and reordered to the surviving beams' parents each token; without it the
 // whole prefix is recomputed each token. Context K/V are projected once per decode in both modes (as in GSBI).
-// By default (`device`, unless traced) the constrained beam runs on the engine's device with GSBI's trie ops: per-beam
-// open-item counts (U·B, N) are reordered with the beams and decremented when a beam completes an item, the caches are
-// reordered by the device's parent rows, and the host reads back the final beams once per decode. `device: false` is
-// the host reference (one (U·B, K) read-back per token), tested to give the same slates.
+// With `device: true` (off by default: slower here, see FlatDecodeOptions.device) the constrained beam runs on the
+// device with GSBI's trie ops: per-beam open-item counts (U·B, N) are reordered with the beams and decremented when a
+// beam completes an item, the caches are reordered by the device's parent rows, and the host reads back the final
+// beams once per decode. The host path (one (U·B, K) read-back per token) is the reference; tests: same slates.
 import {
   add, broadcastTo, cast, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance,
   trieBeamScores, trieBlock, zeros, type Rng, type Tensor,
@@ -178,7 +178,11 @@ export interface FlatDecodeOptions {
   cache?: boolean;
   /** keep every token step's surviving beams (stepper UI; a few users; runs the host path) */
   trace?: boolean;
-  /** trie masks and beam top-k on the engine's device (default true; the host path is the reference, traces use it) */
+  /**
+   * trie masks and beam top-k on the engine's device (default false: measured slower than the host path on cpu, wasm
+   * and SwiftShader WebGPU — bench:decode-device — because per-beam open counts (U·B × trie nodes) are re-gathered
+   * every token; the baseline keeps its faster path). The host path is the reference; traces use it.
+   */
   device?: boolean;
 }
 
@@ -224,7 +228,7 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
   const T = Ls * LV;
   const N = U * Bm;
   const hBlocked = historyBlocked(lookup, U, opts.exclude);
-  if ((opts.device ?? true) && !opts.trace) return flatDecodeDevice(model, lookup, hist, opts, hBlocked);
+  if (opts.device && !opts.trace) return flatDecodeDevice(model, lookup, hist, opts, hBlocked);
   const nodeItems = trie.t.nodeItems;
   const depth = trie.t.nodeDepth;
   /** beam may enter node: items below it minus history-blocked minus this beam's own (non-history) items below it */
