@@ -72,7 +72,6 @@ describe('long tasks: page start and the first chart of every panel', () => {
       await page.locator('nav a[data-panel="slate"]').click();
       await page.getByTestId('slate-panel').waitFor();
       await page.getByTestId('slate-source').selectOption('planted');
-      await page.getByTestId('slate-backend').selectOption('cpu');
       for (const [k, v] of [['dim', '16'], ['slateLayers', '1'], ['epochs', '1'], ['stepsPerEpoch', '4'], ['batchSize', '16']]) await page.getByTestId(`slate-${k}`).fill(v);
       await page.getByTestId('slate-train').click();
       await check('slate-loss-plot');
