@@ -33,7 +33,7 @@ export async function readByteLineBlocks(
     lineNo += r.lines;
   };
   const yielder = taskYielder();
-  try {
+  await whileReading(reader, async () => {
     for (;;) {
       await yielder();
       if (opts.signal?.aborted) throw new DataError({ file: opts.file, kind: 'aborted', message: `${opts.file}: loading cancelled` });
@@ -63,13 +63,20 @@ export async function readByteLineBlocks(
       emit(tail, 0, tail.length - 1);
     }
     p.report(rows, true);
+  });
+  return { bytes: p.bytes(), lines: lineNo - 1, rows };
+}
+
+/** Runs `body` with the reader: cancels the stream when it throws, releases the lock in any case. */
+async function whileReading<T>(reader: { cancel(): Promise<void>; releaseLock(): void }, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
   } catch (e) {
     try { await reader.cancel(); } catch { /* ignore */ }
     throw e;
   } finally {
     try { reader.releaseLock(); } catch { /* ignore */ }
   }
-  return { bytes: p.bytes(), lines: lineNo - 1, rows };
 }
 
 /** Bytes read so far and throttled onProgress reports (bytes, rows/s, ETA) of one read. */
@@ -202,7 +209,7 @@ export async function readByteLineBlocksByob(
   let rows = 0;
   p.add(len);
   const yielder = taskYielder();
-  try {
+  await whileReading(reader, async () => {
     for (;;) {
       await yielder();
       if (opts.signal?.aborted) throw new DataError({ file: opts.file, kind: 'aborted', message: `${opts.file}: loading cancelled` });
@@ -239,11 +246,6 @@ export async function readByteLineBlocksByob(
       if (done && len === 0) break;
     }
     p.report(rows, true);
-  } catch (e) {
-    try { await reader.cancel(); } catch { /* ignore */ }
-    throw e;
-  } finally {
-    try { reader.releaseLock(); } catch { /* ignore */ }
-  }
+  });
   return { bytes: p.bytes(), lines: lineNo - 1, rows };
 }
