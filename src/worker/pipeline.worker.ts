@@ -11,6 +11,7 @@ import { selectBackend, type BackendChoice, type SelectedBackend } from '../engi
 import { setBackend } from '../engine/tensor';
 import { fallbacks, type FallbackRecord } from '../engine/fallbacks';
 import { slateApi } from './slate-api';
+import { flatDecodeApi } from './flat-decode-api';
 import { evalApi } from './eval-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
@@ -143,6 +144,7 @@ const api = {
   ...stageApi(async () => (await pipelineBackend()).kind), // every trained stage on the selected backend: stageRun / stageStop (src/worker/stage-api.ts)
   ...tokenizerApi(), // tokenizer views: prefix explorer (src/worker/tokenizer-api.ts)
   ...slateApi(async () => (await pipelineBackend()).kind), // slate model + decoding stages (src/worker/slate-api.ts)
+  ...flatDecodeApi(async () => (await pipelineBackend()).kind), // the stepper's OneRec-style side (src/worker/flat-decode-api.ts)
   ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
 };
 

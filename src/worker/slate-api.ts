@@ -72,14 +72,22 @@ export interface DecodeView {
   beam: number;
 }
 
-interface Trained {
+export interface Trained {
   model: HierarchicalSlateDecoder;
+  /** the training settings it was trained with (the OneRec-style side of the stepper trains with the same) */
+  train: Partial<SlateTrainConfig>;
   inputs: SlateTrainInputs;
   test: Slates;
   lookup: SidLookup;
   userIds: Int32Array | null;
   itemIds: Int32Array | null;
   captions: CaptionTable | null;
+}
+
+/** The HSD the worker holds and its item views, for the stepper's OneRec-style side (src/worker/flat-decode-api.ts). */
+let current: { trained: Trained; itemView: (item: number) => ItemView } | null = null;
+export function currentSlateModel(): { trained: Trained; itemView: (item: number) => ItemView } | null {
+  return current;
 }
 
 /** `useBackend` makes the worker's selected backend current (the app's backend setting) and returns its kind. */
@@ -120,6 +128,7 @@ export function slateApi(useBackend: () => Promise<string>) {
       } else backend = await useBackend();
       trained?.model.dispose();
       trained = null;
+      current = null;
       capIndex = null;
       const t0 = performance.now();
       let inputs: SlateTrainInputs, test: Slates, userIds: Int32Array | null = null, itemIds: Int32Array | null = null, captions: CaptionTable | null = null;
@@ -147,7 +156,9 @@ export function slateApi(useBackend: () => Promise<string>) {
       const res = await run(inputs, req.train, {
         onProgress: (p) => onProgress?.({ step: p.step, total: p.total, epoch: p.epoch, loss: p.scalars.loss, validRecall5: p.scalars.validRecall5 }),
       });
-      trained = { model: res.model, inputs, test, lookup: res.lookup, userIds, itemIds, captions };
+      const tr: Trained = { model: res.model, train: req.train, inputs, test, lookup: res.lookup, userIds, itemIds, captions };
+      trained = tr;
+      current = { trained: tr, itemView: (item) => itemView(tr, item) };
       return {
         source,
         backend,

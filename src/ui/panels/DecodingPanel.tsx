@@ -4,6 +4,8 @@
 import { useState } from 'react';
 import { useStore } from '../../state/store';
 import type { ItemView, StepView } from '../../worker/slate-api';
+import { flatFor } from '../../state/flat-slice';
+import { FlatDecodeSide, FlatTrainCard } from '../components/FlatDecodeSide';
 
 const sid = (s: number[]) => `(${s.join(', ')})`;
 
@@ -65,6 +67,8 @@ export default function DecodingPanel() {
   const st = useStore((s) => s.slate);
   const decode = useStore((s) => s.decodeSlateUser);
   const step = useStore((s) => s.stepSlate);
+  const flatTrained = !!flatFor(useStore((s) => s.flat), st.summary).summary;
+  const decodeFlat = useStore((s) => s.decodeFlatUser);
   const [index, setIndex] = useState(0);
   const d = st.decode;
   const v = d.view;
@@ -91,16 +95,19 @@ export default function DecodingPanel() {
               ))}
             </select>
           </label>{' '}
-          <button data-testid="decode-run" disabled={d.status === 'running'} onClick={() => void decode(index)}>
-            Decode (B = {st.settings.beam})
+          <button data-testid="decode-run" disabled={d.status === 'running'} onClick={() => void Promise.all([decode(index), flatTrained ? decodeFlat(index) : null])}>
+            Decode (B = {st.settings.beam}){flatTrained ? ' with GSBI and OneRec-style' : ''}
           </button>
         </div>
       )}
+      <FlatTrainCard />
       {d.error && (
         <p className="bad" data-testid="decode-error">
           {d.error}
         </p>
       )}
+      <div className={flatTrained ? 'grid-2' : ''}>
+      <div>
       {v && (
         <>
           <div className="card" data-testid="decode-history">
@@ -151,6 +158,9 @@ export default function DecodingPanel() {
           )}
         </>
       )}
+      </div>
+      <FlatDecodeSide />
+      </div>
     </section>
   );
 }
