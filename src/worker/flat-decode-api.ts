@@ -54,7 +54,7 @@ export interface FlatDecodeView {
   timings: { gsbiMs: number; onerecMs: number; onerecNoCacheMs: number };
 }
 
-export function flatDecodeApi(useBackend: () => Promise<string>) {
+export function flatDecodeApi() {
   let flat: { model: FlatSlateDecoder; of: unknown } | null = null;
   const need = () => {
     const c = currentSlateModel();
@@ -65,7 +65,7 @@ export function flatDecodeApi(useBackend: () => Promise<string>) {
     /** Train the OneRec-style flat decoder matched to the worker's HSD (replaces the previous one). */
     async trainFlatModel(onProgress?: (p: FlatTrainProgress) => void): Promise<FlatTrainSummary> {
       const c = need();
-      const backend = await useBackend();
+      const backend = await c.useBackend(); // the HSD's backend: both models on one backend
       flat?.model.dispose();
       flat = null;
       const t = c.trained;
@@ -95,6 +95,7 @@ export function flatDecodeApi(useBackend: () => Promise<string>) {
     async decodeFlatUser(index: number, beam: number): Promise<FlatDecodeView> {
       const c = need();
       const t = c.trained;
+      await c.useBackend();
       if (!flat || flat.of !== t) throw new Error('no OneRec-style model for this slate model: train it first (Train OneRec-style)');
       if (!(index >= 0 && index < t.test.user.length)) throw new Error(`user index ${index} outside 0..${t.test.user.length - 1}`);
       const m = flat.model;

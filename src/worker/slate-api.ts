@@ -85,8 +85,14 @@ export interface Trained {
 }
 
 /** The HSD the worker holds and its item views, for the stepper's OneRec-style side (src/worker/flat-decode-api.ts). */
-let current: { trained: Trained; itemView: (item: number) => ItemView } | null = null;
-export function currentSlateModel(): { trained: Trained; itemView: (item: number) => ItemView } | null {
+let current: CurrentSlateModel | null = null;
+export interface CurrentSlateModel {
+  trained: Trained;
+  itemView: (item: number) => ItemView;
+  /** make the backend it was trained on current again; returns its kind */
+  useBackend: () => Promise<string>;
+}
+export function currentSlateModel(): CurrentSlateModel | null {
   return current;
 }
 
@@ -121,11 +127,9 @@ export function slateApi(useBackend: () => Promise<string>) {
     /** Train the HSD (replaces the previous model). `onProgress` wrapped in Comlink.proxy. */
     async trainSlateModel(req: SlateTrainRequest, onProgress?: (p: SlateTrainProgress) => void): Promise<SlateTrainSummary> {
       // 'cpu' forces the reference; otherwise the worker's selected backend (auto: WebGPU on hardware, wasm on SwiftShader)
-      let backend: string;
-      if (req.backend === 'cpu') {
-        setBackend(new CpuBackend());
-        backend = 'cpu';
-      } else backend = await useBackend();
+      const cpu = new CpuBackend();
+      const select = req.backend === 'cpu' ? async () => (setBackend(cpu), 'cpu') : useBackend;
+      const backend = await select();
       trained?.model.dispose();
       trained = null;
       current = null;
@@ -158,7 +162,7 @@ export function slateApi(useBackend: () => Promise<string>) {
       });
       const tr: Trained = { model: res.model, train: req.train, inputs, test, lookup: res.lookup, userIds, itemIds, captions };
       trained = tr;
-      current = { trained: tr, itemView: (item) => itemView(tr, item) };
+      current = { trained: tr, itemView: (item) => itemView(tr, item), useBackend: select };
       return {
         source,
         backend,

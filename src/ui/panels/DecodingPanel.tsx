@@ -95,7 +95,10 @@ export default function DecodingPanel() {
               ))}
             </select>
           </label>{' '}
-          <button data-testid="decode-run" disabled={d.status === 'running'} onClick={() => void Promise.all([decode(index), flatTrained ? decodeFlat(index) : null])}>
+          <button data-testid="decode-run" disabled={d.status === 'running'} onClick={() => void (async () => {
+              await decode(index); // one after the other: the worker decodes one request at a time
+              if (flatTrained) await decodeFlat(index);
+            })()}>
             Decode (B = {st.settings.beam}){flatTrained ? ' with GSBI and OneRec-style' : ''}
           </button>
         </div>
