@@ -53,7 +53,7 @@ async function main() {
   const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
   let backend = a.backend;
   if (a.backend === 'webgpu') setBackend(new WebGPUBackend(await cliGpu()));
-  else if (a.backend === 'wasm') backend = `wasm (${(await initWasm()).describe()})`;
+  else if (a.backend === 'wasm') backend = (await initWasm()).describe();
   else initCpu();
   const ws = (await loadBundledDataset(nodeFetchLike(bundledDataDir()), {})).workspace;
   const source = 'bundled KuaiRec (public/data)';
@@ -92,7 +92,7 @@ async function main() {
     const payload = await decodePayload(models, inputs, users, settings);
     const r = await runInChromium<typeof payload, { rows: DecodeRow[]; backend: string; userAgent: string }>({ html: 'decode.html', fn: '__runDecode', config: payload, log });
     rows.push(...r.result.rows);
-    hosts.chromium = { runtime: `Chromium ${r.browserVersion} (${CHROMIUM}, headless)`, backend: `wasm (${r.result.backend})`, userAgent: r.result.userAgent };
+    hosts.chromium = { runtime: `Chromium ${r.browserVersion} (${CHROMIUM}, headless)`, backend: r.result.backend, userAgent: r.result.userAgent };
   }
   const params = { gsbi: models.hsd.numParameters(), onerec: models.flat.numParameters() };
   models.hsd.dispose();
