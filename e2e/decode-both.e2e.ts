@@ -3,20 +3,14 @@
 // GSBI and with the flat decoder's token-by-token beam, and check both slates, the token trace and the timings.
 import { describe, expect, it } from 'vitest';
 import { openApp } from './harness';
+import { trainTinySlate } from './slate-steps';
 
 describe('decoding stepper: GSBI beside the OneRec-style flat decoder', () => {
   it('decodes one user with both decoders', async () => {
     const app = await openApp('#panel=slate&seed=2');
     try {
       const { page } = app;
-      await page.getByTestId('slate-panel').waitFor({ timeout: 60_000 });
-      await page.getByTestId('slate-source').selectOption('planted');
-      await page.getByTestId('slate-backend').selectOption('cpu');
-      for (const [k, v] of [['dim', '16'], ['slateLayers', '1'], ['epochs', '1'], ['stepsPerEpoch', '8'], ['batchSize', '16'], ['lr', '0.005'], ['beam', '3']]) {
-        await page.getByTestId(`slate-${k}`).fill(v);
-      }
-      await page.getByTestId('slate-train').click();
-      await page.locator('[data-testid="slate-status"][data-status="done"]').waitFor({ timeout: 400_000 });
+      await trainTinySlate(page, 1);
 
       await page.locator('nav a[data-panel="decoding"]').click();
       await page.getByTestId('decoding-panel').waitFor();
