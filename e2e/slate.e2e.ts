@@ -1,5 +1,6 @@
-// Slate model + Decoding stepper in a real browser: train a tiny hierarchical slate decoder on the planted sequences in
-// the pipeline worker (CPU reference backend: the fastest on SwiftShader machines), then step one user through GSBI.
+// Slate model + Decoding stepper in a real browser: train a tiny hierarchical slate decoder on the planted sequences as a
+// stage run in the pipeline worker (the header's backend: auto = wasm on SwiftShader machines), then step one user
+// through GSBI.
 import { describe, expect, it } from 'vitest';
 import { openApp } from './harness';
 import { trainTinySlate } from './slate-steps';

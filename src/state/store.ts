@@ -16,6 +16,7 @@ import { createRunsSlice, type RunsSlice } from './runs-slice';
 import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
 import { createSlateSlice, type SlateSlice } from './slate-slice';
 import { createFlatSlice, type FlatSlice } from './flat-slice';
+import { createEvaluationSlice, type EvaluationSlice } from './evaluation-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
 export interface UrlSlice {
@@ -27,7 +28,7 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice & SlateSlice & FlatSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice & SlateSlice & EvaluationSlice & FlatSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
@@ -53,6 +54,7 @@ const creator: StateCreator<Store> = (...a) => ({
   ...createTokenizerSlice(...a),
   ...createSlateSlice(...a),
   ...createFlatSlice(...a),
+  ...createEvaluationSlice(...a),
   ...dataSlice(...a),
 });
 

@@ -6,7 +6,7 @@
 //     stage's code), with the collision level and the prefix trie (src/models/sid-table.ts).
 import type { Dataset } from '../data/dataset';
 import type { DataWorkspace } from '../data/workspace';
-import type { ItemFeatureSpec } from '../data/item-features';
+import { DEFAULT_FEATURE_SPEC, type ItemFeatureSpec } from '../data/item-features';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { trainTokenizer, type DeepPartial, type TokenizerKind, type TrainConfig } from '../tokenizer/train';
 import { buildSidTable, type SidTableData } from '../models/sid-table';
@@ -42,6 +42,9 @@ export function referenceSplit(ds: Dataset, opts: { slateSize?: number; minItems
   const s = (u: number[], c: number[]): Slates => ({ user: Int32Array.from(u), cut: Int32Array.from(c) });
   return { users, train: s(tu, tc), valid: s(vu, vc), test: s(su, sc), minItems, slateSize: M };
 }
+
+/** Item features the slate decoder's on-the-fly tokenizer reads (browser stage, `higr run`, `higr train`). */
+export const SLATE_SID_FEATURES: ItemFeatureSpec = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
 
 export interface SlateTokenizerSettings {
   kind: TokenizerKind;

@@ -9,9 +9,8 @@
 // (settings, parameter count, loss and validation curves, seconds per epoch, backend) and a checkpoint for `decode`.
 import path from 'node:path';
 import fs from 'node:fs';
-import { DEFAULT_FEATURE_SPEC } from '../../data/item-features';
 import { countParameters, hsdConfig, type HsdConfig } from '../../models/slate-decoder';
-import { sidsForDataset, slateInputs } from '../../train/slate-data';
+import { sidsForDataset, slateInputs, SLATE_SID_FEATURES } from '../../train/slate-data';
 import { run, slateTrainConfig, type SlateTrainConfig } from '../../train/slate-decoder';
 import { TOKENIZER_KINDS, type TokenizerKind } from '../../tokenizer/train';
 import { CliError, mdTable, numFlag, type Command } from '../result';
@@ -45,14 +44,13 @@ const command: Command = {
       sids = resume.sidTable;
       tokenizer = resume.tokenizer;
     } else {
-      const features = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
       const r = await sidsForDataset(data.ws, data.ds, {
         kind: tokKind,
         levels: numFlag(flags, 'levels', 3),
         codebookSize: numFlag(flags, 'K', 16),
         steps: numFlag(flags, 'tok-steps', q ? 50 : 300),
         seed: args.seed,
-        features,
+        features: SLATE_SID_FEATURES,
       });
       sids = r.table;
       tokenizer = r.tokenizer;

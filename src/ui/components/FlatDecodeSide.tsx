@@ -15,18 +15,18 @@ function slots(codes: number[], L: number): string {
   return out.join(' ');
 }
 
-export function FlatTrainCard() {
-  const slate = useStore((s) => s.slate.summary);
-  const f = flatFor(useStore((s) => s.flat), slate);
+export function FlatTrainCard({ runId }: { runId: string | null }) {
+  const f = flatFor(useStore((s) => s.flat), runId);
+  const busy = useStore((s) => s.flat.status === 'training');
   const train = useStore((s) => s.trainFlat);
   const p = f.progress;
-  if (!slate) return null;
+  if (!runId) return null;
   return (
     <div className="card" data-testid="flat-train">
       <p>
         OneRec-style flat decoder (paper baseline): one autoregressive decoder over the slate&apos;s M×D SID tokens, matched to this slate model (same
-        encoder, width, FFN, l_slate + l_item blocks) and trained with the same settings.{' '}
-        <button data-testid="flat-train-run" disabled={f.status === 'training'} onClick={() => void train()}>
+        encoder, width, FFN, l_slate + l_item blocks) and trained with the same settings on the same data (a slate run of this page session).{' '}
+        <button data-testid="flat-train-run" disabled={busy} onClick={() => void train(runId)}>
           {f.summary ? 'Retrain OneRec-style' : 'Train OneRec-style'}
         </button>
       </p>
@@ -84,11 +84,10 @@ function Tokens({ v }: { v: FlatDecodeView }) {
   );
 }
 
-export function FlatDecodeSide() {
-  const slate = useStore((s) => s.slate.summary);
-  const f = flatFor(useStore((s) => s.flat), slate);
+export function FlatDecodeSide({ runId }: { runId: string | null }) {
+  const f = flatFor(useStore((s) => s.flat), runId);
   const d = f.decode;
-  if (!slate || !f.summary) return null;
+  if (!f.summary) return null;
   return (
     <div className="card" data-testid="flat-decode">
       <h3>OneRec-style decode of the same user</h3>
