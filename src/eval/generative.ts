@@ -1,7 +1,8 @@
-// Table 1 entries of the generative baselines over semantic IDs: TIGER, the OneRec-style flat decoder, ListCVAE.
-// Each trains with the one slate-model trainer (src/train/slate-decoder.ts, as HiGR's HSD) on windows of the protocol's training
-// sequences — every (history, next M) window, the last window of each user held out for choosing the best epoch —
-// and produces slates with its own decoder (history excluded): the table scores them as generated slates.
+// Table 1 entries of the models over semantic IDs: HiGR (hierarchical slate decoder + GSBI) and the generative
+// baselines TIGER, the OneRec-style flat decoder, ListCVAE. Each trains with the one slate-model trainer
+// (src/train/slate-decoder.ts) on windows of the protocol's training sequences — every (history, next M) window, the
+// last window of each user held out for choosing the best epoch — and produces slates with its own decoder (history
+// excluded): the table scores them as generated slates. All of them use the same semantic IDs (SID_TOKENIZER).
 import { ListCvae, LISTCVAE_DEFAULTS } from '../models/listcvae';
 import { rng } from '../models/nn';
 import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
@@ -11,10 +12,18 @@ import { hsdConfig } from '../models/slate-decoder';
 import { createTiger, TIGER_DEFAULTS, tigerSlates } from '../models/tiger';
 import type { SidLookup } from '../models/trie-beam';
 import { historyBatch } from '../models/context-encoder';
-import { trainSlateModel, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
+import { gsbiSlates, run as trainHsd, slateTrainConfig, trainSlateModel, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
+import { HSD_REAL_DATA, HSD_REAL_DATA_QUICK, REAL_DATA_FEATURES, type SlateTokenizerSettings } from '../train/slate-data';
 import type { ModelEntry, TrainOptions } from './registry';
 
 const M = 5;
+
+/**
+ * The SID tokenizer shared by every SID model of Table 1 (HiGR, TIGER, OneRec-style, ListCVAE: same SIDs for a fair
+ * comparison) and the default of `higr train`; chosen on HSD validation recall@5 (docs/slate-decoder.md, "Ablations").
+ * `steps` only applies to the neural tokenizers (RQ-VAE, CRQ-VAE).
+ */
+export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { kind: 'rq-kmeans', levels: 3, codebookSize: 64, steps: 300, features: REAL_DATA_FEATURES };
 
 /** Training windows from per-user training sequences: the last window of each user is the validation window. */
 export function windowsOf(inputs: SeqTrainInputs): SlateTrainInputs {
@@ -93,7 +102,37 @@ async function fit(kind: string, model: SlateModel, inputs: SeqTrainInputs, o: T
 
 const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, trie: PrefixTrie.of(i.sidTable!) });
 
+/** HiGR's settings in Table 1: the real-data default (HSD_REAL_DATA), --higr-<key> overrides of the training settings. */
+function higrSettings(o: TrainOptions): SlateTrainConfig {
+  const base = o.quick ? HSD_REAL_DATA_QUICK : HSD_REAL_DATA;
+  const over: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o.overrides ?? {})) {
+    if (typeof v !== 'number' || !(k in SLATE_TRAIN_KEYS)) throw new Error(`--higr-${k}: not a numeric HiGR training setting (known: ${Object.keys(SLATE_TRAIN_KEYS).join(', ')})`);
+    over[k] = v;
+  }
+  return slateTrainConfig({ ...base.train, ...over, model: { ...base.model }, seed: o.seed });
+}
+const SLATE_TRAIN_KEYS = { epochs: 1, stepsPerEpoch: 1, batchSize: 1, lr: 1, warmup: 1, minLrRatio: 1, weightDecay: 1, clipNorm: 1, patience: 1, validUsers: 1, beam: 1 };
+
 export const GENERATIVE_MODELS: ModelEntry[] = [
+  {
+    id: 'higr',
+    label: 'HiGR (HSD + GSBI)',
+    objective: `slate SID cross-entropy over M×L tokens (Eq. 10); GSBI: greedy slate planner, trie-constrained beam (B = ${HSD_REAL_DATA.train.beam}) per item`,
+    deterministic: false,
+    needsSids: true,
+    settings: (o) => ({ ...higrSettings(o) }),
+    async train(inputs, o, ctl) {
+      const cfg = higrSettings(o);
+      const r = await trainHsd(windowsOf(inputs), cfg, {
+        signal: ctl?.signal,
+        onProgress: (p) => ctl?.onProgress?.({ step: p.step, total: p.total, scalars: p.scalars }),
+      });
+      if (r.aborted) throw new Error('HiGR: training cancelled');
+      const m = r.model;
+      return wrap('HiGR', inputs.nItems, m, async (h, k) => (await gsbiSlates(m, r.lookup, h, cfg.beam, k)).slates);
+    },
+  },
   {
     id: 'tiger',
     label: 'TIGER',

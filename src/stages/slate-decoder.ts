@@ -10,7 +10,7 @@ import { getBackend, initCpu } from '../engine';
 import { buildSidTable, type SidTableData } from '../models/sid-table';
 import { countParameters, hsdConfig, type HsdConfig } from '../models/slate-decoder';
 import { minSequenceLength } from '../data/protocol';
-import { plantedSlateData, sidsForDataset, slateInputs, SLATE_SID_FEATURES, type ReferenceSplit, type SlateSids } from '../train/slate-data';
+import { plantedSlateData, sidsForDataset, slateInputs, REAL_DATA_FEATURES, type ReferenceSplit, type SlateSids } from '../train/slate-data';
 import { decodeSlates, run, scoreSlates, slateTrainConfig, type SlateCheckpoint, type SlateTrainConfig, type SlateTrainInputs, type SlateTrainResult, type Slates } from '../train/slate-decoder';
 import type { TokenizerKind } from '../tokenizer/train';
 import { evaluationData, type ProtocolChoice } from './eval-data';
@@ -139,7 +139,7 @@ export async function assembleSlateData(data: StageData, cfg: SlateStageConfig &
   const { ds, split } = ev;
   const sids = cfg.tokenizerRun
     ? await sidsFromRun(data, cfg.tokenizerRun, ds)
-    : await sidsForDataset(data.workspace, ds, { kind: cfg.sidKind as TokenizerKind, levels: cfg.levels, codebookSize: cfg.codebookSize, steps: cfg.sidSteps, seed, features: SLATE_SID_FEATURES });
+    : await sidsForDataset(data.workspace, ds, { kind: cfg.sidKind as TokenizerKind, levels: cfg.levels, codebookSize: cfg.codebookSize, steps: cfg.sidSteps, seed, features: REAL_DATA_FEATURES });
   const inputs = slateInputs(ds, split, sids.table);
   const meta = itemMeta(ds.itemIds, data.workspace.sideTables());
   return {
