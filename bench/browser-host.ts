@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, QUIET_ARGS, WEBGPU_ARGS } from '../e2e/chromium';
+// @ts-expect-error plain .mjs helper without types
+import { ISOLATION_HEADERS } from '../scripts/static-server.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CHROMIUM_ARGS = [...WEBGPU_ARGS, ...QUIET_ARGS];
@@ -35,8 +37,7 @@ export function serve(dir: string, mounts: Record<string, string> = {}): Promise
     }
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
+      ...ISOLATION_HEADERS,
       'cache-control': 'no-store',
     });
     fs.createReadStream(file).pipe(res);
