@@ -13,23 +13,18 @@
 // 1 in this process, every other count in a child process of its own, because ORT-web fixes its thread count when its
 // wasm module first loads). --wasm-only skips the Dawn half of the Node side (just the CPU rows).
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BenchSettings, type Measurement, benchCases, defaultSettings, flops, shapeLabel } from './cases';
 import { markdownTables, ratios } from './report';
-import { CHROMIUM, QUIET_ARGS, WEBGPU_ARGS } from '../e2e/chromium';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, runInChromium } from './browser-host';
 import type { PageConfig, PageResult } from './browser/main';
 import type { AttentionModule, Engine } from './runners';
-// @ts-expect-error plain .mjs helper without types
-import { ISOLATION_HEADERS } from '../scripts/static-server.mjs';
 import { spawnSync } from 'node:child_process';
 import { loadAverage, machineEnvironment } from './machine';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM_ARGS = [...WEBGPU_ARGS, ...QUIET_ARGS];
 
 interface Args {
   quick: boolean;
@@ -83,78 +78,10 @@ const log = (m: string) => console.log(`${((Date.now() - T0) / 1000).toFixed(1).
 
 // ---------------------------------------------------------------- browser half
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-};
-
-/** Serve `dir` at / and `ortDir` at /ort/ with cross-origin isolation headers (SharedArrayBuffer for ORT's threads). */
-function serve(dir: string, ortDir: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const [base, sub] = rel.startsWith('/ort/') ? [ortDir, rel.slice(5)] : [dir, rel === '/' ? 'index.html' : rel.slice(1)];
-    const file = path.resolve(base, sub);
-    if (!file.startsWith(path.resolve(base)) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      ...ISOLATION_HEADERS,
-      'cache-control': 'no-store',
-    });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      resolve({ url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) });
-    }),
-  );
-}
-
-async function buildPage(outDir: string): Promise<void> {
-  const { build } = await import('vite');
-  await build({
-    root: path.join(ROOT, 'bench/browser'),
-    base: './',
-    configFile: false,
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true, target: 'es2022', minify: false, reportCompressedSize: false },
-  });
-}
-
 async function runBrowser(s: BenchSettings, caseIds: string[]): Promise<PageResult & { browserVersion: string }> {
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-bench-page-'));
-  const t0 = Date.now();
-  await buildPage(outDir);
-  log(`[browser] vite build of bench/browser in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const server = await serve(outDir, path.join(ROOT, 'node_modules/onnxruntime-web/dist'));
-  const { chromium } = await import('playwright-core');
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set HIGR_CHROMIUM)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  try {
-    const page = await browser.newPage();
-    page.on('console', (m) => {
-      const t = m.text();
-      if (t.startsWith('[bench]')) log(`[browser] ${t.slice(8)}`);
-      else if (m.type() === 'error' || m.type() === 'warning') log(`[browser ${m.type()}] ${t.slice(0, 300)}`);
-    });
-    page.on('pageerror', (e) => log(`[browser page error] ${e.message}`));
-    await page.goto(server.url);
-    await page.waitForFunction(() => window.__benchReady === true, null, { timeout: 60_000 });
-    const cfg: PageConfig = { settings: s, caseIds };
-    const result = await page.evaluate((c) => window.__runBench!(c), cfg);
-    return { ...result, browserVersion: browser.version() };
-  } finally {
-    await browser.close();
-    await server.close();
-    fs.rmSync(outDir, { recursive: true, force: true });
-  }
+  const cfg: PageConfig = { settings: s, caseIds };
+  const r = await runInChromium<PageConfig, PageResult>({ html: 'index.html', fn: '__runBench', config: cfg, log, mounts: { '/ort/': path.join(ROOT, 'node_modules/onnxruntime-web/dist') } });
+  return { ...r.result, browserVersion: r.browserVersion };
 }
 
 // ---------------------------------------------------------------- node half

@@ -3,19 +3,14 @@
 // through GSBI.
 import { describe, expect, it } from 'vitest';
 import { openApp } from './harness';
+import { trainTinySlate } from './slate-steps';
 
 describe('slate model and decoding stepper in the browser', () => {
   it('trains a tiny HSD and steps one user through GSBI', async () => {
     const app = await openApp('#panel=slate&seed=1');
     try {
       const { page } = app;
-      await page.getByTestId('slate-panel').waitFor({ timeout: 60_000 });
-      await page.getByTestId('slate-source').selectOption('planted');
-      for (const [k, v] of [['dim', '16'], ['slateLayers', '1'], ['epochs', '2'], ['stepsPerEpoch', '8'], ['batchSize', '16'], ['lr', '0.005'], ['beam', '3']]) {
-        await page.getByTestId(`slate-${k}`).fill(v);
-      }
-      await page.getByTestId('slate-train').click();
-      await page.locator('[data-testid="slate-status"][data-status="done"]').waitFor({ timeout: 400_000 });
+      await trainTinySlate(page, 2);
       expect(Number(await page.getByTestId('slate-params').textContent())).toBeGreaterThan(1000);
       expect(await page.getByTestId('slate-epochs').locator('tbody tr').count()).toBe(2);
       await page.locator('[data-testid="slate-loss-plot"][data-rendered="true"]').waitFor({ timeout: 30_000 });

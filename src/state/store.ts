@@ -15,6 +15,7 @@ import { createGpuSlice, type GpuSlice } from './gpu-slice';
 import { createRunsSlice, type RunsSlice } from './runs-slice';
 import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
 import { createSlateSlice, type SlateSlice } from './slate-slice';
+import { createFlatSlice, type FlatSlice } from './flat-slice';
 import { createEvaluationSlice, type EvaluationSlice } from './evaluation-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
@@ -27,7 +28,7 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice & SlateSlice & EvaluationSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice & SlateSlice & EvaluationSlice & FlatSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
@@ -52,6 +53,7 @@ const creator: StateCreator<Store> = (...a) => ({
   ...createRunsSlice(...a),
   ...createTokenizerSlice(...a),
   ...createSlateSlice(...a),
+  ...createFlatSlice(...a),
   ...createEvaluationSlice(...a),
   ...dataSlice(...a),
 });

@@ -65,4 +65,39 @@ describe('slate decoder training', () => {
     for (const k of Object.keys(a)) expect([...b[k].data]).toEqual([...a[k].data]);
     for (const r of [full, half, resumed]) r.model.dispose();
   });
+
+  it('one trainer for every slate model: a OneRec-style run resumes exactly; a checkpoint of another kind is refused', async () => {
+    setBackend(cpuBackend);
+    const { inputs } = splitInputs(30, 12, 24, 5, 2);
+    const { FlatSlateDecoder, flatConfigFor, flatDecode } = await import('../models/onerec');
+    const { hsdConfig } = await import('../models/slate-decoder');
+    const { rng } = await import('../models/nn');
+    const { PrefixTrie } = await import('../models/sid-table');
+    const { historyBatch } = await import('../models/context-encoder');
+    const { trainSlateModel } = await import('./slate-decoder');
+    const fcfg = flatConfigFor(hsdConfig({ ...model, dim: 16, ffn: 16 }));
+    const lookup = { sids: inputs.sidCodes, trie: new PrefixTrie(inputs.trie, inputs.widths) };
+    const build = () => new FlatSlateDecoder(fcfg, inputs.widths, inputs.numItems, rng(3));
+    const taskOf = (m: InstanceType<typeof FlatSlateDecoder>) => ({
+      kind: 'onerec',
+      targetLen: 5,
+      slateSize: 5,
+      maxHistory: fcfg.maxHistory,
+      decode: async (hs: Int32Array[]) => (await flatDecode(m, lookup, historyBatch(hs, inputs.sidCodes, m.sid, fcfg.maxHistory), { beam: 2, length: 5, exclude: hs })).slates,
+    });
+    const cfg = { seed: 3, epochs: 2, stepsPerEpoch: 3, batchSize: 8, lr: 2e-3, warmup: 1, patience: 0, logEvery: 1 };
+    const a = build();
+    const full = await trainSlateModel(a, inputs, cfg, taskOf(a));
+    const b = build();
+    const ctl = new AbortController();
+    const half = await trainSlateModel(b, inputs, cfg, taskOf(b), { signal: ctl.signal, onEpoch: () => ctl.abort() });
+    expect(half.aborted).toBe(true);
+    expect(half.checkpoint.kind).toBe('onerec');
+    const c = build();
+    const resumed = await trainSlateModel(c, inputs, cfg, taskOf(c), { checkpoint: structuredClone(half.checkpoint) });
+    expect(resumed.curves.loss.map((l) => l.loss)).toEqual(full.curves.loss.map((l) => l.loss));
+    expect(resumed.curves.epochs.map((e) => e.valid.recall5)).toEqual(full.curves.epochs.map((e) => e.valid.recall5));
+    await expect(run(inputs, {}, { checkpoint: structuredClone(half.checkpoint) })).rejects.toThrow(/holds a 'onerec' model, not 'hsd'/);
+    for (const m of [a, b, c]) m.dispose();
+  });
 });

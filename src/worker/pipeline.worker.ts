@@ -12,6 +12,7 @@ import { WasmBackend } from '../engine/wasm-backend';
 import { setBackend } from '../engine/tensor';
 import { fallbacks, type FallbackRecord } from '../engine/fallbacks';
 import { slateApi } from './slate-api';
+import { flatDecodeApi } from './flat-decode-api';
 import { evalApi } from './eval-api';
 
 /** Structured-cloneable form of WebGPUUnavailableError (Comlink does not keep custom error fields). */
@@ -162,6 +163,7 @@ const api = {
   ...stageApi(async () => (await pipelineBackend()).kind), // every trained stage on the selected backend: stageRun / stageStop (src/worker/stage-api.ts)
   ...tokenizerApi(), // tokenizer views: prefix explorer (src/worker/tokenizer-api.ts)
   ...slateApi(), // decoding views of slate-decoder runs (src/worker/slate-api.ts)
+  ...flatDecodeApi(async () => (await pipelineBackend()).kind), // the stepper's OneRec-style side (src/worker/flat-decode-api.ts)
   ...evalApi(), // the Table 1 models of the evaluation stage (src/worker/eval-api.ts)
 };
 

@@ -41,8 +41,8 @@ export interface DecodeView {
   beam: number;
 }
 
-type DecodeInputs = Omit<SlateInputs, 'train' | 'valid'>;
-interface Loaded {
+export type DecodeInputs = Omit<SlateInputs, 'train' | 'valid'>;
+export interface LoadedSlateRun {
   runId: string;
   model: HierarchicalSlateDecoder;
   inputs: DecodeInputs;
@@ -50,30 +50,33 @@ interface Loaded {
   from: DecodeView['from'];
 }
 
+let rebuilt: LoadedSlateRun | null = null;
+
+/** A slate run's model: trained in this session, else rebuilt from its kept result (one rebuilt model cached). Shared
+ * by the GSBI stepper and its OneRec-style side (src/worker/flat-decode-api.ts). */
+export async function loadSlateRun(runId: string): Promise<LoadedSlateRun> {
+  const live = stageResults.get(runId);
+  if (live) {
+    if (live.stage !== 'slate-decoder') throw new Error(`run ${runId} is a ${live.stage} run, not a slate-decoder run`);
+    const r = live.result as SlateStageResult;
+    return { runId, model: r.model, inputs: live.inputs as DecodeInputs, lookup: r.lookup, from: 'session' };
+  }
+  if (rebuilt?.runId === runId) return rebuilt;
+  const kept = await runStore().getResult<SlateKept>(runId);
+  if (!kept) throw new Error(`slate run ${runId} has no stored model (only finished or stopped runs keep one): train or resume it in the Slate model panel`);
+  rebuilt?.model.dispose();
+  const d = kept.decode;
+  rebuilt = { runId, model: modelFromCheckpoint(kept.checkpoint), inputs: d, lookup: { sids: d.sidCodes, trie: new PrefixTrie(d.trie, d.widths) }, from: 'checkpoint' };
+  return rebuilt;
+}
+
+export function itemView(i: DecodeInputs, item: number): ItemView {
+  const L = i.widths.length;
+  return { item, id: i.itemIds ? i.itemIds[item] : item, caption: i.meta.caption[item] ?? '', category: i.meta.category[item] ?? '', sid: Array.from(i.sidCodes.subarray(item * L, (item + 1) * L)) };
+}
+
 export function slateApi() {
-  let rebuilt: Loaded | null = null;
-
-  /** The run's model: trained in this session, else rebuilt from its kept result (one rebuilt model cached). */
-  async function load(runId: string): Promise<Loaded> {
-    const live = stageResults.get(runId);
-    if (live) {
-      if (live.stage !== 'slate-decoder') throw new Error(`run ${runId} is a ${live.stage} run, not a slate-decoder run`);
-      const r = live.result as SlateStageResult;
-      return { runId, model: r.model, inputs: live.inputs as DecodeInputs, lookup: r.lookup, from: 'session' };
-    }
-    if (rebuilt?.runId === runId) return rebuilt;
-    const kept = await runStore().getResult<SlateKept>(runId);
-    if (!kept) throw new Error(`slate run ${runId} has no stored model (only finished or stopped runs keep one): train or resume it in the Slate model panel`);
-    rebuilt?.model.dispose();
-    const d = kept.decode;
-    rebuilt = { runId, model: modelFromCheckpoint(kept.checkpoint), inputs: d, lookup: { sids: d.sidCodes, trie: new PrefixTrie(d.trie, d.widths) }, from: 'checkpoint' };
-    return rebuilt;
-  }
-
-  function itemView(i: DecodeInputs, item: number): ItemView {
-    const L = i.widths.length;
-    return { item, id: i.itemIds ? i.itemIds[item] : item, caption: i.meta.caption[item] ?? '', category: i.meta.category[item] ?? '', sid: Array.from(i.sidCodes.subarray(item * L, (item + 1) * L)) };
-  }
+  const load = loadSlateRun;
 
   return {
     /** Parameter count of a config before training (the panel shows it next to the settings). */

@@ -183,7 +183,8 @@ const command: Command = {
       onCached: (r) => process.stderr.write(`table1: ${r.model} seed ${r.seed}: cached result (${r.createdAt}, ${cacheDir})\n`),
       onProgress: (model, seed, p) => {
         const now = Date.now();
-        if (now - lastLog > 5000 || p.step === p.total) {
+        if (p.scalars.validRecall5 !== undefined) process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total} validation recall@5 ${f4(p.scalars.validRecall5)}\n`);
+        else if (now - lastLog > 5000 || p.step === p.total) {
           lastLog = now;
           process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total}${p.scalars.loss !== undefined ? ` loss ${p.scalars.loss.toFixed(4)}` : ''}\n`);
         }

@@ -9,6 +9,7 @@ interface Row {
   cache: boolean;
   L: number;
   study: 'speed' | 'length';
+  host?: string;
   slatesPerSec: number;
   recall5: number;
   recallL: number;
@@ -20,23 +21,25 @@ const METHODS = ['gsbi', 'onerec-greedy', 'onerec-beam'] as const;
 
 export function DecodeStudyCharts() {
   const rows = study.rows as Row[];
+  // one host per trace (Node and Chromium time the same weights; recall is the same in both)
+  const hosts = [...new Set(rows.map((r) => r.host ?? 'node'))];
   const speed = rows.filter((r) => r.study === 'speed');
-  const len = rows.filter((r) => r.study === 'length');
-  const scatter = METHODS.flatMap((m) =>
+  const len = rows.filter((r) => r.study === 'length' && (r.host ?? 'node') === hosts[0]);
+  const scatter = hosts.flatMap((host, hi) => METHODS.flatMap((m) =>
     [true, false].map((cache) => {
-      const r = speed.filter((x) => x.method === m && x.cache === cache);
+      const r = speed.filter((x) => x.method === m && x.cache === cache && (x.host ?? 'node') === host);
       return {
         type: 'scatter',
         mode: 'markers+text',
-        name: `${LABEL[m]}${cache ? '' : ', no KV cache'}`,
+        name: `${LABEL[m]}${cache ? '' : ', no KV cache'}${hosts.length > 1 ? ` (${host})` : ''}`,
         x: r.map((x) => x.slatesPerSec),
         y: r.map((x) => x.recall5),
-        text: r.map(() => (cache ? 'cache' : 'no cache')),
+        text: r.map(() => `${cache ? 'cache' : 'no cache'}${hosts.length > 1 ? `, ${host}` : ''}`),
         textposition: 'top center',
-        marker: { color: COLOR[m], size: 11, symbol: cache ? 'circle' : 'circle-open' },
+        marker: { color: COLOR[m], size: 11, symbol: `${hi === 0 ? 'circle' : 'square'}${cache ? '' : '-open'}` },
       };
     }),
-  );
+  ));
   const lines = METHODS.map((m) => {
     const r = len.filter((x) => x.method === m).sort((a, b) => a.L - b.L);
     return { type: 'scatter', mode: 'lines+markers', name: LABEL[m], x: r.map((x) => x.L), y: r.map((x) => x.recallL), marker: { color: COLOR[m] }, line: { color: COLOR[m] } };

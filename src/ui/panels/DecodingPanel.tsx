@@ -6,6 +6,8 @@ import { useMemo, useState } from 'react';
 import { useStore } from '../../state/store';
 import { decodableSlateRuns, slateTestUsers } from '../../state/slate-slice';
 import type { ItemView, StepView } from '../../worker/slate-api';
+import { flatFor } from '../../state/flat-slice';
+import { FlatDecodeSide, FlatTrainCard } from '../components/FlatDecodeSide';
 
 const sid = (s: number[]) => `(${s.join(', ')})`;
 
@@ -76,6 +78,8 @@ export default function DecodingPanel() {
   const runId = d.runId ?? runs[0]?.id ?? null;
   const rec = runs.find((r) => r.id === runId);
   const users = useMemo(() => slateTestUsers(rec), [rec]);
+  const flatTrained = !!flatFor(useStore((s) => s.flat), runId).summary;
+  const decodeFlat = useStore((s) => s.decodeFlatUser);
   return (
     <section className="panel" data-testid="decoding-panel">
       <h1>
@@ -116,16 +120,28 @@ export default function DecodingPanel() {
               ))}
             </select>
           </label>{' '}
-          <button data-testid="decode-run" disabled={d.status === 'running'} onClick={() => void decode(index)}>
-            Decode (B = {String(rec.config.beam)})
+          <button
+            data-testid="decode-run"
+            disabled={d.status === 'running'}
+            onClick={() =>
+              void (async () => {
+                await decode(index); // one after the other: the worker decodes one request at a time
+                if (flatTrained && runId) await decodeFlat(runId, index, Number(rec.config.beam));
+              })()
+            }
+          >
+            Decode (B = {String(rec.config.beam)}){flatTrained ? ' with GSBI and OneRec-style' : ''}
           </button>
         </div>
       )}
+      <FlatTrainCard runId={rec ? runId : null} />
       {d.error && (
         <p className="bad" data-testid="decode-error">
           {d.error}
         </p>
       )}
+      <div className={flatTrained ? 'grid-2' : ''}>
+        <div>
       {v && (
         <>
           <div className="card" data-testid="decode-history">
@@ -178,6 +194,9 @@ export default function DecodingPanel() {
           )}
         </>
       )}
+        </div>
+        <FlatDecodeSide runId={runId} />
+      </div>
     </section>
   );
 }
