@@ -59,8 +59,8 @@ describe('baselines on a planted successor chain', () => {
   }, 120_000);
   it('HSTU (pointwise SiLU attention, relative position bias) beats popularity', async () => {
     const m = await trainHSTU(data.train, { maxLen: 16, dim: 16, blocks: 1, heads: 2, epochs: 20, batchSize: 16, lr: 5e-3, dropout: 0.1, negatives: 32, seed: 1 });
-    // item table + positions + (LN, uvqk 16→64, attn LN, out 16→16, rel bias 16) + last LN
-    expect(m.numParameters()).toBe(101 * 16 + 16 * 16 + (32 + 16 * 64 + 64 + 32 + 16 * 16 + 16 + 16) + 32);
+    // item table + positions (row 0 = padding) + (LN, uvqk 16→64, attn LN, out 16→16, rel bias 16) + last LN
+    expect(m.numParameters()).toBe(101 * 16 + 17 * 16 + (32 + 16 * 64 + 64 + 32 + 16 * 16 + 16 + 16) + 32);
     expect(await recall(m)).toBeGreaterThan(popRecall + 0.1);
   }, 120_000);
 });
