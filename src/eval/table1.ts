@@ -7,6 +7,7 @@ import type { SeqRecModel, SeqTrainInputs, TrainProgress } from '../models/seq-r
 import { evaluateScorer, evaluateSlates, type EvalCase, type EvalResult } from './harness';
 import type { ModelEntry } from './registry';
 import { pairedTTest } from './significance';
+import { fnv1a } from '../data/fingerprint';
 
 export interface Metrics5 {
   hit5: number;
@@ -30,6 +31,48 @@ export interface Table1Row {
   backend: string;
   settings: Record<string, unknown>;
   coverage: number;
+  /** seeds taken from the run cache instead of trained in this invocation */
+  cachedSeeds: number[];
+}
+
+/**
+ * One (model, seed) result as the run cache keeps it: enough to rebuild a row (metrics, params, time) and the paired test
+ * (per-user recall@5 in the order of the evaluation cases). `key` identifies model, seed, settings and evaluation context.
+ */
+export interface SeedRun {
+  key: string;
+  model: string;
+  seed: number;
+  settings: Record<string, unknown>;
+  context: Record<string, unknown>;
+  params: number;
+  trainSeconds: number;
+  effective: Metrics5;
+  impressions: Metrics5 | null;
+  coverage: number;
+  perUserRecall: number[];
+  backend: string;
+  createdAt: string;
+}
+
+/** Where finished (model, seed) results live so a table can be built in pieces and regenerated without retraining. */
+export interface RunCache {
+  get(key: string, model: string, seed: number): Promise<SeedRun | null>;
+  put(run: SeedRun): Promise<void>;
+}
+
+/** The cache key of one (model, seed) run: every setting the run used plus the evaluation context (protocol, users, SIDs, backend). */
+export function seedRunKey(model: string, seed: number, settings: Record<string, unknown>, context: Record<string, unknown>): string {
+  const canon = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return fnv1a(new TextEncoder().encode(JSON.stringify(canon({ model, seed, settings, context }))));
+}
+
+/** Identity of the evaluation cases (users, their histories and targets): part of every cache key. */
+export function casesFingerprint(cases: EvalCase[]): string {
+  const parts: number[] = [];
+  for (const c of cases) parts.push(c.user, -2, ...c.history, -3, ...c.target, -1);
+  return fnv1a(new Uint8Array(Int32Array.from(parts).buffer));
 }
 
 export interface Table1Result {
@@ -49,6 +92,13 @@ export interface Table1Options {
   onProgress?: (model: string, seed: number, p: TrainProgress) => void;
   onRow?: (row: Table1Row) => void;
   signal?: AbortSignal;
+  /** finished (model, seed) results: reused when the key matches, written after each new run */
+  cache?: RunCache;
+  /** retrain even when the cache has the run (the new result replaces it) */
+  fresh?: boolean;
+  /** what besides the settings makes a result reusable: protocol, dataset, SID tokenizer … (the cases' fingerprint and backend are added) */
+  context?: Record<string, unknown>;
+  onCached?: (run: SeedRun) => void;
 }
 
 const pick = (m: EvalResult['effective']): Metrics5 => ({ hit5: m.hit, recall5: m.recall, ndcg5: m.ndcg });
@@ -80,21 +130,48 @@ export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], en
     const perSeed: Metrics5[] = [], perSeedImp: Metrics5[] = [];
     let trainSeconds = 0, params = 0, coverage = 0;
     let userSum: Float64Array | null = null;
+    const cachedSeeds: number[] = [];
+    const context = { ...(o.context ?? {}), cases: casesFingerprint(cases), users: cases.length, backend: o.backend, quick: o.quick };
     for (const seed of seeds) {
       if (o.signal?.aborted) throw new Error('table1: cancelled');
-      const t0 = performance.now();
       const tOpts = { seed, quick: o.quick, overrides: o.overrides?.[e.id] };
-      const model = await e.train(inputs, tOpts, { signal: o.signal, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
-      trainSeconds += (performance.now() - t0) / 1000;
-      params = model.numParameters();
-      const r = model.slates ? await evaluateGenerated(model, cases, o.signal) : await evaluateScorer(scorerOf(model), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
-      model.dispose?.();
-      perSeed.push(pick(r.effective));
-      if (r.impressions) perSeedImp.push(pick(r.impressions));
-      coverage += r.coverage / seeds.length;
-      const rec = r.perUser.effective.recall;
-      userSum ??= new Float64Array(rec.length);
-      rec.forEach((v, i) => (userSum![i] += v / seeds.length));
+      const settings = e.settings(tOpts);
+      const key = seedRunKey(e.id, seed, settings, context);
+      let run = o.cache && !o.fresh ? await o.cache.get(key, e.id, seed) : null;
+      if (run && run.perUserRecall.length !== cases.length) run = null; // a cache file from another evaluation set
+      if (run) {
+        cachedSeeds.push(seed);
+        o.onCached?.(run);
+      } else {
+        const t0 = performance.now();
+        const model = await e.train(inputs, tOpts, { signal: o.signal, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
+        const seconds = (performance.now() - t0) / 1000;
+        const r = model.slates ? await evaluateGenerated(model, cases, o.signal) : await evaluateScorer(scorerOf(model), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
+        run = {
+          key,
+          model: e.id,
+          seed,
+          settings,
+          context,
+          params: model.numParameters(),
+          trainSeconds: seconds,
+          effective: pick(r.effective),
+          impressions: r.impressions ? pick(r.impressions) : null,
+          coverage: r.coverage,
+          perUserRecall: Array.from(r.perUser.effective.recall),
+          backend: o.backend,
+          createdAt: new Date().toISOString(),
+        };
+        model.dispose?.();
+        await o.cache?.put(run);
+      }
+      trainSeconds += run.trainSeconds;
+      params = run.params;
+      perSeed.push(run.effective);
+      if (run.impressions) perSeedImp.push(run.impressions);
+      coverage += run.coverage / seeds.length;
+      userSum ??= new Float64Array(run.perUserRecall.length);
+      run.perUserRecall.forEach((v, i) => (userSum![i] += v / seeds.length));
     }
     perUser.set(e.id, Array.from(userSum!));
     const { mean, std } = meanStd(perSeed);
@@ -113,6 +190,7 @@ export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], en
       backend: o.backend,
       settings: e.settings(tOptsOf(o, e)),
       coverage,
+      cachedSeeds,
     };
     rows.push(row);
     o.onRow?.(row);

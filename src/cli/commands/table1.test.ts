@@ -71,6 +71,32 @@ describe('higr table1', () => {
     expect(j.rows[2].settings).toMatchObject({ maxLen: 20, dim: 16, epochs: 3 });
   }, 120_000);
 
+  it('run cache: a table built in pieces reuses finished (model, seed) runs; a changed setting or --fresh retrains', async () => {
+    const out = path.join(tmp, 'cache');
+    const base = ['table1', '--quick', '--users', '60', '--backend', 'cpu', '--out', out];
+    const a = await run([...base, '--models', 'sasrec', '--seeds', '0']);
+    expect(a.code).toBe(0);
+    const files = fs.readdirSync(path.join(out, 'table1-runs'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^sasrec-s0-[0-9a-f]{8}\.json$/);
+    const first = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8')).rows[0];
+    // the whole table: pop is new, sasrec seed 0 comes from the cache with identical figures
+    const b = await run([...base, '--models', 'pop,sasrec', '--seeds', '0']);
+    expect(b.code).toBe(0);
+    const jb = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
+    expect(jb.rows[1].mean).toEqual(first.mean);
+    expect(jb.rows[1].cachedSeeds).toEqual([0]);
+    expect(jb.rows[0].cachedSeeds).toEqual([]);
+    expect(jb.rows[1].pValueVsBest === null || typeof jb.rows[1].pValueVsBest === 'number').toBe(true);
+    // another setting is another run
+    const c = await run([...base, '--models', 'sasrec', '--seeds', '0', '--sasrec-epochs', '2']);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8')).rows[0].cachedSeeds).toEqual([]);
+    expect(fs.readdirSync(path.join(out, 'table1-runs')).filter((f) => f.startsWith('sasrec'))).toHaveLength(2);
+    const d = await run([...base, '--models', 'sasrec', '--seeds', '0', '--fresh']);
+    expect(d.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8')).rows[0].cachedSeeds).toEqual([]);
+  }, 180_000);
+
   it('bad input is one line naming the file or flag', async () => {
     const inTrain = path.join(tmp, 'trained.txt');
     fs.writeFileSync(inTrain, `${bundledLines()[0]}\n`);
