@@ -20,7 +20,7 @@ const MASKED = -1e9;
 /** (B, H, T, dh) view of a packed-heads (B, T, H·dh) tensor. */
 const splitHeads = (x: Tensor, H: number) => {
   const [B, T, E] = x.shape;
-  return transpose(reshape(x, [B, T, H, E / H]), [0, 2, 1, 3]);
+  return H === 1 ? reshape(x, [B, 1, T, E]) : transpose(reshape(x, [B, T, H, E / H]), [0, 2, 1, 3]);
 };
 
 /**
@@ -40,5 +40,6 @@ export function attentionWithDropout(q: Tensor, k: Tensor, v: Tensor, opts: Atte
   if (opts.keyMask) allowed = mul(allowed, reshape(cast(opts.keyMask, 'f32'), [B, 1, 1, Tk]));
   const scores = add(scale(matmul(splitHeads(q, H), splitHeads(k, H), { transB: true }), sc), scale(addScalar(allowed, -1), -MASKED)); // (B, H, Tq, Tk)
   const P = dropout(mul(softmax(scores), allowed), drop.p, drop.seed);
-  return reshape(transpose(matmul(P, splitHeads(v, H)), [0, 2, 1, 3]), [B, Tq, E]);
+  const o = matmul(P, splitHeads(v, H)); // (B, H, Tq, dh)
+  return reshape(H === 1 ? o : transpose(o, [0, 2, 1, 3]), [B, Tq, E]);
 }

@@ -70,6 +70,7 @@ export function evalApi() {
         quick: req.quick,
         backend: 'cpu (worker)',
         overrides: req.overrides,
+        validCases: evalCases(ds, split).valid,
         signal: abort.signal,
         onProgress: (model, seed, p) => {
           const now = performance.now();
