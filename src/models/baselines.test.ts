@@ -49,6 +49,22 @@ describe('baselines on a planted successor chain', () => {
     await expect(trainHSTU(data.train, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer >= 1/);
     await expect(trainSASRec(data.train, { lr: -1 })).rejects.toThrow(/lr must be > 0/);
   }, 120_000);
+  it('early stopping: validates every evalEvery epochs, stops after patience, restores the best weights', async () => {
+    const curve = [0.1, 0.3, 0.2, 0.25, 0.9];
+    let calls = 0;
+    const ckpts = new Map<number, Record<string, { data: Float32Array }>>();
+    const m = await trainSASRec(data.train, { maxLen: 8, dim: 8, blocks: 1, epochs: 5, batchSize: 64, evalEvery: 1, patience: 2, seed: 4 }, {
+      validate: async () => curve[calls++],
+      checkpoint: (c) => void ckpts.set((c as { epoch: number }).epoch, (c as { weights: Record<string, { data: Float32Array }> }).weights),
+    });
+    expect(calls).toBe(4); // epochs 1-4: the best (0.3) at epoch 2, then 2 validations without a gain
+    expect(m.trainLog).toMatchObject({ epochsRun: 4, bestEpoch: 2, bestValidation: 0.3, stoppedEarly: true });
+    expect(m.trainLog!.validation.map((v) => v.epoch)).toEqual([1, 2, 3, 4]);
+    const now = await m.stateDict();
+    expect(Array.from(now.item_emb.data)).toEqual(Array.from(ckpts.get(2)!.item_emb.data));
+    expect(Array.from(now.item_emb.data)).not.toEqual(Array.from(ckpts.get(4)!.item_emb.data));
+    await expect(trainSASRec(data.train, { epochs: 1, patience: -1 })).rejects.toThrow(/patience must be an integer >= 0/);
+  }, 60_000);
   // KNOWN PROBLEM (not met yet): on this planted chain BERT4Rec learns too slowly for a unit test — measured recall@5
   // 0.09 vs popularity 0.07 after 60 epochs (d 16, lr 1e-2, init std 0.25, tmp tuning run, seed 1). Its target needs
   // attention to the neighbouring position (SASRec/HSTU predict from the same position). Skipped until fixed.
