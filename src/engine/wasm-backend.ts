@@ -33,8 +33,8 @@ export interface WasmKernels {
   topk_rows(X: number, values: number, indices: number, R: number, C: number, k: number): void;
   sumsq(G: number, n: number): number;
   scale_inplace(G: number, n: number, s: number): void;
-  attention_fwd(Q: number, K: number, V: number, M: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
-  attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, dQ: number, dK: number, dV: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
+  attention_fwd(Q: number, K: number, V: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
+  attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, dQ: number, dK: number, dV: number, dS: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
 }
 const KERNEL_NAMES: (keyof WasmKernels)[] = [
   'matmul_scratch', 'matmul', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',

@@ -12,8 +12,7 @@ import { rng } from '../models/nn';
 import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
 import { PrefixTrie } from '../models/sid-table';
 import { hsdConfig, type HsdConfig } from '../models/slate-decoder';
-import { run as trainHsd, subsample, type SlateTrainInputs, type Slates } from '../train/slate-decoder';
-import { trainSlateModel } from '../train/slate-model';
+import { run as trainHsd, subsample, trainSlateModel, type SlateTrainInputs, type Slates } from '../train/slate-decoder';
 import { meanMetrics, slateMetrics } from './metrics';
 
 export type DecodeMethod = 'gsbi' | 'onerec-greedy' | 'onerec-beam';
@@ -103,9 +102,9 @@ export async function runDecodeStudy(
   const ft = await trainSlateModel(
     flat,
     inputs,
-    { seed: s.seed, epochs: s.epochs, stepsPerEpoch: s.stepsPerEpoch, batchSize: s.batchSize, lr: s.lr, warmup: Math.min(50, s.stepsPerEpoch), targetLen: M, maxHistory: hcfg.maxHistory, validUsers: s.validUsers, decodeBatch: s.decodeBatch },
-    async (hs) => (await flatDec(hs, s.beam, M, true)).slates,
-    { signal: opts.signal, onProgress: (p) => p.scalars.validRecall5 !== undefined && log(`OneRec-style epoch ${p.epoch}: valid recall@5 ${p.scalars.validRecall5.toFixed(4)}`) },
+    { seed: s.seed, epochs: s.epochs, stepsPerEpoch: s.stepsPerEpoch, batchSize: s.batchSize, lr: s.lr, warmup: Math.min(50, s.stepsPerEpoch), patience: 0, validUsers: s.validUsers, decodeBatch: s.decodeBatch, logEvery: 10 },
+    { kind: 'onerec', targetLen: M, slateSize: M, maxHistory: hcfg.maxHistory, decode: async (hs) => (await flatDec(hs, s.beam, M, true)).slates },
+    { signal: opts.signal, onEpoch: (e) => log(`OneRec-style epoch ${e.epoch}: loss ${e.trainLoss.toFixed(3)}, valid recall@5 ${e.valid.recall5.toFixed(4)}`) },
   );
   const flatSeconds = (performance.now() - t0) / 1000;
 
@@ -142,7 +141,7 @@ export async function runDecodeStudy(
     params: { gsbi: hsd.params, onerec: flat.numParameters() },
     training: {
       gsbi: { seconds: hsdSeconds, bestEpoch: hsd.bestEpoch, validRecall5: hsd.curves.epochs.map((e) => e.valid.recall5) },
-      onerec: { seconds: flatSeconds, bestEpoch: ft.bestEpoch, validRecall5: ft.epochs.map((e) => e.validRecall5) },
+      onerec: { seconds: flatSeconds, bestEpoch: ft.bestEpoch, validRecall5: ft.curves.epochs.map((e) => e.valid.recall5) },
     },
     ratios,
     settings: s,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { setBackend } from '../engine';
 import { cpuBackend } from '../engine/testing';
 import { plantedTask } from '../models/planted';
-import { GENERATIVE_MODELS, windowsOf } from './generative';
+import { GENERATIVE_MODELS, SID_TOKENIZER, windowsOf } from './generative';
+import { HSD_REAL_DATA, REAL_DATA_FEATURES } from '../train/slate-data';
 import { modelById } from './registry';
 
 const task = plantedTask({ trainUsers: 40, validUsers: 4, testUsers: 8 });
@@ -35,4 +36,15 @@ describe('generative Table 1 entries', () => {
       m.dispose?.();
     }
   }, 120_000);
+
+  it("HiGR's row: the real-data default (HSD_REAL_DATA), seed and --higr-<key> overrides; unknown keys are one clear error", () => {
+    const e = modelById('higr');
+    const st = e.settings({ seed: 3, quick: false }) as Record<string, unknown>;
+    expect(st).toMatchObject({ ...HSD_REAL_DATA.train, seed: 3 });
+    expect(st.model).toEqual(HSD_REAL_DATA.model);
+    expect(e.settings({ seed: 0, quick: false, overrides: { epochs: 2 } })).toMatchObject({ epochs: 2 });
+    expect(() => e.settings({ seed: 0, quick: false, overrides: { epoch: 2 } })).toThrow(/--higr-epoch: not a numeric HiGR training setting/);
+    // one tokenizer for every SID model of the table, with the real-data item features
+    expect(SID_TOKENIZER.features).toBe(REAL_DATA_FEATURES);
+  });
 });

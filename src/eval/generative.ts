@@ -1,7 +1,8 @@
-// Table 1 entries of the generative baselines over semantic IDs: TIGER, the OneRec-style flat decoder, ListCVAE.
-// Each trains with the shared generative trainer (src/train/slate-model.ts) on windows of the protocol's training
-// sequences — every (history, next M) window, the last window of each user held out for choosing the best epoch —
-// and produces slates with its own decoder (history excluded): the table scores them as generated slates.
+// Table 1 entries of the models over semantic IDs: HiGR (hierarchical slate decoder + GSBI) and the generative
+// baselines TIGER, the OneRec-style flat decoder, ListCVAE. Each trains with the one slate-model trainer
+// (src/train/slate-decoder.ts) on windows of the protocol's training sequences — every (history, next M) window, the
+// last window of each user held out for choosing the best epoch — and produces slates with its own decoder (history
+// excluded): the table scores them as generated slates. All of them use the same semantic IDs (SID_TOKENIZER).
 import { ListCvae, LISTCVAE_DEFAULTS } from '../models/listcvae';
 import { rng } from '../models/nn';
 import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
@@ -11,11 +12,18 @@ import { hsdConfig } from '../models/slate-decoder';
 import { createTiger, TIGER_DEFAULTS, tigerSlates } from '../models/tiger';
 import type { SidLookup } from '../models/trie-beam';
 import { historyBatch } from '../models/context-encoder';
-import type { SlateTrainInputs } from '../train/slate-decoder';
-import { trainSlateModel, type GenTrainConfig, type SlateDecodeFn, type SlateModel } from '../train/slate-model';
+import { gsbiSlates, run as trainHsd, slateTrainConfig, trainSlateModel, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
+import { HSD_REAL_DATA, HSD_REAL_DATA_QUICK, REAL_DATA_FEATURES, type SlateTokenizerSettings } from '../train/slate-data';
 import type { ModelEntry, TrainOptions } from './registry';
 
 const M = 5;
+
+/**
+ * The SID tokenizer shared by every SID model of Table 1 (HiGR, TIGER, OneRec-style, ListCVAE: same SIDs for a fair
+ * comparison) and the default of `higr train`; chosen on HSD validation recall@5 (docs/slate-decoder.md, "Ablations").
+ * `steps` only applies to the neural tokenizers (RQ-VAE, CRQ-VAE).
+ */
+export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { kind: 'rq-kmeans', levels: 3, codebookSize: 64, steps: 300, features: REAL_DATA_FEATURES };
 
 /** Training windows from per-user training sequences: the last window of each user is the validation window. */
 export function windowsOf(inputs: SeqTrainInputs): SlateTrainInputs {
@@ -41,14 +49,16 @@ export function windowsOf(inputs: SeqTrainInputs): SlateTrainInputs {
   };
 }
 
-const TRAIN_QUICK: Partial<GenTrainConfig> = { epochs: 1, stepsPerEpoch: 20, batchSize: 32, validUsers: 32, maxHistory: 20 };
-const TRAIN_FULL: Partial<GenTrainConfig> = { epochs: 3, stepsPerEpoch: 150, batchSize: 32, validUsers: 128, maxHistory: 20 };
+type GenTrainConfig = Omit<SlateTrainConfig, 'model' | 'beam'>;
+const TRAIN_QUICK: Partial<GenTrainConfig> = { epochs: 1, stepsPerEpoch: 20, batchSize: 32, lr: 2e-3, warmup: 20, validUsers: 32, patience: 0 };
+const TRAIN_FULL: Partial<GenTrainConfig> = { epochs: 3, stepsPerEpoch: 150, batchSize: 32, lr: 2e-3, warmup: 20, validUsers: 128, patience: 0 };
 const genCfg = (o: TrainOptions) => ({ ...(o.quick ? TRAIN_QUICK : TRAIN_FULL), ...numeric(o.overrides), seed: o.seed });
 function numeric(o: TrainOptions['overrides']): Partial<GenTrainConfig> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(o ?? {})) if (typeof v === 'number' && k in TRAIN_FULL) out[k] = v;
   return out as Partial<GenTrainConfig>;
 }
+const MAX_HISTORY = 20;
 const dims = (o: TrainOptions) => (o.quick ? { dim: 16, heads: 2, ffn: 32 } : { dim: 32, heads: 2, ffn: 64 });
 
 function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32Array[], k: number) => Promise<Int32Array[]>): SeqRecModel {
@@ -64,16 +74,47 @@ function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32
   };
 }
 
-async function fit(model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, decode: SlateDecodeFn) {
-  await trainSlateModel(model, windowsOf(inputs), { ...genCfg(o), targetLen }, decode, {
+async function fit(kind: string, model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, decode: SlateDecodeFn) {
+  const r = await trainSlateModel(model, windowsOf(inputs), genCfg(o), { kind, targetLen, slateSize: M, maxHistory: MAX_HISTORY, decode }, {
     signal: ctl?.signal,
     onProgress: (p) => ctl?.onProgress?.({ step: p.step, total: p.total, scalars: p.scalars }),
   });
+  if (r.aborted) throw new Error(`${kind}: training cancelled`);
 }
 
 const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, trie: PrefixTrie.of(i.sidTable!) });
 
+/** HiGR's settings in Table 1: the real-data default (HSD_REAL_DATA), --higr-<key> overrides of the training settings. */
+function higrSettings(o: TrainOptions): SlateTrainConfig {
+  const base = o.quick ? HSD_REAL_DATA_QUICK : HSD_REAL_DATA;
+  const over: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o.overrides ?? {})) {
+    if (typeof v !== 'number' || !(k in SLATE_TRAIN_KEYS)) throw new Error(`--higr-${k}: not a numeric HiGR training setting (known: ${Object.keys(SLATE_TRAIN_KEYS).join(', ')})`);
+    over[k] = v;
+  }
+  return slateTrainConfig({ ...base.train, ...over, model: { ...base.model }, seed: o.seed });
+}
+const SLATE_TRAIN_KEYS = { epochs: 1, stepsPerEpoch: 1, batchSize: 1, lr: 1, warmup: 1, minLrRatio: 1, weightDecay: 1, clipNorm: 1, patience: 1, validUsers: 1, beam: 1 };
+
 export const GENERATIVE_MODELS: ModelEntry[] = [
+  {
+    id: 'higr',
+    label: 'HiGR (HSD + GSBI)',
+    objective: `slate SID cross-entropy over M×L tokens (Eq. 10); GSBI: greedy slate planner, trie-constrained beam (B = ${HSD_REAL_DATA.train.beam}) per item`,
+    deterministic: false,
+    needsSids: true,
+    settings: (o) => ({ ...higrSettings(o) }),
+    async train(inputs, o, ctl) {
+      const cfg = higrSettings(o);
+      const r = await trainHsd(windowsOf(inputs), cfg, {
+        signal: ctl?.signal,
+        onProgress: (p) => ctl?.onProgress?.({ step: p.step, total: p.total, scalars: p.scalars }),
+      });
+      if (r.aborted) throw new Error('HiGR: training cancelled');
+      const m = r.model;
+      return wrap('HiGR', inputs.nItems, m, async (h, k) => (await gsbiSlates(m, r.lookup, h, cfg.beam, k)).slates);
+    },
+  },
   {
     id: 'tiger',
     label: 'TIGER',
@@ -83,9 +124,9 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     settings: (o) => ({ ...genCfg(o), model: { ...TIGER_DEFAULTS, ...dims(o) }, beam: 5 }),
     async train(inputs, o, ctl) {
       const lookup = lookupOf(inputs);
-      const m = createTiger({ ...dims(o), maxHistory: 20 }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
+      const m = createTiger({ ...dims(o), maxHistory: MAX_HISTORY }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
       const slates = (h: Int32Array[], k: number) => tigerSlates(m, lookup, h, { k, beam: 5 });
-      await fit(m, inputs, o, ctl, 1, (h) => slates(h, 5));
+      await fit('tiger', m, inputs, o, ctl, 1, (h) => slates(h, 5));
       return wrap('TIGER', inputs.nItems, m, slates);
     },
   },
@@ -95,14 +136,14 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     objective: 'slate SID cross-entropy over M×L tokens; trie-constrained beam (B = 5) over the whole slate',
     deterministic: false,
     needsSids: true,
-    settings: (o) => ({ ...genCfg(o), model: flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20 })), beam: 5 }),
+    settings: (o) => ({ ...genCfg(o), model: flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: MAX_HISTORY })), beam: 5 }),
     async train(inputs, o, ctl) {
       const lookup = lookupOf(inputs);
-      const cfg = flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20 }));
+      const cfg = flatConfigFor(hsdConfig({ ...dims(o), encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: MAX_HISTORY }));
       const m = new FlatSlateDecoder(cfg, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
       const slates = async (h: Int32Array[], k: number) =>
         (await flatDecode(m, lookup, historyBatch(h, lookup.sids, m.sid, cfg.maxHistory), { beam: 5, length: k, exclude: h })).slates;
-      await fit(m, inputs, o, ctl, M, (h) => slates(h, 5));
+      await fit('onerec', m, inputs, o, ctl, M, (h) => slates(h, 5));
       return wrap('OneRec-style', inputs.nItems, m, slates);
     },
   },
@@ -115,7 +156,7 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     settings: (o) => ({ ...genCfg(o), model: { ...LISTCVAE_DEFAULTS, dim: dims(o).dim } }),
     async train(inputs, o, ctl) {
       const m = new ListCvae({ dim: dims(o).dim }, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
-      await fit(m, inputs, o, ctl, M, (h) => m.slates(h));
+      await fit('listcvae', m, inputs, o, ctl, M, (h) => m.slates(h));
       return wrap('ListCVAE', inputs.nItems, m, (h, k) => m.slates(h, k));
     },
   },

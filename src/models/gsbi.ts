@@ -12,7 +12,8 @@
 import { logSoftmax, noGrad, slice, tensor, tidyAsync, type Tensor } from '../engine';
 import type { HistoryBatch } from './context-encoder';
 import { repeatMask, repeatRows, type HierarchicalSlateDecoder } from './slate-decoder';
-import { Blocked, trieBeamStep, type SidLookup } from './trie-beam';
+import { beamContextKV, checkDecodeRequest, historyBlocked } from './decode-setup';
+import { trieBeamStep, type SidLookup } from './trie-beam';
 
 export interface GsbiOptions {
   /** beam width B per item (paper: 5) */
@@ -70,19 +71,9 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
   const LV = model.levels;
   const d = model.cfg.dim;
   const trie = lookup.trie;
-  if (!Number.isInteger(Bm) || Bm < 1) throw new Error(`gsbi: beam width must be an integer >= 1 (got ${Bm})`);
-  if (!Number.isInteger(Lslate) || Lslate < 1 || Lslate > model.cfg.maxSlate) throw new Error(`gsbi: slate length must be in 1..${model.cfg.maxSlate} (got ${Lslate})`);
-  if (trie.levels !== LV || trie.widths.some((w, l) => w !== model.widths[l])) {
-    throw new Error(`gsbi: the SID table has levels [${trie.widths}] but the model was built for [${model.widths}]`);
-  }
-  if (opts.exclude && opts.exclude.length !== U) throw new Error(`gsbi: exclude has ${opts.exclude.length} rows for ${U} users`);
+  checkDecodeRequest('gsbi', model, lookup, U, opts);
   const useCache = opts.cache ?? true;
-  const blocked = Array.from({ length: U }, (_, u) => {
-    const b = new Blocked(lookup);
-    const ex = opts.exclude?.[u];
-    if (ex) for (let i = 0; i < ex.length; i++) b.add(ex[i]);
-    return b;
-  });
+  const blocked = historyBlocked(lookup, U, opts.exclude);
   const slates = Array.from({ length: U }, () => new Int32Array(Lslate));
   const sids = Array.from({ length: U }, () => new Int32Array(Lslate * LV));
   const scores = Array.from({ length: U }, () => new Float64Array(Lslate));
@@ -92,14 +83,7 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
     const { C, mask } = noGrad(() => model.encode(hist));
     const Tc = C.shape[1];
     const genMask = tensor(repeatMask(hist.mask, U, Tc, Bm), [U * Bm, Tc], 'i32');
-    const genKV = noGrad(() =>
-      model.generators.map((g) =>
-        g.blocks.map((b) => {
-          const p = b.projectContext(C);
-          return { k: repeatRows(p.k, Bm), v: repeatRows(p.v, Bm) };
-        }),
-      ),
-    );
+    const genKV = noGrad(() => model.generators.map((g) => beamContextKV(g.blocks, C, Bm)));
     const state = useCache ? noGrad(() => model.planStart(C, mask, Lslate)) : null;
     let x: Tensor = noGrad(() => model.planBos(U)); // (U, 1, d)
     const prevIds: Int32Array[] = []; // uncached: chosen items' global token ids per position (U, L)

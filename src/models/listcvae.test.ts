@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../engine';
 import { cpuBackend } from '../engine/testing';
-import { trainSlateModel } from '../train/slate-model';
+import { trainSlateModel } from '../train/slate-decoder';
 import { ListCvae } from './listcvae';
 import { rng } from './nn';
 import { plantedRecall5, plantedTask } from './planted';
@@ -15,9 +15,9 @@ describe('ListCVAE', () => {
     const hs = task.cases.map((c) => c.history);
     const decode = (h: Int32Array[]) => m.slates(h);
     const r0 = plantedRecall5(task, await decode(hs));
-    const res = await trainSlateModel(m, task.inputs, { seed: 0, epochs: 2, stepsPerEpoch: 80, batchSize: 32, lr: 5e-3, warmup: 10, targetLen: 5, maxHistory: 12, validUsers: 0 }, decode);
-    for (const e of res.epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
-    expect(res.epochs[1].trainLoss).toBeLessThan(res.epochs[0].trainLoss);
+    const res = await trainSlateModel(m, task.inputs, { seed: 0, epochs: 2, stepsPerEpoch: 80, batchSize: 32, lr: 5e-3, warmup: 10, validUsers: 0, patience: 0, logEvery: 1 }, { kind: 'listcvae', targetLen: 5, slateSize: 5, maxHistory: 12, decode });
+    for (const e of res.curves.epochs) expect(Number.isFinite(e.trainLoss)).toBe(true);
+    expect(res.curves.epochs[1].trainLoss).toBeLessThan(res.curves.epochs[0].trainLoss);
     const after = await decode(hs);
     after.forEach((s, u) => {
       expect(new Set(s).size).toBe(5);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../engine';
 import { cpuBackend, testGpu } from '../engine/testing';
-import { trainSlateModel } from '../train/slate-model';
+import { trainSlateModel } from '../train/slate-decoder';
 import { historyBatch } from './context-encoder';
 import { rng } from './nn';
 import { flatConfigFor, flatDecode, FlatSlateDecoder } from './onerec';
@@ -75,8 +75,8 @@ describe('OneRec-style flat decoder', () => {
     hm.dispose();
     const decode = async (hs: Int32Array[]) => (await flatDecode(m, task.lookup, historyBatch(hs, task.table.sids, m.sid, 12), { beam: 3, length: 5, exclude: hs })).slates;
     const before = plantedRecall5(task, await decode(task.cases.map((c) => c.history)));
-    const res = await trainSlateModel(m, task.inputs, { seed: 0, epochs: 3, stepsPerEpoch: 60, batchSize: 16, lr: 5e-3, warmup: 10, targetLen: 5, maxHistory: 12, validUsers: 0 }, decode);
-    expect(res.epochs[0].trainLoss).toBeGreaterThan(res.epochs[2].trainLoss);
+    const res = await trainSlateModel(m, task.inputs, { seed: 0, epochs: 3, stepsPerEpoch: 60, batchSize: 16, lr: 5e-3, warmup: 10, validUsers: 0, patience: 0, logEvery: 1 }, { kind: 'onerec', targetLen: 5, slateSize: 5, maxHistory: 12, decode });
+    expect(res.curves.epochs[0].trainLoss).toBeGreaterThan(res.curves.epochs[2].trainLoss);
     const after = plantedRecall5(task, await decode(task.cases.map((c) => c.history)));
     expect(after).toBeGreaterThan(task.popularityRecall5 + 0.2);
     expect(after).toBeGreaterThan(before);

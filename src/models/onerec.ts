@@ -17,8 +17,9 @@
 import { add, broadcastTo, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidyAsync, type Rng, type Tensor } from '../engine';
 import { ContextEncoder, SidEmbedding, type HistoryBatch } from './context-encoder';
 import { createKVCache, DecoderBlock, disposeKVCache, Embedding, Linear, Module, RMSNorm, type KVCache } from './nn';
-import { repeatMask, repeatRows, type HsdConfig } from './slate-decoder';
-import { Blocked, itemPath, trieBeamStep, type SidLookup } from './trie-beam';
+import { repeatMask, type HsdConfig } from './slate-decoder';
+import { beamContextKV, checkDecodeRequest, historyBlocked } from './decode-setup';
+import { itemPath, trieBeamStep, type SidLookup } from './trie-beam';
 
 export interface FlatConfig {
   dim: number;
@@ -209,17 +210,11 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
   const LV = model.levels;
   const d = model.cfg.dim;
   const trie = lookup.trie;
-  if (!Number.isInteger(Bm) || Bm < 1) throw new Error(`OneRec-style decode: beam width must be an integer >= 1 (got ${Bm})`);
-  if (!Number.isInteger(Ls) || Ls < 1 || Ls > model.cfg.maxSlate) throw new Error(`OneRec-style decode: slate length must be in 1..${model.cfg.maxSlate} (got ${Ls})`);
-  if (trie.levels !== LV || trie.widths.some((w, l) => w !== model.widths[l])) throw new Error(`OneRec-style decode: the SID table has levels [${trie.widths}] but the model was built for [${model.widths}]`);
-  if (opts.exclude && opts.exclude.length !== U) throw new Error(`OneRec-style decode: exclude has ${opts.exclude.length} rows for ${U} users`);
+  checkDecodeRequest('OneRec-style decode', model, lookup, U, opts);
   const useCache = opts.cache ?? true;
   const T = Ls * LV;
   const N = U * Bm;
-  const hBlocked = Array.from({ length: U }, () => new Blocked(lookup));
-  opts.exclude?.forEach((ex, u) => {
-    for (let i = 0; i < ex.length; i++) hBlocked[u].add(ex[i]);
-  });
+  const hBlocked = historyBlocked(lookup, U, opts.exclude);
   const nodeItems = trie.t.nodeItems;
   const depth = trie.t.nodeDepth;
   /** beam may enter node: items below it minus history-blocked minus this beam's own (non-history) items below it */
@@ -240,10 +235,7 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
     const hostMask = Tc === hist.T ? hist.mask : Int32Array.from((await mask.data()) as ArrayLike<number>);
     // context keys/values projected once per user, repeated per beam (as GSBI does)
     const ctx = noGrad(() => ({
-      kv: model.blocks.map((b) => {
-        const p = b.projectContext(C);
-        return { k: repeatRows(p.k, Bm), v: repeatRows(p.v, Bm) };
-      }),
+      kv: beamContextKV(model.blocks, C, Bm),
       mask: tensor(repeatMask(hostMask, U, Tc, Bm), [N, Tc], 'i32'),
     }));
     let caches: KVCache[] | null = useCache ? model.blocks.map(() => createKVCache(N, T, d)) : null;

@@ -138,15 +138,17 @@ export function tokenizerFieldErrors(s: TokenizerSettings): FieldError[] {
 function lossCurves(rec: RunRecord): LossCurves {
   const c = rec.summary?.curves;
   if (!c) return emptyCurves();
-  const get = (k: string) => c.series[k] ?? c.step.map(() => null);
+  const get = (s: { step: number[]; series: Record<string, (number | null)[]> }, k: string) => s.series[k] ?? s.step.map(() => null);
   const levels = Object.keys(c.series).filter((k) => /^util\d+$/.test(k)).sort();
+  const v = c.valid;
   return {
     step: c.step,
-    total: get('total') as number[],
-    recon: get('recon') as number[],
-    quant: get('quant') as number[],
-    cont: get('cont'),
+    total: get(c, 'total') as number[],
+    recon: get(c, 'recon') as number[],
+    quant: get(c, 'quant') as number[],
+    cont: get(c, 'cont'),
     utilisation: c.step.map((_, i) => levels.map((k) => c.series[k][i] ?? 0)),
+    ...(v ? { valid: { step: v.step, total: get(v, 'total') as number[], recon: get(v, 'recon') as number[], quant: get(v, 'quant') as number[], cont: get(v, 'cont') } } : {}),
   };
 }
 
@@ -183,6 +185,15 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
       quant: [...c.quant, sc.quant],
       cont: [...c.cont, 'cont' in sc ? sc.cont : null],
       utilisation: [...c.utilisation, util],
+      valid: p.valid
+        ? {
+            step: [...(c.valid?.step ?? []), p.step],
+            total: [...(c.valid?.total ?? []), p.valid.total],
+            recon: [...(c.valid?.recon ?? []), p.valid.recon],
+            quant: [...(c.valid?.quant ?? []), p.valid.quant],
+            cont: [...(c.valid?.cont ?? []), 'cont' in p.valid ? p.valid.cont : null],
+          }
+        : c.valid,
     };
     const detail = p.detail as { usage?: number[][]; reseeded?: number[] } | undefined;
     if (get().tokenizer.status === 'loading') patch({ status: 'training' });

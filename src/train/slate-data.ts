@@ -6,12 +6,30 @@
 //     stage's code), with the collision level and the prefix trie (src/models/sid-table.ts).
 import type { Dataset } from '../data/dataset';
 import type { DataWorkspace } from '../data/workspace';
-import type { ItemFeatureSpec } from '../data/item-features';
+import { DEFAULT_FEATURE_SPEC, type ItemFeatureSpec } from '../data/item-features';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { trainTokenizer, type DeepPartial, type TokenizerKind, type TrainConfig } from '../tokenizer/train';
 import { buildSidTable, type SidTableData } from '../models/sid-table';
 import { rng } from '../engine/random';
-import type { SlateTrainInputs, Slates } from './slate-decoder';
+import type { SlateTrainConfig, SlateTrainInputs, Slates } from './slate-decoder';
+import type { HsdConfig } from '../models/slate-decoder';
+
+/** Item features the SID tokenizers see on the bundled KuaiRec data (category, caption n-grams, big-matrix co-occurrence). */
+export const REAL_DATA_FEATURES: ItemFeatureSpec = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
+
+/**
+ * The bundled default of the hierarchical slate decoder on the real data (`higr train` without size flags and HiGR's
+ * Table 1 row), chosen on validation recall@5 only (docs/slate-decoder.md, "Ablations").
+ */
+export const HSD_REAL_DATA: { model: Partial<HsdConfig>; train: Partial<SlateTrainConfig> } = {
+  model: { dim: 32, heads: 2, ffn: 64, encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20, slateSize: 5, maxSlate: 10, itemIdEmbedding: true },
+  train: { epochs: 6, stepsPerEpoch: 600, batchSize: 32, lr: 4e-3, warmup: 100, patience: 0, beam: 20, validUsers: 0, decodeBatch: 128, logEvery: 10 },
+};
+/** `--quick`: a few minutes on a 2-core machine. */
+export const HSD_REAL_DATA_QUICK: { model: Partial<HsdConfig>; train: Partial<SlateTrainConfig> } = {
+  model: { ...HSD_REAL_DATA.model, slateLayers: 1 },
+  train: { ...HSD_REAL_DATA.train, epochs: 2, stepsPerEpoch: 30, lr: 2e-3, warmup: 10, validUsers: 100, patience: 3 },
+};
 
 export interface ReferenceSplit {
   /** users kept (>= minItems effective views) */

@@ -1,18 +1,21 @@
-// Training of the hierarchical slate decoder: one function for the worker and the CLI.
-//   run(inputs, cfg, { onProgress({ step, total, scalars }), signal, checkpoint }) -> trained model + curves + checkpoint
-// AdamW (decoupled weight decay), linear warm-up then cosine decay, global-norm clipping, validation recall@5 / NDCG@5
-// per epoch on the validation slates (GSBI decoding, history excluded, ranking over the whole trie = every catalogue
-// item), early stopping on validation recall@5 (the best epoch's weights are restored), checkpoints that resume
-// (config + weights + optimizer moments + step + curves + RNG position).
+// Training of every slate model — HiGR's hierarchical slate decoder and the generative baselines (OneRec-style flat
+// decoder, TIGER, ListCVAE) — one function for the worker and the CLI:
+//   trainSlateModel(model, inputs, cfg, task, { onProgress, onEpoch, signal, checkpoint }) -> curves + checkpoint
+//   run(inputs, cfg, opts) = trainSlateModel for the HSD (builds the model, validates with GSBI)
+// A model is anything with a teacher-forced `loss(history batch, target SID codes (B, n, L), { step, items })` and a
+// slate decoder for validation (`task.decode`). The recipe: AdamW (decoupled weight decay), linear warm-up then cosine
+// decay, global-norm clipping, random (history, next n) training windows, validation recall@5 / NDCG@5 per epoch on
+// the validation slates (history excluded), early stopping on validation recall@5 (the best epoch's weights are
+// restored), checkpoints that resume (config + weights + optimizer moments + step + curves + RNG position).
 //
 // Data is plain: per-user sequences of dense item ids (CSR), training slates (user, cut) = history seq[0, cut) ->
 // target seq[cut, cut + M), validation slates likewise, and the SID table (codes per item row + trie).
-import { grad, tidyAsync, type Rng } from '../engine';
+import { grad, tidyAsync, type Rng, type Tensor } from '../engine';
 import { rng as makeRng } from '../engine/random';
 import { meanMetrics, slateMetrics } from '../eval/metrics';
-import { historyBatch } from '../models/context-encoder';
+import { historyBatch, type HistoryBatch, type SidEmbedding } from '../models/context-encoder';
 import { gsbi, type SidLookup } from '../models/gsbi';
-import { AdamW, rng, type StateDict } from '../models/nn';
+import { AdamW, rng, type Module, type StateDict } from '../models/nn';
 import { PrefixTrie, type TrieData } from '../models/sid-table';
 import { HierarchicalSlateDecoder, hsdConfig, type HsdConfig } from '../models/slate-decoder';
 
@@ -75,13 +78,19 @@ export const SLATE_TRAIN_DEFAULTS: SlateTrainConfig = {
   logEvery: 10,
 };
 
-export function slateTrainConfig(p: Partial<SlateTrainConfig> = {}): SlateTrainConfig {
+/** The training recipe's settings checked (any model); `slateTrainConfig` also checks the HSD's model settings. */
+export function trainRecipeConfig(p: Partial<SlateTrainConfig> = {}): SlateTrainConfig {
   const c = { ...SLATE_TRAIN_DEFAULTS, ...p, model: { ...(p.model ?? {}) } };
   const bad: string[] = [];
   for (const k of ['epochs', 'batchSize', 'beam', 'decodeBatch', 'logEvery'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${c[k]})`);
   for (const k of ['stepsPerEpoch', 'warmup', 'patience', 'validUsers'] as const) if (!Number.isInteger(c[k]) || c[k] < 0) bad.push(`${k} must be an integer >= 0 (got ${c[k]})`);
   if (!(c.lr > 0)) bad.push(`lr must be > 0 (got ${c.lr})`);
   if (bad.length) throw new Error(`slate decoder training: ${bad.join('; ')}`);
+  return c;
+}
+
+export function slateTrainConfig(p: Partial<SlateTrainConfig> = {}): SlateTrainConfig {
+  const c = trainRecipeConfig(p);
   hsdConfig(c.model);
   return c;
 }
@@ -101,7 +110,8 @@ export interface Curves {
 }
 
 export interface SlateCheckpoint {
-  kind: 'hsd';
+  /** which model the weights belong to ('hsd', 'onerec', 'tiger', 'listcvae') */
+  kind: string;
   config: SlateTrainConfig;
   widths: number[];
   numItems: number;
@@ -113,6 +123,8 @@ export interface SlateCheckpoint {
   curves: Curves;
   /** RNG draws consumed so far (resume reproduces the same batches) */
   rngDraws: number;
+  /** training-loss sum and count of the epoch in progress (a checkpoint taken mid-epoch resumes it exactly) */
+  epochLoss?: { sum: number; n: number };
 }
 
 export interface Progress {
@@ -128,11 +140,32 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** resume from this checkpoint (same data and config) */
   checkpoint?: SlateCheckpoint;
+  /** save a checkpoint every `every` optimizer steps (mid-epoch too), e.g. into the stage layer's run store */
+  save?: { every: number; save(c: SlateCheckpoint): Promise<void> };
 }
 
-export interface SlateTrainResult {
-  model: HierarchicalSlateDecoder;
-  lookup: SidLookup;
+/** What the one trainer needs of a model. */
+export interface SlateModel extends Module {
+  readonly sid: SidEmbedding;
+  /** teacher-forced loss of target windows: SID codes (B, n, L) and item ids (B, n) in `extra.items` */
+  loss(h: HistoryBatch, targetCodes: Int32Array, extra?: { step: number; items?: Int32Array }): { loss: Tensor };
+}
+
+/** Decoder used for validation: histories (excluded) -> slates. */
+export type SlateDecodeFn = (histories: Int32Array[]) => Promise<Int32Array[]>;
+
+/** How one kind of model is trained: its checkpoint kind, window sizes, history length and validation decoder. */
+export interface SlateModelTask {
+  kind: string;
+  /** target items per training window the loss sees (HSD, OneRec-style, ListCVAE: M; TIGER: 1 = the next item) */
+  targetLen: number;
+  /** validation target length M (recall@5 against the next M items) */
+  slateSize: number;
+  maxHistory: number;
+  decode: SlateDecodeFn;
+}
+
+export interface SlateTrainOutcome {
   curves: Curves;
   checkpoint: SlateCheckpoint;
   params: number;
@@ -140,6 +173,11 @@ export interface SlateTrainResult {
   stoppedEarly: boolean;
   aborted: boolean;
   secondsPerEpoch: number;
+}
+
+export interface SlateTrainResult extends SlateTrainOutcome {
+  model: HierarchicalSlateDecoder;
+  lookup: SidLookup;
 }
 
 /** Learning rate at `step` (0-based) of `total`: linear warm-up, then cosine to lr·minLrRatio. */
@@ -183,8 +221,7 @@ export async function decodeSlates(
     if (opts.signal?.aborted) throw new Error('decoding cancelled');
     const hs: Int32Array[] = [];
     for (let k = s; k < Math.min(n, s + opts.batch); k++) hs.push(hist(seqs, slates.user[k], slates.cut[k]));
-    const hb = historyBatch(hs, lookup.sids, model.sid, model.cfg.maxHistory);
-    const r = await gsbi(model, lookup, hb, { beam: opts.beam, length: opts.length, exclude: opts.excludeHistory === false ? undefined : hs });
+    const r = await gsbiSlates(model, lookup, hs, opts.beam, opts.length, opts.excludeHistory !== false);
     out.slates.push(...r.slates);
     out.sids.push(...r.sids);
     out.scores.push(...r.scores);
@@ -211,15 +248,15 @@ export function subsample(s: Slates, n: number, seed: number): Slates {
   return { user: Int32Array.from(keep, (i) => s.user[i]), cut: Int32Array.from(keep, (i) => s.cut[i]) };
 }
 
-export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainConfig>, opts: RunOptions = {}): Promise<SlateTrainResult> {
-  const cfg = opts.checkpoint ? opts.checkpoint.config : slateTrainConfig(cfgIn);
+/** The one training loop (see the header). The caller builds the model; `opts.checkpoint` resumes it. */
+export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainConfig>, task: SlateModelTask, opts: RunOptions = {}): Promise<SlateTrainOutcome> {
+  const cfg = opts.checkpoint ? opts.checkpoint.config : trainRecipeConfig(cfgIn);
   const L = inputs.widths.length;
-  if (inputs.sidCodes.length !== inputs.numItems * L) throw new Error(`slate decoder training: SID codes have ${inputs.sidCodes.length} entries for ${inputs.numItems} items × ${L} levels`);
-  if (!inputs.train.user.length) throw new Error('slate decoder training: no training slates');
-  if (!inputs.valid.user.length) throw new Error('slate decoder training: no validation slates');
-  const model = new HierarchicalSlateDecoder(cfg.model, inputs.widths, inputs.numItems, rng(cfg.seed));
-  const M = model.cfg.slateSize;
-  const lookup: SidLookup = { sids: inputs.sidCodes, trie: new PrefixTrie(inputs.trie, inputs.widths) };
+  const n = task.targetLen;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`slate model training: target length must be an integer >= 1 (got ${n})`);
+  if (inputs.sidCodes.length !== inputs.numItems * L) throw new Error(`slate model training: SID codes have ${inputs.sidCodes.length} entries for ${inputs.numItems} items × ${L} levels`);
+  if (!inputs.train.user.length) throw new Error('slate model training: no training slates');
+  if (!inputs.valid.user.length) throw new Error('slate model training: no validation slates');
   const opt = new AdamW(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm });
   const nTrain = inputs.train.user.length;
   const stepsPerEpoch = cfg.stepsPerEpoch || Math.ceil(nTrain / cfg.batchSize);
@@ -230,7 +267,8 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
   let best: SlateCheckpoint['best'] = { epoch: -1, recall5: -Infinity, weights: null };
   const ck = opts.checkpoint;
   if (ck) {
-    if (ck.numItems !== inputs.numItems || ck.widths.join() !== inputs.widths.join()) throw new Error('slate decoder checkpoint: built for another SID table / catalogue');
+    if (ck.kind !== task.kind) throw new Error(`slate model checkpoint: it holds a '${ck.kind}' model, not '${task.kind}'`);
+    if (ck.numItems !== inputs.numItems || ck.widths.join() !== inputs.widths.join()) throw new Error('slate model checkpoint: built for another SID table / catalogue');
     model.loadStateDict(ck.weights);
     opt.importState(ck.optimizer);
     step = ck.step;
@@ -240,11 +278,14 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
   }
   const rr = countingRng(cfg.seed + 1, ck?.rngDraws ?? 0);
   const valid = subsample(inputs.valid, cfg.validUsers, cfg.seed + 2);
+  const seqs = inputs.sequences;
+  const validHist = Array.from(valid.user, (u, i) => hist(seqs, u, valid.cut[i]));
   let stoppedEarly = false;
   let aborted = false;
   const epochSeconds: number[] = [];
+  let lossSum = ck?.epochLoss?.sum ?? 0, lossN = ck?.epochLoss?.n ?? 0;
   const snapshot = async (): Promise<SlateCheckpoint> => ({
-    kind: 'hsd',
+    kind: task.kind,
     config: cfg,
     widths: inputs.widths,
     numItems: inputs.numItems,
@@ -255,72 +296,110 @@ export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainCon
     best,
     curves: structuredClone(curves),
     rngDraws: rr.draws(),
+    epochLoss: { sum: lossSum, n: lossN },
   });
 
-  outer: while (epoch < cfg.epochs) {
-    const t0 = performance.now();
-    let lossSum = 0, lossN = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      if (opts.signal?.aborted) {
-        aborted = true;
-        break outer;
+  try {
+    outer: while (epoch < cfg.epochs) {
+      const t0 = performance.now();
+      // a checkpoint taken mid-epoch continues that epoch where it stopped
+      for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
+        if (opts.signal?.aborted) {
+          aborted = true;
+          break outer;
+        }
+        const hs: Int32Array[] = [];
+        const tc = new Int32Array(cfg.batchSize * n * L);
+        const ti = new Int32Array(cfg.batchSize * n);
+        for (let b = 0; b < cfg.batchSize; b++) {
+          const k = Math.floor(rr.r() * nTrain);
+          const u = inputs.train.user[k], cut = inputs.train.cut[k];
+          hs.push(hist(seqs, u, cut));
+          const t = target(seqs, u, cut, n);
+          if (t.length !== n) throw new Error(`slate model training: slate ${k} (user ${u}, cut ${cut}) has ${t.length} target items, expected ${n}`);
+          ti.set(t, b * n);
+          for (let j = 0; j < n; j++) tc.set(inputs.sidCodes.subarray(t[j] * L, (t[j] + 1) * L), (b * n + j) * L);
+        }
+        const lr = lrAt(cfg, step, total);
+        const read = (step + 1) % cfg.logEvery === 0 || s === stepsPerEpoch - 1;
+        const at = step;
+        const lv = await tidyAsync(async () => {
+          const { loss } = model.loss(historyBatch(hs, inputs.sidCodes, model.sid, task.maxHistory), tc, { step: at, items: ti });
+          const g = grad(loss, model.parameters());
+          opt.step(g, lr);
+          return read ? await loss.item() : NaN;
+        });
+        step++;
+        if (read) {
+          if (!Number.isFinite(lv)) throw new Error(`slate model training: loss is ${lv} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
+          lossSum += lv;
+          lossN++;
+          curves.loss.push({ step, loss: lv, lr });
+          opts.onProgress?.({ step, total, epoch, scalars: { loss: lv, lr } });
+        }
+        if (opts.save?.every && step % opts.save.every === 0 && s < stepsPerEpoch - 1) await opts.save.save(await snapshot());
       }
-      const hs: Int32Array[] = [];
-      const tc = new Int32Array(cfg.batchSize * M * L);
-      for (let b = 0; b < cfg.batchSize; b++) {
-        const k = Math.floor(rr.r() * nTrain);
-        const u = inputs.train.user[k], cut = inputs.train.cut[k];
-        hs.push(hist(inputs.sequences, u, cut));
-        const t = target(inputs.sequences, u, cut, M);
-        if (t.length !== M) throw new Error(`slate decoder training: slate ${k} (user ${u}, cut ${cut}) has ${t.length} target items, expected ${M}`);
-        for (let j = 0; j < M; j++) tc.set(inputs.sidCodes.subarray(t[j] * L, (t[j] + 1) * L), (b * M + j) * L);
+      const dec: Int32Array[] = [];
+      for (let i = 0; i < validHist.length; i += cfg.decodeBatch) {
+        if (opts.signal?.aborted) throw new Error('decoding cancelled');
+        dec.push(...(await task.decode(validHist.slice(i, i + cfg.decodeBatch))));
       }
-      const lr = lrAt(cfg, step, total);
-      const read = (step + 1) % cfg.logEvery === 0 || s === stepsPerEpoch - 1;
-      const lv = await tidyAsync(async () => {
-        const { loss } = model.loss(historyBatch(hs, inputs.sidCodes, model.sid, model.cfg.maxHistory), tc);
-        const g = grad(loss, model.parameters());
-        opt.step(g, lr);
-        return read ? await loss.item() : NaN;
-      });
-      step++;
-      if (read) {
-        if (!Number.isFinite(lv)) throw new Error(`slate decoder training: loss is ${lv} at step ${step} (lr ${lr.toExponential(2)}); lower --lr`);
-        lossSum += lv;
-        lossN++;
-        curves.loss.push({ step, loss: lv, lr });
-        opts.onProgress?.({ step, total, epoch, scalars: { loss: lv, lr } });
+      const m = scoreSlates(dec, seqs, valid, task.slateSize, 5);
+      const seconds = (performance.now() - t0) / 1000;
+      epochSeconds.push(seconds);
+      const rec: EpochRecord = { epoch: epoch + 1, step, trainLoss: lossN ? lossSum / lossN : NaN, valid: { recall5: m.recall, ndcg5: m.ndcg, hit5: m.hit, users: valid.user.length }, seconds };
+      curves.epochs.push(rec);
+      epoch++;
+      lossSum = 0;
+      lossN = 0;
+      if (m.recall > best.recall5) best = { epoch, recall5: m.recall, weights: await model.stateDict() };
+      opts.onEpoch?.(rec);
+      opts.onProgress?.({ step, total, epoch, scalars: { validRecall5: m.recall, validNdcg5: m.ndcg } });
+      if (cfg.patience > 0 && epoch - best.epoch >= cfg.patience) {
+        stoppedEarly = epoch < cfg.epochs;
+        break;
       }
+      if (opts.save?.every && epoch < cfg.epochs) await opts.save.save(await snapshot());
     }
-    const dec = await decodeSlates(model, lookup, inputs.sequences, valid, { beam: cfg.beam, length: M, batch: cfg.decodeBatch, signal: opts.signal });
-    const m = scoreSlates(dec.slates, inputs.sequences, valid, M, 5);
-    const seconds = (performance.now() - t0) / 1000;
-    epochSeconds.push(seconds);
-    const rec: EpochRecord = { epoch: epoch + 1, step, trainLoss: lossN ? lossSum / lossN : NaN, valid: { recall5: m.recall, ndcg5: m.ndcg, hit5: m.hit, users: valid.user.length }, seconds };
-    curves.epochs.push(rec);
-    epoch++;
-    if (m.recall > best.recall5) best = { epoch, recall5: m.recall, weights: await model.stateDict() };
-    opts.onEpoch?.(rec);
-    opts.onProgress?.({ step, total, epoch, scalars: { validRecall5: m.recall, validNdcg5: m.ndcg } });
-    if (cfg.patience > 0 && epoch - best.epoch >= cfg.patience) {
-      stoppedEarly = epoch < cfg.epochs;
-      break;
-    }
+    const checkpoint = await snapshot();
+    if (best.weights) model.loadStateDict(best.weights);
+    return {
+      curves,
+      checkpoint,
+      params: model.numParameters(),
+      bestEpoch: best.epoch,
+      stoppedEarly,
+      aborted,
+      secondsPerEpoch: epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : NaN,
+    };
+  } finally {
+    opt.dispose();
   }
-  const checkpoint = await snapshot();
-  if (best.weights) model.loadStateDict(best.weights);
-  opt.dispose();
-  return {
-    model,
-    lookup,
-    curves,
-    checkpoint,
-    params: model.numParameters(),
-    bestEpoch: best.epoch,
-    stoppedEarly,
-    aborted,
-    secondsPerEpoch: epochSeconds.length ? epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length : NaN,
+}
+
+/** GSBI slates for histories (excluded): the HSD's decoder, for validation and the CLI. */
+export async function gsbiSlates(model: HierarchicalSlateDecoder, lookup: SidLookup, hs: Int32Array[], beam: number, length: number, excludeHistory = true) {
+  const hb = historyBatch(hs, lookup.sids, model.sid, model.cfg.maxHistory);
+  return gsbi(model, lookup, hb, { beam, length, exclude: excludeHistory ? hs : undefined });
+}
+
+/** Train HiGR's hierarchical slate decoder (validation by GSBI decoding). */
+export async function run(inputs: SlateTrainInputs, cfgIn: Partial<SlateTrainConfig>, opts: RunOptions = {}): Promise<SlateTrainResult> {
+  const cfg = opts.checkpoint ? opts.checkpoint.config : slateTrainConfig(cfgIn);
+  const L = inputs.widths.length;
+  if (inputs.sidCodes.length !== inputs.numItems * L) throw new Error(`slate decoder training: SID codes have ${inputs.sidCodes.length} entries for ${inputs.numItems} items × ${L} levels`);
+  const model = new HierarchicalSlateDecoder(cfg.model, inputs.widths, inputs.numItems, rng(cfg.seed));
+  const M = model.cfg.slateSize;
+  const lookup: SidLookup = { sids: inputs.sidCodes, trie: new PrefixTrie(inputs.trie, inputs.widths) };
+  const task: SlateModelTask = {
+    kind: 'hsd',
+    targetLen: M,
+    slateSize: M,
+    maxHistory: model.cfg.maxHistory,
+    decode: async (hs) => (await gsbiSlates(model, lookup, hs, cfg.beam, M)).slates,
   };
+  const out = await trainSlateModel(model, inputs, cfg, task, opts);
+  return { model, lookup, ...out };
 }
 
 /** Rebuild a trained model from a checkpoint (best weights when recorded, else the last). */

@@ -142,8 +142,8 @@ const api = {
   },
   ...stageApi(async () => (await pipelineBackend()).kind), // every trained stage on the selected backend: stageRun / stageStop (src/worker/stage-api.ts)
   ...tokenizerApi(), // tokenizer views: prefix explorer (src/worker/tokenizer-api.ts)
-  ...slateApi(async () => (await pipelineBackend()).kind), // slate model + decoding stages (src/worker/slate-api.ts)
-  ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
+  ...slateApi(), // decoding views of slate-decoder runs (src/worker/slate-api.ts)
+  ...evalApi(), // the Table 1 models of the evaluation stage (src/worker/eval-api.ts)
 };
 
 export type PipelineApi = typeof api;

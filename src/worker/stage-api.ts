@@ -21,7 +21,7 @@ export const stageResults = new Map<string, { stage: string; result: unknown; in
 
 let abort: AbortController | null = null;
 let store: RunStore | null = null;
-const runStore = () => (store ??= typeof indexedDB !== 'undefined' ? indexedDbRunStore() : memoryRunStore());
+export const runStore = () => (store ??= typeof indexedDB !== 'undefined' ? indexedDbRunStore() : memoryRunStore());
 
 /** `useBackend` makes the worker's selected backend current (the app's backend setting; auto = WebGPU on a hardware
  * adapter, wasm otherwise) and returns its kind. */

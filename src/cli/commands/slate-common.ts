@@ -4,10 +4,62 @@ import fs from 'node:fs';
 import type { Dataset } from '../../data/dataset';
 import type { DataWorkspace } from '../../data/workspace';
 import type { SidTableData } from '../../models/sid-table';
-import { referenceSplit, type ReferenceSplit } from '../../train/slate-data';
+import type { ReferenceSplit } from '../../train/slate-data';
+import { slateSplit } from '../../stages/slate-decoder';
 import type { SlateCheckpoint } from '../../train/slate-decoder';
 import { CliError, cliBackend, type CliArgs } from '../result';
 import { loadWorkspace } from './tokenizers';
+import { externalCases } from './table1';
+import { readFile } from 'node:fs/promises';
+import type { Slates } from '../../train/slate-decoder';
+
+/**
+ * `--test <file>`: external held-out users (one line per user, `user item item …`, oldest first, the bundled format),
+ * none of them in the training data; per user the last 5 items are the target slate and the rest the input. As slates
+ * over a CSR of their own (history + target, dense item ids; items unknown to the catalogue are dropped from the input
+ * and count as never-hit targets).
+ */
+export interface ExternalSlates {
+  file: string;
+  seqs: { offsets: Int32Array; items: Int32Array };
+  slates: Slates;
+  /** original user id per slate */
+  userIds: number[];
+  /** original item ids of each target slate (unknown items included) */
+  targets: number[][];
+  info: { file: string; users: number; skippedShortUsers: number; unknownItems: number };
+}
+
+export async function externalSlates(file: string, ds: Dataset, M = 5): Promise<ExternalSlates> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`${file}: cannot read the --test file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const ext = externalCases(text, file, ds, M);
+  const raw = new Map<number, number[]>();
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const [u, ...items] = t.split(/[\s,]+/).map(Number);
+    raw.set(u, items.slice(-M));
+  }
+  const offsets = new Int32Array(ext.cases.length + 1);
+  const items: number[] = [];
+  ext.cases.forEach((c, i) => {
+    items.push(...c.history, ...c.target);
+    offsets[i + 1] = items.length;
+  });
+  return {
+    file,
+    seqs: { offsets, items: Int32Array.from(items) },
+    slates: { user: Int32Array.from(ext.cases, (_, i) => i), cut: Int32Array.from(ext.cases, (c) => c.history.length) },
+    userIds: ext.cases.map((c) => c.user),
+    targets: ext.cases.map((c) => raw.get(c.user)!),
+    info: { file, users: ext.cases.length, skippedShortUsers: ext.skipped, unknownItems: ext.unknownItems },
+  };
+}
 
 export interface SlateData {
   ws: DataWorkspace;
@@ -28,15 +80,13 @@ export async function slateRun(args: CliArgs): Promise<{ t0: number; log: (s: st
 
 export async function loadSlateData(args: CliArgs): Promise<SlateData> {
   const { ws, source } = await loadWorkspace(args);
-  let ds: Dataset;
+  // the slate-decoder stage's assembly (reference leave-five-out on the default source), shared with `higr run`
   try {
-    ds = ws.build().dataset;
+    const { ds, split } = slateSplit({ workspace: ws, dataset: ws.build().dataset, fingerprint: '' }, 'reference');
+    return { ws, ds, source, split };
   } catch (e) {
     throw new CliError(`${source}: ${(e as Error).message}`);
   }
-  const split = referenceSplit(ds, { slateSize: 5, minItems: 10 });
-  if (!split.test.user.length) throw new CliError(`${source}: no user has >= 10 effective views (the reference protocol needs them)`);
-  return { ws, ds, source, split };
 }
 
 export function protocolOf(d: SlateData) {

@@ -17,7 +17,7 @@ import { evalCases, type EvalCase } from '../../eval/harness';
 import { MODELS, modelById } from '../../eval/registry';
 import { runTable1, type RunCache, type SeedRun, type Table1Result } from '../../eval/table1';
 import { CliError, cliBackend, mdTable, type Command } from '../result';
-import { DEFAULT_FEATURE_SPEC } from '../../data/item-features';
+import { SID_TOKENIZER } from '../../eval/generative';
 import type { SidTableData } from '../../models/sid-table';
 import { sidsForDataset } from '../../train/slate-data';
 
@@ -157,16 +157,15 @@ const command: Command = {
     // the choice and its reason land in environment and in each row's `backend`
     const sel = await cliBackend(args);
     process.stderr.write(`table1: backend ${sel.backend.describe()} (${sel.reason})\n`);
-    // semantic IDs for the generative SID models (TIGER, OneRec-style, ListCVAE): RQ-KMeans on the items' features,
-    // the same tokenizer settings as `higr train` and `bench:decode`
+    // semantic IDs for the SID models (HiGR, TIGER, OneRec-style, ListCVAE): one tokenizer for all of them
+    // (SID_TOKENIZER, the same default as `higr train`), trained on the items' features
     let sidTable: SidTableData | undefined;
     let tokenizer: Record<string, unknown> | null = null;
     if (entries.some((e) => e.needsSids)) {
-      const features = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
-      const r = await sidsForDataset(loaded.workspace, ds, { kind: 'rq-kmeans', levels: 3, codebookSize: 16, steps: 0, seed: args.seed, features });
+      const r = await sidsForDataset(loaded.workspace, ds, { ...SID_TOKENIZER, seed: args.seed });
       sidTable = r.table;
       tokenizer = { ...r.tokenizer, widths: r.table.widths };
-      process.stderr.write(`table1: semantic IDs (RQ-KMeans, D = 3, K = 16): widths [${r.table.widths}]\n`);
+      process.stderr.write(`table1: semantic IDs (${SID_TOKENIZER.kind}, D = ${SID_TOKENIZER.levels}, K = ${SID_TOKENIZER.codebookSize}): widths [${r.table.widths}], collision rate ${r.tokenizer.collisionRate.toFixed(3)}\n`);
     }
 
     const backend = sel.kind;

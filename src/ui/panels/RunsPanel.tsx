@@ -5,7 +5,8 @@ import { useMemo, useState } from 'react';
 import { useStore } from '../../state/store';
 import { comparedRuns, isResumable, metricNames } from '../../state/runs-slice';
 import type { RunRecord } from '../../stages/types';
-import { Plot, sampleEvery, smooth } from '../components/Plot';
+import { Plot, sampleBySteps, sampleEvery, smooth } from '../components/Plot';
+import { colourOf } from '../components/palette';
 
 const CSS = `
 .runs-table td, .runs-table th { text-align: left; padding: 2px 8px; }
@@ -80,11 +81,19 @@ function Compare() {
   const t = terms.includes(term) ? term : terms[0];
   const data = useMemo(
     () =>
-      runs.map((r) => {
+      runs.flatMap((r, k) => {
         const c = r.summary?.curves;
         const idx = sampleEvery(c?.step.map((_, i) => i) ?? [], every);
         const ys = smooth(c?.series[t] ?? [], alpha);
-        return { type: 'scatter', mode: 'lines', name: runLabel(r), x: idx.map((i) => c!.step[i]), y: idx.map((i) => ys[i]) };
+        const color = colourOf(k);
+        const train = { type: 'scatter', mode: 'lines', name: runLabel(r), legendgroup: r.id, line: { color }, x: idx.map((i) => c!.step[i]), y: idx.map((i) => ys[i]) };
+        // the same term on held-out data, where the stage evaluates it (dotted, same colour)
+        const v = c?.valid;
+        const vy = v?.series[t];
+        if (!v || !vy?.some((y) => y !== null)) return [train];
+        const vi = sampleBySteps(v.step, every);
+        const vs = smooth(vy, alpha);
+        return [train, { type: 'scatter', mode: 'lines+markers', name: `${runLabel(r)} held-out`, legendgroup: r.id, line: { color, dash: 'dot' }, marker: { size: 4, color }, x: vi.map((i) => v.step[i]), y: vi.map((i) => vs[i]) }];
       }),
     [runs, t, alpha, every],
   );
