@@ -100,6 +100,11 @@ export function validateConfig<S extends Schema>(schema: ConfigSchema<S>, raw: P
 /** "steps: must be an integer in [1, 100000] (got 0)" */
 export const formatError = (e: FieldError, prefix = '') => `${prefix}${e.field}: ${e.message}`;
 
+/** What a panel's slice shows when Train is pressed with invalid settings (nothing starts); null when they are valid. */
+export function refusal(errors: FieldError[]): { status: 'error'; fieldErrors: FieldError[]; error: string } | null {
+  return errors.length ? { status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => formatError(e)).join('; ')}` } : null;
+}
+
 /** Read the string form of a value (URL, CLI). Returns undefined when it does not parse; bounds are checked by checkField. */
 export function parseField(f: FieldSpec, raw: string): unknown {
   const num = (s: string) => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : undefined);

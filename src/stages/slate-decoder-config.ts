@@ -14,7 +14,7 @@ const FIELDS = {
   protocol: { type: 'enum', default: 'reference', values: PROTOCOL_CHOICES, label: 'protocol', help: 'reference = leave-five-out with validation on the current source (as `higr train`); data = the Data panel protocol (needs its validation slate)' },
   tokenizerRun: { type: 'string', default: '', maxLength: 300, label: 'SIDs from tokenizer run', help: 'id of a finished tokenizer run (Runs panel); empty = a tokenizer of the kind below trained on the item features now' },
   sidKind: { type: 'enum', default: 'rq-kmeans', values: SID_KINDS, label: 'SID tokenizer (on the fly)' },
-  codebookSize: { type: 'int', default: 32, min: 2, max: 4096, label: 'K (codebook size)' },
+  codebookSize: { type: 'int', default: 64, min: 2, max: 4096, label: 'K (codebook size)', help: 'K = 64 (D = 3) is the measured best for HiGR on the bundled data (docs/slate-decoder.md); SID_TOKENIZER in src/eval/generative.ts' },
   levels: { type: 'int', default: 3, min: 1, max: 8, label: 'D (levels)' },
   sidSteps: { type: 'int', default: 0, min: 0, max: 100_000, label: 'tokenizer steps (VAE kinds)' },
   dim: { type: 'int', default: 64, min: 1, max: 8192, label: 'model width d' },

@@ -14,6 +14,7 @@ import { plantedSlateData, sidsForDataset, slateInputs, REAL_DATA_FEATURES, type
 import { decodeSlates, run, scoreSlates, slateTrainConfig, type SlateCheckpoint, type SlateTrainConfig, type SlateTrainInputs, type SlateTrainResult, type Slates } from '../train/slate-decoder';
 import type { TokenizerKind } from '../tokenizer/train';
 import { evaluationData, type ProtocolChoice } from './eval-data';
+import { DivergenceError } from './runner';
 import type { ConfigSchema, FieldError } from './schema';
 import { SLATE_SCHEMA, type SlateStageConfig } from './slate-decoder-config';
 import { itemMeta, type TokenizerKept } from './tokenizer';
@@ -199,6 +200,10 @@ export const slateDecoderStage: StageEntry<SlateStageConfig & Record<string, unk
             ? { step: p.step - 1, total: p.total, scalars: { loss: p.scalars.loss, lr: p.scalars.lr }, detail: { epoch: p.epoch } }
             : { step: p.step - 1, total: p.total, scalars: {}, valid: { recall5: p.scalars.validRecall5, ndcg5: p.scalars.validNdcg5 }, detail: { epoch: p.epoch } },
         ),
+    }).catch((e: Error) => {
+      // a non-finite loss ends the run (diverged, not resumable), naming the step and the term
+      const m = /loss is (\S+) at step (\d+)/.exec(e.message ?? '');
+      throw m ? new DivergenceError(Number(m[2]) - 1, 'loss', Number(m[1]), 'not a finite number') : e;
     });
     // a stopped run keeps its exact state (mid-epoch) so Resume continues from this step
     if (res.aborted && ck) await ck.save(res.checkpoint);
@@ -237,6 +242,7 @@ export const slateDecoderStage: StageEntry<SlateStageConfig & Record<string, unk
       },
     };
   },
+  release: (r) => r.model.dispose(),
   keep(r, inputs): SlateKept {
     const { train: _t, valid: _v, ...decode } = inputs;
     return { checkpoint: r.checkpoint, decode };

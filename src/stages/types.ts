@@ -84,6 +84,9 @@ export interface StageEntry<Cfg extends Record<string, unknown> = Record<string,
   /** what the run store keeps of a finished or stopped run (RunStore.putResult) so later stages and views use it after
    * a reload: a tokenizer's SID table, a slate model's weights with its decoding inputs */
   keep?(result: Result, inputs: Inputs): unknown | Promise<unknown>;
+  /** free what a result holds on the device (a model's weights); the pipeline worker keeps only the newest result of
+   * such a stage alive, older ones are rebuilt from their kept result when needed */
+  release?(result: Result): void;
 }
 
 export type RunStatus = 'running' | 'interrupted' | 'stopped' | 'done' | 'failed';

@@ -3,16 +3,14 @@
 // seed is one stage run (runs slice: validate → assemble in the data worker from the current dataset → run in the
 // pipeline worker); the table is built from the finished runs (src/eval/runs-table.ts), so it survives a reload.
 import type { StateCreator } from 'zustand';
-import { defaults, validateConfig, type FieldError } from '../stages/schema';
-import { EVALUATION_FORM_SCHEMA, TABLE1_MODEL_VALUES, table1RunConfig, type EvaluationSettings } from '../stages/table1-config';
+import { defaults, refusal, validateConfig, type FieldError } from '../stages/schema';
+import { EVALUATION_FORM_SCHEMA, TABLE1_DETERMINISTIC, TABLE1_MODEL_VALUES, table1RunConfig, type EvaluationSettings } from '../stages/table1-config';
 import { table1FromRuns, type RunsTable } from '../eval/runs-table';
 import type { RunRecord } from '../stages/types';
 import type { Store } from './store';
 
 export const EVALUATION_DEFAULTS: EvaluationSettings = defaults(EVALUATION_FORM_SCHEMA);
 
-/** Models that need a deterministic single run (counting baselines): one seed is enough. */
-const DETERMINISTIC = new Set(['pop', 'cooc']);
 
 export interface EvaluationState {
   settings: EvaluationSettings;
@@ -68,14 +66,11 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
     async startEvaluation() {
       const st = get().evaluation;
       if (st.status === 'running' || st.status === 'stopping') return;
-      const errors = evaluationFieldErrors(st.settings);
-      if (errors.length) {
-        patch({ status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
-        return;
-      }
+      const refused = refusal(evaluationFieldErrors(st.settings));
+      if (refused) return patch(refused);
       stopping = false;
       const seeds = evaluationSeeds(st.settings, get().url.seed);
-      const jobs = TABLE1_MODEL_VALUES.filter((m) => st.settings.models.includes(m)).flatMap((m) => (DETERMINISTIC.has(m) ? [seeds[0]] : seeds).map((seed) => ({ m, seed })));
+      const jobs = TABLE1_MODEL_VALUES.filter((m) => st.settings.models.includes(m)).flatMap((m) => (TABLE1_DETERMINISTIC.includes(m) ? [seeds[0]] : seeds).map((seed) => ({ m, seed })));
       patch({ status: 'running', error: null, fieldErrors: [], progress: null });
       for (const [i, { m, seed }] of jobs.entries()) {
         if (stopping) break;

@@ -4,7 +4,7 @@
 // reload. The stepper decodes from a finished slate run: its model is in the pipeline worker (this session) or
 // rebuilt there from the run's kept result. Plain data only.
 import type { StateCreator } from 'zustand';
-import { defaults, validateConfig, type FieldError } from '../stages/schema';
+import { defaults, refusal, validateConfig, type FieldError } from '../stages/schema';
 import { SLATE_SCHEMA, type SlateStageConfig } from '../stages/slate-decoder-config';
 import type { RunRecord } from '../stages/types';
 import type { EpochRecord } from '../train/slate-decoder';
@@ -162,11 +162,8 @@ export const createSlateSlice: StateCreator<Store, [], [], SlateSlice> = (set, g
     async trainSlate() {
       const st = get().slate;
       if (st.status === 'training' || st.status === 'stopping') return;
-      const errors = slateFieldErrors(st.settings);
-      if (errors.length) {
-        patch({ status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
-        return;
-      }
+      const refused = refusal(slateFieldErrors(st.settings));
+      if (refused) return patch(refused);
       patch({ status: 'training', fieldErrors: [], error: null, progress: null, losses: [], valid: [], run: null });
       const rec = await get().startRun('slate-decoder', { ...st.settings }, undefined, {
         onProgress: (p, r) => {

@@ -4,7 +4,7 @@
 import type { StateCreator } from 'zustand';
 import type { TokenizerMetrics } from '../tokenizer/metrics';
 import type { LossCurves, TokenizerKind } from '../tokenizer/train';
-import { defaults, validateConfig, type FieldError } from '../stages/schema';
+import { defaults, refusal, validateConfig, type FieldError } from '../stages/schema';
 import { TOKENIZER_SCHEMA, type TokenizerStageConfig } from '../stages/tokenizer-config';
 import type { TokenizerDataInfo } from '../stages/tokenizer';
 import type { RunRecord, StageProgress } from '../stages/types';
@@ -175,26 +175,12 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
 
   function onProgress(kind: TokenizerKind, p: StageProgress, rec: RunRecord) {
     const run = get().tokenizer.runs[kind];
-    const c = run?.curves ?? emptyCurves();
+    if (run?.done && run.runId === rec.id) return; // a progress message that arrived after the run's result
     const sc = p.scalars;
     const util = Object.keys(sc).filter((k) => /^util\d+$/.test(k)).sort().map((k) => sc[k]);
-    const curves: LossCurves = {
-      step: [...c.step, p.step],
-      total: [...c.total, sc.total],
-      recon: [...c.recon, sc.recon],
-      quant: [...c.quant, sc.quant],
-      cont: [...c.cont, 'cont' in sc ? sc.cont : null],
-      utilisation: [...c.utilisation, util],
-      valid: p.valid
-        ? {
-            step: [...(c.valid?.step ?? []), p.step],
-            total: [...(c.valid?.total ?? []), p.valid.total],
-            recon: [...(c.valid?.recon ?? []), p.valid.recon],
-            quant: [...(c.valid?.quant ?? []), p.valid.quant],
-            cont: [...(c.valid?.cont ?? []), 'cont' in p.valid ? p.valid.cont : null],
-          }
-        : c.valid,
-    };
+    // the record carries every step's scalars so far (the worker forwards progress at most 4 times a second, and its
+    // last message may arrive after the run's result): taking its curves, not appending, keeps each step exactly once
+    const curves = lossCurves(rec);
     const detail = p.detail as { usage?: number[][]; reseeded?: number[] } | undefined;
     if (get().tokenizer.status === 'loading') patch({ status: 'training' });
     if (!get().tokenizer.info) patch({ info: infoOf(rec) });
@@ -240,11 +226,8 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
     async trainTokenizers() {
       const st = get().tokenizer;
       if (st.status === 'training' || st.status === 'loading') return;
-      const errors = tokenizerFieldErrors(st.settings);
-      if (errors.length) {
-        patch({ status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
-        return;
-      }
+      const refused = refusal(tokenizerFieldErrors(st.settings));
+      if (refused) return patch(refused);
       stopping = false;
       patch({ status: 'loading', error: null, fieldErrors: [], runs: {}, info: null, current: null, explorer: initialTokenizerState.explorer });
       const extras =

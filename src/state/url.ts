@@ -8,11 +8,10 @@
 // To add a stage's settings: add a section to SECTIONS (prefix, schema fields, UrlState key) and to UrlState.
 
 import { DEFAULT_PROTOCOL } from '../data/protocol';
-import { allowed, checkField, formatField, parseField, validateConfig, type FieldSpec } from '../stages/schema';
+import { allowed, checkField, defaults, formatField, parseField, validateConfig, type ConfigSchema, type FieldSpec } from '../stages/schema';
 import { TOKENIZER_KIND_VALUES, TOKENIZER_SCHEMA } from '../stages/tokenizer-config';
 import { SLATE_SCHEMA, type SlateStageConfig } from '../stages/slate-decoder-config';
 import { EVALUATION_FORM_SCHEMA, type EvaluationSettings } from '../stages/table1-config';
-import { defaults, type ConfigSchema } from '../stages/schema';
 import { TOKENIZER_SETTINGS_DEFAULTS, type TokenizerSettings } from './tokenizer-slice';
 
 /** Panel ids, in navigation order. The UI registry (src/ui/panels/index.ts) provides one panel per id. */

@@ -59,6 +59,12 @@ export function stageApi(useBackend: () => Promise<string>) {
           },
           onRecord: (r) => void onRecord?.(r),
         });
+        if (entry.release)
+          for (const [id, r] of stageResults)
+            if (r.stage === stage) {
+              entry.release(r.result);
+              stageResults.delete(id);
+            }
         stageResults.set(record.id, { stage, result, inputs });
         return { record };
       } catch (e) {
