@@ -30,12 +30,18 @@ export interface ModelEntry {
   train(inputs: SeqTrainInputs, o: TrainOptions, ctl?: TrainControl): Promise<SeqRecModel>;
 }
 
+/**
+ * Table 1 trains the neural baselines with early stopping on the validation slates (recall@5 every 5 epochs, stop
+ * after 4 validations without a gain, best weights kept), up to their epoch budget; `--<model>-patience 0` trains
+ * every epoch (still keeping the best validated weights).
+ */
+const EARLY_STOP = { evalEvery: 5, patience: 4 };
 const SASREC_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64 };
-const sasrecCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...(o.quick ? SASREC_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
+const sasrecCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...EARLY_STOP, ...(o.quick ? SASREC_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
 const B4R_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64 };
-const b4rCfg = (o: TrainOptions) => ({ ...BERT4REC_DEFAULTS, ...(o.quick ? B4R_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
+const b4rCfg = (o: TrainOptions) => ({ ...BERT4REC_DEFAULTS, ...EARLY_STOP, ...(o.quick ? B4R_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
 const HSTU_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, negatives: 32 };
-const hstuCfg = (o: TrainOptions) => ({ ...HSTU_DEFAULTS, ...(o.quick ? HSTU_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
+const hstuCfg = (o: TrainOptions) => ({ ...HSTU_DEFAULTS, ...EARLY_STOP, ...(o.quick ? HSTU_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
 
 export const MODELS: ModelEntry[] = [
   { id: 'pop', label: 'Popularity', objective: 'training-set view counts', deterministic: true, settings: () => ({}), train: (i, _o, c) => trainPopularity(i, {}, c) },

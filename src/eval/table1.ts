@@ -3,7 +3,7 @@
 // Plain pipeline code: the CLI (`higr table1`) and the browser worker call the same function.
 import type { Dataset } from '../data/dataset';
 import { trainingSequences, type Split } from '../data/split';
-import type { SeqRecModel, SeqTrainInputs, TrainProgress } from '../models/seq-rec';
+import type { SeqRecModel, SeqTrainInputs, TrainLog, TrainProgress } from '../models/seq-rec';
 import { evaluateScorer, evaluateSlates, type EvalCase, type EvalResult } from './harness';
 import type { ModelEntry } from './registry';
 import { pairedTTest } from './significance';
@@ -53,6 +53,8 @@ export interface SeedRun {
   perUserRecall: number[];
   backend: string;
   createdAt: string;
+  /** Neural baselines: epochs run, early stopping on the validation slates, the validation curve. */
+  trainLog?: TrainLog;
 }
 
 /** Where finished (model, seed) results live so a table can be built in pieces and regenerated without retraining. */
@@ -101,6 +103,12 @@ export interface Table1Options {
   /** what besides the settings makes a result reusable: protocol, dataset, SID tokenizer … (the cases' fingerprint and backend are added) */
   context?: Record<string, unknown>;
   onCached?: (run: SeedRun) => void;
+  /**
+   * Validation slates (the 5 items before the test slate; history = the training sequence): models whose settings
+   * ask for early stopping (`evalEvery`, `patience`) are validated on them by recall@5 and keep their best weights.
+   * Never the test cases.
+   */
+  validCases?: EvalCase[] | null;
 }
 
 const pick = (m: EvalResult['effective']): Metrics5 => ({ hit5: m.hit, recall5: m.recall, ndcg5: m.ndcg });
@@ -150,7 +158,9 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
         o.onCached?.(run);
       } else {
         const t0 = performance.now();
-        const model = await e.train(inputs, tOpts, { signal: o.signal, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
+        const vc = o.validCases;
+        const validate = vc?.length ? async (m: SeqRecModel) => (await evaluateScorer(scorerOf(m), vc, { k: 5, excludeHistory: true }, {}, { signal: o.signal })).effective.recall : undefined;
+        const model = await e.train(inputs, tOpts, { signal: o.signal, validate, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
         const seconds = (performance.now() - t0) / 1000;
         const r = model.slates ? await evaluateGenerated(model, cases, o.signal) : await evaluateScorer(scorerOf(model), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
         run = {
@@ -167,6 +177,7 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
           perUserRecall: Array.from(r.perUser.effective.recall),
           backend: o.backend,
           createdAt: new Date().toISOString(),
+          ...(model.trainLog ? { trainLog: model.trainLog } : {}),
         };
         model.dispose?.();
         await o.cache?.put(run);

@@ -49,9 +49,29 @@ describe('baselines on a planted successor chain', () => {
     await expect(trainHSTU(data.train, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer >= 1/);
     await expect(trainSASRec(data.train, { lr: -1 })).rejects.toThrow(/lr must be > 0/);
   }, 120_000);
-  // KNOWN PROBLEM (not met yet): on this planted chain BERT4Rec learns too slowly for a unit test — measured recall@5
-  // 0.09 vs popularity 0.07 after 60 epochs (d 16, lr 1e-2, init std 0.25, tmp tuning run, seed 1). Its target needs
-  // attention to the neighbouring position (SASRec/HSTU predict from the same position). Skipped until fixed.
+  it('early stopping: validates every evalEvery epochs, stops after patience, restores the best weights', async () => {
+    const curve = [0.1, 0.3, 0.2, 0.25, 0.9];
+    let calls = 0;
+    const ckpts = new Map<number, Record<string, { data: Float32Array }>>();
+    const m = await trainSASRec(data.train, { maxLen: 8, dim: 8, blocks: 1, epochs: 5, batchSize: 64, evalEvery: 1, patience: 2, seed: 4 }, {
+      validate: async () => curve[calls++],
+      checkpoint: (c) => void ckpts.set((c as { epoch: number }).epoch, (c as { weights: Record<string, { data: Float32Array }> }).weights),
+    });
+    expect(calls).toBe(4); // epochs 1-4: the best (0.3) at epoch 2, then 2 validations without a gain
+    expect(m.trainLog).toMatchObject({ epochsRun: 4, bestEpoch: 2, bestValidation: 0.3, stoppedEarly: true });
+    expect(m.trainLog!.validation.map((v) => v.epoch)).toEqual([1, 2, 3, 4]);
+    const now = await m.stateDict();
+    expect(Array.from(now.item_emb.data)).toEqual(Array.from(ckpts.get(2)!.item_emb.data));
+    expect(Array.from(now.item_emb.data)).not.toEqual(Array.from(ckpts.get(4)!.item_emb.data));
+    await expect(trainSASRec(data.train, { epochs: 1, patience: -1 })).rejects.toThrow(/patience must be an integer >= 0/);
+  }, 60_000);
+  // KNOWN PROBLEM (not met yet): on this planted chain BERT4Rec learns too slowly for a unit test. Measured (seed 1,
+  // loaded 2-core host): 30 epochs recall@5 0.085 (popularity 0.070, threshold 0.170); dupeFactor 10 (the original's
+  // dupe_factor): 0.130 after 30 epochs but 992 s. Not a wiring bug as far as checked: the same model learns to predict
+  // its own token (loss 4.61 -> 0.02 in 200 full-batch steps) and the next token from its own position (4.63 -> 0.15),
+  // but routing through attention to the left neighbour (odd positions masked) is slow: 4.63 -> 4.07 in 40 steps at
+  // init std 0.02 and at 0.25 alike, vs 4.63 -> 2.78 for the residual path. Its Cloze target always needs that route
+  // (SASRec/HSTU predict from the same position). Skipped until fixed.
   it.skip('BERT4Rec (masked-item objective) beats popularity', async () => {
     const m = await trainBERT4Rec(data.train, { maxLen: 16, dim: 16, blocks: 1, heads: 2, epochs: 30, batchSize: 16, lr: 5e-3, maskProb: 0.3, lastMaskShare: 0.2, seed: 1 });
     expect(m.numParameters()).toBeGreaterThan(102 * 16);
@@ -59,8 +79,8 @@ describe('baselines on a planted successor chain', () => {
   }, 120_000);
   it('HSTU (pointwise SiLU attention, relative position bias) beats popularity', async () => {
     const m = await trainHSTU(data.train, { maxLen: 16, dim: 16, blocks: 1, heads: 2, epochs: 20, batchSize: 16, lr: 5e-3, dropout: 0.1, negatives: 32, seed: 1 });
-    // item table + positions + (LN, uvqk 16→64, attn LN, out 16→16, rel bias 16) + last LN
-    expect(m.numParameters()).toBe(101 * 16 + 16 * 16 + (32 + 16 * 64 + 64 + 32 + 16 * 16 + 16 + 16) + 32);
+    // item table + positions (row 0 = padding) + (LN, uvqk 16→64, attn LN, out 16→16, rel bias 16) + last LN
+    expect(m.numParameters()).toBe(101 * 16 + 17 * 16 + (32 + 16 * 64 + 64 + 32 + 16 * 16 + 16 + 16) + 32);
     expect(await recall(m)).toBeGreaterThan(popRecall + 0.1);
   }, 120_000);
 });

@@ -25,9 +25,9 @@ import {
   rng as makeRng,
 } from '../engine';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
-import { readScores, runEpochs, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { readScores, runEpochs, type EarlyStopSettings, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
-export interface BERT4RecConfig {
+export interface BERT4RecConfig extends EarlyStopSettings {
   maxLen: number;
   dim: number;
   blocks: number;
@@ -39,13 +39,19 @@ export interface BERT4RecConfig {
   weightDecay: number;
   batchSize: number;
   epochs: number;
+  /** Copies of each sequence per batch, each masked independently (the original's dupe_factor: 10). */
+  dupeFactor: number;
+  /** Linear warm-up steps of the learning rate (then linear decay to 0, as the original). */
+  warmupSteps: number;
+  /** Training windows of sequences longer than maxLen: 'sliding' (random window, the original's sliding windows) or 'last'. */
+  windows: 'sliding' | 'last';
   /** Normal init std of every matrix (the original: 0.02; small models learn faster from ~1/sqrt(dim)). */
   initStd: number;
   seed: number;
 }
 
 /** Original settings where they fit (2 blocks, 2 heads, mask prob 0.2 for dense data, dropout 0.1), d = 64. */
-export const BERT4REC_DEFAULTS: BERT4RecConfig = { maxLen: 50, dim: 64, blocks: 2, heads: 2, dropout: 0.1, maskProb: 0.2, lastMaskShare: 0.1, lr: 1e-3, weightDecay: 0.01, batchSize: 128, epochs: 100, initStd: 0.02, seed: 0 };
+export const BERT4REC_DEFAULTS: BERT4RecConfig = { maxLen: 50, dim: 64, blocks: 2, heads: 2, dropout: 0.1, maskProb: 0.2, lastMaskShare: 0.1, windows: 'sliding', dupeFactor: 1, warmupSteps: 100, lr: 1e-3, weightDecay: 0.01, batchSize: 128, epochs: 100, initStd: 0.02, evalEvery: 0, patience: 0, seed: 0 };
 
 class Block extends Module {
   readonly q: Linear;
@@ -130,13 +136,24 @@ export async function trainBERT4Rec(inputs: SeqTrainInputs, cfgIn: Partial<BERT4
   const r = makeRng(cfg.seed * 104729 + 5);
   const users = trainableUsers(inputs, 1, 'BERT4Rec');
   const L = cfg.maxLen, d = cfg.dim;
-  await runEpochs('BERT4Rec', model, users, cfg, r, ctl, (bu, step) => {
+  const dupe = cfg.dupeFactor;
+  if (!(Number.isInteger(dupe) && dupe >= 1)) throw new Error(`BERT4Rec: dupeFactor must be an integer >= 1 (got ${dupe})`);
+  if (!(Number.isInteger(cfg.warmupSteps) && cfg.warmupSteps >= 0)) throw new Error(`BERT4Rec: warmupSteps must be an integer >= 0 (got ${cfg.warmupSteps})`);
+  const totalSteps = Math.max(1, Math.ceil(users.length / cfg.batchSize)) * cfg.epochs;
+  // the original's schedule: linear warm-up to lr over warmupSteps, then linear decay to 0 at the last step
+  const lrAt = (step: number) => cfg.lr * (step < cfg.warmupSteps ? (step + 1) / cfg.warmupSteps : Math.max(0, (totalSteps - step) / Math.max(1, totalSteps - cfg.warmupSteps)));
+  await runEpochs('BERT4Rec', model, users, cfg, r, ctl, (bu0, step) => {
+    // dupeFactor: each sequence appears this many times per batch, each copy with its own mask (the original's dupe_factor)
+    const bu = bu0.flatMap((u) => Array.from({ length: dupe }, () => u));
     const B = bu.length;
     const ids = new Int32Array(B * L);
     const rows: number[] = [], targets: number[] = [];
     bu.forEach((u, b) => {
       const s = seqOf(inputs, u);
-      const w = s.subarray(Math.max(0, s.length - L));
+      // the original's sliding windows over sequences longer than maxLen: a uniformly drawn window per user and step
+      // (windowing 'last' = always the most recent maxLen items)
+      const end = cfg.windows === 'sliding' && s.length > L ? L + Math.floor(r() * (s.length - L + 1)) : s.length;
+      const w = s.subarray(Math.max(0, end - L), end);
       const o = b * L + L - w.length;
       const lastOnly = r() < cfg.lastMaskShare;
       let masked = 0;
@@ -151,7 +168,7 @@ export async function trainBERT4Rec(inputs: SeqTrainInputs, cfgIn: Partial<BERT4
       const f = reshape(model.features(ids, B, true, step), [B * L, d]);
       const picked = embedding(f, tensor(rows, [rows.length], 'i32')); // (Nm, d): rows of the masked positions
       const loss = crossEntropy(model.logits(picked), tensor(targets, [targets.length], 'i32'));
-      opt.step(grad(loss, model.parameters()));
+      opt.step(grad(loss, model.parameters()), lrAt(step));
       return loss;
     });
   });

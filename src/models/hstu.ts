@@ -1,11 +1,12 @@
 // HSTU (Zhai et al., ICML 2024, "Actions Speak Louder than Words"), a faithful small version:
-//   input   x = E[item] · sqrt(d) + P[pos], dropout            (item 0 = padding; learned absolute positions, as the
-//                                                               reference code's input preprocessor)
+//   input   x = dropout(E[item] · sqrt(d) + P[pos]) ⊙ timeline  (item 0 = padding; learned absolute positions 1..L on
+//                                                               real items, as the reference code's input preprocessor;
+//                                                               the frame is CausalSeqEncoder in seq-rec.ts, shared with SASRec)
 //   layer   U, V, Q, K = split(SiLU(LN(x) W₁ + b₁))              (pointwise projection, Eq. 1)
 //           A = SiLU(Q Kᵀ + rab^p) / n ⊙ causal ⊙ valid         (pointwise aggregated attention — no softmax — Eq. 2;
 //                                                               rab^p a learned bias per bucket of the relative
 //                                                               distance i − j: rel-pos-bias.ts, `relPosBucketing`)
-//           x = x + dropout(W₂ (LN(A V) ⊙ U) + b₂)              (Eq. 3)
+//           x = (x + dropout(W₂ (LN(A V) ⊙ U) + b₂)) ⊙ timeline  (Eq. 3)
 //   output  f = LN(x); score(j) = f_last · E[j]
 //   loss    sampled softmax: the next item against `negatives` uniformly sampled items shared by the batch
 // Single head per layer (`heads` splits d like multi-head attention). Differences from the paper: the relative TIME bias
@@ -14,17 +15,13 @@
 // softmax attention op; the bias module is the same one softmax attention takes as its additive `bias`.
 import {
   add,
-
   concat,
   crossEntropy,
-  dropout,
-  dropoutSeed,
   embedding,
   grad,
   matmul,
   mul,
   reshape,
-  scale,
   silu,
   slice,
   sum,
@@ -37,9 +34,9 @@ import {
 } from '../engine';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
 import { RelativePositionBias, type RelPosBucketing } from './rel-pos-bias';
-import { readScores, runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { CausalSeqEncoder, nextItemBatch, runEpochs, trainableUsers, type EarlyStopSettings, type EncoderContext, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
-export interface HSTUConfig {
+export interface HSTUConfig extends EarlyStopSettings {
   maxLen: number;
   dim: number;
   blocks: number;
@@ -57,7 +54,7 @@ export interface HSTUConfig {
 }
 
 export const HSTU_DEFAULTS: HSTUConfig = {
-  maxLen: 50, dim: 50, blocks: 2, heads: 1, dropout: 0.2, negatives: 128, lr: 1e-3, batchSize: 128, epochs: 100, seed: 0,
+  maxLen: 50, dim: 50, blocks: 2, heads: 1, dropout: 0.2, negatives: 128, lr: 1e-3, batchSize: 128, epochs: 100, evalEvery: 0, patience: 0, seed: 0,
   relPosBucketing: 'exact', timeBias: 'n/a (sequences have no timestamps)',
 };
 
@@ -88,40 +85,24 @@ class HSTULayer extends Module {
   }
 }
 
-export class HSTU extends Module implements SeqRecModel {
+export class HSTU extends CausalSeqEncoder {
   readonly name = 'HSTU';
-  readonly itemEmb: Tensor;
-  readonly posEmb: Tensor;
   readonly layers: HSTULayer[];
-  readonly last: LayerNorm;
-  constructor(readonly nItems: number, readonly cfg: HSTUConfig) {
-    super();
+  constructor(nItems: number, readonly cfg: HSTUConfig) {
     if (cfg.dim % cfg.heads) throw new Error(`HSTU: dim ${cfg.dim} is not divisible by heads ${cfg.heads}`);
     const r = makeRng(cfg.seed * 7919 + 41);
-    this.itemEmb = this.addParam('item_emb', [nItems + 1, cfg.dim], { kind: 'normal', std: Math.sqrt(2 / (nItems + 1 + cfg.dim)) }, r);
-    this.posEmb = this.addParam('pos_emb', [cfg.maxLen, cfg.dim], { kind: 'normal', std: Math.sqrt(1 / cfg.dim) }, r);
+    super(nItems, cfg, r, { item: Math.sqrt(2 / (nItems + 1 + cfg.dim)), pos: Math.sqrt(1 / cfg.dim) });
     this.layers = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`layer${i}`, new HSTULayer(cfg.dim, cfg.heads, cfg.maxLen, cfg.relPosBucketing, r)));
-    this.last = this.addModule('last_ln', new LayerNorm(cfg.dim, r, 1e-6));
+    this.finalNorm(1e-6, r);
   }
-  features(ids: Int32Array, B: number, train: boolean, step = 0): Tensor {
-    const L = this.cfg.maxLen, d = this.cfg.dim;
-    const valid = Float32Array.from(ids, (t) => (t !== 0 ? 1 : 0));
+  protected blocks(x: Tensor, { B, L, ids, timeline, drop }: EncoderContext): Tensor {
     const m = new Float32Array(B * L * L);
     for (let b = 0; b < B; b++)
       for (let i = 0; i < L; i++)
-        for (let j = 0; j <= i; j++) m[(b * L + i) * L + j] = valid[b * L + j] / L;
-    const posIdx = Int32Array.from({ length: B * L }, (_, i) => i % L);
-    let k = 0;
-    const p = train ? this.cfg.dropout : 0;
-    const drop = (x: Tensor) => (p > 0 ? dropout(x, p, dropoutSeed(this.cfg.seed, step, k++)) : x);
-    const tl = tensor(valid, [B, L, 1]);
-    let x = mul(drop(add(scale(embedding(this.itemEmb, tensor(ids, [B, L], 'i32')), Math.sqrt(d)), embedding(this.posEmb, tensor(posIdx, [B, L], 'i32')))), tl);
+        for (let j = 0; j <= i; j++) m[(b * L + i) * L + j] = ids[b * L + j] !== 0 ? 1 / L : 0;
     const maskT = tensor(m, [B, 1, L, L]);
-    for (const layer of this.layers) x = mul(layer.forward(x, maskT, drop), tl);
-    return this.last.forward(x);
-  }
-  async score(histories: Int32Array[]): Promise<Float32Array> {
-    return readScores(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), histories.length, false), this.itemEmb, this.nItems));
+    for (const layer of this.layers) x = mul(layer.forward(x, maskT, drop.apply), timeline);
+    return x;
   }
 }
 
@@ -134,18 +115,7 @@ export async function trainHSTU(inputs: SeqTrainInputs, cfgIn: Partial<HSTUConfi
   const L = cfg.maxLen, d = cfg.dim, K = Math.min(cfg.negatives, inputs.nItems);
   await runEpochs('HSTU', model, users, cfg, r, ctl, (bu, step) => {
     const B = bu.length;
-    const inp = new Int32Array(B * L), posT = new Int32Array(B * L);
-    const rows: number[] = [];
-    bu.forEach((u, b) => {
-      const s = seqOf(inputs, u);
-      const n = Math.min(L, s.length - 1);
-      for (let j = 0; j < n; j++) {
-        const t = s.length - 1 - n + j, o = b * L + L - n + j;
-        inp[o] = s[t] + 1;
-        posT[o] = s[t + 1] + 1;
-        rows.push(o);
-      }
-    });
+    const { inp, tgt: posT, rows } = nextItemBatch(inputs, bu, L);
     const negs = Int32Array.from({ length: K }, () => 1 + Math.floor(r() * inputs.nItems));
     return tidy(() => {
       const f = embedding(reshape(model.features(inp, B, true, step), [B * L, d]), tensor(rows, [rows.length], 'i32')); // (N, d)

@@ -2,19 +2,19 @@
 //   e_t   = E[item_t] · sqrt(d) + P[pos_t]         (item 0 = padding; positions 1..L on real items, 0 on padding)
 //   h     = dropout(e) ⊙ timeline                  (timeline = 1 on real items, 0 on padding)
 //   block: Q = LN(h); h = Q + MHA(Q, h, h, causal); h = LN(h); h = (h + FFN(h)) ⊙ timeline
+//          MHA = torch.nn.MultiheadAttention(d, heads, dropout): dropout on the attention probabilities in training
 //          FFN = dropout(W2 · relu(dropout(W1 h + b1)) + b2)      (pmixer's point-wise Conv1d pair)
 //   f     = LN(h)                                  (eps 1e-8 everywhere, as in pmixer)
 //   loss  'bce': per real position, BCE(f·E[next], 1) + BCE(f·E[neg], 0), one uniformly sampled negative not in the
 //                user's training set (the original objective);  'ce': full-catalogue softmax cross-entropy (a setting)
 //   score of item j for a history = f_last · E[j]
 // Adam (β = 0.9, 0.98), lr 1e-3, no weight decay, no clipping, xavier-normal init of matrices (pmixer's init).
-// Difference from pmixer: attention-probability dropout is not applied (our fused attention has no dropout); padding
-// keys are masked (pmixer lets queries attend to zeroed padding states).
+// The attention mask is causal only, as pmixer's `attn_mask` (real queries also attend to the zeroed padding states);
+// `maskPaddingKeys: true` masks them instead. Remaining differences: docs/evaluation.md.
+// The embedding frame (E, P, timeline, last LN, scoring) is shared with HSTU: CausalSeqEncoder in seq-rec.ts.
 import {
   add,
-  attention,
-  dropout,
-  dropoutSeed,
+  crossEntropy,
   embedding,
   grad,
   matmul,
@@ -25,16 +25,15 @@ import {
   sum,
   tensor,
   tidy,
-  crossEntropy,
   type Rng,
-  randn,
   type Tensor,
   rng as makeRng,
 } from '../engine';
+import { attentionWithDropout } from './attention-dropout';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
-import { bceWithLogits, readScores, runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
+import { bceWithLogits, CausalSeqEncoder, nextItemBatch, runEpochs, seqOf, trainableUsers, type EarlyStopSettings, type EncoderContext, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
-export interface SASRecConfig {
+export interface SASRecConfig extends EarlyStopSettings {
   maxLen: number;
   dim: number;
   blocks: number;
@@ -44,11 +43,17 @@ export interface SASRecConfig {
   batchSize: number;
   epochs: number;
   loss: 'bce' | 'ce';
+  /** Mask padding keys in attention (pmixer does not: its mask is causal only). */
+  maskPaddingKeys: boolean;
   seed: number;
 }
 
-/** pmixer/SASRec.pytorch defaults (ml-1m settings: maxlen 200, dropout 0.2); 200 epochs as the reference run. */
-export const SASREC_DEFAULTS: SASRecConfig = { maxLen: 200, dim: 50, blocks: 2, heads: 1, dropout: 0.2, lr: 1e-3, batchSize: 128, epochs: 200, loss: 'bce', seed: 0 };
+/**
+ * pmixer/SASRec.pytorch defaults (ml-1m settings: maxlen 200, dropout 0.2, hidden 50, 2 blocks, 1 head, lr 1e-3,
+ * batch 128, l2_emb 0); at most 200 epochs as the reference run. Early stopping is off here (evalEvery 0); Table 1
+ * turns it on through its validation slates.
+ */
+export const SASREC_DEFAULTS: SASRecConfig = { maxLen: 200, dim: 50, blocks: 2, heads: 1, dropout: 0.2, lr: 1e-3, batchSize: 128, epochs: 200, loss: 'bce', maskPaddingKeys: false, evalEvery: 0, patience: 0, seed: 0 };
 
 const EPS = 1e-8;
 
@@ -76,70 +81,36 @@ class Block extends Module {
     this.w1 = this.addModule('ffn1', new Linear(dim, dim, r, { std: xavier(dim, dim) }));
     this.w2 = this.addModule('ffn2', new Linear(dim, dim, r, { std: xavier(dim, dim) }));
   }
-  forward(h: Tensor, keyMask: Tensor, timeline: Tensor, drop: (x: Tensor) => Tensor): Tensor {
+  forward(h: Tensor, ctx: EncoderContext, keyMask: Tensor | undefined): Tensor {
+    const { drop } = ctx;
     const Q = this.ln1.forward(h);
-    const a = attention(this.q.forward(Q), this.k.forward(h), this.v.forward(h), { heads: this.heads, causal: true, keyMask });
+    const a = attentionWithDropout(this.q.forward(Q), this.k.forward(h), this.v.forward(h), { heads: this.heads, causal: true, keyMask }, drop.attn());
     h = add(Q, this.o.forward(a));
     h = this.ln2.forward(h);
-    const f = drop(this.w2.forward(relu(drop(this.w1.forward(h)))));
-    return mul(add(h, f), timeline);
+    const f = drop.apply(this.w2.forward(relu(drop.apply(this.w1.forward(h)))));
+    return mul(add(h, f), ctx.timeline);
   }
 }
 
-export class SASRec extends Module implements SeqRecModel {
+export class SASRec extends CausalSeqEncoder {
   readonly name = 'SASRec';
-  readonly itemEmb: Tensor;
-  readonly posEmb: Tensor;
-  readonly blocks: Block[];
-  readonly last: LayerNorm;
-  constructor(readonly nItems: number, readonly cfg: SASRecConfig) {
-    super();
+  readonly layers: Block[];
+  private readonly maskKeys: boolean;
+  constructor(nItems: number, readonly cfg: SASRecConfig) {
     const r = makeRng(cfg.seed * 7919 + 17);
-    const d = cfg.dim;
-    this.itemEmb = paddedTable(this, 'item_emb', nItems + 1, d, r);
-    this.posEmb = paddedTable(this, 'pos_emb', cfg.maxLen + 1, d, r);
-    this.blocks = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`block${i}`, new Block(d, cfg.heads, r)));
-    this.last = this.addModule('last_ln', new LayerNorm(d, r, EPS));
+    super(nItems, cfg, r, { item: xavier(nItems + 1, cfg.dim), pos: xavier(cfg.maxLen + 1, cfg.dim) });
+    // from the CLI the flag may arrive as 1/0 or "true"/"false"
+    const mk: unknown = cfg.maskPaddingKeys;
+    if (![true, false, 1, 0, 'true', 'false'].includes(mk as never)) throw new Error(`SASRec: maskPaddingKeys must be true or false (got ${String(mk)})`);
+    this.maskKeys = mk === true || mk === 1 || mk === 'true';
+    this.layers = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`block${i}`, new Block(cfg.dim, cfg.heads, r)));
+    this.finalNorm(EPS, r);
   }
-
-  /** A zero-initialised parameter (filled by paddedTable). */
-  addTable(name: string, shape: number[]): Tensor {
-    return this.addParam(name, shape, { kind: 'zeros' }, makeRng(0));
+  protected blocks(h: Tensor, ctx: EncoderContext): Tensor {
+    const keyMask = this.maskKeys ? tensor(Int32Array.from(ctx.ids, (t) => (t !== 0 ? 1 : 0)), [ctx.B, ctx.L], 'i32') : undefined;
+    for (const b of this.layers) h = b.forward(h, ctx, keyMask);
+    return h;
   }
-
-  /** Features (B, L, d) of left-padded item ids (B, L) (item id + 1; 0 = padding). */
-  features(ids: Int32Array, B: number, train: boolean, step = 0): Tensor {
-    const L = this.cfg.maxLen, d = this.cfg.dim;
-    const pos = new Int32Array(B * L), mask = new Int32Array(B * L), tl = new Float32Array(B * L);
-    for (let i = 0; i < B * L; i++) if (ids[i] !== 0) { pos[i] = (i % L) + 1; mask[i] = 1; tl[i] = 1; }
-    const idsT = tensor(ids, [B, L], 'i32');
-    const timeline = tensor(tl, [B, L, 1]);
-    const keyMask = tensor(mask, [B, L], 'i32');
-    let k = 0;
-    const p = train ? this.cfg.dropout : 0;
-    const drop = (x: Tensor) => (p > 0 ? dropout(x, p, dropoutSeed(this.cfg.seed, step, k++)) : x);
-    let h = add(scale(embedding(this.itemEmb, idsT), Math.sqrt(d)), embedding(this.posEmb, tensor(pos, [B, L], 'i32')));
-    h = mul(drop(h), timeline);
-    for (const b of this.blocks) h = b.forward(h, keyMask, timeline, drop);
-    return this.last.forward(h);
-  }
-
-  async score(histories: Int32Array[]): Promise<Float32Array> {
-    return readScores(() => lastPositionScores(this.features(leftPadIds(histories, this.cfg.maxLen), histories.length, false), this.itemEmb, this.nItems));
-  }
-}
-
-/**
- * An xavier-normal (rows, d) table whose row 0 (padding_idx) is zero. Row 0 gets no gradient under BCE (padding
- * positions are masked), so it stays zero; under CE it is the logit of a never-targeted class and never enters a
- * feature (padding states are zeroed by the timeline mask).
- */
-function paddedTable(m: SASRec, name: string, rows: number, d: number, r: Rng): Tensor {
-  const t = m.addTable(name, [rows, d]);
-  const data = randn(rows * d, r, xavier(rows, d));
-  data.fill(0, 0, d);
-  t.backend.write(t.storage, data);
-  return t;
 }
 
 export async function trainSASRec(inputs: SeqTrainInputs, cfgIn: Partial<SASRecConfig> = {}, ctl: TrainControl = {}): Promise<SASRec> {
@@ -151,26 +122,18 @@ export async function trainSASRec(inputs: SeqTrainInputs, cfgIn: Partial<SASRecC
   const L = cfg.maxLen, d = cfg.dim;
   await runEpochs('SASRec', model, users, cfg, r, ctl, (bu, step) => {
     const B = bu.length;
-    const inp = new Int32Array(B * L), posT = new Int32Array(B * L), negT = new Int32Array(B * L);
-    const valid = new Float32Array(B * L);
-    let nValid = 0;
-    bu.forEach((u, b) => {
-      const s = seqOf(inputs, u);
-      const seen = new Set(s);
-      // inputs s[0..n-2], targets s[1..n-1], right-aligned, last L
-      const n = Math.min(L, s.length - 1);
-      for (let j = 0; j < n; j++) {
-        const t = s.length - 1 - n + j;
-        const o = b * L + L - n + j;
-        inp[o] = s[t] + 1;
-        posT[o] = s[t + 1] + 1;
-        let neg: number;
-        do neg = Math.floor(r() * inputs.nItems); while (seen.has(neg) && seen.size < inputs.nItems);
-        negT[o] = neg + 1;
-        valid[o] = 1;
-        nValid++;
-      }
-    });
+    const { inp, tgt: posT, rows } = nextItemBatch(inputs, bu, L);
+    const negT = new Int32Array(B * L), valid = new Float32Array(B * L);
+    const nValid = rows.length;
+    // one uniformly sampled negative per real position, outside the user's training sequence (pmixer's random_neq)
+    let b = -1, seen = new Set<number>();
+    for (const o of rows) {
+      if (Math.floor(o / L) !== b) { b = Math.floor(o / L); seen = new Set(seqOf(inputs, bu[b])); }
+      let neg: number;
+      do neg = Math.floor(r() * inputs.nItems); while (seen.has(neg) && seen.size < inputs.nItems);
+      negT[o] = neg + 1;
+      valid[o] = 1;
+    }
     return tidy(() => {
       const f = model.features(inp, B, true, step); // (B, L, d)
       let loss: Tensor;

@@ -1,6 +1,8 @@
 // Shared shapes of the sequential recommenders (baselines of Table 1): what a training run gets and what it returns.
 // One training function per model, `train(inputs, cfg, ctl)`, usable from the pipeline worker and the CLI alike.
-import { abs, add, addScalar, exp, log, matmul, neg, noGrad, relu, reshape, shuffle, slice, tidy, type Rng, type Tensor } from '../engine';
+import { abs, add, addScalar, dropout, dropoutSeed, embedding, exp, log, matmul, mul, neg, noGrad, randn, relu, reshape, scale, shuffle, slice, tensor, tidy, type Rng, type Tensor, rng as makeRng } from '../engine';
+import type { AttentionDropout } from './attention-dropout';
+import { LayerNorm, Module, type StateDict } from './nn';
 import type { SidTableData } from './sid-table';
 
 /** Per-user training sequences (dense item ids, oldest first) as CSR, and the catalogue size. */
@@ -25,6 +27,20 @@ export interface TrainControl {
   checkpoint?: (state: unknown) => void | Promise<void>;
   /** Called after each epoch with the model (e.g. validation metrics) and the epoch's mean loss. */
   onEpoch?: (epoch: number, model: SeqRecModel, meanLoss: number) => void | Promise<void>;
+  /**
+   * Validation score of the model (higher is better; Table 1: recall@5 on the VALIDATION slates, never the test
+   * slates). With it and `evalEvery`/`patience` in the settings, training stops early and keeps the best weights.
+   */
+  validate?: (model: SeqRecModel) => Promise<number>;
+}
+
+/** What a run did (early stopping): epochs trained, the epoch whose weights were kept, the validation curve. */
+export interface TrainLog {
+  epochsRun: number;
+  bestEpoch: number;
+  bestValidation: number | null;
+  validation: { epoch: number; score: number }[];
+  stoppedEarly: boolean;
 }
 
 /** A trained ranking model: scores of all nItems items for each history (row-major, histories.length × nItems). */
@@ -37,6 +53,9 @@ export interface SeqRecModel {
   slates?(histories: Int32Array[], k: number): Promise<Int32Array[]>;
   /** Named weights (neural models; see nn.ts Module.stateDict). */
   stateDict?(): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
+  loadStateDict?(sd: StateDict): void;
+  /** Set by runEpochs: epochs run, early stopping, validation curve. */
+  trainLog?: TrainLog;
   dispose?(): void;
 }
 
@@ -96,16 +115,26 @@ export function epochOrder(users: number[], r: Rng): number[] {
   return shuffle(users, r);
 }
 
+/** Early-stopping settings of the neural baselines (0 = off). */
+export interface EarlyStopSettings {
+  /** Validate every this many epochs (and after the last); 0 = never. */
+  evalEvery?: number;
+  /** Stop after this many validations without improvement; 0 = train all epochs (still keep the best weights). */
+  patience?: number;
+}
+
 /**
  * The epoch loop shared by the neural baselines: a fresh user order per epoch, batches of `batchSize` users,
  * `step(batchUsers, step)` builds the batch, computes the loss and applies the optimiser (returning the loss tensor),
- * then progress, cancellation, a finite-loss check and the per-epoch callback.
+ * then progress, cancellation, a finite-loss check and the per-epoch callback. With `ctl.validate` and
+ * `cfg.evalEvery` > 0 it validates every `evalEvery` epochs, keeps the best weights (restored at the end) and stops
+ * after `patience` validations without improvement. The run's log lands in `model.trainLog`.
  */
 export async function runEpochs(
   name: string,
   model: SeqRecModel,
   users: number[],
-  cfg: { epochs: number; batchSize: number; lr?: number },
+  cfg: { epochs: number; batchSize: number; lr?: number } & EarlyStopSettings,
   r: Rng,
   ctl: TrainControl,
   step: (batch: number[], step: number) => Tensor,
@@ -114,9 +143,13 @@ export async function runEpochs(
   const bad: string[] = [];
   for (const k of ['epochs', 'batchSize'] as const) if (!Number.isInteger(cfg[k]) || cfg[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${cfg[k]})`);
   if (cfg.lr !== undefined && !(cfg.lr > 0)) bad.push(`lr must be > 0 (got ${cfg.lr})`);
+  for (const k of ['evalEvery', 'patience'] as const) if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 0)) bad.push(`${k} must be an integer >= 0 (got ${cfg[k]})`);
   if (bad.length) throw new Error(`${name}: ${bad.join('; ')}`);
   const perEpoch = Math.max(1, Math.ceil(users.length / cfg.batchSize));
   const total = perEpoch * cfg.epochs;
+  const every = ctl.validate ? (cfg.evalEvery ?? 0) : 0;
+  const log: TrainLog = { epochsRun: 0, bestEpoch: cfg.epochs, bestValidation: null, validation: [], stoppedEarly: false };
+  let best: StateDict | null = null, sinceBest = 0;
   let k = 0;
   for (let ep = 0; ep < cfg.epochs; ep++) {
     epochOrder(users, r);
@@ -128,10 +161,125 @@ export async function runEpochs(
       k++;
       ctl.onProgress?.({ step: k, total, scalars: { loss: lv, epoch: ep + 1 } });
     }
+    log.epochsRun = ep + 1;
     await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
     // weights after each epoch for the run layer to persist (resuming, i.e. restoring optimiser state, is not built)
     if (ctl.checkpoint && model.stateDict) await ctl.checkpoint({ model: name, epoch: ep + 1, step: k, weights: await model.stateDict() });
+    if (every > 0 && ((ep + 1) % every === 0 || ep + 1 === cfg.epochs)) {
+      const v = await ctl.validate!(model);
+      log.validation.push({ epoch: ep + 1, score: v });
+      ctl.onProgress?.({ step: k, total, scalars: { validation: v, epoch: ep + 1 } });
+      if (log.bestValidation === null || v > log.bestValidation) {
+        log.bestValidation = v;
+        log.bestEpoch = ep + 1;
+        best = model.stateDict ? await model.stateDict() : null;
+        sinceBest = 0;
+      } else if (cfg.patience && ++sinceBest >= cfg.patience) {
+        log.stoppedEarly = true;
+        break;
+      }
+    }
   }
+  if (best && log.bestEpoch !== log.epochsRun) model.loadStateDict?.(best);
+  model.trainLog = log;
+}
+
+/** Dropout of one forward pass: call k of training step `step` gets its own seed; the identity outside training. */
+export class Dropper {
+  private k = 0;
+  constructor(readonly p: number, readonly seed: number, readonly step: number) {}
+  apply = (x: Tensor): Tensor => (this.p > 0 ? dropout(x, this.p, dropoutSeed(this.seed, this.step, this.k++)) : x);
+  /** Attention-probability dropout settings for one attention call (undefined outside training). */
+  attn(): AttentionDropout | undefined {
+    return this.p > 0 ? { p: this.p, seed: dropoutSeed(this.seed, this.step, this.k++) } : undefined;
+  }
+}
+
+/** The shared settings of the causal next-item encoders (SASRec, HSTU). */
+export interface CausalEncoderConfig {
+  maxLen: number;
+  dim: number;
+  dropout: number;
+  seed: number;
+}
+
+/** What a block of a causal encoder gets besides its input: masks of the left-padded batch and the dropout. */
+export interface EncoderContext {
+  B: number;
+  L: number;
+  /** (B, L) ids, 0 = padding */
+  ids: Int32Array;
+  /** (B, L, 1) f32: 1 on real items */
+  timeline: Tensor;
+  drop: Dropper;
+}
+
+/**
+ * The causal next-item encoders of Table 1 (SASRec, HSTU) share this frame:
+ *   e = E[item] · sqrt(d) + P[pos]   (item 0 = padding; positions 1..L on real items, 0 on padding; E/P row 0 zero)
+ *   h = dropout(e) ⊙ timeline, then the model's blocks, f = LN(h); score of item j for a history = f_last · E[j].
+ */
+export abstract class CausalSeqEncoder extends Module implements SeqRecModel {
+  abstract readonly name: string;
+  readonly itemEmb: Tensor;
+  readonly posEmb: Tensor;
+  /** Set by runEpochs. */
+  trainLog?: TrainLog;
+  protected lastLn!: LayerNorm;
+  constructor(readonly nItems: number, readonly enc: CausalEncoderConfig, r: Rng, std: { item: number; pos: number }) {
+    super();
+    this.itemEmb = this.paddedTable('item_emb', nItems + 1, std.item, r);
+    this.posEmb = this.paddedTable('pos_emb', enc.maxLen + 1, std.pos, r);
+  }
+  /** The final layer norm, registered after the blocks (parameter order = the original's). */
+  protected finalNorm(eps: number, r: Rng): void {
+    this.lastLn = this.addModule('last_ln', new LayerNorm(this.enc.dim, r, eps));
+  }
+  /** A normal(std) (rows, d) table whose row 0 (padding_idx) is zero. */
+  private paddedTable(name: string, rows: number, std: number, r: Rng): Tensor {
+    const d = this.enc.dim;
+    const t = this.addParam(name, [rows, d], { kind: 'zeros' }, makeRng(0));
+    const data = randn(rows * d, r, std);
+    data.fill(0, 0, d);
+    t.backend.write(t.storage, data);
+    return t;
+  }
+  /** The model's blocks over h (B, L, d). */
+  protected abstract blocks(h: Tensor, ctx: EncoderContext): Tensor;
+  /** Features (B, L, d) of left-padded item ids (B, L) (item id + 1; 0 = padding). */
+  features(ids: Int32Array, B: number, train: boolean, step = 0): Tensor {
+    const L = this.enc.maxLen, d = this.enc.dim;
+    const pos = new Int32Array(B * L), tl = new Float32Array(B * L);
+    for (let i = 0; i < B * L; i++) if (ids[i] !== 0) { pos[i] = (i % L) + 1; tl[i] = 1; }
+    const drop = new Dropper(train ? this.enc.dropout : 0, this.enc.seed, step);
+    const timeline = tensor(tl, [B, L, 1]);
+    const e = add(scale(embedding(this.itemEmb, tensor(ids, [B, L], 'i32')), Math.sqrt(d)), embedding(this.posEmb, tensor(pos, [B, L], 'i32')));
+    return this.lastLn.forward(this.blocks(mul(drop.apply(e), timeline), { B, L, ids, timeline, drop }));
+  }
+  async score(histories: Int32Array[]): Promise<Float32Array> {
+    return readScores(() => lastPositionScores(this.features(leftPadIds(histories, this.enc.maxLen), histories.length, false), this.itemEmb, this.nItems));
+  }
+}
+
+/**
+ * A next-item training batch: for each user the last L inputs s[0..n-2] with targets s[1..n-1], right-aligned in
+ * (B, L) ids (item + 1, 0 = padding). `rows` lists the flat positions that hold a real input.
+ */
+export function nextItemBatch(inputs: SeqTrainInputs, users: number[], L: number): { inp: Int32Array; tgt: Int32Array; rows: number[] } {
+  const B = users.length;
+  const inp = new Int32Array(B * L), tgt = new Int32Array(B * L);
+  const rows: number[] = [];
+  users.forEach((u, b) => {
+    const s = seqOf(inputs, u);
+    const n = Math.min(L, s.length - 1);
+    for (let j = 0; j < n; j++) {
+      const t = s.length - 1 - n + j, o = b * L + L - n + j;
+      inp[o] = s[t] + 1;
+      tgt[o] = s[t + 1] + 1;
+      rows.push(o);
+    }
+  });
+  return { inp, tgt, rows };
 }
 
 /** Runs a scoring forward pass without gradients and returns its (B, nItems) scores as a typed array. */

@@ -16,6 +16,8 @@ export interface Table1Inputs {
   offsets: Int32Array;
   items: Int32Array;
   cases: EvalCase[];
+  /** validation slates (early stopping of the neural baselines; never the test cases) */
+  valid: EvalCase[] | null;
   info: { protocol: string; source: string; users: number; items: number };
 }
 
@@ -40,8 +42,8 @@ export const table1ModelStage: StageEntry<Table1StageConfig & Record<string, unk
   async assemble(data, cfg) {
     const { ds, split, protocol, source } = evaluationData(data, cfg.protocol, { users: cfg.users });
     const seqs = trainingSequences(ds, split);
-    const cases = evalCases(ds, split).test;
-    return { nItems: ds.itemIds.length, ...seqs, cases, info: { protocol, source, users: cases.length, items: ds.itemIds.length } };
+    const { test: cases, valid } = evalCases(ds, split);
+    return { nItems: ds.itemIds.length, ...seqs, cases, valid, info: { protocol, source, users: cases.length, items: ds.itemIds.length } };
   },
   describeInputs: (i) => ({ items: i.info.items, users: i.info.users, source: i.info.source, protocol: i.info.protocol }),
   transferables: (i) => [i.offsets.buffer as ArrayBuffer, i.items.buffer as ArrayBuffer],
@@ -53,6 +55,7 @@ export const table1ModelStage: StageEntry<Table1StageConfig & Record<string, unk
       backend: 'stage',
       overrides: { [cfg.model]: table1Overrides(cfg) },
       signal: ctx.signal,
+      validCases: inputs.valid,
       onProgress: (_m, _s, p) => ctx.onProgress({ step: Math.max(0, p.step - 1), total: p.total, scalars: p.scalars }),
     });
     return { row: res.rows[0], perUser: res.perUser[cfg.model] };

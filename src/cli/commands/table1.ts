@@ -136,6 +136,8 @@ const command: Command = {
     const ds = firstUsers(loaded.build.dataset, users);
     const split: Split = leaveSlateOut(ds);
     let cases: EvalCase[];
+    // early stopping (models whose settings set evalEvery/patience) validates on the validation slates, never the test
+    const validCases = evalCases(ds, split).valid;
     let testInfo: Record<string, unknown> | null = null;
     if (args.test) {
       let text: string;
@@ -180,10 +182,14 @@ const command: Command = {
       cache: cacheDir ? fsRunCache(cacheDir) : undefined,
       fresh: args.flags.fresh === true,
       context,
+      validCases,
       onCached: (r) => process.stderr.write(`table1: ${r.model} seed ${r.seed}: cached result (${r.createdAt}, ${cacheDir})\n`),
       onProgress: (model, seed, p) => {
         const now = Date.now();
-        if (p.scalars.validRecall5 !== undefined) process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total} validation recall@5 ${f4(p.scalars.validRecall5)}\n`);
+        if (p.scalars.validRecall5 !== undefined) process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total} validation recall@5 ${f4(p.scalars.validRecall5)}
+`);
+        else if (p.scalars.validation !== undefined) process.stderr.write(`table1: ${model} seed ${seed} epoch ${p.scalars.epoch}: validation recall@5 ${f4(p.scalars.validation)}
+`);
         else if (now - lastLog > 5000 || p.step === p.total) {
           lastLog = now;
           process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total}${p.scalars.loss !== undefined ? ` loss ${p.scalars.loss.toFixed(4)}` : ''}\n`);
