@@ -145,7 +145,9 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
     let trainSeconds = 0, params = 0, coverage = 0;
     let userSum: Float64Array | null = null;
     const cachedSeeds: number[] = [];
-    const context = { ...(o.context ?? {}), cases: casesFingerprint(cases), users: cases.length, backend: o.backend, quick: o.quick };
+    // the SID tokenizer is part of a result's identity only for models that read SIDs: a SASRec run is the same run
+    // whether or not the table also has SID models (`tokenizer: null` for the others)
+    const context = { ...(o.context ?? {}), ...(e.needsSids || !o.context || !('tokenizer' in o.context) ? {} : { tokenizer: null }), cases: casesFingerprint(cases), users: cases.length, backend: o.backend, quick: o.quick };
     for (const seed of seeds) {
       if (o.signal?.aborted) throw new Error('table1: cancelled');
       const tOpts = { seed, quick: o.quick, overrides: o.overrides?.[e.id] };

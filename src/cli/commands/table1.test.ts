@@ -88,10 +88,17 @@ describe('higr table1', () => {
     expect(jb.rows[1].cachedSeeds).toEqual([0]);
     expect(jb.rows[0].cachedSeeds).toEqual([]);
     expect(jb.rows[1].pValueVsBest === null || typeof jb.rows[1].pValueVsBest === 'number').toBe(true);
+    // a SID model in the same table does not change the key of a model that reads no SIDs
+    const withSids = await run([...base, '--models', 'sasrec,listcvae', '--seeds', '0']);
+    expect(withSids.code).toBe(0);
+    const js = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
+    expect(js.rows[0].cachedSeeds).toEqual([0]);
+    expect(js.rows[1].cachedSeeds).toEqual([]);
     // another setting is another run
     const c = await run([...base, '--models', 'sasrec', '--seeds', '0', '--sasrec-epochs', '2']);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8')).rows[0].cachedSeeds).toEqual([]);
     expect(fs.readdirSync(path.join(out, 'table1-runs')).filter((f) => f.startsWith('sasrec'))).toHaveLength(2);
+    expect(fs.readdirSync(path.join(out, 'table1-runs')).filter((f) => f.startsWith('listcvae'))).toHaveLength(1);
     const d = await run([...base, '--models', 'sasrec', '--seeds', '0', '--fresh']);
     expect(d.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8')).rows[0].cachedSeeds).toEqual([]);
