@@ -132,7 +132,10 @@ const command: Command = {
     const users = args.flags.users !== undefined ? Number(args.flags.users) : args.quick ? QUICK_USERS : Infinity;
     if (!(users >= 1)) throw new CliError(`--users needs a number >= 1, got "${String(args.flags.users)}"`);
 
-    const loaded = await loadBundledDataset(nodeFetchLike(bundledDataDir()), { protocol: REFERENCE_PROTOCOL, skip: ['big_matrix_positives.txt'] });
+    // the big matrix only feeds the SID tokenizer's co-occurrence features (as in `higr train`: the same SIDs); the
+    // ranking baselines never read it, so it is skipped when no SID model is selected
+    const needSids = entries.some((e) => e.needsSids);
+    const loaded = await loadBundledDataset(nodeFetchLike(bundledDataDir()), { protocol: REFERENCE_PROTOCOL, skip: needSids ? [] : ['big_matrix_positives.txt'] });
     const ds = firstUsers(loaded.build.dataset, users);
     const split: Split = leaveSlateOut(ds);
     let cases: EvalCase[];
