@@ -84,6 +84,27 @@ if (rre.test(out) && fs.existsSync(path.join(res, 'train.json')) && fs.existsSyn
     `| best validation epoch | ${tj.bestEpoch}: recall@5 ${f4(best.valid.recall5)}, NDCG@5 ${f4(best.valid.ndcg5)} (${best.valid.users} users) |`,
     `| \`higr decode\` on the ${dj.protocol.split} slate (${dj.timings.users} users, beam ${dj.settings.beam}) | recall@5 **${f4(dj.metrics.recall)}**, NDCG@5 ${f4(dj.metrics.ndcg)}, hit@5 ${f4(dj.metrics.hit)}; ${dj.timings.slatesPerSecond.toFixed(1)} slates/s |`,
   ];
+  // seeds of the adopted configuration (docs/results/hsd-seeds/s<N>.train.json + s<N>.decode.json, test slate decoded
+  // once per seed; decode rows stripped): mean ± sample std over seeds
+  const sd = path.join(res, 'hsd-seeds');
+  if (fs.existsSync(sd)) {
+    const seeds = fs.readdirSync(sd).filter((f) => /^s\d+\.decode\.json$/.test(f)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const per = seeds.map((f) => {
+      const d = JSON.parse(fs.readFileSync(path.join(sd, f), 'utf8'));
+      const t = JSON.parse(fs.readFileSync(path.join(sd, f.replace('.decode.', '.train.')), 'utf8'));
+      if (d.protocol.split !== 'test') throw new Error(`${path.join(sd, f)}: not a test-slate decode`);
+      const best = t.validationCurve.find((e) => e.epoch === t.bestEpoch);
+      return { seed: t.seed, params: t.params, valid: best.valid.recall5, ...d.metrics };
+    });
+    const ms = (k) => {
+      const xs = per.map((p) => p[k]);
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sdv = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+      return `${f4(m)} ± ${f4(sdv)}`;
+    };
+    for (const p of per) lines.push(`| seed ${p.seed} (\`higr train --seed ${p.seed}\` + \`higr decode\`; tokenizer seeded too) | ${p.params} params; best valid recall@5 ${f4(p.valid)}; test recall@5 ${f4(p.recall)}, NDCG@5 ${f4(p.ndcg)}, hit@5 ${f4(p.hit)} |`);
+    if (per.length > 1) lines.push(`| **seeds ${per.map((p) => p.seed).join(', ')}: mean ± std (test)** | recall@5 **${ms('recall')}**, NDCG@5 ${ms('ndcg')}, hit@5 ${ms('hit')} (valid recall@5 ${ms('valid')}) |`);
+  }
   // HiGR's 3-seed run (hsd-table1.json: `higr table1 --models higr,cooc`) first, then the committed full table
   const tables = ['hsd-table1.json', 'table1.json'].map((f) => path.join(res, f)).filter((f) => fs.existsSync(f)).map((f) => ({ f, j: JSON.parse(fs.readFileSync(f, 'utf8')) }));
   for (const id of ['higr', 'cooc', 'sasrec']) {

@@ -1,8 +1,8 @@
 // Table 1 entries of the models over semantic IDs: HiGR (hierarchical slate decoder + GSBI) and the generative
 // baselines TIGER, the OneRec-style flat decoder, ListCVAE. Each trains with the one slate-model trainer
-// (src/train/slate-decoder.ts) on windows of the protocol's training sequences — every (history, next M) window, the
-// last window of each user held out for choosing the best epoch — and produces slates with its own decoder (history
-// excluded): the table scores them as generated slates. All of them use the same semantic IDs (SID_TOKENIZER).
+// (src/train/slate-decoder.ts) on every (history, next M) window of the protocol's training sequences, chooses its best
+// epoch on the protocol's validation slate (SeqTrainInputs.validation; without it, on each user's last training
+// window) and produces slates with its own decoder (history excluded): the table scores them as generated slates. All of them use the same semantic IDs (SID_TOKENIZER).
 import { ListCvae, LISTCVAE_DEFAULTS } from '../models/listcvae';
 import { rng } from '../models/nn';
 import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
