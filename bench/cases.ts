@@ -171,6 +171,8 @@ export interface Measurement {
   maxAbsErr: number | null;
   /** set instead of figures when the implementation could not run this shape */
   error?: string;
+  /** CPU threads of the implementation (our wasm pool / ORT-web's numThreads); absent = 1 */
+  threads?: number;
 }
 
 export function measurement(

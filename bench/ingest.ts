@@ -2,7 +2,8 @@
 // papaparse 5's best streaming setup (issue 16: `chunk`, header:false, no dynamicTyping, own Number() into typed
 // columns), on one big_matrix-schema file, in Node AND in Chromium (File.stream()).
 //   npm run bench:ingest -- [--rows N (default 12,500,000)] [--file big.csv] [--rounds R (default 1)] [--quick]
-//                           [--hosts node,browser] [--out docs/results] [--keep]
+//                           [--hosts node,browser] [--parsers higr,papaparse] [--out docs/results] [--keep]
+//   npm run bench:ingest -- --render [result.json]   re-writes docs/data.md's figures from a result file
 // Every run is a FRESH process (Node child / new Chromium), so peak RSS (getrusage maxrss / the renderer's VmHWM) is
 // that parser's alone; it is divided by the columnar bytes of the 7 kept columns (32 bytes per row). Rows/s is wall
 // clock; CPU seconds are reported too (the machine is shared). Both parsers must give the same rows, checksum and
@@ -11,23 +12,24 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { interactionCsvChunks } from '../src/data/synthetic';
 import { CHROMIUM, QUIET_ARGS } from '../e2e/chromium';
 import type { ParseRun } from './ingest/parsers';
+import { writeDocSection } from './doc-section';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const COLUMNAR_BYTES_PER_ROW = 4 + 4 + 4 + 4 + 4 + 8 + 4; // user, item, play, vdur, date (i32/f32), timestamp f64, watch_ratio f32
 const TARGET_SPEEDUP = 4;
 const TARGET_RSS = 1.25;
 
-interface Args { rows: number; file?: string; out: string; keep: boolean; quick: boolean; rounds: number; hosts: string[] }
+interface Args { rows: number; file?: string; out: string; keep: boolean; quick: boolean; rounds: number; hosts: string[]; parsers: string[] }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { rows: 12_500_000, out: 'docs/results', keep: false, quick: false, rounds: 1, hosts: ['node', 'browser'] };
+  const a: Args = { rows: 12_500_000, out: 'docs/results', keep: false, quick: false, rounds: 1, hosts: ['node', 'browser'], parsers: ['higr', 'papaparse'] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     if (argv[i] === '--rows') { a.rows = Number(v); i++; }
@@ -35,6 +37,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--out') { a.out = v; i++; }
     else if (argv[i] === '--rounds') { a.rounds = Number(v); i++; }
     else if (argv[i] === '--hosts') { a.hosts = v.split(','); i++; }
+    else if (argv[i] === '--parsers') { a.parsers = v.split(','); i++; }
     else if (argv[i] === '--keep') a.keep = true;
     else if (argv[i] === '--quick') { a.quick = true; a.rows = 200_000; }
   }
@@ -42,6 +45,7 @@ function parseArgs(argv: string[]): Args {
   if (!(a.rounds >= 1)) fail('--rounds needs a positive number');
   if (a.file && !existsSync(a.file)) fail(`--file ${a.file}: no such file`);
   for (const h of a.hosts) if (h !== 'node' && h !== 'browser') fail(`--hosts: unknown host "${h}" (node, browser)`);
+  for (const p of a.parsers) if (p !== 'higr' && p !== 'papaparse') fail(`--parsers: unknown parser "${p}" (higr, papaparse)`);
   return a;
 }
 
@@ -132,7 +136,7 @@ async function main() {
   const size = statSync(path).size;
   const { nodeRun, page } = await bundle(dir);
   const runs: Run[] = [];
-  const parsers = ['higr', 'papaparse'];
+  const parsers = args.parsers;
   for (let r = 0; r < args.rounds; r++) {
     const order = r % 2 === 0 ? parsers : [...parsers].reverse();
     for (const host of args.hosts) {
@@ -165,7 +169,8 @@ async function main() {
   const speedupOverPapaparseBest: Record<string, number> = {};
   const cpuSpeedupOverPapaparseBest: Record<string, number> = {};
   const targetsMet: Record<string, { speedup: boolean; memory: boolean }> = {};
-  for (const host of args.hosts) {
+  const both = args.parsers.includes('higr') && args.parsers.includes('papaparse');
+  for (const host of both ? args.hosts : []) {
     const o = results.find((x) => x.host === host && x.id === 'higr')!;
     const p = results.find((x) => x.host === host && x.id === 'papaparse')!;
     speedupOverPapaparseBest[host] = +(o.rowsPerSec / p.rowsPerSec).toFixed(2);
@@ -177,7 +182,7 @@ async function main() {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.host} | ${r.id} | ${r.rows.toLocaleString('en-US')} | ${r.seconds} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.cpuSeconds} | ${r.rowsPerCpuSec.toLocaleString('en-US')} | ${r.baseRssMB} | ${r.peakRssMB} | ${r.peakRssOverColumnar} | ${r.peakRssDeltaOverColumnar} |`),
   ].join('\n');
-  const speedLines = args.hosts.map((h) => `- ${h}: ${speedupOverPapaparseBest[h]}x papaparse's best (wall), ${cpuSpeedupOverPapaparseBest[h]}x (CPU); peak RSS ${results.find((x) => x.host === h && x.id === 'higr')!.peakRssOverColumnar}x columnar — targets (>= ${TARGET_SPEEDUP}x, <= ${TARGET_RSS}x): speed ${targetsMet[h].speedup ? 'met' : 'NOT met'}, memory ${targetsMet[h].memory ? 'met' : 'NOT met'}`);
+  const speedLines = (both ? args.hosts : []).map((h) => `- ${h}: ${speedupOverPapaparseBest[h]}x papaparse's best (wall), ${cpuSpeedupOverPapaparseBest[h]}x (CPU); peak RSS ${results.find((x) => x.host === h && x.id === 'higr')!.peakRssOverColumnar}x columnar — targets (>= ${TARGET_SPEEDUP}x, <= ${TARGET_RSS}x): speed ${targetsMet[h].speedup ? 'met' : 'NOT met'}, memory ${targetsMet[h].memory ? 'met' : 'NOT met'}`);
   console.log('\n' + table + '\n\n' + speedLines.join('\n') + '\n');
   const env = { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', chromium: args.hosts.includes('browser') ? CHROMIUM : undefined, loadAverage: loadavg() };
   const json = {
@@ -198,6 +203,39 @@ async function main() {
     `Reproduce: \`npm run bench:ingest -- ${args.file ? `--file ${args.file}` : `--rows ${args.rows}`}${args.rounds > 1 ? ` --rounds ${args.rounds}` : ''}\`${args.file ? ' (without --file the same generator, seed 1, writes the file first)' : ''}.`, '',
   ].join('\n'));
   if (!args.keep) await rm(dir, { recursive: true, force: true });
+  if (!args.quick && args.hosts.length === 2 && args.parsers.length === 2 && resolve(args.out) === resolve(HERE, '../docs/results')) writeDocSection(join(HERE, '../docs/data.md'), 'ingest', docFigures(json));
+}
+
+interface IngestJson {
+  date: string; settings: { rounds: number }; file: { rows: number; bytes: number; columnarMB: number };
+  results: { id: string; host: string; rowsPerSec: number; rowsPerCpuSec: number; peakRssMB: number; baseRssMB: number; peakRssOverColumnar: number; peakRssDeltaOverColumnar: number }[];
+  speedupOverPapaparseBest: Record<string, number>; cpuSpeedupOverPapaparseBest: Record<string, number>; environment: { loadAverage: number[] };
+}
+
+/** The figures section of docs/data.md, from a result file (both memory figures: absolute, and over the process before parsing). */
+function docFigures(j: IngestJson): string {
+  const host = (h: string) => (h === 'node' ? 'Node' : 'Chromium');
+  const rows = j.results.map((r) => `| ${host(r.host)} | ${r.id === 'higr' ? 'higr' : 'papaparse best'} | ${r.rowsPerSec.toLocaleString('en-US')} | ${r.rowsPerCpuSec.toLocaleString('en-US')} | ${r.baseRssMB.toFixed(0)} MB | ${r.peakRssMB.toFixed(0)} MB | ${r.peakRssOverColumnar} | ${r.peakRssDeltaOverColumnar} |`);
+  const lines = Object.keys(j.speedupOverPapaparseBest).map((h) => {
+    const o = j.results.find((r) => r.host === h && r.id === 'higr')!;
+    return `- ${host(h)}: ${j.speedupOverPapaparseBest[h]}× papaparse's best (wall), ${j.cpuSpeedupOverPapaparseBest[h]}× (CPU) — target ≥ ${TARGET_SPEEDUP}× ${j.speedupOverPapaparseBest[h] >= TARGET_SPEEDUP ? 'met' : 'NOT met'}; peak RSS ${o.peakRssOverColumnar}× columnar (target ≤ ${TARGET_RSS}×: ${o.peakRssOverColumnar <= TARGET_RSS ? 'met' : 'NOT met'}), ${o.peakRssDeltaOverColumnar}× over the RSS before parsing (${o.baseRssMB.toFixed(0)} MB: ${h === 'node' ? 'the Node runtime' : 'the idle renderer'}; ≤ ${TARGET_RSS}× ${o.peakRssDeltaOverColumnar <= TARGET_RSS ? 'met' : 'NOT met'})`;
+  });
+  return [
+    `Figures (\`docs/results/bench-ingest.md\`, ${j.date.slice(0, 10)}, ${j.file.rows.toLocaleString('en-US')} rows, ${(j.file.bytes / 1e6).toFixed(1)} MB, columnar ${j.file.columnarMB} MB, ${j.settings.rounds} round(s), load average ${j.environment.loadAverage.map((x) => x.toFixed(1)).join(', ')} on 2 cores; written by \`npm run bench:ingest\`):`,
+    '',
+    '| host | parser | rows/s (wall) | rows/CPU-s | RSS before | peak RSS | peak RSS / columnar | (peak − before) / columnar |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    ...lines,
+  ].join('\n');
+}
+
+if (process.argv[2] === '--render') {
+  // re-write the docs/data.md figures from an existing result file (no new run)
+  const f = process.argv[3] ?? join(HERE, '../docs/results/bench-ingest.json');
+  writeDocSection(join(HERE, '../docs/data.md'), 'ingest', docFigures(JSON.parse(readFileSync(f, 'utf8'))));
+  process.exit(0);
 }
 
 main().catch((e) => fail(e instanceof Error ? e.message : String(e)));

@@ -1,4 +1,5 @@
-// `npm run bench:kernels [-- --quick] [--out <dir>] [--cases id,id] [--no-browser] [--no-node] [--reps N]`
+// `npm run bench:kernels [-- --quick] [--out <dir>] [--cases id,id] [--no-browser] [--no-node] [--reps N]
+//                        [--wasm-threads 1,2] [--wasm-only]`
 //
 // Our WGSL matmul and attention kernels on the HiGR slate decoder's real shapes, against onnxruntime-web's WebGPU EP
 // on the same adapter in the same browser, ORT-web's wasm EP, our TypeScript CPU reference, and our kernels under
@@ -8,7 +9,9 @@
 // Steps: (1) vite-build bench/browser/ (imports src/engine) into a temp dir, (2) serve it on 127.0.0.1 with
 // onnxruntime-web's dist at ./ort/ (COOP/COEP headers so ORT's wasm may use threads), (3) run the page in headless
 // Debian chromium (SwiftShader WebGPU) via playwright-core, (4) run our kernels in this Node process on Dawn, and our
-// wasm SIMD backend beside onnxruntime-web's wasm EP at the same thread count (1) on the CPU.
+// wasm SIMD backend beside onnxruntime-web's wasm EP at equal thread counts on the CPU (--wasm-threads, default 1,2:
+// 1 in this process, every other count in a child process of its own, because ORT-web fixes its thread count when its
+// wasm module first loads). --wasm-only skips the Dawn half of the Node side (just the CPU rows).
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -20,6 +23,10 @@ import { markdownTables, ratios } from './report';
 import { CHROMIUM, QUIET_ARGS, WEBGPU_ARGS } from '../e2e/chromium';
 import type { PageConfig, PageResult } from './browser/main';
 import type { AttentionModule, Engine } from './runners';
+// @ts-expect-error plain .mjs helper without types
+import { ISOLATION_HEADERS } from '../scripts/static-server.mjs';
+import { spawnSync } from 'node:child_process';
+import { loadAverage, machineEnvironment } from './machine';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM_ARGS = [...WEBGPU_ARGS, ...QUIET_ARGS];
@@ -31,10 +38,15 @@ interface Args {
   browser: boolean;
   node: boolean;
   reps?: number;
+  wasmThreads: number[];
+  wasmOnly: boolean;
+  /** internal: run only the CPU rows at this thread count and write them to childOut */
+  wasmChild?: number;
+  childOut?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, out: path.join(ROOT, 'docs/results'), browser: true, node: true };
+  const a: Args = { quick: false, out: path.join(ROOT, 'docs/results'), browser: true, node: true, wasmThreads: [1, 2], wasmOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--quick') a.quick = true;
@@ -43,13 +55,21 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--no-browser') a.browser = false;
     else if (x === '--no-node') a.node = false;
     else if (x === '--reps') a.reps = Number(argv[++i]);
+    else if (x === '--wasm-threads') a.wasmThreads = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
+    else if (x === '--wasm-only') a.wasmOnly = true;
+    else if (x === '--wasm-child') a.wasmChild = Number(argv[++i]);
+    else if (x === '--child-out') a.childOut = argv[++i];
     else if (x === '--help' || x === '-h') {
-      console.log('usage: npm run bench:kernels -- [--quick] [--out dir] [--cases id,id] [--no-browser] [--no-node] [--reps N]');
+      console.log('usage: npm run bench:kernels -- [--quick] [--out dir] [--cases id,id] [--no-browser] [--no-node] [--reps N] [--wasm-threads 1,2] [--wasm-only]');
       process.exit(0);
     } else {
       console.error(`bench:kernels: unknown argument "${x}" (try --help)`);
       process.exit(2);
     }
+  }
+  if (!a.wasmThreads.length || a.wasmThreads.some((t) => !Number.isInteger(t) || t < 1 || t > 64)) {
+    console.error('bench:kernels: --wasm-threads needs a comma list of thread counts in 1..64, e.g. 1,2');
+    process.exit(2);
   }
   if (a.reps !== undefined && !(Number.isInteger(a.reps) && a.reps > 0)) {
     console.error('bench:kernels: --reps needs a positive integer');
@@ -84,8 +104,7 @@ function serve(dir: string, ortDir: string): Promise<{ url: string; close: () =>
     }
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
+      ...ISOLATION_HEADERS,
       'cache-control': 'no-store',
     });
     fs.createReadStream(file).pipe(res);
@@ -140,37 +159,93 @@ async function runBrowser(s: BenchSettings, caseIds: string[]): Promise<PageResu
 
 // ---------------------------------------------------------------- node half
 
-async function runNode(s: BenchSettings, caseIds: string[]) {
+async function loadEngine(): Promise<Engine> {
   // `import src from '...wgsl?raw'` in the engine: a loader hook gives Node vite's behaviour. The npm script already
   // registers scripts/wgsl-hooks.mjs; this one keeps `npx tsx bench/kernels.ts` working too (whichever runs first wins).
   register(pathToFileURL(path.join(ROOT, 'bench/raw-hooks.mjs')).href, import.meta.url);
-  const engine = (await import('../src/engine/index')) as Engine;
-  const { adaptAttention, benchInputs, defaultVariant, logMeasurement, prepareOrt, prepareOurs, prepareOursCase, referenceOutput, timeInterleaved } = await import('./runners');
-  const attn: AttentionModule | null = adaptAttention(engine as unknown as Record<string, unknown>);
-  const gpu = await engine.initWebGPU();
-  log(`[node] adapter: ${engine.describeAdapter(gpu.info)}`);
-  // CPU side at equal threads: our wasm SIMD backend (1 thread) and onnxruntime-web's wasm EP with numThreads = 1
-  const wasm = new engine.WasmBackend(await engine.loadWasm());
+  return (await import('../src/engine/index')) as Engine;
+}
+
+/** The CPU rows at `threads` threads: our wasm backend's pool and ORT-web's wasm EP with numThreads = threads. */
+async function runCpuRows(engine: Engine, s: BenchSettings, caseIds: string[], threads: number, attn: AttentionModule | null) {
+  const { benchInputs, logMeasurement, prepareOrt, prepareOurs, referenceOutput, timeInterleaved } = await import('./runners');
+  const wasm = new engine.WasmBackend(await engine.loadWasm(undefined, { threads }));
+  if (wasm.threads !== threads) throw new Error(`our wasm backend runs ${wasm.threads} threads, not ${threads}: ${wasm.describe()}`);
   const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = threads;
   const measurements: Measurement[] = [];
-  const defaults: Record<string, string | null> = {};
   for (const c of benchCases(s.quick).filter((x) => caseIds.includes(x.id))) {
-    log(`[node] case ${c.id}`);
-    defaults[c.id] = defaultVariant(engine, gpu, c, attn);
     const inputs = benchInputs(c, s.seed);
     const ref = referenceOutput(engine, c, inputs);
-    const preps = await prepareOursCase(engine, gpu, c, s, 'node-dawn', attn, inputs, ref);
-    preps.push(await prepareOurs(engine, wasm, c, undefined, 'wasm', 'node', s, inputs, ref, attn));
-    preps.push(await prepareOrt(ort, c, 'ort-wasm', s, inputs, ref, 'node'));
-    const results = await timeInterleaved(c, preps, s);
-    results.forEach((m) => logMeasurement((x) => log(`[node] ${x}`), m));
+    const preps = [await prepareOurs(engine, wasm, c, undefined, 'wasm', 'node', s, inputs, ref, attn), await prepareOrt(ort, c, 'ort-wasm', s, inputs, ref, 'node')];
+    const results = (await timeInterleaved(c, preps, s)).map((m) => ({ ...m, threads }));
+    results.forEach((m) => logMeasurement((x) => log(`[node ${threads}t] ${x}`), m));
     measurements.push(...results);
   }
+  wasm.close();
+  return { measurements, wasmThreads: wasm.threads, ortWasmThreads: ort.env.wasm.numThreads ?? threads };
+}
+
+/** The CPU rows at `threads` threads in a child process (a fresh ORT-web module with that thread count). */
+function cpuRowsInChild(args: Args, caseIds: string[], threads: number): Measurement[] {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'higr-bench-cpu-')), 'rows.json');
+  const argv = [...process.execArgv, fileURLToPath(import.meta.url), '--wasm-child', String(threads), '--child-out', out, '--cases', caseIds.join(',')];
+  if (args.quick) argv.push('--quick');
+  if (args.reps) argv.push('--reps', String(args.reps));
+  const r = spawnSync(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`the ${threads}-thread CPU rows failed (child exit ${r.status})`);
+  const rows = JSON.parse(fs.readFileSync(out, 'utf8')) as Measurement[];
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  return rows;
+}
+
+async function runNode(args: Args, s: BenchSettings, caseIds: string[]) {
+  const engine = await loadEngine();
+  const { adaptAttention, benchInputs, defaultVariant, logMeasurement, prepareOursCase, referenceOutput, timeInterleaved } = await import('./runners');
+  const attn: AttentionModule | null = adaptAttention(engine as unknown as Record<string, unknown>);
+  const measurements: Measurement[] = [];
+  const defaults: Record<string, string | null> = {};
+  let gpu: Awaited<ReturnType<Engine['initWebGPU']>> | null = null;
+  if (!args.wasmOnly) {
+    gpu = await engine.initWebGPU();
+    log(`[node] adapter: ${engine.describeAdapter(gpu.info)}`);
+    for (const c of benchCases(s.quick).filter((x) => caseIds.includes(x.id))) {
+      log(`[node] case ${c.id}`);
+      defaults[c.id] = defaultVariant(engine, gpu, c, attn);
+      const inputs = benchInputs(c, s.seed);
+      const ref = referenceOutput(engine, c, inputs);
+      const results = await timeInterleaved(c, await prepareOursCase(engine, gpu, c, s, 'node-dawn', attn, inputs, ref), s);
+      results.forEach((m) => logMeasurement((x) => log(`[node] ${x}`), m));
+      measurements.push(...results);
+    }
+  }
+  // CPU side at equal threads: our wasm SIMD backend and onnxruntime-web's wasm EP, 1 thread here, others in children
+  const threadRows: { threads: number; wasmThreads: number; ortWasmThreads: number }[] = [];
+  for (const t of args.wasmThreads) {
+    if (t === 1) {
+      const r = await runCpuRows(engine, s, caseIds, 1, attn);
+      measurements.push(...r.measurements);
+      threadRows.push({ threads: 1, wasmThreads: r.wasmThreads, ortWasmThreads: r.ortWasmThreads });
+    } else {
+      log(`[node] CPU rows at ${t} threads (child process)`);
+      measurements.push(...cpuRowsInChild(args, caseIds, t));
+      threadRows.push({ threads: t, wasmThreads: t, ortWasmThreads: t });
+    }
+  }
   const { measureDispatchOverhead } = await import('./dispatch');
-  const dispatchOverhead = await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 3 : 7 });
+  const dispatchOverhead = gpu ? await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 3 : 7 }) : [];
   dispatchOverhead.forEach((d) => log(`[node] dispatch ${d.mode}: host ${d.hostUsPerDispatch.toFixed(1)} µs, wall ${d.wallUsPerDispatch.toFixed(1)} µs per dispatch, ${d.submits} submits`));
-  return { adapter: engine.describeAdapter(gpu.info), info: gpu.info, defaults, measurements, attentionModule: !!attn, wasmThreads: wasm.threads, ortWasmThreads: ort.env.wasm.numThreads ?? 1, dispatchOverhead };
+  return {
+    adapter: gpu ? engine.describeAdapter(gpu.info) : null,
+    info: gpu?.info ?? null,
+    defaults,
+    measurements,
+    attentionModule: !!attn,
+    wasmThreads: threadRows.find((r) => r.threads === 1)?.wasmThreads ?? null,
+    ortWasmThreads: threadRows.find((r) => r.threads === 1)?.ortWasmThreads ?? null,
+    threadRows,
+    dispatchOverhead,
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -179,6 +254,14 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const settings = defaultSettings(args.quick);
   if (args.reps) settings.reps = args.reps;
+  if (args.wasmChild) {
+    const engine = await loadEngine();
+    const { adaptAttention } = await import('./runners');
+    const ids = benchCases(args.quick).filter((c) => !args.cases || args.cases.includes(c.id)).map((c) => c.id);
+    const r = await runCpuRows(engine, settings, ids, args.wasmChild, adaptAttention(engine as unknown as Record<string, unknown>));
+    fs.writeFileSync(args.childOut!, JSON.stringify(r.measurements));
+    return;
+  }
   const cases = benchCases(args.quick).filter((c) => !args.cases || args.cases.includes(c.id));
   if (!cases.length) {
     console.error(`bench:kernels: no case matches --cases ${args.cases?.join(',')}`);
@@ -187,7 +270,7 @@ async function main() {
   const ids = cases.map((c) => c.id);
   const started = new Date();
   // the machine is shared (2 cores): the load average is part of the environment
-  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const loadAtStart = loadAverage();
   const t0 = Date.now();
   log(`bench:kernels ${args.quick ? '(quick) ' : ''}— ${cases.length} shapes, warm-up ${settings.warmup}, median of ${settings.reps} (CPU reference: ${settings.cpuReps})`);
 
@@ -205,7 +288,7 @@ async function main() {
   let node: Awaited<ReturnType<typeof runNode>> | null = null;
   if (args.node) {
     try {
-      node = await runNode(settings, ids);
+      node = await runNode(args, settings, ids);
       if (!node.attentionModule) problems.push('node: the engine exports no attention op: no attention figures for our kernels');
     } catch (e) {
       problems.push(`node/Dawn half failed: ${(e as Error).message.split('\n')[0]}`);
@@ -240,15 +323,13 @@ async function main() {
     date: started.toISOString(),
     durationSeconds: Math.round(seconds),
     environment: {
-      node: process.version,
-      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-      loadAverageAtStart: loadAtStart,
-      loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
-      cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+      ...machineEnvironment(loadAtStart),
       nodeAdapter: node?.adapter ?? null,
       nodeWasmThreads: node?.wasmThreads ?? null,
       nodeOrtWasmThreads: node?.ortWasmThreads ?? null,
-      nodeAdapterLimits: node?.info.limits ?? null,
+      /** every thread count of the CPU rows (ours = our wasm pool, ORT = numThreads): ratios[].byThreads */
+      nodeCpuThreads: node?.threadRows ?? [],
+      nodeAdapterLimits: node?.info?.limits ?? null,
       browser: browser ? `Chromium ${browser.browserVersion} (${CHROMIUM}, headless, ${CHROMIUM_ARGS.join(' ')})` : null,
       ...(browser ? { chromium: browser.environment } : {}),
     },
@@ -256,7 +337,7 @@ async function main() {
     ratios: rs,
     target:
       'issue 2 item 7: our kernels >= 2x ORT-web WebGPU on the same adapter (ratio bestOverOrt / defaultOverOrt >= 2); ' +
-      'issue 13: our wasm matmul >= 0.7x ORT-web wasm at equal threads (wasmOverOrtWasm, Node, 1 thread)',
+      'issue 13: our wasm matmul >= 0.7x ORT-web wasm at equal threads (wasmOverOrtWasm at 1 thread; byThreads[].wasmOverOrtWasm per thread count, Node)',
     problems,
     measurements,
     dispatchOverhead: node?.dispatchOverhead ?? [],

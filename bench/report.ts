@@ -8,8 +8,13 @@ export function tolerance(c: BenchCase): number {
   return c.kind === 'matmul' ? 2e-5 * c.K : 1e-3;
 }
 
-function find(ms: Measurement[], caseId: string, impl: string, host: Measurement['host']): Measurement | undefined {
-  return ms.find((m) => m.caseId === caseId && m.impl === impl && m.host === host);
+function find(ms: Measurement[], caseId: string, impl: string, host: Measurement['host'], threads = 1): Measurement | undefined {
+  return ms.find((m) => m.caseId === caseId && m.impl === impl && m.host === host && (m.threads ?? 1) === threads);
+}
+
+/** Thread counts of the Node CPU rows (our wasm / ORT-web wasm), ascending. */
+export function cpuThreadCounts(ms: Measurement[]): number[] {
+  return [...new Set(ms.filter((m) => m.host === 'node' && (m.impl === 'wasm' || m.impl === 'ort-wasm')).map((m) => m.threads ?? 1))].sort((a, b) => a - b);
 }
 
 const ok = (m: Measurement | undefined): m is Measurement => !!m && !m.error && Number.isFinite(m.gflops);
@@ -53,6 +58,8 @@ export interface Ratio {
   ortWasmGflops: number | null;
   /** issue 13 target: >= 0.7 */
   wasmOverOrtWasm: number | null;
+  /** Node, per thread count (1, 2, …): ours and ORT-web wasm at that many threads each */
+  byThreads: { threads: number; wasmGflops: number | null; ortWasmGflops: number | null; wasmOverOrtWasm: number | null }[];
   /** the same in Chromium (the page's ORT wasm EP also at 1 thread) */
   chromiumWasmGflops: number | null;
   chromiumOrtWasmGflops: number | null;
@@ -89,6 +96,11 @@ export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<s
       wasmGflops: valid(wasmM, c) ? wasmM.gflops : null,
       ortWasmGflops: valid(ortWasmM, c) ? ortWasmM.gflops : null,
       wasmOverOrtWasm: r(wasmM, ortWasmM),
+      byThreads: cpuThreadCounts(ms).map((t) => {
+        const w = find(ms, c.id, 'wasm', 'node', t);
+        const o = find(ms, c.id, 'ort-wasm', 'node', t);
+        return { threads: t, wasmGflops: valid(w, c) ? w.gflops : null, ortWasmGflops: valid(o, c) ? o.gflops : null, wasmOverOrtWasm: r(w, o) };
+      }),
       chromiumWasmGflops: valid(cWasm, c) ? cWasm.gflops : null,
       chromiumOrtWasmGflops: valid(cOrtWasm, c) ? cOrtWasm.gflops : null,
       chromiumWasmOverOrtWasm: r(cWasm, cOrtWasm),
@@ -132,17 +144,24 @@ export function markdownTables(cases: BenchCase[], ms: Measurement[], defaults: 
     lines.push('');
   }
   if (ms.some((m) => m.host === 'node' && m.error !== 'n/a')) {
-    lines.push('**CPU at equal threads (1): our wasm SIMD backend vs onnxruntime-web wasm EP — GFLOP/s (median)**', '');
-    lines.push('| case | shape | Node: ours wasm SIMD | Node: ORT-web wasm | Node: ours / ORT | Chromium: ours / ORT |');
-    lines.push('|---|---|---|---|---|---|');
+    const ts = cpuThreadCounts(ms);
+    lines.push(`**CPU at equal threads (${ts.join(', ')}): our wasm SIMD backend vs onnxruntime-web wasm EP — GFLOP/s (median)**`, '');
+    const head = ts.flatMap((t) => [`Node ${t}t: ours wasm SIMD`, `Node ${t}t: ORT-web wasm`, `Node ${t}t: ours / ORT`]);
+    lines.push(`| case | shape | ${head.join(' | ')} | Chromium 1t: ours / ORT |`);
+    lines.push(`|${'---|'.repeat(head.length + 3)}`);
     for (const c of cases.filter((x) => !isProbe(x))) {
       const r = rs.find((x) => x.caseId === c.id)!;
-      lines.push(`| ${c.id} | ${shapeLabel(c)} | ${cell(find(ms, c.id, 'wasm', 'node'), c, notes)} | ${cell(find(ms, c.id, 'ort-wasm', 'node'), c, notes)} | ${fmtRatio(r.wasmOverOrtWasm)} | ${fmtRatio(r.chromiumWasmOverOrtWasm)} |`);
+      const cells = ts.flatMap((t) => {
+        const bt = r.byThreads.find((x) => x.threads === t);
+        return [cell(find(ms, c.id, 'wasm', 'node', t), c, notes), cell(find(ms, c.id, 'ort-wasm', 'node', t), c, notes), fmtRatio(bt?.wasmOverOrtWasm ?? null)];
+      });
+      lines.push(`| ${c.id} | ${shapeLabel(c)} | ${cells.join(' | ')} | ${fmtRatio(r.chromiumWasmOverOrtWasm)} |`);
     }
     lines.push('');
   }
   const probes = cases.filter(isProbe);
-  if (probes.length) {
+  const probeCols = [...new Set([...present(chromeCols, 'chromium'), ...present([...OURS_VARIANT_COLUMNS, 'ours-io', 'cpu-ref'], 'node-dawn')])];
+  if (probes.length && probeCols.length) {
     const cols = present(chromeCols, 'chromium');
     const ncols = present([...OURS_VARIANT_COLUMNS, 'ours-io', 'cpu-ref'], 'node-dawn');
     lines.push('**Per-call floor — median ms of a tiny call (8×8·8×8 matmul): the fixed cost every call pays**', '');

@@ -56,11 +56,13 @@ export interface OpenOptions extends LaunchOptions {
   viewport?: { width: number; height: number };
   /** Reuse a browser instead of launching one (it is NOT closed by app.close()). */
   browser?: Browser;
+  /** Base URL to open instead of the global setup's server (e.g. a server without cross-origin isolation). */
+  baseUrl?: string;
 }
 
 /** Launch chromium, open `<baseUrl><path>` (path may be '', '#panel=data', 'index.html#...'). */
 export async function openApp(p = '', opts: OpenOptions = {}): Promise<App> {
-  const url = baseUrl();
+  const url = opts.baseUrl ?? baseUrl();
   if (!url) throw new Error('no base URL: run e2e tests with `vitest -c vitest.e2e.config.ts` (global setup serves dist/)');
   const browser = opts.browser ?? (await launchBrowser(opts));
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });

@@ -1,5 +1,6 @@
-// Slate model + Decoding stepper in a real browser: train a tiny hierarchical slate decoder on the planted sequences in
-// the pipeline worker (CPU reference backend: the fastest on SwiftShader machines), then step one user through GSBI.
+// Slate model + Decoding stepper in a real browser: train a tiny hierarchical slate decoder on the planted sequences as a
+// stage run in the pipeline worker (the header's backend: auto = wasm on SwiftShader machines), then step one user
+// through GSBI.
 import { describe, expect, it } from 'vitest';
 import { openApp } from './harness';
 
@@ -10,7 +11,6 @@ describe('slate model and decoding stepper in the browser', () => {
       const { page } = app;
       await page.getByTestId('slate-panel').waitFor({ timeout: 60_000 });
       await page.getByTestId('slate-source').selectOption('planted');
-      await page.getByTestId('slate-backend').selectOption('cpu');
       for (const [k, v] of [['dim', '16'], ['slateLayers', '1'], ['epochs', '2'], ['stepsPerEpoch', '8'], ['batchSize', '16'], ['lr', '0.005'], ['beam', '3']]) {
         await page.getByTestId(`slate-${k}`).fill(v);
       }

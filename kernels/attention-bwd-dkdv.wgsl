@@ -3,8 +3,8 @@
 //   dv_j = Σ_i p_ij dO_i,   dk_j = scale · Σ_i p_ij (dO_i·v_j − D_i) q_i   over the queries i that see key j.
 // One thread owns one dk row and one dv row and loops over queries: deterministic, no float atomics.
 // Masked keys (and keys no query sees) get zero gradients.
-// Prepended by the host: generated constants (DH, DH4, TILE, WG) and attention-common.wgsl.
-// Bindings: 0 uniform Params, 1 q (B,Tq,E), 2 k (B,Tk,E), 3 v (B,Tk,E), 4 mask (B,Tk) i32 (dummy if p.hasMask = 0),
+// Prepended by the host: generated constants (DH, DH4, TILE, WG), attention-common.wgsl and attention-mask.wgsl.
+// Bindings: 0 uniform Params, 1 q (B,Tq,E), 2 k (B,Tk,E), 3 v (B,Tk,E), 4 mb: key mask / bias / dummy (p.mode),
 //           5 stats (B,H,Tq) vec2(lse, D) from attention-bwd-prep.wgsl, 6 dO (B,Tq,E), 7 dk (B,Tk,E) write,
 //           8 dv (B,Tk,E) write.  (8 storage buffers: the WebGPU default per-stage limit.)
 // Entry points:
@@ -15,13 +15,10 @@
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read> mask: array<i32>;
 @group(0) @binding(5) var<storage, read> stats: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> dO: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dk: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dv: array<f32>;
-
-fn mask_ok(b: u32, j: u32) -> bool { return p.hasMask == 0u || mask[b * p.Tk + j] != 0; }
 
 @compute @workgroup_size(WG)
 fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -37,11 +34,12 @@ fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
   var gk: array<f32, DH>;
   var gv: array<f32, DH>;
   for (var d = 0u; d < DH; d++) { ks[d] = k[kb + d] * p.scale; vs[d] = v[kb + d]; }
-  let iStart = select(p.Tq, query_start(j), mask_ok(b, j));
-  for (var i = iStart; i < p.Tq; i++) {
+  for (var i = query_start(j); i < p.Tq; i++) {
+    let kbias = key_bias(b, h, i, j);
+    if (!kbias.ok) { continue; }
     let qb = (b * p.Tq + i) * p.E + h * DH;
     let st = stats[bh * p.Tq + i];
-    var s = 0.0;
+    var s = kbias.add;
     var dp = 0.0;
     for (var d = 0u; d < DH; d++) { s += ks[d] * q[qb + d]; dp += vs[d] * dO[qb + d]; }
     let pij = exp(s - st.x);
@@ -68,7 +66,7 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
   var gk: array<vec4<f32>, DH4>;
   var gv: array<vec4<f32>, DH4>;
   for (var d = 0u; d < DH; d++) { kv[d / 4u][d % 4u] = k[kb + d] * p.scale; vv[d / 4u][d % 4u] = v[kb + d]; }
-  let inRange = j < p.Tk && mask_ok(b, jc);
+  let inRange = j < p.Tk;
   let iStart = select(p.Tq, query_start(j), inRange);
   // workgroup-uniform start: the first key of the block is seen by the earliest query
   let iStartWg = query_start(j0);
@@ -91,8 +89,10 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
     workgroupBarrier();
     let iFirst = max(iStart, i0);
     for (var i = iFirst; i < i0 + n; i++) {
+      let kbias = key_bias(b, h, i, jc);
+      if (!kbias.ok) { continue; }
       let qt = (i - i0) * DH4;
-      var s = 0.0;
+      var s = kbias.add;
       var dp = 0.0;
       for (var c = 0u; c < DH4; c++) { s += dot(kv[c], Qs[qt + c]); dp += dot(vv[c], Gs[qt + c]); }
       let st = Ss[i - i0];

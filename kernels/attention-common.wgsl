@@ -9,18 +9,21 @@
 //         for tiled, the smallest power of two >= the rows per (b, h), in [8, 64] (a 5-query slate does not idle 59 lanes)
 //
 // Layouts (heads packed in the last dim, no transposes): q/out/dO (B, Tq, E), k/v (B, Tk, E), E = H*DH;
-// head h of row t of batch b starts at (b*T + t)*E + h*DH. keyMask (B, Tk) i32, 1 = valid.
+// head h of row t of batch b starts at (b*T + t)*E + h*DH. keyMask (B, Tk) i32, 1 = valid; or an additive bias f32 at
+// element b*sB + h*sH + i*sQ + j*sK (strides 0 on broadcast axes), -inf = masked (attention-mask.wgsl reads both).
 // Per-row statistics are indexed r = (b*H + h)*Tq + i: lse (B, H, Tq) and stats (B, H, Tq) vec2(lse, D).
-// Visibility: key j is visible to query i iff (mask[b, j] != 0 or no mask) and (not causal or j <= i + offset),
-// offset = Tk - Tq (queries aligned with the end of the keys). A query with no visible key outputs zeros.
+// Visibility: key j is visible to query i iff (mask[b, j] != 0 or no mask) and (not causal or j <= i + offset) and
+// bias[b, h, i, j] != -inf, offset = Tk - Tq (queries aligned with the end of the keys). A query with no visible key
+// outputs zeros.
 struct Params {
   B: u32, Tq: u32, Tk: u32, H: u32,
   E: u32,          // H * DH, the row stride of q, k, v, out, dO
   causal: u32,     // 1 = causal
-  hasMask: u32,    // 1 = binding `mask` holds a (B, Tk) key mask; 0 = a dummy that is never read
+  mode: u32,       // binding `mb`: 0 = a dummy that is never read, 1 = a (B, Tk) i32 key mask, 2 = an f32 bias
   offset: i32,     // Tk - Tq
   scale: f32,      // softmax temperature applied to q·k (default 1/sqrt(DH))
   gx: u32,         // rowwise kernels: workgroups along x (the flat row index folds x and y)
+  sB: u32, sH: u32, sQ: u32, sK: u32,  // bias strides along (B, H, Tq, Tk), 0 = broadcast (mode 2)
   _pad0: u32, _pad1: u32,
 };
 @group(0) @binding(0) var<uniform> p: Params;

@@ -1,25 +1,23 @@
 // attention-fwd.wgsl — fused multi-head attention forward: out = softmax(scale · q kᵀ + mask) v per (batch, head),
 // plus the per-row logsumexp that the backward kernels use to recompute probabilities (flash-attention style).
-// Prepended by the host: generated constants (DH, DH4, TILE, WG) and attention-common.wgsl (Params, helpers).
-// Bindings: 0 uniform Params, 1 q (B,Tq,E), 2 k (B,Tk,E), 3 v (B,Tk,E), 4 mask (B,Tk) i32 (dummy if p.hasMask = 0),
+// Prepended by the host: generated constants (DH, DH4, TILE, WG), attention-common.wgsl (Params, helpers) and
+// attention-mask.wgsl (binding 4: key mask or bias, `key_bias`).
+// Bindings: 0 uniform Params, 1 q (B,Tq,E), 2 k (B,Tk,E), 3 v (B,Tk,E), 4 mb: key mask / bias / dummy (p.mode),
 //           5 out (B,Tq,E) write, 6 lse (B,H,Tq) write (0 for rows without a visible key; never read for them).
 // Softmax is online (running max m, running sum l, rescaled accumulator), so one pass over the keys suffices.
 // Entry points (variants; ops/attention.ts picks one per adapter, both pass the same tests):
 //   rowwise — one thread per (b, h, query row), workgroup (WG = 64): q row, accumulator in fixed-size private arrays,
 //             k/v read straight from global memory, no barriers. Best on SwiftShader (barriers are costly, and
 //             a CPU's caches already serve the k/v rows shared by neighbouring threads). Dispatch: 1-D over B*H*Tq rows.
-//   tiled   — one workgroup per (block of WG query rows, h, b) = dispatch (ceil(Tq/WG), H, B): TILE k/v rows (and their
-//             mask bits) are staged cooperatively in workgroup memory as vec4s and shared by the WG query threads,
+//   tiled   — one workgroup per (block of WG query rows, h, b) = dispatch (ceil(Tq/WG), H, B): TILE k/v rows are staged
+//             cooperatively in workgroup memory as vec4s and shared by the WG query threads,
 //             cutting global reads of k/v by up to WG (<= 64) times. The right design for real GPUs. Causal workgroups stop at the
 //             last key visible to their last query.
 @group(0) @binding(1) var<storage, read> q: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f32>;
 @group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read> mask: array<i32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lse: array<f32>;
-
-fn mask_ok(b: u32, j: u32) -> bool { return p.hasMask == 0u || mask[b * p.Tk + j] != 0; }
 
 @compute @workgroup_size(WG)
 fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -35,9 +33,10 @@ fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
   var l = 0.0;
   let kEnd = key_end(i);
   for (var j = 0u; j < kEnd; j++) {
-    if (!mask_ok(b, j)) { continue; }
+    let kbias = key_bias(b, h, i, j);
+    if (!kbias.ok) { continue; }
     let kb = (b * p.Tk + j) * p.E + h * DH;
-    var s = 0.0;
+    var s = kbias.add;
     for (var d = 0u; d < DH; d++) { s += qs[d] * k[kb + d]; }
     if (s > m) {
       let corr = exp(m - s);
@@ -56,7 +55,6 @@ fn rowwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
 
 var<workgroup> Ks: array<vec4<f32>, TILE * DH4>;
 var<workgroup> Vs: array<vec4<f32>, TILE * DH4>;
-var<workgroup> Ms: array<u32, TILE>;  // 1 = key passes the mask
 
 @compute @workgroup_size(WG)
 fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -88,13 +86,13 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
       Ks[e] = kx;
       Vs[e] = vx;
     }
-    for (var jj = lid.x; jj < n; jj += WG) { Ms[jj] = select(0u, 1u, mask_ok(b, k0 + jj)); }
     workgroupBarrier();
     let jn = select(0u, min(n, kEnd - k0), kEnd > k0);
     for (var jj = 0u; jj < jn; jj++) {
-      if (Ms[jj] == 0u) { continue; }
+      let kbias = key_bias(b, h, i, k0 + jj);
+      if (!kbias.ok) { continue; }
       let kt = jj * DH4;
-      var s = 0.0;
+      var s = kbias.add;
       for (var c = 0u; c < DH4; c++) { s += dot(qv[c], Ks[kt + c]); }
       if (s > m) {
         let corr = exp(m - s);

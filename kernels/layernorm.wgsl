@@ -1,7 +1,7 @@
 // layernorm.wgsl — LayerNorm over the last axis of x viewed as (rows, D):
 //   mu = mean(x), r = 1/sqrt(mean((x - mu)²) + eps), xh = (x - mu) r, y = xh * w + b.
-// The host prepends row-thread.wgsl or row-group.wgsl (LANES, row_index, row_sum; workgroup ROW_WG);
-// dwb_partial is always compiled with row-thread.wgsl (it only uses ROW_WG).
+// The host prepends row-thread.wgsl or row-group.wgsl (LANES, row_index, row_sum; workgroup ROW_WG), row-stats.wgsl
+// (row_mean, row_sumsq) and col-partial.wgsl (col_chunk); dwb_partial is always compiled with row-thread.wgsl.
 // Uniform Params: rows, D, gx (workgroups along x), eps, chunk (rows per dw/db partial sum), nchunks.
 // Entry points and bindings:
 //   forward:     1 x (read), 2 w (D, read), 3 b (D, read), 4 y (write)
@@ -15,16 +15,7 @@ struct Params { rows: u32, D: u32, gx: u32, eps: f32, chunk: u32, nchunks: u32 }
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 
-fn mean_of(row: u32, lane: u32) -> f32 {
-  var s = 0.0;
-  for (var c = lane; c < p.D; c += LANES) { s += x[row * p.D + c]; }
-  return row_sum(s, lane) / f32(p.D);
-}
-fn rstd_of(row: u32, lane: u32, mu: f32) -> f32 {
-  var s = 0.0;
-  for (var c = lane; c < p.D; c += LANES) { let v = x[row * p.D + c] - mu; s += v * v; }
-  return inverseSqrt(row_sum(s, lane) / f32(p.D) + p.eps);
-}
+fn rstd_of(row: u32, lane: u32, mu: f32) -> f32 { return inverseSqrt(row_sumsq(row, lane, mu) / f32(p.D) + p.eps); }
 
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
@@ -34,7 +25,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id)
   let row = row_index(gid, wid, p.gx);
   if (row >= p.rows) { return; }
   let lane = lane_index(lid);
-  let mu = mean_of(row, lane);
+  let mu = row_mean(row, lane);
   let r = rstd_of(row, lane, mu);
   for (var c = lane; c < p.D; c += LANES) { y[row * p.D + c] = (x[row * p.D + c] - mu) * r * w[c] + bias[c]; }
 }
@@ -49,7 +40,7 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
   if (row >= p.rows) { return; }
   let lane = lane_index(lid);
   let base = row * p.D;
-  let mu = mean_of(row, lane);
+  let mu = row_mean(row, lane);
   let r = rstd_of(row, lane, mu);
   var s1 = 0.0;
   var s2 = 0.0;
@@ -74,18 +65,15 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
 
 @compute @workgroup_size(ROW_WG)
 fn dwb_partial(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * p.gx * ROW_WG;
-  if (i >= p.nchunks * p.D) { return; }
-  let j = i % p.D;
-  let k = i / p.D;
-  let end = min(p.rows, (k + 1u) * p.chunk);
+  let cc = col_chunk(gid);
+  if (!cc.ok) { return; }
   var sw = 0.0;
   var sb = 0.0;
-  for (var row = k * p.chunk; row < end; row++) {
-    let gv = g2[row * p.D + j];
-    sw += gv * (x[row * p.D + j] - stats_in[2u * row]) * stats_in[2u * row + 1u];
+  for (var row = cc.start; row < cc.end; row++) {
+    let gv = g2[row * p.D + cc.j];
+    sw += gv * (x[row * p.D + cc.j] - stats_in[2u * row]) * stats_in[2u * row + 1u];
     sb += gv;
   }
-  part_w[i] = sw;
-  part_b[i] = sb;
+  part_w[cc.i] = sw;
+  part_b[cc.i] = sb;
 }

@@ -1,6 +1,7 @@
 // normalize.wgsl — L2 normalisation over the last axis of x viewed as (rows, D): y = x / max(‖x‖, eps)
 // (the PyTorch F.normalize convention), and its fused backward.
-// The host prepends row-thread.wgsl or row-group.wgsl (LANES, row_index, row_sum; workgroup ROW_WG).
+// The host prepends row-thread.wgsl or row-group.wgsl (LANES, row_index, row_sum; workgroup ROW_WG) and
+// row-stats.wgsl (row_sumsq).
 // Uniform Params: rows, D, gx (workgroups along x), eps.
 // Entry points and bindings:
 //   forward:  1 x (read), 2 y (write)
@@ -12,11 +13,7 @@ struct Params { rows: u32, D: u32, gx: u32, eps: f32 };
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-fn norm_of(row: u32, lane: u32) -> f32 {
-  var s = 0.0;
-  for (var c = lane; c < p.D; c += LANES) { let v = x[row * p.D + c]; s += v * v; }
-  return sqrt(row_sum(s, lane));
-}
+fn norm_of(row: u32, lane: u32) -> f32 { return sqrt(row_sumsq(row, lane, 0.0)); }
 
 @compute @workgroup_size(ROW_WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

@@ -1,6 +1,6 @@
 // rmsnorm.wgsl — RMSNorm over the last axis of x viewed as (rows, D): y = x * r * w, r = 1/sqrt(mean(x²) + eps).
-// The host prepends row-thread.wgsl or row-group.wgsl (LANES, row_index, row_sum; workgroup ROW_WG);
-// dw_partial is always compiled with row-thread.wgsl (it only uses ROW_WG).
+// The host prepends row-thread.wgsl or row-group.wgsl (LANES, row_index, row_sum; workgroup ROW_WG), row-stats.wgsl
+// (row_sumsq) and col-partial.wgsl (col_chunk); dw_partial is always compiled with row-thread.wgsl.
 // Uniform Params: rows, D, gx (workgroups along x), eps, chunk (rows per dw partial sum), nchunks.
 // Entry points and bindings:
 //   forward:    1 x (read), 2 w (D, read), 3 y (write)
@@ -15,11 +15,7 @@ struct Params { rows: u32, D: u32, gx: u32, eps: f32, chunk: u32, nchunks: u32 }
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-fn rstd_of(row: u32, lane: u32) -> f32 {
-  var s = 0.0;
-  for (var c = lane; c < p.D; c += LANES) { let v = x[row * p.D + c]; s += v * v; }
-  return inverseSqrt(row_sum(s, lane) / f32(p.D) + p.eps);
-}
+fn rstd_of(row: u32, lane: u32) -> f32 { return inverseSqrt(row_sumsq(row, lane, 0.0) / f32(p.D) + p.eps); }
 
 @compute @workgroup_size(ROW_WG)
 fn forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -54,12 +50,9 @@ fn backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id
 
 @compute @workgroup_size(ROW_WG)
 fn dw_partial(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * p.gx * ROW_WG;
-  if (i >= p.nchunks * p.D) { return; }
-  let j = i % p.D;
-  let k = i / p.D;
-  let end = min(p.rows, (k + 1u) * p.chunk);
+  let cc = col_chunk(gid);
+  if (!cc.ok) { return; }
   var s = 0.0;
-  for (var row = k * p.chunk; row < end; row++) { s += g2[row * p.D + j] * x[row * p.D + j] * rstd_in[row]; }
-  part[i] = s;
+  for (var row = cc.start; row < cc.end; row++) { s += g2[row * p.D + cc.j] * x[row * p.D + cc.j] * rstd_in[row]; }
+  part[cc.i] = s;
 }

@@ -1,7 +1,8 @@
 // topk.wgsl — per-row top-k, sorted descending, ties -> lower column index (beam search over log-probs).
 // Bindings: 0 uniform Params {R, C, k, gx}, 1 x (R*C f32), 2 values (R*k f32, write), 3 indices (R*k i32, write).
-// Templated by the host (ops/topk.ts): KMAX ∈ {8, 16, 32, 64} (smallest ≥ k) and WG = 1024 / KMAX threads, so the
-// candidate pool WG*KMAX is always 1024 entries (8 KiB of workgroup memory, within the 16 KiB WebGPU minimum).
+// Templated by the host (ops/topk.ts): KMAX ∈ {8, 16, 32, 64} (smallest ≥ k) and WG = 1024 / KMAX threads ('pool'
+// variant), so the candidate pool WG*KMAX is at most 1024 entries (8 KiB of workgroup memory, within the 16 KiB WebGPU
+// minimum), or WG = 1 ('row' variant: the single invocation's local top-k is the answer, the merge is trivial).
 // Workgroup: WG threads, one workgroup per row, grid folded into (x, y) by rows.
 // Algorithm (correct for any C ≥ k, k ≤ KMAX):
 //   1. thread t scans columns t, t+WG, ... (coalesced) keeping its own sorted top-k in private arrays (insertion);
@@ -20,7 +21,7 @@ struct Params { R: u32, C: u32, k: u32, gx: u32 };
 
 const KMAX = __KMAX__u;
 const WG = __WG__u;
-const POOL = 1024u;  // = WG * KMAX
+const POOL = WG * KMAX;  // 1024 ('pool') or KMAX ('row')
 var<workgroup> pv: array<f32, POOL>;
 var<workgroup> pi: array<u32, POOL>;
 var<workgroup> pc: array<u32, WG>;

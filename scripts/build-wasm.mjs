@@ -13,6 +13,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'wasm');
 const OUT_DIR = path.join(ROOT, 'build', 'wasm');
 export const WASM_OUT = path.join(OUT_DIR, 'higr.wasm');
+/** The same kernels on a shared memory (threads: src/engine/wasm-threads.ts instantiates it once per worker). */
+export const WASM_MT_OUT = path.join(OUT_DIR, 'higr-mt.wasm');
 
 const FLAGS = [
   '--target=wasm32',
@@ -30,6 +32,10 @@ const FLAGS = [
   '-Wl,-z,stack-size=1048576',
   '-Wl,--max-memory=4294967296',
 ];
+// Threads: the same sources on an imported *shared* memory (-matomics, --shared-memory: data segments are initialised
+// once, by the first instance) with __stack_pointer exported, so each worker's instance gets a stack of its own in the
+// shared memory. No libc, no pthreads, no wasi-threads: the JS thread pool runs one kernel call per worker on a row range.
+const MT_FLAGS = [...FLAGS, '-matomics', '-mmutable-globals', '-Wl,--shared-memory', '-Wl,--export=__stack_pointer'];
 
 // The interaction loader's fast path (src/data/wasm/ingest.c, scalar, no SIMD needed) is generated as a TypeScript module
 // holding the binary as base64 (src/data/wasm/ingest-wasm.ts, gitignored), so the data worker, the CLI and the tests
@@ -67,16 +73,18 @@ export function buildWasm({ force = false } = {}) {
   const sources = fs.readdirSync(SRC).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(SRC, f));
   const inputs = [...sources, ...fs.readdirSync(SRC).filter((f) => f.endsWith('.h')).map((f) => path.join(SRC, f)), fileURLToPath(import.meta.url)];
   const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
-  if (!force && fs.existsSync(WASM_OUT) && fs.statSync(WASM_OUT).mtimeMs >= newest) return { built: ingestBuilt, out: WASM_OUT };
+  const fresh = (f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= newest;
+  if (!force && fresh(WASM_OUT) && fresh(WASM_MT_OUT)) return { built: ingestBuilt, out: WASM_OUT };
   fs.mkdirSync(OUT_DIR, { recursive: true });
   compile(FLAGS, WASM_OUT, sources);
+  compile(MT_FLAGS, WASM_MT_OUT, sources);
   return { built: true, out: WASM_OUT };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     if (process.argv.includes('--check')) {
-      if (!fs.existsSync(WASM_OUT) || !fs.existsSync(INGEST_OUT)) throw new Error(`build-wasm: ${path.relative(ROOT, WASM_OUT)} is missing: run npm run build:wasm`);
+      if (!fs.existsSync(WASM_OUT) || !fs.existsSync(WASM_MT_OUT) || !fs.existsSync(INGEST_OUT)) throw new Error(`build-wasm: ${path.relative(ROOT, WASM_OUT)} is missing: run npm run build:wasm`);
       process.exit(0);
     }
     const r = buildWasm({ force: process.argv.includes('--force') });

@@ -1,4 +1,4 @@
-// Tiny static file server for the built app (dist/), used by the e2e global setup.
+// Tiny static file server for the built app (dist/), used by the e2e global setup; cross-origin isolated (COOP/COEP).
 // Usage as a module: `const { url, close } = await serveStatic('dist')`; as a script: `node scripts/static-server.mjs [dir] [port]`.
 import http from 'node:http';
 import fs from 'node:fs';
@@ -24,8 +24,24 @@ const TYPES = {
   '.safetensors': 'application/octet-stream',
 };
 
-/** Serve `dir` on 127.0.0.1 (port 0 = a free port). Resolves to the base URL (with trailing slash). */
-export function serveStatic(dir, port = 0) {
+/**
+ * Cross-origin isolation (docs/engine.md, "Threads"): with these on every response the page and its workers get
+ * SharedArrayBuffer, which the wasm backend's threads need. Every resource the app loads is same-origin (bundled
+ * data, wasm modules, workers, no web fonts); the only cross-origin request, the opt-in text encoder's download from
+ * huggingface.co, is a CORS fetch, which require-corp allows.
+ */
+export const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/**
+ * Serve `dir` on 127.0.0.1 (port 0 = a free port). Resolves to the base URL (with trailing slash).
+ * `opts.isolated: false` leaves out the cross-origin isolation headers (tests of the one-thread fallback).
+ */
+export function serveStatic(dir, port = 0, opts = {}) {
+  const iso = opts.isolated === false ? {} : ISOLATION_HEADERS;
   const root = path.resolve(dir);
   const server = http.createServer((req, res) => {
     let rel;
@@ -43,13 +59,14 @@ export function serveStatic(dir, port = 0) {
     if (rel.endsWith('/')) file = path.join(file, 'index.html');
     fs.stat(file, (err, st) => {
       if (err || !st.isFile()) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`);
+        res.writeHead(404, { 'content-type': 'text/plain', ...iso }).end(`not found: ${rel}`);
         return;
       }
       res.writeHead(200, {
         'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'content-length': st.size,
         'cache-control': 'no-store',
+        ...iso,
       });
       if (req.method === 'HEAD') res.end();
       else fs.createReadStream(file).pipe(res);

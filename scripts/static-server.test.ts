@@ -20,8 +20,12 @@ describe('scripts/static-server.mjs', () => {
       expect(root.status).toBe(200);
       expect(root.headers.get('content-type')).toContain('text/html');
       expect(await root.text()).toBe('<p>hi</p>');
+      // cross-origin isolated: SharedArrayBuffer (wasm threads) in the page and its workers
+      expect(root.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(root.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
       const js = await fetch(new URL('assets/w.js', url));
       expect(js.headers.get('content-type')).toContain('text/javascript');
+      expect(js.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
       expect((await fetch(new URL('nope.js', url))).status).toBe(404);
       const escape = await fetch(`${url}..%2f..%2fetc%2fpasswd`);
       expect([403, 404]).toContain(escape.status);

@@ -8,11 +8,11 @@
 #define NR 8
 #define KC 256
 
-// B[k][j] for k in [k0, k0+kc), all j, packed as panels [ceil(N/NR)][kc][NR].
-static void pack_b(const float* B, int transB, int K, int N, int k0, int kc, float* Bp) {
-  for (int j0 = 0; j0 < N; j0 += NR) {
-    int nr = imin(NR, N - j0);
-    float* dst = Bp + (j0 / NR) * kc * NR;
+// B[k][j] for k in [k0, k0+kc), j in [c0, c1), packed as panels [ceil((c1-c0)/NR)][kc][NR].
+static void pack_b(const float* B, int transB, int K, int N, int k0, int kc, int c0, int c1, float* Bp) {
+  for (int j0 = c0; j0 < c1; j0 += NR) {
+    int nr = imin(NR, c1 - j0);
+    float* dst = Bp + ((j0 - c0) / NR) * kc * NR;
     if (!transB) {
       const float* src = B + (int64_t)k0 * N + j0;
       if (nr == NR) {
@@ -109,14 +109,40 @@ static void micro4x8(int kc, const float* a, const float* b, float* C, int ldc, 
 /** Scratch floats needed by matmul for N columns. */
 EXPORT(matmul_scratch) int matmul_scratch(int N) { return KC * ((N + NR - 1) / NR) * NR + KC * MR; }
 
-// Rows [r0, r1) of one batch item (the unit a thread takes). Bp must hold the packed slice for this k block.
+// Rows [r0, r1) x columns [c0, c1) of one batch item. Bp must hold the packed slice of columns [c0, c1) for this k block.
 static void matmul_rows(const float* A, float* C, const float* Bp, float* Ap, int M, int N, int K, int transA, int k0, int kc,
-                        int r0, int r1) {
+                        int r0, int r1, int c0, int c1) {
   for (int i0 = r0; i0 < r1; i0 += MR) {
     int mr = imin(MR, r1 - i0);
     pack_a(A, transA, M, K, i0, mr, k0, kc, Ap);
-    for (int j0 = 0; j0 < N; j0 += NR) {
-      micro4x8(kc, Ap, Bp + (j0 / NR) * kc * NR, C + (int64_t)i0 * N + j0, N, k0 > 0, mr, imin(NR, N - j0));
+    for (int j0 = c0; j0 < c1; j0 += NR) {
+      micro4x8(kc, Ap, Bp + ((j0 - c0) / NR) * kc * NR, C + (int64_t)i0 * N + j0, N, k0 > 0, mr, imin(NR, c1 - j0));
+    }
+  }
+}
+
+// One block of the product: batch items [b0, b1), rows [r0, r1), columns [c0, c1) of C (the unit a thread takes:
+// src/engine/wasm-threads.ts splits at multiples of MR rows / NR columns). Every element is computed by the same
+// micro-kernel over the same k order whatever the split, so 1 and N threads give bitwise equal results.
+// Scratch: matmul_scratch(c1 - c0) floats, private to the caller.
+EXPORT(matmul_part)
+void matmul_part(const float* A, const float* B, float* C, int M, int N, int K, int strideA, int strideB, int transA, int transB,
+                 float* scratch, int b0, int b1, int r0, int r1, int c0, int c1) {
+  float* Bp = scratch;
+  float* Ap = scratch + KC * ((c1 - c0 + NR - 1) / NR) * NR;
+  for (int bt = b0; bt < b1; bt++) {
+    const float* a = A + (int64_t)bt * strideA;
+    const float* b = B + (int64_t)bt * strideB;
+    float* c = C + (int64_t)bt * M * N;
+    if (K == 0) {
+      for (int i = r0; i < r1; i++)
+        for (int j = c0; j < c1; j++) c[(int64_t)i * N + j] = 0.0f;
+      continue;
+    }
+    for (int k0 = 0; k0 < K; k0 += KC) {
+      int kc = imin(KC, K - k0);
+      pack_b(b, transB, K, N, k0, kc, c0, c1, Bp);
+      matmul_rows(a, c, Bp, Ap, M, N, K, transA, k0, kc, r0, r1, c0, c1);
     }
   }
 }
@@ -124,20 +150,5 @@ static void matmul_rows(const float* A, float* C, const float* Bp, float* Ap, in
 EXPORT(matmul)
 void matmul(const float* A, const float* B, float* C, int M, int N, int K, int batch, int strideA, int strideB, int transA,
             int transB, float* scratch) {
-  float* Bp = scratch;
-  float* Ap = scratch + KC * ((N + NR - 1) / NR) * NR;
-  for (int bt = 0; bt < batch; bt++) {
-    const float* a = A + (int64_t)bt * strideA;
-    const float* b = B + (int64_t)bt * strideB;
-    float* c = C + (int64_t)bt * M * N;
-    if (K == 0) {
-      for (int i = 0; i < M * N; i++) c[i] = 0.0f;
-      continue;
-    }
-    for (int k0 = 0; k0 < K; k0 += KC) {
-      int kc = imin(KC, K - k0);
-      pack_b(b, transB, K, N, k0, kc, Bp);
-      matmul_rows(a, c, Bp, Ap, M, N, K, transA, k0, kc, 0, M);
-    }
-  }
+  matmul_part(A, B, C, M, N, K, strideA, strideB, transA, transB, scratch, 0, batch, 0, M, 0, N);
 }

@@ -67,7 +67,7 @@ async function run(cfg: PageConfig): Promise<PageResult> {
   const attn = loadAttention();
   let wasm: InstanceType<typeof engine.WasmBackend> | null = null;
   try {
-    wasm = new engine.WasmBackend(await engine.loadWasm());
+    wasm = new engine.WasmBackend(await engine.loadWasm(undefined, { threads: 1 })); // equal threads with the page's ORT wasm EP (numThreads 1)
   } catch (e) {
     errors.push(`our wasm backend could not be loaded: ${(e as Error).message}`);
   }

@@ -33,13 +33,19 @@ export function fsRunStore(dir: string): RunStore {
         .sort((a, b) => b.createdAt - a.createdAt);
     },
     async remove(id) {
-      for (const ext of ['run', 'ckpt']) fs.rmSync(file(id, ext), { force: true });
+      for (const ext of ['run', 'ckpt', 'result']) fs.rmSync(file(id, ext), { force: true });
     },
     async putCheckpoint(id, c) {
       write(file(id, 'ckpt'), c);
     },
     async getCheckpoint<C>(id: string) {
       return read<C>(file(id, 'ckpt'));
+    },
+    async putResult(id, r) {
+      write(file(id, 'result'), r);
+    },
+    async getResult<R>(id: string) {
+      return read<R>(file(id, 'result'));
     },
   };
 }

@@ -99,6 +99,7 @@ const OPTIONS = `options:
   --test <file>       command-specific test/evaluation file
   --backend <b>       compute backend for commands that train: auto (default: WebGPU on a hardware adapter, wasm SIMD
                       on a software adapter or without WebGPU), webgpu, wasm, cpu
+  --threads N         wasm backend threads (default: hardwareConcurrency, capped at 8); recorded in environment.threads
   --<key> [value]     command-specific flags`;
 
 async function helpText(which?: string): Promise<string> {

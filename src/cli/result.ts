@@ -118,12 +118,21 @@ export async function cliBackend(args: CliArgs, dflt: 'auto' | 'webgpu' | 'wasm'
   let choice;
   try {
     choice = parseBackendChoice(args.flags.backend ?? dflt);
-    selected = await selectBackend(choice, { gpu: cliGpu });
+    selected = await selectBackend(choice, { gpu: cliGpu, threads: threadsFlag(args) });
   } catch (e) {
     throw new CliError((e as Error).message);
   }
   setBackend(selected.backend);
   return selected;
+}
+
+/** `--threads N` (wasm backend threads, 1..64; default hardwareConcurrency capped at 8), or undefined. */
+export function threadsFlag(args: CliArgs): number | undefined {
+  const v = args.flags.threads;
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--threads must be an integer in 1..64, got "${String(v)}"`);
+  return n;
 }
 
 /** Forget the chosen backend (end of a run: the next command in this process starts from none). */
@@ -142,8 +151,10 @@ export interface Environment {
   backend: string;
   backendReason: string;
   backendDetail: string;
+  /** Threads the backend's kernels ran on (the wasm pool; 1 for cpu/webgpu); backendDetail says why when 1. */
+  threads: number;
   /** Ops that ran their CPU reference instead of a kernel of the chosen backend (declared fallbacks), with call counts. */
-  fallbacks: { op: string; backend: string; ranOn: string; calls: number }[];
+  fallbacks: { op: string; backend: string; ranOn: string; calls: number; ms: number }[];
   node: string;
   platform: string;
   cpus: number;
@@ -161,6 +172,7 @@ export async function environment(): Promise<Environment> {
     backend: sel ? sel.kind : info ? 'webgpu' : 'cpu',
     backendReason: sel ? sel.reason : info ? `the command uses WebGPU (${info.host})` : 'the command used no GPU (CPU only)',
     backendDetail: sel ? sel.backend.describe() : info ? `webgpu (${info.host})` : 'cpu',
+    threads: sel ? (await import('../engine/select')).backendThreads(sel.backend) : 1,
     fallbacks: fallbacks(),
     node: process.version,
     platform: `${process.platform}-${process.arch} ${os.release()}`,

@@ -17,10 +17,7 @@ export async function readByteLineBlocks(
   onBlock: ByteBlockHandler,
 ): Promise<{ bytes: number; lines: number; rows: number }> {
   const reader = stream.getReader();
-  const t0 = performance.now();
-  let lastReport = -Infinity;
-  const every = opts.progressEveryMs ?? 100;
-  let bytes = 0;
+  const p = progressReporter(opts);
   let rows = 0;
   let lineNo = 1;
   let carry: Uint8Array = new Uint8Array(0);
@@ -29,15 +26,6 @@ export async function readByteLineBlocks(
   const takeCarry = () => {
     if (pieces.length) { pieces.unshift(carry); carry = concatBytes(pieces); pieces = []; }
     return carry;
-  };
-  const report = (force: boolean) => {
-    if (!opts.onProgress) return;
-    const t = performance.now();
-    if (!force && t - lastReport < every) return;
-    lastReport = t;
-    const sec = Math.max(1e-6, (t - t0) / 1000);
-    const bps = bytes / sec;
-    opts.onProgress({ bytes, totalBytes: opts.totalBytes, rows, rowsPerSec: rows / sec, etaSec: opts.totalBytes !== undefined && bps > 0 ? Math.max(0, (opts.totalBytes - bytes) / bps) : undefined });
   };
   const emit = (buf: Uint8Array, start: number, end: number) => {
     const r = onBlock(buf, start, end, lineNo);
@@ -51,7 +39,7 @@ export async function readByteLineBlocks(
       if (opts.signal?.aborted) throw new DataError({ file: opts.file, kind: 'aborted', message: `${opts.file}: loading cancelled` });
       const { value, done } = await reader.read();
       if (done) break;
-      bytes += value.byteLength;
+      p.add(value.byteLength);
       const first = value.indexOf(10);
       if (first === -1) {
         pieces.push(value.slice());
@@ -67,21 +55,42 @@ export async function readByteLineBlocks(
         }
         carry = value.slice(last + 1);
       }
-      report(false);
+      p.report(rows, false);
     }
     takeCarry();
     if (carry.length) {
       const tail = concat2(carry, new Uint8Array(0), 0, true);
       emit(tail, 0, tail.length - 1);
     }
-    report(true);
+    p.report(rows, true);
   } catch (e) {
     try { await reader.cancel(); } catch { /* ignore */ }
     throw e;
   } finally {
     try { reader.releaseLock(); } catch { /* ignore */ }
   }
-  return { bytes, lines: lineNo - 1, rows };
+  return { bytes: p.bytes(), lines: lineNo - 1, rows };
+}
+
+/** Bytes read so far and throttled onProgress reports (bytes, rows/s, ETA) of one read. */
+function progressReporter(opts: LineReaderOptions) {
+  const t0 = performance.now();
+  const every = opts.progressEveryMs ?? 100;
+  let lastReport = -Infinity;
+  let bytes = 0;
+  return {
+    add(n: number) { bytes += n; },
+    bytes: () => bytes,
+    report(rows: number, force: boolean) {
+      if (!opts.onProgress) return;
+      const t = performance.now();
+      if (!force && t - lastReport < every) return;
+      lastReport = t;
+      const sec = Math.max(1e-6, (t - t0) / 1000);
+      const bps = bytes / sec;
+      opts.onProgress({ bytes, totalBytes: opts.totalBytes, rows, rowsPerSec: rows / sec, etaSec: opts.totalBytes !== undefined && bps > 0 ? Math.max(0, (opts.totalBytes - bytes) / bps) : undefined });
+    },
+  };
 }
 
 /** a + b[0, bLen) (+ a '\n' sentinel byte when `sentinel`). */
@@ -129,4 +138,112 @@ export function parseNumberBytes(s: Uint8Array, a: number, b: number): number {
   }
   const v = scale === 1 ? m : m / scale;
   return neg ? -v : v;
+}
+
+// ------------------------------------------------------------------ BYOB (browsers: File.stream() is a byte stream)
+
+/** A BYOB reader when `stream` is a readable byte stream (File.stream() / Blob.stream() in browsers), else null. */
+export function byobReader(stream: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
+  try {
+    return (stream as ReadableStream<Uint8Array<ArrayBuffer>>).getReader({ mode: 'byob' });
+  } catch {
+    return null;
+  }
+}
+
+/** The first bytes of a BYOB stream in a buffer of `bytes` (read until a '\n' is seen, the buffer is full or the stream ends). */
+export async function byobHead(reader: ReadableStreamBYOBReader, bytes = 1 << 20): Promise<{ buf: ArrayBuffer; len: number; done: boolean }> {
+  let buf = new ArrayBuffer(bytes);
+  let len = 0;
+  for (;;) {
+    const r = await reader.read(new Uint8Array(buf, len, bytes - len));
+    if (!r.value) throw new Error('the stream was cancelled');
+    buf = r.value.buffer as ArrayBuffer;
+    if (r.done) return { buf, len, done: true };
+    const got = new Uint8Array(buf, len, r.value.byteLength);
+    len += r.value.byteLength;
+    if (got.indexOf(10) !== -1 || len === bytes) return { buf, len, done: false };
+  }
+}
+
+/** A default stream of `head` then the rest of a BYOB reader (fresh 1 MiB chunks): for the paths that take chunks. */
+export function byobRest(reader: ReadableStreamBYOBReader, head: Uint8Array, done: boolean): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      if (head.byteLength) c.enqueue(head);
+      if (done) c.close();
+    },
+    async pull(c) {
+      const r = await reader.read(new Uint8Array(1 << 20));
+      if (r.done) c.close();
+      else c.enqueue(r.value);
+    },
+    cancel(reason) { return reader.cancel(reason); },
+  }, { highWaterMark: 0 });
+}
+
+/**
+ * readByteLineBlocks over a BYOB reader: the whole file goes through ONE reused buffer (the partial last line is moved
+ * to its front before the next read fills the rest), so nothing is allocated per chunk — no garbage chunk buffers
+ * waiting for a GC (they were most of the browser path's memory beyond its columns). `head` = the buffer already
+ * holding the file's first `len` bytes (byobHead). Same blocks, line numbers, progress, cancel and yield rules.
+ */
+export async function readByteLineBlocksByob(
+  reader: ReadableStreamBYOBReader,
+  head: { buf: ArrayBuffer; len: number; done: boolean },
+  opts: LineReaderOptions,
+  onBlock: ByteBlockHandler,
+): Promise<{ bytes: number; lines: number; rows: number }> {
+  const p = progressReporter(opts);
+  let buf = head.buf;
+  let len = head.len;
+  let done = head.done;
+  let lineNo = 1;
+  let rows = 0;
+  p.add(len);
+  const yielder = taskYielder();
+  try {
+    for (;;) {
+      await yielder();
+      if (opts.signal?.aborted) throw new DataError({ file: opts.file, kind: 'aborted', message: `${opts.file}: loading cancelled` });
+      if (!done && len < buf.byteLength) {
+        const r = await reader.read(new Uint8Array(buf, len, buf.byteLength - len));
+        if (!r.value) throw new Error('the stream was cancelled');
+        buf = r.value.buffer as ArrayBuffer;
+        if (r.done) done = true;
+        else { len += r.value.byteLength; p.add(r.value.byteLength); }
+      }
+      let u8 = new Uint8Array(buf);
+      const last = u8.subarray(0, len).lastIndexOf(10);
+      if (last === -1) {
+        if (len === buf.byteLength) {
+          // a line longer than the buffer: double it (the line is kept whole)
+          const next = new ArrayBuffer(buf.byteLength * 2);
+          new Uint8Array(next).set(u8);
+          buf = next;
+          u8 = new Uint8Array(buf);
+        }
+        if (!done) continue;
+        if (len > 0) {
+          u8[len] = 10; // sentinel after the last line (room: len < capacity here)
+          const r = onBlock(u8, 0, len, lineNo);
+          rows += r.rows; lineNo += r.lines;
+        }
+        break;
+      }
+      const r = onBlock(u8, 0, last, lineNo);
+      rows += r.rows; lineNo += r.lines;
+      u8.copyWithin(0, last + 1, len);
+      len -= last + 1;
+      p.report(rows, false);
+      if (done && len === 0) break;
+    }
+    p.report(rows, true);
+  } catch (e) {
+    try { await reader.cancel(); } catch { /* ignore */ }
+    throw e;
+  } finally {
+    try { reader.releaseLock(); } catch { /* ignore */ }
+  }
+  return { bytes: p.bytes(), lines: lineNo - 1, rows };
 }

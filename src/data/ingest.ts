@@ -10,7 +10,7 @@ import { SequenceLoader } from './loaders/sequences';
 import { SocialLoader } from './loaders/social';
 import { UserFeatureLoader } from './loaders/user-features';
 import type { ParsedFile, TableLoader } from './tables';
-import { readByteLineBlocks } from './byte-stream';
+import { byobHead, byobReader, byobRest, readByteLineBlocks, readByteLineBlocksByob } from './byte-stream';
 import { encodingError, peekHead, readLineBlocks } from './text-stream';
 import { DataError, isDataError, type MalformedPolicy, type ParseOptions } from './types';
 
@@ -38,8 +38,14 @@ export async function ingestFile(src: FileSource, opts: ParseOptions = {}): Prom
   const file = src.name;
   const t0 = Date.now();
   try {
-    const opened = await openMaybeGzip(src.stream);
-    const { head, stream } = await peekHead(opened.stream, 1 << 20);
+    // a byte stream (File.stream() in browsers) that is not gzip: read through one reused buffer (readByteLineBlocksByob)
+    const byob = byobReader(src.stream);
+    const h = byob ? await byobHead(byob) : null;
+    const plain = h && !(h.len >= 2 && new Uint8Array(h.buf)[0] === 0x1f && new Uint8Array(h.buf)[1] === 0x8b) ? h : null;
+    const input = byob && h && !plain ? byobRest(byob, new Uint8Array(h.buf, 0, h.len), h.done) : src.stream;
+    const opened = plain ? { stream: null, gzipped: false } : await openMaybeGzip(input);
+    const peeked = plain ? { head: new Uint8Array(plain.buf, 0, plain.len).slice(0, 1 << 20), stream: null } : await peekHead(opened.stream!, 1 << 20);
+    const head = peeked.head;
     const first = firstLine(head, file);
     if (first === null) throw new DataError({ file, kind: 'empty-file', message: `${file}: the file is empty` });
     const det = detectFormat(first, file);
@@ -47,18 +53,23 @@ export async function ingestFile(src: FileSource, opts: ParseOptions = {}): Prom
     const loader = createLoader(det, file, opts.malformed, opened.gzipped ? undefined : opts.totalBytes ?? src.size);
     const readerOpts = { file, signal: opts.signal, totalBytes: opts.totalBytes ?? src.size, onProgress: opts.onProgress, progressEveryMs: opts.progressEveryMs };
     let skip = det.hasHeader;
+    const onBytes = (buf: Uint8Array, start: number, end: number, lineNo: number) => {
+      if (skip) {
+        skip = false;
+        const nl = buf.subarray(start, end).indexOf(10);
+        if (nl === -1) return { rows: 0, lines: 1 };
+        const r = loader.consumeBytes!(buf, lineNo + 1, start + nl + 1, end);
+        return { rows: r.rows, lines: r.lines + 1 };
+      }
+      return loader.consumeBytes!(buf, lineNo, start, end);
+    };
+    // the text loaders take chunks: a plain BYOB source is replayed as a default stream for them
+    const chunks = () => peeked.stream ?? byobRest(byob!, new Uint8Array(plain!.buf, 0, plain!.len), plain!.done);
     const res = loader.consumeBytes
-      ? await readByteLineBlocks(stream, readerOpts, (buf, start, end, lineNo) => {
-          if (skip) {
-            skip = false;
-            const nl = buf.subarray(start, end).indexOf(10);
-            if (nl === -1) return { rows: 0, lines: 1 };
-            const r = loader.consumeBytes!(buf, lineNo + 1, start + nl + 1, end);
-            return { rows: r.rows, lines: r.lines + 1 };
-          }
-          return loader.consumeBytes!(buf, lineNo, start, end);
-        })
-      : await readLineBlocks(stream, readerOpts, (text, lineNo) => {
+      ? plain
+        ? await readByteLineBlocksByob(byob!, plain, readerOpts, onBytes)
+        : await readByteLineBlocks(chunks(), readerOpts, onBytes)
+      : await readLineBlocks(chunks(), readerOpts, (text, lineNo) => {
           if (skip) {
             skip = false;
             const nl = text.indexOf('\n');

@@ -12,20 +12,24 @@ export interface FallbackRecord {
   ranOn: 'cpu';
   /** Number of calls since the last reset. */
   calls: number;
+  /** Milliseconds spent in those calls (where a run's time goes when a kernel is missing). */
+  ms: number;
 }
 
 const counts = new Map<string, FallbackRecord>();
 
-export function recordFallback(op: string, backend: BackendKind): void {
+export function recordFallback(op: string, backend: BackendKind, ms = 0): void {
   const key = `${backend}:${op}`;
   const r = counts.get(key);
-  if (r) r.calls++;
-  else counts.set(key, { op, backend, ranOn: 'cpu', calls: 1 });
+  if (r) {
+    r.calls++;
+    r.ms += ms;
+  } else counts.set(key, { op, backend, ranOn: 'cpu', calls: 1, ms });
 }
 
 /** Every fallback since the last reset, most-called first. */
 export function fallbacks(): FallbackRecord[] {
-  return [...counts.values()].map((r) => ({ ...r })).sort((a, b) => b.calls - a.calls || a.op.localeCompare(b.op));
+  return [...counts.values()].map((r) => ({ ...r, ms: Math.round(r.ms * 10) / 10 })).sort((a, b) => b.calls - a.calls || a.op.localeCompare(b.op));
 }
 
 export function resetFallbacks(): void {

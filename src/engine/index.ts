@@ -26,6 +26,7 @@ export * from './ops/clip';
 export * from './ops/attention';
 export * from './ops/layernorm';
 export * from './ops/dropout';
+export * from './ops/trie-beam';
 export { OPS } from './ops/index';
 export { initWebGPU, initCpu, initWasm } from './init';
 export * from './random';

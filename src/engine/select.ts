@@ -3,7 +3,8 @@
 //   auto                 — WebGPU on a hardware adapter; the wasm SIMD backend on a software adapter (SwiftShader,
 //                          lavapipe, `adapter.info.isFallbackAdapter`: the CPU runs wasm SIMD kernels 10x+ faster than
 //                          it emulates a GPU) or when WebGPU is unavailable; the CPU reference only if wasm cannot load.
-// The chosen kind and the reason are recorded (`environment.backend`, `environment.backendReason`) and shown.
+// The chosen kind and the reason are recorded (`environment.backend`, `environment.backendReason`) and shown; the wasm
+// thread count (and why, e.g. no cross-origin isolation) is in `environment.threads` / `environment.backendDetail`.
 import type { Backend, BackendKind } from './backend';
 import { CpuBackend } from './cpu-backend';
 import type { GpuContext, GpuInfo } from './device';
@@ -41,12 +42,19 @@ export interface SelectedBackend {
 export interface SelectDeps {
   /** Acquire the WebGPU device (the caller's: cliGpu() in Node, requestGpu() in the worker). */
   gpu: () => Promise<GpuContext>;
-  /** Load the wasm kernels (default: loadWasm()). */
+  /** Load the wasm kernels (default: loadWasm() on `threads` threads). */
   wasm?: () => Promise<WasmModule>;
+  /** wasm threads (default: hardwareConcurrency capped at THREAD_CAP; 1 without cross-origin isolation). */
+  threads?: number;
+}
+
+/** Threads of a selected backend (the wasm pool's size; 1 for cpu and webgpu, whose host work is one thread). */
+export function backendThreads(be: Backend): number {
+  return be instanceof WasmBackend ? be.threads : 1;
 }
 
 export async function selectBackend(choice: BackendChoice, deps: SelectDeps): Promise<SelectedBackend> {
-  const wasm = deps.wasm ?? (() => loadWasm());
+  const wasm = deps.wasm ?? (() => loadWasm(undefined, { threads: deps.threads }));
   if (choice === 'cpu') return { backend: new CpuBackend(), kind: 'cpu', choice, reason: 'requested: cpu (TypeScript reference)', gpu: null };
   if (choice === 'webgpu') {
     let ctx: GpuContext;

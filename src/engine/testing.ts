@@ -21,9 +21,14 @@ export function testGpu(): Promise<WebGPUBackend> {
 }
 
 let wasmPromise: Promise<WasmBackend> | null = null;
-/** One wasm SIMD backend per test process (build/wasm/higr.wasm, built by the vitest global setup). */
+/**
+ * One wasm SIMD backend per test process (build/wasm/*.wasm, built by the vitest global setup): on
+ * HIGR_TEST_WASM_THREADS threads (default 2) with every splittable kernel call split (minWork 0), so the op suites
+ * check the threaded dispatch against the CPU reference; `HIGR_TEST_WASM_THREADS=1` runs the single-threaded module.
+ */
 export function testWasm(): Promise<WasmBackend> {
-  wasmPromise ??= loadWasm().then((m) => new WasmBackend(m));
+  const threads = Number(process.env.HIGR_TEST_WASM_THREADS ?? 2);
+  wasmPromise ??= loadWasm(undefined, { threads, minWork: 0 }).then((m) => new WasmBackend(m));
   return wasmPromise;
 }
 

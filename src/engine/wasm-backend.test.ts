@@ -6,6 +6,8 @@ import { testWasm } from './testing';
 import { topk } from './ops/topk';
 import { transpose } from './ops/shape';
 import { matmul } from './ops/matmul';
+import { max, sum } from './ops/reduce';
+import { grad } from './autograd';
 import type { GpuInfo } from './device';
 import { WasmBackend } from './wasm-backend';
 
@@ -46,10 +48,16 @@ describe('wasm backend', () => {
       const [v] = topk(tensor([3, 1, 2, 5, 4, 0], [2, 3]), 2);
       expect(Array.from(await v.data())).toEqual([3, 2, 5, 4]);
       expect(Array.from(await transpose(tensor([1, 2, 3, 4, 5, 6], [2, 3]), [1, 0]).data())).toEqual([1, 4, 2, 5, 3, 6]);
+      // the max reduction's backward (reduceMaxGrad) has no C kernel yet: a declared, recorded fallback
+      const xm = tensor([1, 5, 2, 4], [2, 2]);
+      xm.requiresGrad = true;
+      const [g] = grad(sum(max(xm, 1)), [xm]);
+      expect(Array.from(await g!.data())).toEqual([0, 1, 0, 1]);
     });
     const fb = fallbacks();
-    expect(fb.map((f) => f.op)).toEqual(['transpose']);
+    expect(fb.map((f) => f.op)).toEqual(['reduceMaxGrad']);
     expect(fb[0]).toMatchObject({ backend: 'wasm', ranOn: 'cpu', calls: 1 });
+    expect(fb[0].ms).toBeGreaterThanOrEqual(0);
     resetFallbacks();
   });
 });

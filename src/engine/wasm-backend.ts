@@ -8,11 +8,13 @@
 import type { Backend, CpuArray, DType, Storage } from './backend';
 import { recordFallback } from './fallbacks';
 import type { OpDef, OpMetas } from './op';
+import { defaultThreads, POOL_KERNELS, threadedKernels, threadsUnavailableReason, ThreadPool, WORKER_STACK_BYTES } from './wasm-threads';
 
 /** The exported kernels (names and argument order match wasm/*.c; pointers are byte offsets). */
 export interface WasmKernels {
   matmul_scratch(N: number): number;
   matmul(A: number, B: number, C: number, M: number, N: number, K: number, batch: number, strideA: number, strideB: number, transA: number, transB: number, scratch: number): void;
+  matmul_part(A: number, B: number, C: number, M: number, N: number, K: number, strideA: number, strideB: number, transA: number, transB: number, scratch: number, b0: number, b1: number, r0: number, r1: number, c0: number, c1: number): void;
   binary(kind: number, A: number, B: number, out: number, ...shapeAndStrides: number[]): void;
   unary(kind: number, X: number, out: number, o0: number, o1: number, o2: number, o3: number, s0: number, s1: number, s2: number, s3: number, alpha: number, beta: number): void;
   unary_grad(kind: number, X: number, Y: number, G: number, out: number, n: number, alpha: number): void;
@@ -33,13 +35,22 @@ export interface WasmKernels {
   topk_rows(X: number, values: number, indices: number, R: number, C: number, k: number): void;
   sumsq(G: number, n: number): number;
   scale_inplace(G: number, n: number, s: number): void;
-  attention_fwd(Q: number, K: number, V: number, M: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
-  attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, dQ: number, dK: number, dV: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
+  copy_block(src: number, dst: number, outer: number, width: number, srcRow: number, srcOff: number, dstRow: number, dstOff: number): void;
+  fill_zero(dst: number, n: number): void;
+  transpose4(x: number, out: number, o0: number, o1: number, o2: number, o3: number, s0: number, s1: number, s2: number, s3: number): void;
+  cast_f32_i32(x: number, out: number, n: number): void;
+  cast_i32_f32(x: number, out: number, n: number): void;
+  dropout(x: number, y: number, n: number, sh: number, th: number, scale: number): void;
+  layernorm_rows(X: number, W: number, B: number, Y: number, rows: number, D: number, eps: number): void;
+  layernorm_grad_rows(X: number, W: number, G: number, DX: number, DW: number, DB: number, rows: number, D: number, eps: number): void;
+  attention_fwd(Q: number, K: number, V: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
+  attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, dQ: number, dK: number, dV: number, dS: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
 }
 const KERNEL_NAMES: (keyof WasmKernels)[] = [
-  'matmul_scratch', 'matmul', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
+  'matmul_scratch', 'matmul', 'matmul_part', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
   'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'adamw', 'nearest_code',
   'embedding_gather', 'embedding_scatter_add', 'topk_rows', 'attention_fwd', 'attention_bwd', 'sumsq', 'scale_inplace',
+  'copy_block', 'fill_zero', 'transpose4', 'cast_f32_i32', 'cast_i32_f32', 'dropout', 'layernorm_rows', 'layernorm_grad_rows',
 ];
 
 export class WasmStorage implements Storage {
@@ -57,6 +68,23 @@ export interface WasmModule {
   memory: WebAssembly.Memory;
   kernels: WasmKernels;
   heapBase: number;
+  /** Threads the kernels run on (1 without a pool). */
+  threads: number;
+  /** The worker pool on the shared memory (threads > 1). */
+  pool?: ThreadPool;
+  /** Why the module runs on this many threads (e.g. "1 thread: page not cross-origin isolated …"). */
+  threadsNote: string;
+  /** See LoadWasmOptions.minWork. */
+  minWork?: number;
+}
+
+export interface LoadWasmOptions {
+  /** Threads (default: hardwareConcurrency capped at THREAD_CAP; 1 = the single-threaded module, no workers). */
+  threads?: number;
+  /** Bytes of the threaded module (default: build/wasm/higr-mt.wasm). */
+  mtSource?: BufferSource;
+  /** Multiply-adds below which a kernel call stays on one thread (default DEFAULT_MIN_WORK; tests use 0). */
+  minWork?: number;
 }
 
 const PAGE = 65536;
@@ -70,25 +98,62 @@ function bucketBytes(bytes: number): number {
   return Math.ceil(b / step) * step;
 }
 
-/** Compile and instantiate the kernels. `source`: the module bytes; default: build/wasm/higr.wasm (fs in Node, fetch in a browser). */
-export async function loadWasm(source?: BufferSource): Promise<WasmModule> {
-  const bytes = source ?? (await defaultWasmBytes());
+/**
+ * Compile and instantiate the kernels. `source`: the module bytes; default: build/wasm/higr.wasm (fs in Node, fetch in
+ * a browser). With more than one thread (`opts.threads`, default hardwareConcurrency capped) and SharedArrayBuffer
+ * available, the threaded module (higr-mt.wasm) is instantiated on a shared memory and a worker pool started
+ * (wasm-threads.ts); without cross-origin isolation it stays on one thread and `threadsNote` says why.
+ */
+export async function loadWasm(source?: BufferSource, opts: LoadWasmOptions = {}): Promise<WasmModule> {
+  const wanted = await defaultThreads(opts.threads);
+  const why = wanted > 1 ? threadsUnavailableReason() : '';
+  if (wanted > 1 && !why && (opts.mtSource || !source)) return { ...(await loadThreaded(opts.mtSource ?? (await defaultWasmBytes('higr-mt.wasm')), wanted)), minWork: opts.minWork };
+  const bytes = source ?? (await defaultWasmBytes('higr.wasm'));
   const mod = await WebAssembly.compile(bytes);
-  const imp = WebAssembly.Module.imports(mod).find((i) => i.kind === 'memory');
-  if (!imp) throw new Error('wasm kernels: the module does not import its memory (rebuild with npm run build:wasm)');
+  const imp = memoryImport(mod);
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
   const inst = await WebAssembly.instantiate(mod, { [imp.module]: { [imp.name]: memory } });
+  const { kernels, heapBase } = exportsOf(inst);
+  const threadsNote = wanted === 1 ? '1 thread (requested)' : why ? `1 thread: ${why}` : '1 thread (module bytes given without a threaded build)';
+  return { memory, kernels, heapBase, threads: 1, threadsNote };
+}
+
+function memoryImport(mod: WebAssembly.Module): WebAssembly.ModuleImportDescriptor {
+  const imp = WebAssembly.Module.imports(mod).find((i) => i.kind === 'memory');
+  if (!imp) throw new Error('wasm kernels: the module does not import its memory (rebuild with npm run build:wasm)');
+  return imp;
+}
+
+function exportsOf(inst: WebAssembly.Instance): { kernels: WasmKernels; heapBase: number } {
   const ex = inst.exports as Record<string, unknown>;
   const missing = KERNEL_NAMES.filter((k) => typeof ex[k] !== 'function');
   if (missing.length) throw new Error(`wasm kernels: build/wasm/higr.wasm lacks ${missing.join(', ')} (stale build: run npm run build:wasm)`);
   const heapBase = (ex.__heap_base as WebAssembly.Global | undefined)?.value as number | undefined;
   if (typeof heapBase !== 'number') throw new Error('wasm kernels: __heap_base is not exported');
   const kernels = Object.fromEntries(KERNEL_NAMES.map((k) => [k, ex[k]])) as unknown as WasmKernels;
-  return { memory, kernels, heapBase };
+  return { kernels, heapBase };
 }
 
-async function defaultWasmBytes(): Promise<ArrayBuffer> {
-  const url = new URL('../../build/wasm/higr.wasm', import.meta.url);
+/** The threaded module on a shared memory: this thread's instance plus `threads - 1` workers, each with its own stack. */
+async function loadThreaded(bytes: BufferSource, threads: number): Promise<WasmModule> {
+  const mod = await WebAssembly.compile(bytes);
+  const imp = memoryImport(mod);
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
+  const inst = await WebAssembly.instantiate(mod, { [imp.module]: { [imp.name]: memory } });
+  const { kernels, heapBase } = exportsOf(inst);
+  if (!(inst.exports as Record<string, unknown>).__stack_pointer) throw new Error('wasm kernels: higr-mt.wasm does not export __stack_pointer (stale build: run npm run build:wasm)');
+  // worker stacks right above the static data; the allocator starts after them
+  const start = Math.ceil(heapBase / ALIGN) * ALIGN;
+  const stackTops = Array.from({ length: threads - 1 }, (_, w) => start + (w + 1) * WORKER_STACK_BYTES);
+  const top = start + (threads - 1) * WORKER_STACK_BYTES;
+  if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / PAGE));
+  const pool = await ThreadPool.create({ module: mod, memory, threads, stackTops, names: [...POOL_KERNELS], importModule: imp.module, importName: imp.name });
+  return { memory, kernels, heapBase: top, threads, pool, threadsNote: `${threads} threads (Web Workers / worker_threads on a shared memory)` };
+}
+
+async function defaultWasmBytes(file: 'higr.wasm' | 'higr-mt.wasm'): Promise<ArrayBuffer> {
+  // two literal URLs so that vite emits both modules as assets
+  const url = file === 'higr.wasm' ? new URL('../../build/wasm/higr.wasm', import.meta.url) : new URL('../../build/wasm/higr-mt.wasm', import.meta.url);
   const isNode = typeof process !== 'undefined' && !!process.versions?.node && url.protocol === 'file:';
   if (isNode) {
     const fsName = 'node:fs/promises';
@@ -111,26 +176,33 @@ export class WasmBackend implements Backend {
   /** The exported kernels; pointers come from `ptr(storage)`. */
   readonly k: WasmKernels;
   private top: number;
-  private pool = new Map<number, number[]>();
+  private freeLists = new Map<number, number[]>();
   private live = 0;
   private liveBytes = 0;
   private pooledBytes = 0;
   private pooledCount = 0;
   private scratchStore: WasmStorage | null = null;
-  /** Threads the kernels use (1: single-threaded build). */
-  readonly threads = 1;
+  private partScratch: (WasmStorage | null)[] = [];
+  private readonly poolThreads: number;
+  private readonly note: string;
+  /** The worker pool (threads > 1). */
+  readonly pool: ThreadPool | null;
   /** Kernel calls so far (benchmarks). */
   calls = 0;
 
   constructor(mod: WasmModule) {
     this.memory = mod.memory;
-    this.k = mod.kernels;
     this.top = Math.ceil(mod.heapBase / ALIGN) * ALIGN;
+    this.poolThreads = mod.threads ?? 1;
+    this.note = mod.threadsNote ?? '1 thread';
+    this.pool = mod.pool ?? null;
+    const pool = this.pool;
+    this.k = pool ? threadedKernels(mod.kernels, { pool, scratchFor: (p, n) => this.scratchOf(p, n), minWork: mod.minWork }) : mod.kernels;
   }
 
   alloc(size: number, dtype: DType, data?: CpuArray): WasmStorage {
     const bytes = bucketBytes(size * 4);
-    const list = this.pool.get(bytes);
+    const list = this.freeLists.get(bytes);
     let ptr = list?.pop();
     if (ptr !== undefined) {
       this.pooledBytes -= bytes;
@@ -154,8 +226,8 @@ export class WasmBackend implements Backend {
     const w = s as WasmStorage;
     this.live--;
     this.liveBytes -= w.bytes;
-    let list = this.pool.get(w.bytes);
-    if (!list) this.pool.set(w.bytes, (list = []));
+    let list = this.freeLists.get(w.bytes);
+    if (!list) this.freeLists.set(w.bytes, (list = []));
     list.push(w.ptr);
     this.pooledBytes += w.bytes;
     this.pooledCount++;
@@ -175,13 +247,42 @@ export class WasmBackend implements Backend {
   }
   /** A scratch region of at least `floats` f32 (reused by every kernel; valid until the next scratch call). */
   scratch(floats: number): number {
-    if (!this.scratchStore || this.scratchStore.size < floats) {
-      if (this.scratchStore) this.release(this.scratchStore);
-      this.scratchStore = this.alloc(Math.max(floats, 1 << 16), 'f32');
-      this.live--; // scratch is the backend's own, not a tensor: keep it out of the leak statistics
-      this.liveBytes -= this.scratchStore.bytes;
-    }
+    if (!this.scratchStore || this.scratchStore.size < floats) this.scratchStore = this.ownRegion(this.scratchStore, floats);
     return this.scratchStore.ptr;
+  }
+
+  /** Threads the kernels use (1: single-threaded build, or a pool that lost a worker). */
+  get threads(): number {
+    return this.pool?.degraded ? 1 : this.poolThreads;
+  }
+  /** Why this many threads (environment.backendDetail, the app's header). */
+  get threadsNote(): string {
+    return this.pool?.degraded ? `1 thread: the worker pool stopped (${this.pool.degraded}); kernels run on the calling thread` : this.note;
+  }
+
+  /** Scratch of worker part `part` (>= 1) of a split kernel call: one region per thread, grown as needed. */
+  private scratchOf(part: number, floats: number): number {
+    const cur = this.partScratch[part];
+    if (cur && cur.size >= floats) return cur.ptr;
+    return (this.partScratch[part] = this.ownRegion(cur ?? null, floats)).ptr;
+  }
+
+  /** A region of the backend's own (scratch), replacing `old`; kept out of the leak statistics (it is not a tensor). */
+  private ownRegion(old: WasmStorage | null, floats: number): WasmStorage {
+    if (old) {
+      this.live++;
+      this.liveBytes += old.bytes;
+      this.release(old);
+    }
+    const s = this.alloc(Math.max(floats, 1 << 16), 'f32');
+    this.live--;
+    this.liveBytes -= s.bytes;
+    return s;
+  }
+
+  /** Stop the worker threads (the backend must not be used afterwards). */
+  close(): void {
+    this.pool?.close();
   }
 
   async read(s: Storage): Promise<CpuArray> {
@@ -207,12 +308,13 @@ export class WasmBackend implements Backend {
    * for the cases they do not cover (e.g. a unary kind without a C kernel).
    */
   runCpu<A>(def: OpDef<A>, inputs: Storage[], outputs: Storage[], attrs: A, metas: OpMetas): void {
-    recordFallback(def.name, 'wasm');
+    const t0 = performance.now();
     def.cpu(inputs.map((s) => this.arr(s)), outputs.map((s) => this.arr(s)), attrs, metas);
+    recordFallback(def.name, 'wasm', performance.now() - t0);
   }
 
   describe(): string {
-    return `wasm (SIMD128, ${this.threads} thread${this.threads === 1 ? '' : 's'})`;
+    return `wasm (SIMD128, ${this.threadsNote})`;
   }
   stats() {
     return { liveBuffers: this.live, liveBytes: this.liveBytes, pooledBuffers: this.pooledCount, pooledBytes: this.pooledBytes };

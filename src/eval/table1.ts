@@ -80,6 +80,8 @@ export interface Table1Result {
   best: string;
   users: number;
   nItems: number;
+  /** per model id: per-user recall@5 averaged over its seeds (order of the evaluated cases), for paired tests across runs */
+  perUser: Record<string, number[]>;
 }
 
 export interface Table1Options {
@@ -104,7 +106,7 @@ export interface Table1Options {
 const pick = (m: EvalResult['effective']): Metrics5 => ({ hit5: m.hit, recall5: m.recall, ndcg5: m.ndcg });
 const KEYS = ['hit5', 'recall5', 'ndcg5'] as const;
 
-function meanStd(xs: Metrics5[]): { mean: Metrics5; std: Metrics5 } {
+export function meanStd(xs: Metrics5[]): { mean: Metrics5; std: Metrics5 } {
   const mean = { hit5: 0, recall5: 0, ndcg5: 0 }, std = { hit5: 0, recall5: 0, ndcg5: 0 };
   for (const k of KEYS) {
     mean[k] = xs.reduce((s, x) => s + x[k], 0) / xs.length;
@@ -135,7 +137,11 @@ export function validationSequences(ds: Dataset, split: Split): { offsets: Int32
 
 /** Trains every entry (each seed) on the split's training sequences and evaluates it on `cases` at k = 5. */
 export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], entries: ModelEntry[], o: Table1Options): Promise<Table1Result> {
-  const inputs: SeqTrainInputs = { nItems: ds.itemIds.length, ...trainingSequences(ds, split), sidTable: o.sidTable, validation: validationSequences(ds, split) };
+  return runTable1On({ nItems: ds.itemIds.length, ...trainingSequences(ds, split), sidTable: o.sidTable, validation: validationSequences(ds, split) }, cases, entries, o);
+}
+
+/** The same on assembled training sequences (the stage layer's table1-model stage: one entry, one seed per run). */
+export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], entries: ModelEntry[], o: Table1Options): Promise<Table1Result> {
   const needs = entries.filter((e) => e.needsSids && !o.sidTable);
   if (needs.length) throw new Error(`table1: ${needs.map((e) => e.id).join(', ')} need semantic IDs (Table1Options.sidTable)`);
   const rows: Table1Row[] = [];
@@ -217,7 +223,7 @@ export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], en
     if (r === best) continue;
     r.pValueVsBest = pairedTTest(perUser.get(r.id)!, perUser.get(best.id)!).p;
   }
-  return { rows, best: best.id, users: cases.length, nItems: inputs.nItems };
+  return { rows, best: best.id, users: cases.length, nItems: inputs.nItems, perUser: Object.fromEntries(perUser) };
 }
 
 /** Generated slates (history excluded by the model's decoder), in batches, scored at k = 5. */

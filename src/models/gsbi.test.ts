@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { broadcastTo, logSoftmax, noGrad, reshape, setBackend, tensor, tidyAsync } from '../engine';
-import { cpuBackend, testGpu } from '../engine/testing';
+import { cpuBackend, testBackends, testGpu } from '../engine/testing';
 import { historyBatch } from './context-encoder';
 import { gsbi, type SidLookup } from './gsbi';
 import { rng } from './nn';
@@ -91,6 +91,38 @@ describe('GSBI', () => {
           expect(res.scores[u][0]).toBeCloseTo(scores[best], 4);
         }
       });
+      m.dispose();
+    }
+  });
+
+  it('device trie masks + beam top-k = the host reference: same slates and SIDs, scores within 1e-6 (cpu, webgpu, wasm)', async () => {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
+      setBackend(be);
+      const m = model(5);
+      const h = historyBatch(histories, table.sids, m.sid, 8);
+      for (const beam of [1, 3, 9]) {
+        for (const cache of [true, false]) {
+          const opts = { beam, length: 5, exclude: histories, cache };
+          const host = await gsbi(m, lookup, h, { ...opts, device: false });
+          const dev = await gsbi(m, lookup, h, { ...opts, device: true });
+          const what = `${be.kind} beam ${beam} cache ${cache}`;
+          expect(dev.slates.map((x) => [...x]), what).toEqual(host.slates.map((x) => [...x]));
+          expect(dev.sids.map((x) => [...x]), what).toEqual(host.sids.map((x) => [...x]));
+          for (let u = 0; u < histories.length; u++) {
+            for (let j = 0; j < 5; j++) expect(Math.abs(dev.scores[u][j] - host.scores[u][j]), `${what} user ${u} pos ${j}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(host.scores[u][j])));
+          }
+        }
+      }
+      // batch of users = one by one on the device path
+      const batch = await gsbi(m, lookup, h, { beam: 3, length: 5, exclude: histories });
+      for (let u = 0; u < histories.length; u++) {
+        const one = await gsbi(m, lookup, historyBatch([histories[u]], table.sids, m.sid, 8), { beam: 3, length: 5, exclude: [histories[u]] });
+        expect([...one.slates[0]], `${be.kind} user ${u}`).toEqual([...batch.slates[u]]);
+      }
+      // an exhausted catalogue fails the same way on both paths
+      const ex = [Array.from({ length: n - 2 }, (_, i) => i)];
+      const h1 = historyBatch([histories[0]], table.sids, m.sid, 8);
+      for (const device of [true, false]) await expect(gsbi(m, lookup, h1, { beam: 2, length: 3, exclude: ex, device })).rejects.toThrow(/no allowed item left/);
       m.dispose();
     }
   });

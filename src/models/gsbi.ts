@@ -5,15 +5,19 @@
 // (`exclude`): a trie branch is open only while at least one allowed item remains below it, so the beam never walks
 // into a dead end. Batched over users; slate length L in 1..maxSlate.
 //
-// Where the work runs: encoder, planner, generator, log-softmax on the engine's backend (any backend); the trie
-// constraint and the per-level top-B over (beam × code) candidates on the host, from the (U·B, K) log-probabilities
-// read back once per level. On the CPU / wasm backends the host is the device; on WebGPU this is one readback per
-// level (D+1 per slate position), not per user.
-import { logSoftmax, noGrad, slice, tensor, tidyAsync, type Tensor } from '../engine';
+// Where the work runs: encoder, planner, generator, log-softmax on the engine's backend (any backend), and with
+// `device` (default on WebGPU, unless a trace is asked for) the trie constraint and the beam too: the trie is uploaded once as flat tables
+// (children (N, K) and parents, trie-beam.ts `trieTables`) with each user's open-item counts (U, N); per level
+// `trieBeamScores` masks and scores every (beam × code) candidate, `topk` keeps B per user over (B·K) candidates and
+// `trieBeamAdvance` moves the beams; after the last level `trieBlock` removes the chosen item. The host reads back only
+// the chosen leaf and score: one readback per slate position. The host path (`device: false`, and every traced run)
+// reads the (U·B, K) log-probabilities once per level and runs the same step with `trieBeamStep`; it is the reference
+// the device path is tested against (same slates, same scores within f32 rounding).
+import { getBackend, logSoftmax, noGrad, reshape, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance, trieBeamScores, trieBlock, type Tensor } from '../engine';
 import type { HistoryBatch } from './context-encoder';
 import { repeatMask, repeatRows, type HierarchicalSlateDecoder } from './slate-decoder';
 import { beamContextKV, checkDecodeRequest, historyBlocked } from './decode-setup';
-import { trieBeamStep, type SidLookup } from './trie-beam';
+import { openCounts, trieBeamStep, trieTables, type SidLookup } from './trie-beam';
 
 export interface GsbiOptions {
   /** beam width B per item (paper: 5) */
@@ -24,8 +28,14 @@ export interface GsbiOptions {
   exclude?: ArrayLike<number>[];
   /** use the planner's KV cache (default true); false recomputes the planner over the whole prefix each step */
   cache?: boolean;
-  /** record the beam tree (stepper UI); costs host memory, use for a few users */
+  /** record the beam tree (stepper UI); costs host memory, use for a few users (runs the host path) */
   trace?: boolean;
+  /**
+   * trie masks and beam top-k on the engine's device. Default: on WebGPU (a read-back there is a sync with the GPU);
+   * on cpu / wasm the host memory is the device memory and the host path is as fast (bench:decode-device). The host
+   * path is the reference; traces always use it.
+   */
+  device?: boolean;
 }
 
 export interface BeamCandidate {
@@ -73,6 +83,7 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
   const trie = lookup.trie;
   checkDecodeRequest('gsbi', model, lookup, U, opts);
   const useCache = opts.cache ?? true;
+  const onDevice = (opts.device ?? getBackend().kind === 'webgpu') && !opts.trace;
   const blocked = historyBlocked(lookup, U, opts.exclude);
   const slates = Array.from({ length: U }, () => new Int32Array(Lslate));
   const sids = Array.from({ length: U }, () => new Int32Array(Lslate * LV));
@@ -85,6 +96,54 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
     const genMask = tensor(repeatMask(hist.mask, U, Tc, Bm), [U * Bm, Tc], 'i32');
     const genKV = noGrad(() => model.generators.map((g) => beamContextKV(g.blocks, C, Bm)));
     const state = useCache ? noGrad(() => model.planStart(C, mask, Lslate)) : null;
+    // device path: trie tables and each user's open-item counts, uploaded once
+    const dev = onDevice ? (() => {
+      const t = trieTables(trie);
+      return {
+        children: tensor(t.children, [t.N, t.K], 'i32'),
+        parent: tensor(t.parent, [t.N], 'i32'),
+        open: tensor(openCounts(trie, blocked), [U, t.N], 'i32'),
+      };
+    })() : null;
+    /** One slate position's beam on the device; returns the chosen items' global token ids (U, LV). */
+    const deviceBeam = async (m: number, iRep: Tensor, gi: number): Promise<Int32Array> => {
+      const R = U * Bm;
+      let st = tidy(() => ({
+        score: tensor(Float32Array.from({ length: R }, (_, r) => (r % Bm === 0 ? 0 : -Infinity)), [R]),
+        node: tensor(new Int32Array(R), [R], 'i32'),
+        codes: tensor(new Int32Array(R * LV), [R, LV], 'i32'),
+      }));
+      for (let l = 0; l < LV; l++) {
+        const K = model.widths[l];
+        const prev = st;
+        st = noGrad(() => tidy(() => {
+          const hid = model.generatorHidden(m, iRep, l > 0 ? slice(prev.codes, 1, 0, l) : null, { kv: genKV[gi], mask: genMask });
+          const cand = trieBeamScores(logSoftmax(model.levelLogits(m, hid, l)), prev.score, prev.node, dev!.children, dev!.open, Bm);
+          const [v, ix] = topk(reshape(cand, [U, Bm * K]), Bm);
+          const [score, node, codes] = trieBeamAdvance(v, ix, prev.node, prev.codes, dev!.children, { K, level: l, offset: model.sid.offsets[l] });
+          return { score, node, codes };
+        }));
+        for (const t of [prev.score, prev.node, prev.codes]) t.dispose();
+      }
+      trieBlock(dev!.open, st.node, dev!.parent, Bm);
+      const [nodes, sc] = (await Promise.all([st.node.data(), st.score.data()])) as [Int32Array, Float32Array];
+      for (const t of [st.score, st.node, st.codes]) t.dispose();
+      const chosen = new Int32Array(U * LV);
+      for (let u = 0; u < U; u++) {
+        const leaf = nodes[u * Bm];
+        const item = leaf >= 0 ? trie.t.leafItem[leaf] : -1;
+        if (leaf < 0 || sc[u * Bm] === -Infinity) throw new Error(`gsbi: user ${u} has no allowed item left (catalogue exhausted by exclusions)`);
+        if (item < 0) throw new Error(`gsbi: internal error, beam ended on node ${leaf} (item ${item})`);
+        slates[u][m] = item;
+        scores[u][m] = sc[u * Bm];
+        for (let l = 0; l < LV; l++) {
+          const code = lookup.sids[item * LV + l];
+          sids[u][m * LV + l] = code;
+          chosen[u * LV + l] = model.sid.offsets[l] + code;
+        }
+      }
+      return chosen;
+    };
     let x: Tensor = noGrad(() => model.planBos(U)); // (U, 1, d)
     const prevIds: Int32Array[] = []; // uncached: chosen items' global token ids per position (U, L)
     try {
@@ -98,6 +157,12 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
         const iHatData = opts.trace ? ((await iHat.data()) as Float32Array) : null;
         const iRep = noGrad(() => repeatRows(iHat, Bm)); // (U·B, 1, d)
         const gi = model.generators.length === 1 ? 0 : Math.min(m, model.generators.length - 1);
+        if (dev) {
+          const chosen = await deviceBeam(m, iRep, gi);
+          prevIds.push(chosen);
+          if (m + 1 < Lslate && state) x = noGrad(() => model.preferenceOf(tensor(chosen, [U, 1, LV], 'i32')));
+          continue;
+        }
         let beams: Beam[][] = Array.from({ length: U }, () => [{ node: 0, codes: [], score: 0 }]);
         const levelTrace: BeamCandidate[][][] = Array.from({ length: U }, () => []);
         for (let l = 0; l < LV; l++) {

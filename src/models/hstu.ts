@@ -3,12 +3,15 @@
 //                                                               reference code's input preprocessor)
 //   layer   U, V, Q, K = split(SiLU(LN(x) W₁ + b₁))              (pointwise projection, Eq. 1)
 //           A = SiLU(Q Kᵀ + rab^p) / n ⊙ causal ⊙ valid         (pointwise aggregated attention — no softmax — Eq. 2;
-//                                                               rab^p a learned bias per relative distance i − j)
+//                                                               rab^p a learned bias per bucket of the relative
+//                                                               distance i − j: rel-pos-bias.ts, `relPosBucketing`)
 //           x = x + dropout(W₂ (LN(A V) ⊙ U) + b₂)              (Eq. 3)
 //   output  f = LN(x); score(j) = f_last · E[j]
 //   loss    sampled softmax: the next item against `negatives` uniformly sampled items shared by the batch
 // Single head per layer (`heads` splits d like multi-head attention). Differences from the paper: the relative TIME bias
-// rab^t needs timestamps, which the bundled positives-only sequences do not have, so it is not implemented; n = maxLen.
+// rab^t needs timestamps, which the bundled positives-only sequences do not have, so it is not implemented (the config
+// says so: `timeBias`); n = maxLen. The attention is pointwise (SiLU, no softmax), so it does not go through the fused
+// softmax attention op; the bias module is the same one softmax attention takes as its additive `bias`.
 import {
   add,
 
@@ -33,6 +36,7 @@ import {
   rng as makeRng,
 } from '../engine';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
+import { RelativePositionBias, type RelPosBucketing } from './rel-pos-bias';
 import { readScores, runEpochs, lastPositionScores, leftPadIds, seqOf, trainableUsers, type SeqRecModel, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
 export interface HSTUConfig {
@@ -46,31 +50,38 @@ export interface HSTUConfig {
   batchSize: number;
   epochs: number;
   seed: number;
+  /** relative-position bias buckets: 'exact' (one per distance, the reference) or 'log' (HSTU's time bucketization) */
+  relPosBucketing: RelPosBucketing;
+  /** the relative time bias rab^t: not available on timestamp-less sequences (stated in the results' settings) */
+  timeBias: 'n/a (sequences have no timestamps)';
 }
 
-export const HSTU_DEFAULTS: HSTUConfig = { maxLen: 50, dim: 50, blocks: 2, heads: 1, dropout: 0.2, negatives: 128, lr: 1e-3, batchSize: 128, epochs: 100, seed: 0 };
+export const HSTU_DEFAULTS: HSTUConfig = {
+  maxLen: 50, dim: 50, blocks: 2, heads: 1, dropout: 0.2, negatives: 128, lr: 1e-3, batchSize: 128, epochs: 100, seed: 0,
+  relPosBucketing: 'exact', timeBias: 'n/a (sequences have no timestamps)',
+};
 
 class HSTULayer extends Module {
   readonly ln: LayerNorm;
   readonly f1: Linear;
   readonly attnLn: LayerNorm;
   readonly f2: Linear;
-  readonly rab: Tensor;
-  constructor(readonly d: number, readonly heads: number, readonly L: number, r: Rng) {
+  readonly rab: RelativePositionBias;
+  constructor(readonly d: number, readonly heads: number, readonly L: number, bucketing: RelPosBucketing, r: Rng) {
     super();
     this.ln = this.addModule('ln', new LayerNorm(d, r, 1e-6));
     this.f1 = this.addModule('uvqk', new Linear(d, 4 * d, r, { std: Math.sqrt(2 / (5 * d)) }));
     this.attnLn = this.addModule('attn_ln', new LayerNorm(d, r, 1e-6));
     this.f2 = this.addModule('out', new Linear(d, d, r, { std: Math.sqrt(1 / d) }));
-    this.rab = this.addParam('rel_pos_bias', [L, 1], { kind: 'zeros' }, r);
+    this.rab = this.addModule('rel_pos_bias', new RelativePositionBias(L, bucketing, 1, r));
   }
-  /** x (B, L, d); relIdx i32 (L, L) = clamp(i − j, 0, L − 1); mask (B, 1, L, L) f32 = causal ⊙ valid key ⊙ 1/n. */
-  forward(x: Tensor, relIdx: Tensor, mask: Tensor, drop: (x: Tensor) => Tensor): Tensor {
+  /** x (B, L, d); mask (B, 1, L, L) f32 = causal ⊙ valid key ⊙ 1/n. */
+  forward(x: Tensor, mask: Tensor, drop: (x: Tensor) => Tensor): Tensor {
     const B = x.shape[0], L = this.L, d = this.d, H = this.heads, dh = d / H;
     const uvqk = silu(this.f1.forward(this.ln.forward(x))); // (B, L, 4d)
     const part = (i: number) => transpose(reshape(slice(uvqk, 2, i * d, (i + 1) * d), [B, L, H, dh]), [0, 2, 1, 3]); // (B, H, L, dh)
     const U = slice(uvqk, 2, 0, d), V = part(1), Q = part(2), K = part(3);
-    const bias = reshape(embedding(this.rab, relIdx), [L, L]); // (L, L)
+    const bias = this.rab.forward(L); // (L, L)
     const A = mul(silu(add(matmul(Q, K, { transB: true }), bias)), mask); // (B, H, L, L)
     const av = reshape(transpose(matmul(A, V), [0, 2, 1, 3]), [B, L, d]);
     return add(x, drop(this.f2.forward(mul(this.attnLn.forward(av), U))));
@@ -89,7 +100,7 @@ export class HSTU extends Module implements SeqRecModel {
     const r = makeRng(cfg.seed * 7919 + 41);
     this.itemEmb = this.addParam('item_emb', [nItems + 1, cfg.dim], { kind: 'normal', std: Math.sqrt(2 / (nItems + 1 + cfg.dim)) }, r);
     this.posEmb = this.addParam('pos_emb', [cfg.maxLen, cfg.dim], { kind: 'normal', std: Math.sqrt(1 / cfg.dim) }, r);
-    this.layers = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`layer${i}`, new HSTULayer(cfg.dim, cfg.heads, cfg.maxLen, r)));
+    this.layers = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`layer${i}`, new HSTULayer(cfg.dim, cfg.heads, cfg.maxLen, cfg.relPosBucketing, r)));
     this.last = this.addModule('last_ln', new LayerNorm(cfg.dim, r, 1e-6));
   }
   features(ids: Int32Array, B: number, train: boolean, step = 0): Tensor {
@@ -99,16 +110,14 @@ export class HSTU extends Module implements SeqRecModel {
     for (let b = 0; b < B; b++)
       for (let i = 0; i < L; i++)
         for (let j = 0; j <= i; j++) m[(b * L + i) * L + j] = valid[b * L + j] / L;
-    const rel = Int32Array.from({ length: L * L }, (_, k) => Math.max(0, Math.floor(k / L) - (k % L)));
     const posIdx = Int32Array.from({ length: B * L }, (_, i) => i % L);
     let k = 0;
     const p = train ? this.cfg.dropout : 0;
     const drop = (x: Tensor) => (p > 0 ? dropout(x, p, dropoutSeed(this.cfg.seed, step, k++)) : x);
     const tl = tensor(valid, [B, L, 1]);
     let x = mul(drop(add(scale(embedding(this.itemEmb, tensor(ids, [B, L], 'i32')), Math.sqrt(d)), embedding(this.posEmb, tensor(posIdx, [B, L], 'i32')))), tl);
-    const relT = tensor(rel, [L, L], 'i32');
     const maskT = tensor(m, [B, 1, L, L]);
-    for (const layer of this.layers) x = mul(layer.forward(x, relT, maskT, drop), tl);
+    for (const layer of this.layers) x = mul(layer.forward(x, maskT, drop), tl);
     return this.last.forward(x);
   }
   async score(histories: Int32Array[]): Promise<Float32Array> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
   add,
+  attention,
   crossEntropy,
   grad,
   mul,
@@ -56,7 +57,7 @@ async function trainBlock(be: Backend, steps: number, fused: boolean): Promise<{
   block.dispose();
   return { losses, optDispatches, nParams };
 }
-import { AdamW, DecoderBlock, Embedding, Linear, Module, createKVCache, disposeKVCache, rng, type StateDict } from './nn';
+import { AdamW, DecoderBlock, Embedding, Linear, Module, MultiHeadAttention, createKVCache, disposeKVCache, rng, type StateDict } from './nn';
 
 interface Arr {
   shape: number[];
@@ -249,6 +250,37 @@ describe('KV-cached decoding', () => {
         caches.forEach(disposeKVCache);
       });
       blocks.forEach((b) => b.dispose());
+    }
+  });
+});
+
+describe('MultiHeadAttention with an additive bias', () => {
+  it('passes the bias (heads, T, T) to the attention op: same output and bias gradient as calling it directly, on every backend', async () => {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
+      setBackend(be);
+      const r = rng(5);
+      const mha = new MultiHeadAttention(8, 2, r);
+      const B = 2, T = 4;
+      await tidyAsync(async () => {
+        const x = tensor(randn(B * T * 8, 21), [B, T, 8]);
+        const biasData = randn(2 * T * T, 22);
+        biasData[3] = -Infinity; // head 0, query 0, key 3: masked
+        const bias = tensor(biasData, [2, T, T]);
+        bias.requiresGrad = true;
+        const y = mha.forward(x, { causal: true, bias });
+        const direct = mha.o.forward(attention(mha.q.forward(x), mha.k.forward(x), mha.v.forward(x), { heads: 2, causal: true, bias }));
+        const plain = mha.forward(x, { causal: true });
+        const [yd, dd, pd] = await Promise.all([y.data(), direct.data(), plain.data()]);
+        expectClose(yd, dd, 1e-6, 1e-6, `${be.kind}: mha vs direct`);
+        expect(Array.from(yd).some((v, i) => Math.abs(v - pd[i]) > 1e-3), `${be.kind}: the bias changes the output`).toBe(true);
+        const [g1] = grad(sum(mul(y, y)), [bias]);
+        const [g2] = grad(sum(mul(direct, direct)), [bias]);
+        const [a1, a2] = await Promise.all([g1!.data(), g2!.data()]);
+        expectClose(a1, a2, 1e-6, 1e-6, `${be.kind}: dbias`);
+        expect(a1[3]).toBe(0);
+        expect(Array.from(a1).some((v) => Math.abs(v) > 1e-4)).toBe(true);
+      });
+      mha.dispose();
     }
   });
 });

@@ -204,6 +204,11 @@ export interface AttnOpts {
   /** i32 (B, Tk), 1 = valid key. */
   keyMask?: Tensor;
   /**
+   * f32 additive bias on the scaled scores, broadcastable over (B, heads, Tq, Tk) (e.g. a learned relative-position
+   * bias (heads, Tq, Tk)); -Infinity = masked. With a cache, Tk is the filled length after this call's keys.
+   */
+  bias?: Tensor;
+  /**
    * Self-attention with a preallocated KV cache (decoding, under noGrad): this call's keys/values are written into the
    * cache at `cache.len` (in place, `writeSlice`), the queries attend causally to cache[0, len + T), and `len` advances.
    */
@@ -282,7 +287,7 @@ export class MultiHeadAttention extends Module {
       k = this.k.forward(kSrc);
       v = this.v.forward(vSrc);
     }
-    const a = attention(q, k, v, { heads: this.heads, causal, keyMask: opts.keyMask });
+    const a = attention(q, k, v, { heads: this.heads, causal, keyMask: opts.keyMask, bias: opts.bias });
     return this.o.forward(a);
   }
 }

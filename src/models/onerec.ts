@@ -14,12 +14,19 @@
 // never produced twice in a slate nor from the user's history (per-beam open counts). With `cache` the decoder's
 // self-attention K/V are kept per block and reordered to the surviving beams' parents each token; without it the
 // whole prefix is recomputed each token. Context K/V are projected once per decode in both modes (as in GSBI).
-import { add, broadcastTo, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidyAsync, type Rng, type Tensor } from '../engine';
+// With `device: true` (off by default: slower here, see FlatDecodeOptions.device) the constrained beam runs on the
+// device with GSBI's trie ops: per-beam open-item counts (U·B, N) are reordered with the beams and decremented when a
+// beam completes an item, the caches are reordered by the device's parent rows, and the host reads back the final
+// beams once per decode. The host path (one (U·B, K) read-back per token) is the reference; tests: same slates.
+import {
+  add, broadcastTo, cast, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance,
+  trieBeamScores, trieBlock, zeros, type Rng, type Tensor,
+} from '../engine';
 import { ContextEncoder, SidEmbedding, type HistoryBatch } from './context-encoder';
 import { createKVCache, DecoderBlock, disposeKVCache, Embedding, Linear, Module, RMSNorm, type KVCache } from './nn';
 import { repeatMask, type HsdConfig } from './slate-decoder';
 import { beamContextKV, checkDecodeRequest, historyBlocked } from './decode-setup';
-import { itemPath, trieBeamStep, type SidLookup } from './trie-beam';
+import { itemPath, openCounts, trieBeamStep, trieTables, type SidLookup } from './trie-beam';
 
 export interface FlatConfig {
   dim: number;
@@ -169,8 +176,14 @@ export interface FlatDecodeOptions {
   exclude?: ArrayLike<number>[];
   /** self-attention KV cache (default true) */
   cache?: boolean;
-  /** keep every token step's surviving beams (stepper UI; a few users) */
+  /** keep every token step's surviving beams (stepper UI; a few users; runs the host path) */
   trace?: boolean;
+  /**
+   * trie masks and beam top-k on the engine's device (default false: measured slower than the host path on cpu, wasm
+   * and SwiftShader WebGPU — bench:decode-device — because per-beam open counts (U·B × trie nodes) are re-gathered
+   * every token; the baseline keeps its faster path). The host path is the reference; traces use it.
+   */
+  device?: boolean;
 }
 
 export interface FlatTraceStep {
@@ -215,6 +228,7 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
   const T = Ls * LV;
   const N = U * Bm;
   const hBlocked = historyBlocked(lookup, U, opts.exclude);
+  if (opts.device && !opts.trace) return flatDecodeDevice(model, lookup, hist, opts, hBlocked);
   const nodeItems = trie.t.nodeItems;
   const depth = trie.t.nodeDepth;
   /** beam may enter node: items below it minus history-blocked minus this beam's own (non-history) items below it */
@@ -306,4 +320,95 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
   const sids = beams.map((bs) => Int32Array.from(bs[0].codes));
   const scores = Float64Array.from(beams, (bs) => bs[0].score);
   return { slates, sids, scores, beams: beams.map((bs) => bs.map((b) => ({ items: b.items, score: b.score }))), trace };
+}
+
+/** flatDecode's beam on the device (see the header); returns what the host path returns, from one read-back. */
+async function flatDecodeDevice(model: FlatSlateDecoder, lookup: SidLookup, hist: HistoryBatch, opts: FlatDecodeOptions, hBlocked: ReturnType<typeof historyBlocked>): Promise<FlatDecodeResult> {
+  const U = hist.B, Bm = opts.beam, LV = model.levels, d = model.cfg.dim, trie = lookup.trie;
+  const T = opts.length * LV, N = U * Bm;
+  const tables = trieTables(trie);
+  const perUser = openCounts(trie, hBlocked);
+  const open0 = new Int32Array(N * tables.N);
+  for (let r = 0; r < N; r++) open0.set(perUser.subarray(Math.floor(r / Bm) * tables.N, (Math.floor(r / Bm) + 1) * tables.N), r * tables.N);
+  const [tok, sc] = await tidyAsync(async () => {
+    const { C, mask } = noGrad(() => model.encode(hist));
+    const Tc = C.shape[1];
+    const hostMask = Tc === hist.T ? hist.mask : Int32Array.from((await mask.data()) as ArrayLike<number>);
+    const ctx = noGrad(() => ({ kv: beamContextKV(model.blocks, C, Bm), mask: tensor(repeatMask(hostMask, U, Tc, Bm), [N, Tc], 'i32') }));
+    const children = tensor(tables.children, [tables.N, tables.K], 'i32');
+    const parent = tensor(tables.parent, [tables.N], 'i32');
+    let caches: KVCache[] | null = (opts.cache ?? true) ? model.blocks.map(() => createKVCache(N, T, d)) : null;
+    let st = tidy(() => ({
+      score: tensor(Float32Array.from({ length: N }, (_, r) => (r % Bm === 0 ? 0 : -Infinity)), [N]),
+      node: zeros([N], 'i32'),
+      tokens: zeros([N, T], 'i32'),
+      open: tensor(open0, [N, tables.N], 'i32'),
+    }));
+    try {
+      for (let p = 0; p < T; p++) {
+        const level = p % LV;
+        const K = model.widths[level];
+        const prev = st;
+        const next = noGrad(() => tidy(() => {
+          let lp: Tensor;
+          if (caches) {
+            const x = p === 0 ? model.inputs(N, 0, null) : model.inputs(N, p, slice(prev.tokens, 1, p - 1, p));
+            lp = logSoftmax(model.heads[level].forward(reshape(model.hidden(x, ctx, caches), [N, d])));
+          } else {
+            const hid = model.hidden(model.inputs(N, 0, p > 0 ? slice(prev.tokens, 1, 0, p) : null), ctx);
+            lp = logSoftmax(model.heads[level].forward(reshape(slice(hid, 1, p, p + 1), [N, d])));
+          }
+          // per-beam open counts: the beam row is its own "user" of trieBeamScores (beams = 1)
+          const cand = trieBeamScores(lp, prev.score, prev.node, children, prev.open, 1);
+          const [v, ix] = topk(reshape(cand, [U, Bm * K]), Bm);
+          const [score, leafOrNode, tokens, prow] = trieBeamAdvance(v, ix, prev.node, prev.tokens, children, { K, level: p, offset: model.sid.offsets[level] });
+          const open = cast(embedding(cast(prev.open, 'f32'), prow), 'i32'); // counts follow their beams (exact integers)
+          let node = leafOrNode;
+          if (level === LV - 1) {
+            trieBlock(open, leafOrNode, parent, 1); // the completed item is not produced again by this beam
+            node = zeros([N], 'i32'); // the next item starts at the root (dead beams keep a -inf score)
+          }
+          return { st: { score, node, tokens, open }, prow };
+        }));
+        if (caches && p + 1 < T) {
+          caches = caches.map((c) => {
+            const g = (t: Tensor) => noGrad(() => reshape(embedding(reshape(t, [N, T * d]), next.prow), [N, T, d])).keep();
+            const nc = { k: g(c.k), v: g(c.v), len: c.len };
+            disposeKVCache(c);
+            return nc;
+          });
+        }
+        next.prow.dispose();
+        for (const t of Object.values(prev)) t.dispose();
+        st = next.st;
+      }
+      return (await Promise.all([st.tokens.data(), st.score.data()])) as [Int32Array, Float32Array];
+    } finally {
+      caches?.forEach(disposeKVCache);
+    }
+  });
+  const beams: { items: number[]; score: number }[][] = [];
+  const codesOf: number[][][] = [];
+  for (let u = 0; u < U; u++) {
+    const bs: { items: number[]; score: number }[] = [];
+    const cs: number[][] = [];
+    for (let b = 0; b < Bm; b++) {
+      const r = u * Bm + b;
+      if (sc[r] === -Infinity) continue;
+      const codes = Array.from(tok.subarray(r * T, (r + 1) * T), (t, p) => t - model.sid.offsets[p % LV]);
+      const items = Array.from({ length: opts.length }, (_, j) => trie.item(codes.slice(j * LV, (j + 1) * LV)));
+      if (items.some((it) => it < 0)) throw new Error(`OneRec-style decode: internal error, beam ${b} of user ${u} ended off the trie`);
+      bs.push({ items, score: sc[r] });
+      cs.push(codes);
+    }
+    if (!bs.length) throw new Error(`OneRec-style decode: user ${u} has no allowed item left (catalogue exhausted by exclusions)`);
+    beams.push(bs);
+    codesOf.push(cs);
+  }
+  return {
+    slates: beams.map((bs) => Int32Array.from(bs[0].items)),
+    sids: codesOf.map((cs) => Int32Array.from(cs[0])),
+    scores: Float64Array.from(beams, (bs) => bs[0].score),
+    beams,
+  };
 }

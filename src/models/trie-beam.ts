@@ -90,3 +90,48 @@ export function itemPath(lookup: SidLookup, item: number): Int32Array {
   }
   return p;
 }
+
+/** The trie as flat tables for the device beam (engine ops trieBeamScores / trieBeamAdvance / trieBlock). */
+export interface TrieTables {
+  /** nodes */
+  N: number;
+  /** widest level: columns of `children` */
+  K: number;
+  /** (N, K): child node of (node, code), -1 where there is none */
+  children: Int32Array;
+  /** (N): parent node, -1 for the root */
+  parent: Int32Array;
+}
+
+const tablesCache = new WeakMap<object, TrieTables>();
+
+/** Build (once per trie) the children / parent tables. */
+export function trieTables(trie: PrefixTrie): TrieTables {
+  const cached = tablesCache.get(trie.t);
+  if (cached) return cached;
+  const t = trie.t;
+  const N = t.nodeCode.length;
+  const K = Math.max(1, ...trie.widths);
+  const children = new Int32Array(N * K).fill(-1);
+  const parent = new Int32Array(N).fill(-1);
+  for (let v = 0; v < N; v++) {
+    for (let c = t.childStart[v]; c < t.childStart[v] + t.childCount[v]; c++) {
+      children[v * K + t.nodeCode[c]] = c;
+      parent[c] = v;
+    }
+  }
+  const res = { N, K, children, parent };
+  tablesCache.set(trie.t, res);
+  return res;
+}
+
+/** (U, N) allowed items still below each node, per user: nodeItems − blocked (history exclusions, chosen items). */
+export function openCounts(trie: PrefixTrie, blocked: readonly Blocked[]): Int32Array {
+  const items = trie.t.nodeItems;
+  const N = items.length;
+  const out = new Int32Array(blocked.length * N);
+  blocked.forEach((b, u) => {
+    for (let v = 0; v < N; v++) out[u * N + v] = items[v] - b.count(v);
+  });
+  return out;
+}

@@ -13,6 +13,9 @@ export interface RunStore {
   remove(id: string): Promise<void>;
   putCheckpoint(id: string, c: unknown): Promise<void>;
   getCheckpoint<C>(id: string): Promise<C | undefined>;
+  /** what a finished (or stopped) run keeps for later stages and views: a tokenizer's SID table, a slate model's weights */
+  putResult(id: string, r: unknown): Promise<void>;
+  getResult<R>(id: string): Promise<R | undefined>;
 }
 
 const newestFirst = (a: RunRecord, b: RunRecord) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1);
@@ -20,6 +23,7 @@ const newestFirst = (a: RunRecord, b: RunRecord) => b.createdAt - a.createdAt ||
 export function memoryRunStore(): RunStore {
   const runs = new Map<string, RunRecord>();
   const cks = new Map<string, unknown>();
+  const results = new Map<string, unknown>();
   return {
     async put(r) {
       runs.set(r.id, structuredClone(r));
@@ -34,6 +38,7 @@ export function memoryRunStore(): RunStore {
     async remove(id) {
       runs.delete(id);
       cks.delete(id);
+      results.delete(id);
     },
     async putCheckpoint(id, c) {
       cks.set(id, structuredClone(c));
@@ -41,13 +46,19 @@ export function memoryRunStore(): RunStore {
     async getCheckpoint<C>(id: string) {
       return cks.has(id) ? (structuredClone(cks.get(id)) as C) : undefined;
     },
+    async putResult(id, r) {
+      results.set(id, structuredClone(r));
+    },
+    async getResult<R>(id: string) {
+      return results.has(id) ? (structuredClone(results.get(id)) as R) : undefined;
+    },
   };
 }
 
-let idb: { runs: UseStore; cks: UseStore } | null = null;
+let idb: { runs: UseStore; cks: UseStore; results: UseStore } | null = null;
 function stores() {
   if (typeof indexedDB === 'undefined') return null;
-  idb ??= { runs: createStore('higr-stage-runs', 'runs'), cks: createStore('higr-stage-checkpoints', 'checkpoints') };
+  idb ??= { runs: createStore('higr-stage-runs', 'runs'), cks: createStore('higr-stage-checkpoints', 'checkpoints'), results: createStore('higr-stage-results', 'results') };
   return idb;
 }
 
@@ -68,9 +79,12 @@ export function indexedDbRunStore(): RunStore {
     async remove(id) {
       await del(id, s().runs);
       await del(id, s().cks);
+      await del(id, s().results);
     },
     putCheckpoint: (id, c) => set(id, c, s().cks),
     getCheckpoint: <C>(id: string) => get<C>(id, s().cks),
+    putResult: (id, r) => set(id, r, s().results),
+    getResult: <R>(id: string) => get<R>(id, s().results),
   };
 }
 

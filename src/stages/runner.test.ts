@@ -68,6 +68,10 @@ describe('stage runner', () => {
     // same curves (steps 0..11, each once) and the same final metrics as the uninterrupted run
     expect(resumed.record.summary!.curves.step).toEqual(straight.record.summary!.curves.step);
     expect(resumed.record.summary!.curves.series.total).toEqual(straight.record.summary!.curves.series.total);
+    // held-out curves (validEvery 5 by default, and the last step): cut at the checkpoint, continued, equal to the straight run's
+    expect(straight.record.summary!.curves.valid!.step).toEqual([0, 5, 10, 11]);
+    expect(resumed.record.summary!.curves.valid).toEqual(straight.record.summary!.curves.valid);
+    for (const v of straight.record.summary!.curves.valid!.series.cont) expect(Number.isFinite(v)).toBe(true);
     expect(resumed.record.summary!.metrics).toEqual(straight.record.summary!.metrics);
     expect((await store.list('tokenizer')).map((r) => r.status)).toEqual(['done', 'done']);
   });

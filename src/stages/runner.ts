@@ -58,17 +58,30 @@ export interface RunOptions {
   /** extra scalars that must not be checked for divergence (e.g. utilisation in [0, 1]) are fine: any scalar is checked */
 }
 
-function pushCurves(c: RunCurves, p: StageProgress): void {
+type Series = { step: number[]; series: Record<string, (number | null)[]> };
+
+function pushSeries(c: Series, step: number, scalars: Record<string, number>): void {
   const n = c.step.length;
-  c.step.push(p.step);
-  for (const k of Object.keys(p.scalars)) if (!c.series[k]) c.series[k] = new Array(n).fill(null);
-  for (const k of Object.keys(c.series)) c.series[k].push(k in p.scalars ? p.scalars[k] : null);
+  c.step.push(step);
+  for (const k of Object.keys(scalars)) if (!c.series[k]) c.series[k] = new Array(n).fill(null);
+  for (const k of Object.keys(c.series)) c.series[k].push(k in scalars ? scalars[k] : null);
 }
 
-function truncateCurves(c: RunCurves, beforeStep: number): RunCurves {
+/** Training scalars into the curves; held-out scalars (p.valid) into curves.valid. */
+function pushCurves(c: RunCurves, p: StageProgress): void {
+  if (Object.keys(p.scalars).length) pushSeries(c, p.step, p.scalars);
+  if (p.valid && Object.keys(p.valid).length) pushSeries((c.valid ??= { step: [], series: {} }), p.step, p.valid);
+}
+
+function truncateSeries<S extends Series>(c: S, beforeStep: number): S {
   const keep = c.step.findIndex((s) => s >= beforeStep);
   if (keep < 0) return c;
   return { ...c, step: c.step.slice(0, keep), series: Object.fromEntries(Object.entries(c.series).map(([k, v]) => [k, v.slice(0, keep)])) };
+}
+
+function truncateCurves(c: RunCurves, beforeStep: number): RunCurves {
+  const t = truncateSeries(c, beforeStep);
+  return c.valid ? { ...t, valid: truncateSeries(c.valid, beforeStep) } : t;
 }
 
 /** Run (or resume) one stage. Resolves with the final record and the stage's result; rejects on bad config or divergence. */
@@ -139,11 +152,13 @@ export async function runStage<Cfg extends Record<string, unknown>, I, R, C exte
   };
   await write();
   const first: Record<string, number> = {};
+  const firstValid: Record<string, number> = {};
   try {
     const result = await entry.run(inputs, cfg, {
       signal: o.signal,
       onProgress(p) {
         checkDivergence(p, first);
+        if (p.valid) checkDivergence({ ...p, scalars: p.valid }, firstValid);
         pushCurves(curves, p);
         rec.step = p.step + 1;
         rec.total = p.total;
@@ -166,6 +181,7 @@ export async function runStage<Cfg extends Record<string, unknown>, I, R, C exte
     const s = entry.summarise(result, inputs);
     rec.summary = { ...s, curves };
     rec.status = o.signal?.aborted ? 'stopped' : 'done';
+    if (entry.keep) await store.putResult(rec.id, await entry.keep(result, inputs));
     await write();
     return { record: structuredClone(rec), result };
   } catch (e) {

@@ -7,6 +7,7 @@ export type FieldSpec =
   | { type: 'number'; default: number; min: number; max: number; /** the bound itself is not allowed (e.g. lr > 0) */ exclusiveMin?: boolean; label: string; help?: string }
   | { type: 'enum'; default: string; values: readonly string[]; label: string; help?: string }
   | { type: 'bool'; default: boolean; label: string; help?: string }
+  | { type: 'string'; default: string; maxLength: number; label: string; help?: string }
   | { type: 'list'; of: 'number'; default: readonly number[]; min: number; max: number; minLength: number; maxLength: number; label: string; help?: string }
   | { type: 'list'; of: 'enum'; default: readonly string[]; values: readonly string[]; minLength: number; maxLength: number; label: string; help?: string };
 
@@ -14,7 +15,7 @@ export type Schema = Record<string, FieldSpec>;
 
 /** The config type a schema describes. */
 export type ConfigOf<S extends Schema> = {
-  -readonly [K in keyof S]: S[K] extends { type: 'int' | 'number' } ? number : S[K] extends { type: 'bool' } ? boolean : S[K] extends { type: 'list'; of: 'number' } ? number[] : S[K] extends { type: 'list'; of: 'enum'; values: readonly (infer V)[] } ? V[] : S[K] extends { type: 'enum'; values: readonly (infer V)[] } ? V : never;
+  -readonly [K in keyof S]: S[K] extends { type: 'int' | 'number' } ? number : S[K] extends { type: 'bool' } ? boolean : S[K] extends { type: 'string' } ? string : S[K] extends { type: 'list'; of: 'number' } ? number[] : S[K] extends { type: 'list'; of: 'enum'; values: readonly (infer V)[] } ? V[] : S[K] extends { type: 'enum'; values: readonly (infer V)[] } ? V : never;
 };
 
 export interface FieldError {
@@ -47,6 +48,8 @@ export function allowed(f: FieldSpec): string {
       return `one of ${f.values.join(', ')}`;
     case 'bool':
       return 'true or false';
+    case 'string':
+      return `text of at most ${f.maxLength} characters`;
     case 'list':
       return f.of === 'number'
         ? `${f.minLength === f.maxLength ? f.minLength : `${f.minLength}–${f.maxLength}`} numbers in ${range(f)}`
@@ -68,6 +71,8 @@ export function checkField(f: FieldSpec, v: unknown): string | null {
       return typeof v === 'string' && f.values.includes(v) ? null : bad();
     case 'bool':
       return typeof v === 'boolean' ? null : bad();
+    case 'string':
+      return typeof v === 'string' && v.length <= f.maxLength ? null : bad();
     case 'list': {
       if (!Array.isArray(v) || v.length < f.minLength || v.length > f.maxLength) return bad();
       if (f.of === 'number') return v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= f.min && x <= f.max) ? null : bad();
@@ -95,6 +100,11 @@ export function validateConfig<S extends Schema>(schema: ConfigSchema<S>, raw: P
 /** "steps: must be an integer in [1, 100000] (got 0)" */
 export const formatError = (e: FieldError, prefix = '') => `${prefix}${e.field}: ${e.message}`;
 
+/** What a panel's slice shows when Train is pressed with invalid settings (nothing starts); null when they are valid. */
+export function refusal(errors: FieldError[]): { status: 'error'; fieldErrors: FieldError[]; error: string } | null {
+  return errors.length ? { status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => formatError(e)).join('; ')}` } : null;
+}
+
 /** Read the string form of a value (URL, CLI). Returns undefined when it does not parse; bounds are checked by checkField. */
 export function parseField(f: FieldSpec, raw: string): unknown {
   const num = (s: string) => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : undefined);
@@ -103,6 +113,7 @@ export function parseField(f: FieldSpec, raw: string): unknown {
     case 'number':
       return num(raw);
     case 'enum':
+    case 'string':
       return raw;
     case 'bool':
       return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined;

@@ -24,6 +24,7 @@ const FIELDS = {
   lambda2: { type: 'number', default: 0.01, min: 0, max: 100, label: 'λ2 (contrastive)' },
   w: { type: 'list', of: 'number', default: [1, 0.1, 0.01], min: 0, max: 100, minLength: 1, maxLength: 8, label: 'w (level weights)' },
   tau: { type: 'number', default: 0.1, min: 0, max: 100, exclusiveMin: true, label: 'τ (temperature)' },
+  validEvery: { type: 'int', default: 5, min: 0, max: 1_000_000, label: 'held-out losses every (steps, 0 = off)', help: 'loss terms on a fixed batch of held-out pairs (never seen by the contrastive loss), forward only' },
 } as const;
 
 export type TokenizerStageConfig = ConfigOf<typeof FIELDS>;

@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { cooccurrencePairs, semanticPairs, splitPairs, unionPairs } from '../tokenizer/pairs';
 import { plantedItems } from '../tokenizer/planted';
-import { trainConfig, trainTokenizer, type FeatureMatrix, type PairSets, type TokenizerResult, type TrainCheckpoint, type TrainConfig } from '../tokenizer/train';
+import { trainConfig, trainTokenizer, type FeatureMatrix, type PairSets, type LossTerms4, type TokenizerResult, type TrainCheckpoint, type TrainConfig } from '../tokenizer/train';
 import type { ConfigSchema, FieldError } from './schema';
 import { TOKENIZER_SCHEMA, type TokenizerStageConfig } from './tokenizer-config';
 
@@ -25,6 +25,7 @@ export function tokenizerTrainConfig(c: TokenizerStageConfig, seed: number): Tra
     pairsPerBatch: Math.max(1, Math.floor(c.batchSize / 4)),
     lr: c.lr,
     logEvery: 1,
+    validEvery: c.validEvery,
     initBatch: Math.max(512, 4 * c.codebookSize),
     model: { codebookSize: c.codebookSize, levels: c.levels, latentDim: c.latentDim, hidden: [128], eta: c.eta, lambda1: c.lambda1, lambda2: c.lambda2, w: c.w, tau: c.tau, deadAfter: 25 },
     kmeans: { iters: 10 },
@@ -59,6 +60,16 @@ export interface TokenizerInputs {
   meta: { caption: string[]; category: string[]; tags: string[] };
 }
 
+/** What a finished tokenizer run keeps (RunStore.putResult): its codes per item, for the slate decoder's SIDs. */
+export interface TokenizerKept {
+  kind: string;
+  /** item ids (features order), (n, depth) codes, codebook size per level */
+  itemIds: Int32Array;
+  codes: Int32Array;
+  depth: number;
+  codebookSizes: number[];
+}
+
 export interface TokenizerExtras {
   /** precomputed item embeddings (.npy / .safetensors / CSV) added as feature blocks */
   embeddings?: { name: string; bytes: Uint8Array<ArrayBuffer> }[];
@@ -66,6 +77,9 @@ export interface TokenizerExtras {
   spec?: ItemFeatureSpec;
   textEncoder?: TextEncoderSource;
 }
+
+/** The loss terms as named scalars (no `cont` when the loss has no contrastive term). */
+const lossScalars = (l: LossTerms4): Record<string, number> => ({ total: l.total, recon: l.recon, quant: l.quant, ...(l.cont === null ? {} : { cont: l.cont }) });
 
 const noPairs = (): PairSets => ({ train: new Int32Array(0), test: new Int32Array(0) });
 
@@ -144,7 +158,7 @@ export async function assembleTokenizerData(
   };
 }
 
-function itemMeta(ids: Int32Array, side: ReturnType<DataWorkspace['sideTables']>): TokenizerInputs['meta'] {
+export function itemMeta(ids: Int32Array, side: ReturnType<DataWorkspace['sideTables']>): TokenizerInputs['meta'] {
   const cap = side.captions;
   const cats = side.categories;
   const capRow = new Map<number, number>();
@@ -219,11 +233,13 @@ export const tokenizerStage: StageEntry<TokenizerStageConfig & Record<string, un
         ctx.onProgress({
           step: p.step,
           total: p.steps,
-          scalars: { total: p.losses.total, recon: p.losses.recon, quant: p.losses.quant, ...(p.losses.cont === null ? {} : { cont: p.losses.cont }), ...Object.fromEntries(p.utilisation.map((u, d) => [`util${d + 1}`, u])) },
+          scalars: { ...lossScalars(p.losses), ...Object.fromEntries(p.utilisation.map((u, d) => [`util${d + 1}`, u])) },
+          ...(p.valid ? { valid: lossScalars(p.valid) } : {}),
           detail: { usage: p.usage, reseeded: p.reseeded },
         }),
     });
   },
+  keep: (r): TokenizerKept => ({ kind: r.kind, itemIds: r.sids.itemIds, codes: r.codes, depth: r.sids.depth, codebookSizes: r.sids.widths.slice(0, r.sids.depth) }),
   summarise(r) {
     const m = r.metrics;
     return {

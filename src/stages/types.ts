@@ -14,6 +14,8 @@ export interface StageProgress {
   total: number;
   /** named scalars at this step (loss terms, utilisation …); the runner stops the run when one becomes NaN/Inf or explodes */
   scalars: Record<string, number>;
+  /** held-out scalars measured at this step (validation recall …): kept as the run's held-out curves (`curves.valid`) */
+  valid?: Record<string, number>;
   /** optional non-scalar live data for the stage's own panel (e.g. code-usage heatmaps); not stored */
   detail?: unknown;
 }
@@ -44,6 +46,8 @@ export interface StageData {
   source?: { name: string; bundled: boolean };
   /** identity of the loaded files + protocol (see datasetFingerprint) */
   fingerprint: string;
+  /** the run store, for stages that build on an earlier run's kept result (e.g. SIDs of a finished tokenizer run) */
+  store?: import('./run-store').RunStore;
 }
 
 /** Curves kept with a run: x = step, one series per scalar (null = not reported at that step). */
@@ -77,6 +81,12 @@ export interface StageEntry<Cfg extends Record<string, unknown> = Record<string,
   run(inputs: Inputs, cfg: Cfg & { seed: number }, ctx: RunContext<Ck>): Promise<Result>;
   /** final metrics (+ extra); the curves are the runner's, collected from progress across resumes */
   summarise(result: Result, inputs: Inputs): Omit<RunSummary, 'curves'>;
+  /** what the run store keeps of a finished or stopped run (RunStore.putResult) so later stages and views use it after
+   * a reload: a tokenizer's SID table, a slate model's weights with its decoding inputs */
+  keep?(result: Result, inputs: Inputs): unknown | Promise<unknown>;
+  /** free what a result holds on the device (a model's weights); the pipeline worker keeps only the newest result of
+   * such a stage alive, older ones are rebuilt from their kept result when needed */
+  release?(result: Result): void;
 }
 
 export type RunStatus = 'running' | 'interrupted' | 'stopped' | 'done' | 'failed';

@@ -19,6 +19,8 @@ export interface GpuState {
   acquisitions: number;
   /** The compute backend setting (kept in localStorage) and what the worker selected for it (kind, reason, fallbacks). */
   backendChoice: BackendChoice;
+  /** wasm threads setting (kept in localStorage): 0 = auto (hardwareConcurrency, capped), else that count. */
+  threadsChoice: number;
   backend: BackendStatus | null;
   backendError: string | null;
 }
@@ -31,6 +33,8 @@ export interface GpuSlice {
   simulateDeviceLoss(): Promise<void>;
   /** Change the backend setting (auto | webgpu | wasm | cpu); the worker selects it and reports why. */
   setBackendChoice(choice: BackendChoice): Promise<void>;
+  /** Change the wasm thread setting (0 = auto); the worker re-selects the backend. */
+  setThreadsChoice(threads: number): Promise<void>;
   /** Re-read the selected backend (after a run: fallbacks). */
   refreshBackend(): Promise<void>;
 }
@@ -42,6 +46,16 @@ function savedChoice(): BackendChoice {
     return v === 'webgpu' || v === 'wasm' || v === 'cpu' ? v : 'auto';
   } catch {
     return 'auto';
+  }
+}
+
+const THREADS_KEY = 'higr.threads';
+function savedThreads(): number {
+  try {
+    const v = Number(globalThis.localStorage?.getItem(THREADS_KEY) ?? 0);
+    return Number.isInteger(v) && v >= 0 && v <= 64 ? v : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -66,6 +80,7 @@ export const initialGpuState: GpuState = {
   lost: null,
   acquisitions: 0,
   backendChoice: 'auto',
+  threadsChoice: 0,
   backend: null,
   backendError: null,
 };
@@ -73,7 +88,7 @@ export const initialGpuState: GpuState = {
 export const createGpuSlice: StateCreator<Store, [], [], GpuSlice> = (set, get) => {
   const patch = (p: Partial<GpuState>) => set((s) => ({ gpu: { ...s.gpu, ...p } }));
   return {
-    gpu: { ...initialGpuState, backendChoice: savedChoice() },
+    gpu: { ...initialGpuState, backendChoice: savedChoice(), threadsChoice: savedThreads() },
 
     async probeGpu() {
       patch({ status: 'probing', error: null });
@@ -111,10 +126,20 @@ export const createGpuSlice: StateCreator<Store, [], [], GpuSlice> = (set, get) 
       const b = await getBackend();
       if (!b.setBackendChoice) return;
       try {
-        patch({ backend: await b.setBackendChoice(choice), backendError: null });
+        patch({ backend: await b.setBackendChoice(choice, get().gpu.threadsChoice), backendError: null });
       } catch (e) {
         patch({ backend: null, backendError: (e as Error).message || String(e) });
       }
+    },
+
+    async setThreadsChoice(threads) {
+      patch({ threadsChoice: threads });
+      try {
+        globalThis.localStorage?.setItem(THREADS_KEY, String(threads));
+      } catch {
+        /* private mode: the setting lasts for this page */
+      }
+      await get().setBackendChoice(get().gpu.backendChoice);
     },
 
     async refreshBackend() {

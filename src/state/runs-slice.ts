@@ -26,6 +26,8 @@ export interface StageHost {
 }
 
 export interface RunHooks {
+  /** seed of a new run (default: the URL seed); the Evaluation panel runs seed, seed + 1, … */
+  seed?: number;
   onProgress?(p: StageProgress, rec: RunRecord): void;
   onDone?(rec: RunRecord): void;
 }
@@ -74,6 +76,7 @@ async function getHost(): Promise<StageHost> {
 /** Each stage's panel shows a run that finished (also one resumed from the Runs view). */
 const STAGE_VIEWS: Record<string, (s: Store, rec: RunRecord) => void> = {
   tokenizer: (s, rec) => s.showTokenizerRun(rec, true),
+  'slate-decoder': (s, rec) => s.showSlateRun(rec, true),
 };
 
 export const initialRunsState: RunsState = { list: [], status: 'idle', active: null, error: null, fieldErrors: [], compare: [], storage: null };
@@ -88,7 +91,7 @@ export const createRunsSlice: StateCreator<Store, [], [], RunsSlice> = (set, get
       patch({ error: 'a run is already in progress: stop it first' });
       return null;
     }
-    const seed = resume ? resume.seed : get().url.seed;
+    const seed = resume ? resume.seed : hooks.seed ?? get().url.seed;
     if (!resume) {
       const { errors } = validateConfig(stageSchema(stage), cfg);
       if (errors.length) {

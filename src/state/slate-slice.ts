@@ -1,111 +1,224 @@
-// Slate model (stage 4) and decoding (stage 5) state: settings, live training progress, the trained model's summary
-// (curves, parameter count, decodable users) and the decoding stepper's view. The model itself stays in the pipeline
-// worker (src/worker/slate-api.ts); this slice only holds plain summaries.
-import * as Comlink from 'comlink';
+// Slate model (stage 4) and decoding (stage 5) state. Training goes through the stage layer (runs slice → data worker
+// assembles from the current dataset → pipeline worker runs src/stages/slate-decoder.ts with checkpoints), so a run
+// cut by a reload is listed in Runs and resumes; the panel shows the live run or the latest finished one after a
+// reload. The stepper decodes from a finished slate run: its model is in the pipeline worker (this session) or
+// rebuilt there from the run's kept result. Plain data only.
 import type { StateCreator } from 'zustand';
-import type { DecodeView, SlateTrainProgress, SlateTrainRequest, SlateTrainSummary } from '../worker/slate-api';
+import { defaults, refusal, validateConfig, type FieldError } from '../stages/schema';
+import { SLATE_SCHEMA, type SlateStageConfig } from '../stages/slate-decoder-config';
+import type { RunRecord } from '../stages/types';
+import type { EpochRecord } from '../train/slate-decoder';
+import type { DecodeView } from '../worker/slate-api';
 import type { Store } from './store';
 
-export interface SlateSettings {
-  source: 'kuairec' | 'planted';
-  backend: 'webgpu' | 'cpu';
-  dim: number;
-  slateLayers: number;
-  itemLayers: number;
-  epochs: number;
-  stepsPerEpoch: number;
-  batchSize: number;
-  lr: number;
-  beam: number;
-}
+export type SlateSettings = SlateStageConfig;
+export const SLATE_DEFAULTS: SlateSettings = defaults(SLATE_SCHEMA);
 
-export const SLATE_DEFAULTS: SlateSettings = { source: 'kuairec', backend: 'webgpu', dim: 64, slateLayers: 2, itemLayers: 1, epochs: 3, stepsPerEpoch: 100, batchSize: 32, lr: 3e-3, beam: 5 };
+/** What the panel shows of a slate run (from its record). */
+export interface SlateRunView {
+  runId: string;
+  status: RunRecord['status'];
+  source: string;
+  protocol: string;
+  users: number;
+  items: number;
+  sids: string;
+  params: number | null;
+  config: { dim: number; slateLayers: number; itemLayers: number } | null;
+  epochs: EpochRecord[];
+  bestEpoch: number | null;
+  test: { recall5: number; ndcg5: number; hit5: number; users: number } | null;
+  seconds: number;
+  backend: string;
+  /** from browser storage after a reload (not trained in this page session) */
+  restored: boolean;
+}
 
 export interface SlateState {
   settings: SlateSettings;
-  status: 'idle' | 'training' | 'done' | 'error';
-  progress: SlateTrainProgress | null;
-  losses: { step: number; loss: number }[];
-  summary: SlateTrainSummary | null;
+  /** settings refused when Train was pressed (or by the worker against the inputs) */
+  fieldErrors: FieldError[];
+  status: 'idle' | 'training' | 'stopping' | 'done' | 'error';
   error: string | null;
-  decode: { status: 'idle' | 'running' | 'done' | 'error'; view: DecodeView | null; position: number; error: string | null };
+  progress: { step: number; total: number; epoch: number; loss?: number } | null;
+  losses: { step: number; loss: number }[];
+  valid: { step: number; recall5: number; ndcg5: number }[];
+  run: SlateRunView | null;
+  decode: { runId: string | null; status: 'idle' | 'running' | 'done' | 'error'; view: DecodeView | null; position: number; error: string | null };
 }
 
 export interface SlateSlice {
   slate: SlateState;
   setSlateSettings(p: Partial<SlateSettings>): void;
   trainSlate(): Promise<void>;
+  stopSlate(): Promise<void>;
+  /** show a slate run (live or restored) in the panel */
+  showSlateRun(rec: RunRecord, live: boolean): void;
+  setDecodeRun(runId: string | null): void;
   decodeSlateUser(index: number): Promise<void>;
   stepSlate(delta: number): void;
 }
 
-/** What the slice needs from the worker (an interface so unit tests can inject a fake). */
-export interface SlateBackend {
-  train(req: SlateTrainRequest, onProgress: (p: SlateTrainProgress) => void): Promise<SlateTrainSummary>;
-  decode(index: number, beam: number): Promise<DecodeView>;
+/** What the slice needs from the pipeline worker (an interface so unit tests can inject a fake). */
+export interface SlateDecoder {
+  decode(runId: string, index: number, beam: number): Promise<DecodeView>;
 }
 
-let backend: SlateBackend | null = null;
-async function workerBackend(): Promise<SlateBackend> {
-  if (backend) return backend;
+let decoder: SlateDecoder | null = null;
+async function getDecoder(): Promise<SlateDecoder> {
+  if (decoder) return decoder;
   const { call, pipeline } = await import('../worker/client');
-  const hour = 3600_000;
-  backend = {
-    train: (req, onProgress) => call(pipeline().trainSlateModel(req, Comlink.proxy(onProgress)) as Promise<SlateTrainSummary>, 'slate model training', 6 * hour),
-    decode: (index, beam) => call(pipeline().decodeSlateUser(index, beam) as Promise<DecodeView>, 'slate decoding', 10 * 60_000),
-  };
-  return backend;
+  decoder = { decode: (runId, index, beam) => call(pipeline().decodeSlateUser(runId, index, beam) as Promise<DecodeView>, 'slate decoding', 10 * 60_000) };
+  return decoder;
 }
-export function setSlateBackend(b: SlateBackend | null): void {
-  backend = b;
+export function setSlateDecoder(d: SlateDecoder | null): void {
+  decoder = d;
 }
 
-export function slateRequest(s: SlateSettings, seed: number): SlateTrainRequest {
-  const tiny = s.source === 'planted';
+/** Live validation of the settings (schema of src/stages/slate-decoder-config.ts). */
+export function slateFieldErrors(s: SlateSettings): FieldError[] {
+  return validateConfig(SLATE_SCHEMA, s).errors;
+}
+
+/** Finished (or stopped) slate runs, newest first: what the stepper can decode from. */
+export function decodableSlateRuns(list: RunRecord[]): RunRecord[] {
+  return list.filter((r) => r.stage === 'slate-decoder' && (r.status === 'done' || r.status === 'stopped') && r.summary?.extra);
+}
+
+/** Users of a slate run's test slates (index → user id, history length) for the stepper's picker. */
+export function slateTestUsers(rec: RunRecord | undefined): { index: number; user: number; history: number }[] {
+  return ((rec?.summary?.extra as { testUsers?: { index: number; user: number; history: number }[] } | undefined)?.testUsers ?? []).slice(0, 500);
+}
+
+function viewOf(rec: RunRecord, restored: boolean): SlateRunView {
+  const x = rec.summary?.extra as
+    | { params: number; config: SlateRunView['config']; epochs: EpochRecord[]; bestEpoch: number; test: SlateRunView['test'] }
+    | undefined;
   return {
-    source: s.source,
-    dataBase: './data/',
-    backend: s.backend,
-    model: { dim: s.dim, heads: s.dim % 4 === 0 ? 4 : 2, ffn: 2 * s.dim, encoderLayers: 1, slateLayers: s.slateLayers, itemLayers: s.itemLayers, maxHistory: tiny ? 12 : 20 },
-    train: { seed, epochs: s.epochs, stepsPerEpoch: s.stepsPerEpoch, batchSize: s.batchSize, lr: s.lr, warmup: Math.min(20, s.stepsPerEpoch), beam: s.beam, validUsers: tiny ? 12 : 150, patience: 0, logEvery: 5 },
+    runId: rec.id,
+    status: rec.status,
+    source: String(rec.inputs.source ?? ''),
+    protocol: String(rec.inputs.protocol ?? ''),
+    users: Number(rec.inputs.users ?? 0),
+    items: Number(rec.inputs.items ?? 0),
+    sids: String(rec.inputs.sids ?? ''),
+    params: x?.params ?? null,
+    config: x?.config ?? null,
+    epochs: x?.epochs ?? [],
+    bestEpoch: x?.bestEpoch ?? null,
+    test: x?.test ?? null,
+    seconds: rec.seconds,
+    backend: rec.backend,
+    restored,
   };
 }
+
+function curvesOf(rec: RunRecord): Pick<SlateState, 'losses' | 'valid'> {
+  const c = rec.summary?.curves;
+  const losses = (c?.step ?? []).flatMap((s, i) => (c!.series.loss?.[i] != null ? [{ step: s + 1, loss: c!.series.loss[i]! }] : []));
+  const v = c?.valid;
+  const valid = (v?.step ?? []).map((s, i) => ({ step: s + 1, recall5: v!.series.recall5?.[i] ?? NaN, ndcg5: v!.series.ndcg5?.[i] ?? NaN }));
+  return { losses, valid };
+}
+
+export const initialSlateState: SlateState = {
+  settings: SLATE_DEFAULTS,
+  fieldErrors: [],
+  status: 'idle',
+  error: null,
+  progress: null,
+  losses: [],
+  valid: [],
+  run: null,
+  decode: { runId: null, status: 'idle', view: null, position: 0, error: null },
+};
 
 export const createSlateSlice: StateCreator<Store, [], [], SlateSlice> = (set, get) => {
-  const patch = (p: Partial<SlateState>) => set({ slate: { ...get().slate, ...p } });
+  const patch = (p: Partial<SlateState>) => set((s) => ({ slate: { ...s.slate, ...p } }));
+  const patchDecode = (p: Partial<SlateState['decode']>) => set((s) => ({ slate: { ...s.slate, decode: { ...s.slate.decode, ...p } } }));
+
+  /** After a reload: the latest finished slate run is shown, and is what the stepper decodes from. */
+  async function restore(): Promise<void> {
+    await get().refreshRuns();
+    if (get().slate.status !== 'idle' || get().slate.run) return;
+    const last = decodableSlateRuns(get().runs.list)[0];
+    if (last) get().showSlateRun(last, false);
+  }
+  if (typeof window !== 'undefined' && typeof indexedDB !== 'undefined') setTimeout(() => void restore(), 0);
+
   return {
-    slate: { settings: { ...SLATE_DEFAULTS }, status: 'idle', progress: null, losses: [], summary: null, error: null, decode: { status: 'idle', view: null, position: 0, error: null } },
+    slate: initialSlateState,
+
     setSlateSettings(p) {
-      patch({ settings: { ...get().slate.settings, ...p } });
+      const settings = { ...get().slate.settings, ...p };
+      patch({ settings, fieldErrors: get().slate.fieldErrors.length ? slateFieldErrors(settings) : [] });
     },
+
+    showSlateRun(rec, live) {
+      patch({ run: viewOf(rec, !live), ...curvesOf(rec), status: rec.status === 'done' || rec.status === 'stopped' ? 'done' : get().slate.status });
+      if (rec.status === 'done' || rec.status === 'stopped') patchDecode({ runId: rec.id });
+    },
+
     async trainSlate() {
-      if (get().slate.status === 'training') return;
-      patch({ status: 'training', progress: null, losses: [], summary: null, error: null, decode: { status: 'idle', view: null, position: 0, error: null } });
-      try {
-        const be = await workerBackend();
-        const summary = await be.train(slateRequest(get().slate.settings, get().url.seed), (p) => {
-          const losses = p.loss !== undefined ? [...get().slate.losses, { step: p.step, loss: p.loss }] : get().slate.losses;
-          patch({ progress: p, losses });
-        });
-        patch({ status: 'done', summary });
-      } catch (e) {
-        patch({ status: 'error', error: (e as Error).message });
+      const st = get().slate;
+      if (st.status === 'training' || st.status === 'stopping') return;
+      const refused = refusal(slateFieldErrors(st.settings));
+      if (refused) return patch(refused);
+      patch({ status: 'training', fieldErrors: [], error: null, progress: null, losses: [], valid: [], run: null });
+      const rec = await get().startRun('slate-decoder', { ...st.settings }, undefined, {
+        onProgress: (p, r) => {
+          const epoch = Number((p.detail as { epoch?: number } | undefined)?.epoch ?? 0);
+          const s = get().slate;
+          const loss = p.scalars.loss;
+          patch({
+            progress: { step: p.step + 1, total: p.total, epoch, loss: loss ?? s.progress?.loss },
+            losses: loss !== undefined ? [...s.losses, { step: p.step + 1, loss }] : s.losses,
+            valid: p.valid ? [...s.valid, { step: p.step + 1, recall5: p.valid.recall5, ndcg5: p.valid.ndcg5 }] : s.valid,
+            run: s.run ?? viewOf(r, false),
+          });
+        },
+      });
+      if (!rec) {
+        const r = get().runs;
+        patch({ status: 'error', error: r.error, fieldErrors: r.fieldErrors });
+        return;
       }
+      get().showSlateRun(rec, true);
+      patch({ status: 'done' });
     },
+
+    async stopSlate() {
+      if (get().slate.status !== 'training') return;
+      patch({ status: 'stopping' });
+      await get().stopRun();
+    },
+
+    setDecodeRun(runId) {
+      patchDecode({ runId, view: null, position: 0, status: 'idle', error: null });
+    },
+
     async decodeSlateUser(index) {
-      const s = get().slate;
-      patch({ decode: { ...s.decode, status: 'running', error: null } });
+      const d = get().slate.decode;
+      const runId = d.runId ?? decodableSlateRuns(get().runs.list)[0]?.id ?? null;
+      if (!runId) {
+        patchDecode({ status: 'error', error: 'no finished slate run: train one in the Slate model panel first' });
+        return;
+      }
+      const rec = get().runs.list.find((r) => r.id === runId);
+      const beam = Number(rec?.config.beam ?? get().slate.settings.beam);
+      patchDecode({ runId, status: 'running', error: null });
       try {
-        const view = await (await workerBackend()).decode(index, s.settings.beam);
-        patch({ decode: { status: 'done', view, position: 0, error: null } });
+        const view = await (await getDecoder()).decode(runId, index, beam);
+        patchDecode({ status: 'done', view, position: 0, error: null });
       } catch (e) {
-        patch({ decode: { ...get().slate.decode, status: 'error', error: (e as Error).message } });
+        patchDecode({ status: 'error', error: (e as Error).message });
       }
     },
+
     stepSlate(delta) {
       const d = get().slate.decode;
       if (!d.view) return;
-      patch({ decode: { ...d, position: Math.max(0, Math.min(d.view.steps.length, d.position + delta)) } });
+      patchDecode({ position: Math.max(0, Math.min(d.view.steps.length, d.position + delta)) });
     },
   };
 };

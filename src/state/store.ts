@@ -15,6 +15,7 @@ import { createGpuSlice, type GpuSlice } from './gpu-slice';
 import { createRunsSlice, type RunsSlice } from './runs-slice';
 import { createTokenizerSlice, type TokenizerSlice } from './tokenizer-slice';
 import { createSlateSlice, type SlateSlice } from './slate-slice';
+import { createEvaluationSlice, type EvaluationSlice } from './evaluation-slice';
 import { URL_DEFAULTS, sameUrlState, sanitize, type UrlState } from './url';
 
 export interface UrlSlice {
@@ -26,7 +27,7 @@ export interface UrlSlice {
   setUrl(patch: Partial<UrlState>, problems?: string[]): void;
 }
 
-export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice & SlateSlice;
+export type Store = UrlSlice & GpuSlice & DataSlice & RunsSlice & TokenizerSlice & SlateSlice & EvaluationSlice;
 
 const createUrlSlice: StateCreator<Store, [], [], UrlSlice> = (set, get) => ({
   url: { ...URL_DEFAULTS },
@@ -51,6 +52,7 @@ const creator: StateCreator<Store> = (...a) => ({
   ...createRunsSlice(...a),
   ...createTokenizerSlice(...a),
   ...createSlateSlice(...a),
+  ...createEvaluationSlice(...a),
   ...dataSlice(...a),
 });
 

@@ -4,7 +4,7 @@
 import type { StateCreator } from 'zustand';
 import type { TokenizerMetrics } from '../tokenizer/metrics';
 import type { LossCurves, TokenizerKind } from '../tokenizer/train';
-import { defaults, validateConfig, type FieldError } from '../stages/schema';
+import { defaults, refusal, validateConfig, type FieldError } from '../stages/schema';
 import { TOKENIZER_SCHEMA, type TokenizerStageConfig } from '../stages/tokenizer-config';
 import type { TokenizerDataInfo } from '../stages/tokenizer';
 import type { RunRecord, StageProgress } from '../stages/types';
@@ -138,15 +138,17 @@ export function tokenizerFieldErrors(s: TokenizerSettings): FieldError[] {
 function lossCurves(rec: RunRecord): LossCurves {
   const c = rec.summary?.curves;
   if (!c) return emptyCurves();
-  const get = (k: string) => c.series[k] ?? c.step.map(() => null);
+  const get = (s: { step: number[]; series: Record<string, (number | null)[]> }, k: string) => s.series[k] ?? s.step.map(() => null);
   const levels = Object.keys(c.series).filter((k) => /^util\d+$/.test(k)).sort();
+  const v = c.valid;
   return {
     step: c.step,
-    total: get('total') as number[],
-    recon: get('recon') as number[],
-    quant: get('quant') as number[],
-    cont: get('cont'),
+    total: get(c, 'total') as number[],
+    recon: get(c, 'recon') as number[],
+    quant: get(c, 'quant') as number[],
+    cont: get(c, 'cont'),
     utilisation: c.step.map((_, i) => levels.map((k) => c.series[k][i] ?? 0)),
+    ...(v ? { valid: { step: v.step, total: get(v, 'total') as number[], recon: get(v, 'recon') as number[], quant: get(v, 'quant') as number[], cont: get(v, 'cont') } } : {}),
   };
 }
 
@@ -173,17 +175,12 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
 
   function onProgress(kind: TokenizerKind, p: StageProgress, rec: RunRecord) {
     const run = get().tokenizer.runs[kind];
-    const c = run?.curves ?? emptyCurves();
+    if (run?.done && run.runId === rec.id) return; // a progress message that arrived after the run's result
     const sc = p.scalars;
     const util = Object.keys(sc).filter((k) => /^util\d+$/.test(k)).sort().map((k) => sc[k]);
-    const curves: LossCurves = {
-      step: [...c.step, p.step],
-      total: [...c.total, sc.total],
-      recon: [...c.recon, sc.recon],
-      quant: [...c.quant, sc.quant],
-      cont: [...c.cont, 'cont' in sc ? sc.cont : null],
-      utilisation: [...c.utilisation, util],
-    };
+    // the record carries every step's scalars so far (the worker forwards progress at most 4 times a second, and its
+    // last message may arrive after the run's result): taking its curves, not appending, keeps each step exactly once
+    const curves = lossCurves(rec);
     const detail = p.detail as { usage?: number[][]; reseeded?: number[] } | undefined;
     if (get().tokenizer.status === 'loading') patch({ status: 'training' });
     if (!get().tokenizer.info) patch({ info: infoOf(rec) });
@@ -229,11 +226,8 @@ export const createTokenizerSlice: StateCreator<Store, [], [], TokenizerSlice> =
     async trainTokenizers() {
       const st = get().tokenizer;
       if (st.status === 'training' || st.status === 'loading') return;
-      const errors = tokenizerFieldErrors(st.settings);
-      if (errors.length) {
-        patch({ status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
-        return;
-      }
+      const refused = refusal(tokenizerFieldErrors(st.settings));
+      if (refused) return patch(refused);
       stopping = false;
       patch({ status: 'loading', error: null, fieldErrors: [], runs: {}, info: null, current: null, explorer: initialTokenizerState.explorer });
       const extras =

@@ -57,6 +57,24 @@ describe('url state', () => {
     expect(w.state.tokenizer.levels).toBe(3);
   });
 
+  it('carries the slate decoder (sd.) and evaluation (ev.) settings; invalid values name the field and keep the default', () => {
+    const s: UrlState = { ...structuredClone(D), slate: { ...D.slate, dim: 32, epochs: 7, pooling: 'max', preference: false, tokenizerRun: 'tokenizer-ab12-s0-fp-wasm#2' }, evaluation: { ...D.evaluation, models: ['cooc', 'hstu'], seeds: 3, users: 60 } };
+    const h = encode(s);
+    expect(h).toContain('sd.dim=32');
+    expect(h).toContain('sd.tokenizerRun=tokenizer-ab12-s0-fp-wasm%232');
+    expect(h).toContain('ev.models=cooc%2Chstu');
+    expect(decode(h)).toEqual({ state: s, problems: [] });
+    const bad = decode('#v=2&sd.dim=0&sd.lr=-1&ev.seeds=0&sd.heads=3');
+    expect(bad.problems).toEqual([
+      'invalid sd.dim="0" (must be an integer in [1, 8192]), using 64',
+      'invalid sd.lr="-1" (must be a number in (0, 1]), using 0.003',
+      'invalid ev.seeds="0" (must be an integer in [1, 10]), using 1',
+      'invalid sd.heads: must divide the model width d = 64 (got 3); using the default for sd.heads',
+    ]);
+    expect(bad.state.slate).toEqual(D.slate);
+    expect(bad.state.evaluation).toEqual(D.evaluation);
+  });
+
   it('sanitize keeps only valid top-level fields', () => {
     expect(sanitize({ seed: 12, panel: 'bogus' })).toEqual({ seed: 12 });
     expect(sanitize({ seed: NaN })).toEqual({});

@@ -8,8 +8,10 @@
 // To add a stage's settings: add a section to SECTIONS (prefix, schema fields, UrlState key) and to UrlState.
 
 import { DEFAULT_PROTOCOL } from '../data/protocol';
-import { allowed, checkField, formatField, parseField, validateConfig, type FieldSpec } from '../stages/schema';
+import { allowed, checkField, defaults, formatField, parseField, validateConfig, type ConfigSchema, type FieldSpec } from '../stages/schema';
 import { TOKENIZER_KIND_VALUES, TOKENIZER_SCHEMA } from '../stages/tokenizer-config';
+import { SLATE_SCHEMA, type SlateStageConfig } from '../stages/slate-decoder-config';
+import { EVALUATION_FORM_SCHEMA, type EvaluationSettings } from '../stages/table1-config';
 import { TOKENIZER_SETTINGS_DEFAULTS, type TokenizerSettings } from './tokenizer-slice';
 
 /** Panel ids, in navigation order. The UI registry (src/ui/panels/index.ts) provides one panel per id. */
@@ -47,8 +49,12 @@ export interface UrlState {
   seed: number;
   backend: BackendPref;
   data: UrlData;
-  /** every stage's settings, one section per stage (`tk.` keys): schema in src/stages/ */
+  /** every stage's settings, one section per stage (`tk.`, `sd.`, `ev.` keys): schemas in src/stages/ */
   tokenizer: TokenizerSettings;
+  /** slate decoder stage (src/stages/slate-decoder-config.ts) */
+  slate: SlateStageConfig;
+  /** Evaluation panel: models, seeds and the table1-model stage's settings (src/stages/table1-config.ts) */
+  evaluation: EvaluationSettings;
 }
 
 /** Version of the link format; older links are migrated by `migrate`. */
@@ -67,6 +73,8 @@ export const URL_DEFAULTS: Readonly<UrlState> = Object.freeze({
     minItemFreq: DEFAULT_PROTOCOL.minItemFreq,
   },
   tokenizer: TOKENIZER_SETTINGS_DEFAULTS,
+  slate: defaults(SLATE_SCHEMA),
+  evaluation: defaults(EVALUATION_FORM_SCHEMA),
 }) as UrlState;
 
 const MAX_SEED = 0xffffffff;
@@ -91,10 +99,12 @@ const TK: Record<string, FieldSpec> = {
   ...(TK_FIELDS as Record<string, FieldSpec>),
 };
 
-/** One section of the link: its key prefix, fields, and where it lives in UrlState. */
-const SECTIONS: { prefix: string; fields: Record<string, FieldSpec>; key: 'data' | 'tokenizer' }[] = [
+/** One section of the link: its key prefix, fields, where it lives in UrlState, and the schema of its cross-field checks. */
+const SECTIONS: { prefix: string; fields: Record<string, FieldSpec>; key: 'data' | 'tokenizer' | 'slate' | 'evaluation'; schema?: ConfigSchema }[] = [
   { prefix: 'p.', fields: DATA, key: 'data' },
   { prefix: 'tk.', fields: TK, key: 'tokenizer' },
+  { prefix: 'sd.', fields: SLATE_SCHEMA.fields, key: 'slate', schema: SLATE_SCHEMA as unknown as ConfigSchema },
+  { prefix: 'ev.', fields: EVALUATION_FORM_SCHEMA.fields, key: 'evaluation', schema: EVALUATION_FORM_SCHEMA as unknown as ConfigSchema },
 ];
 
 function parseValue(f: FieldSpec, raw: string, name: string): { ok: true; v: unknown } | { ok: false; why: string } {
@@ -158,6 +168,13 @@ export function decode(hash: string): Decoded {
     problems.push(`invalid tk.${e.field}: ${e.message}; using the defaults for tk.${e.field}${e.field === 'w' ? ' and tk.levels' : ''}`);
     (tk as unknown as Record<string, unknown>)[e.field] = (URL_DEFAULTS.tokenizer as unknown as Record<string, unknown>)[e.field];
     if (e.field === 'w') tk.levels = URL_DEFAULTS.tokenizer.levels;
+  }
+  for (const sec of SECTIONS.filter((x) => x.schema)) {
+    const obj = state[sec.key] as unknown as Record<string, unknown>;
+    for (const e of validateConfig(sec.schema!, obj).errors) {
+      problems.push(`invalid ${sec.prefix}${e.field}: ${e.message}; using the default for ${sec.prefix}${e.field}`);
+      if (e.field in obj) obj[e.field] = (URL_DEFAULTS[sec.key] as unknown as Record<string, unknown>)[e.field];
+    }
   }
   return { state, problems };
 }

@@ -99,6 +99,30 @@ describe('tokenizer training (planted data)', () => {
     }
   }, 120_000);
 
+  it('held-out losses (validEvery): at the steps asked for, on the held-out pairs only, training itself unchanged', async () => {
+    initCpu();
+    const p = plantedItems({ items: 96, seed: 8 });
+    const pairs = splitPairs(p.pairs, 0.3, 8);
+    const cfg = { ...tiny(8, 0.01), steps: 24, logEvery: 1 };
+    const off = await trainTokenizer('crq-vae', p.features, cfg, { pairs });
+    const seen: number[] = [];
+    const on = await trainTokenizer('crq-vae', p.features, { ...cfg, validEvery: 10 }, { pairs, onProgress: (q) => q.valid && seen.push(q.step) });
+    expect(off.lossCurves.valid).toBeUndefined();
+    expect(seen).toEqual([0, 10, 20, 23]);
+    const v = on.lossCurves.valid!;
+    expect(v.step).toEqual(seen);
+    // forward passes only: the training curve and the codes are bit-identical with and without them
+    expect(on.lossCurves.total).toEqual(off.lossCurves.total);
+    expect(Array.from(on.codes)).toEqual(Array.from(off.codes));
+    // a different batch than training's: the held-out terms are not the batch terms of the same step
+    for (const [i, s] of v.step.entries()) {
+      expect(Number.isFinite(v.cont[i]!)).toBe(true);
+      expect(v.total[i]).not.toBe(on.lossCurves.total[on.lossCurves.step.indexOf(s)]);
+    }
+    // evaluated with the current weights (not a stale copy): reconstruction of that batch improves as training goes on
+    expect(v.recon[v.recon.length - 1]).toBeLessThan(v.recon[0] * 0.8);
+  });
+
   it('stops early on abort and still returns codes for every item', async () => {
     initCpu();
     const p = plantedItems({ items: 64, seed: 6 });

@@ -63,6 +63,13 @@ export interface TrainConfig {
   pairs: { threshold: number; maxPerItem: number; heldOut: number; inductiveItems: number };
   /** read losses back every this many steps (each readback is a GPU sync) */
   logEvery: number;
+  /**
+   * VAEs: the loss terms on a fixed held-out batch (the first pairsPerBatch held-out pairs, which the contrastive loss
+   * never sees) every this many steps and at the last step, no gradient (0 = off). Only forward passes: training is
+   * unchanged. The tokenizer trains on every item, so recon/quant there are on items reconstruction may have seen;
+   * `cont` is the truly held-out term.
+   */
+  validEvery: number;
   /** items per forward pass when encoding the whole catalogue */
   evalBatch: number;
 }
@@ -86,6 +93,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   evalEvery: 0,
   pairs: { threshold: 0.8, maxPerItem: 4, heldOut: 0.2, inductiveItems: 0 },
   logEvery: 10,
+  validEvery: 0,
   evalBatch: 1024,
 };
 
@@ -116,6 +124,8 @@ export interface Progress {
   steps: number;
   /** batch losses at this step (unweighted terms; total is Eq. 5 / Eq. 2 total) */
   losses: { total: number; recon: number; quant: number; cont: number | null };
+  /** the same terms on the held-out batch (steps where `validEvery` evaluates it) */
+  valid?: LossTerms4;
   /** share of each level's K codes used by the batches since the previous report */
   utilisation: number[];
   /** per level, K usage counts since the previous report (heatmaps) */
@@ -123,6 +133,9 @@ export interface Progress {
   reseeded: number[];
   elapsedMs: number;
 }
+
+/** One value per loss term (cont null when the loss has no contrastive term). */
+export interface LossTerms4 { total: number; recon: number; quant: number; cont: number | null }
 
 export interface LossCurves {
   step: number[];
@@ -132,6 +145,8 @@ export interface LossCurves {
   cont: (number | null)[];
   /** utilisation per report, per level */
   utilisation: number[][];
+  /** held-out batch losses at the steps where they were evaluated (TrainConfig.validEvery) */
+  valid?: { step: number[]; total: number[]; recon: number[]; quant: number[]; cont: (number | null)[] };
 }
 
 export interface Checkpoint {
@@ -388,6 +403,37 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
   const metricCurve: MetricPoint[] = [];
   const usage = Array.from({ length: D }, () => new Float64Array(K));
   const trainPairs = cfg.sampler === 'pairs' ? pairs.train : new Int32Array(0);
+  /** The loss of `kind` at `step` on a batch whose first 2P rows are P [anchor | positive] pairs. */
+  const lossTerms = (out: ReturnType<ResidualVAE['forward']>, x: Tensor, step: number, P: number): LossTerms => {
+    const stepCfg = kind === 'crq-vae' ? { ...mcfg, lambda2: lambda2At(mcfg.lambda2, step - W, cfg.lambda2RampSteps) } : mcfg;
+    return kind === 'rq-vae' ? rqVaeLoss(out, x, stepCfg) : crqVaeLoss(out, x, stepCfg, P > 0 ? pairIdx(P) : null);
+  };
+  // held-out batch: [anchors | positives] of the first pairsPerBatch held-out pairs (fixed for the whole run)
+  const Pv = cfg.validEvery > 0 ? Math.min(cfg.pairsPerBatch, pairs.test.length / 2) : 0;
+  const validRows = Int32Array.from({ length: 2 * Pv }, (_, i) => pairs.test[i < Pv ? 2 * i : 2 * (i - Pv) + 1]);
+  const validAt = (step: number) => Pv > 0 && (step % cfg.validEvery === 0 || step === cfg.steps - 1);
+  const validLosses = (warm: boolean, step: number): Promise<LossTerms4> =>
+    tidyAsync(async () => {
+      const x = tensor(gatherRows(f.data, F, validRows), [validRows.length, F]);
+      if (warm) {
+        const v = await noGrad(() => reconLoss(model.decoder.forward(model.encoder.forward(x)), x)).item();
+        return { total: v, recon: v, quant: 0, cont: null };
+      }
+      const t = noGrad(() => {
+        const out = model.forward(x);
+        return lossTerms(out, x, step, Pv);
+      });
+      const [total, recon, quant, cont] = await Promise.all([t.total.item(), t.recon.item(), t.quant.item(), t.cont ? t.cont.item() : Promise.resolve(null)]);
+      return { total, recon, quant, cont };
+    });
+  const pushValid = (step: number, v: LossTerms4) => {
+    const c = (curves.valid ??= { step: [], total: [], recon: [], quant: [], cont: [] });
+    c.step.push(step);
+    c.total.push(v.total);
+    c.recon.push(v.recon);
+    c.quant.push(v.quant);
+    c.cont.push(v.cont);
+  };
   const evalAt = async (step: number) => {
     const enc = await encodeAll(model, f.data, n, cfg.evalBatch);
     const m = computeMetrics(enc.codes, enc.recon, f, cfg, pairs, opts.labels);
@@ -440,15 +486,16 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
             curves.quant.push(0);
             curves.cont.push(null);
             curves.utilisation.push(new Array(D).fill(0));
-            opts.onProgress?.({ kind, step, steps: cfg.steps, losses: { total: v, recon: v, quant: 0, cont: null }, utilisation: new Array(D).fill(0), usage: usage.map((u) => Array.from(u)), reseeded: [...model.quantizer.reseeded], elapsedMs: performance.now() - t0 });
+            const valid = validAt(step) ? await validLosses(true, step) : undefined;
+            if (valid) pushValid(step, valid);
+            opts.onProgress?.({ kind, step, steps: cfg.steps, losses: { total: v, recon: v, quant: 0, cont: null }, valid, utilisation: new Array(D).fill(0), usage: usage.map((u) => Array.from(u)), reseeded: [...model.quantizer.reseeded], elapsedMs: performance.now() - t0 });
             if (!Number.isFinite(v)) throw new Error(`${kind}: the warm-up loss became ${v} at step ${step} (lower the learning rate)`);
             await new Promise((res) => setTimeout(res, 0));
           }
           return;
         }
         const out = model.forward(x);
-        const stepCfg = kind === 'crq-vae' ? { ...mcfg, lambda2: lambda2At(mcfg.lambda2, step - W, cfg.lambda2RampSteps) } : mcfg;
-        const terms = kind === 'rq-vae' ? rqVaeLoss(out, x, stepCfg) : crqVaeLoss(out, x, stepCfg, P > 0 ? pairIdx(P) : null);
+        const terms = lossTerms(out, x, step, P);
         const grads = grad(terms.total, params);
         opt.step(grads);
         const codes = (await Promise.all(out.q.codes.map((c) => c.data()))) as Int32Array[];
@@ -472,11 +519,14 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
           curves.quant.push(quant);
           curves.cont.push(cont);
           curves.utilisation.push(util);
+          const valid = validAt(step) ? await validLosses(false, step) : undefined;
+          if (valid) pushValid(step, valid);
           opts.onProgress?.({
             kind,
             step,
             steps: cfg.steps,
             losses: { total, recon, quant, cont },
+            valid,
             utilisation: util,
             usage: usage.map((u) => Array.from(u)),
             reseeded: [...model.quantizer.reseeded],

@@ -6,13 +6,12 @@
 //     stage's code), with the collision level and the prefix trie (src/models/sid-table.ts).
 import type { Dataset } from '../data/dataset';
 import type { DataWorkspace } from '../data/workspace';
-import type { ItemFeatureSpec } from '../data/item-features';
+import { DEFAULT_FEATURE_SPEC, type ItemFeatureSpec } from '../data/item-features';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
 import { trainTokenizer, type DeepPartial, type TokenizerKind, type TrainConfig } from '../tokenizer/train';
 import { buildSidTable, type SidTableData } from '../models/sid-table';
 import { rng } from '../engine/random';
 import type { SlateTrainConfig, SlateTrainInputs, Slates } from './slate-decoder';
-import { DEFAULT_FEATURE_SPEC } from '../data/item-features';
 import type { HsdConfig } from '../models/slate-decoder';
 
 /** Item features the SID tokenizers see on the bundled KuaiRec data (category, caption n-grams, big-matrix co-occurrence). */

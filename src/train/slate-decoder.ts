@@ -123,6 +123,8 @@ export interface SlateCheckpoint {
   curves: Curves;
   /** RNG draws consumed so far (resume reproduces the same batches) */
   rngDraws: number;
+  /** training-loss sum and count of the epoch in progress (a checkpoint taken mid-epoch resumes it exactly) */
+  epochLoss?: { sum: number; n: number };
 }
 
 export interface Progress {
@@ -138,6 +140,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** resume from this checkpoint (same data and config) */
   checkpoint?: SlateCheckpoint;
+  /** save a checkpoint every `every` optimizer steps (mid-epoch too), e.g. into the stage layer's run store */
+  save?: { every: number; save(c: SlateCheckpoint): Promise<void> };
 }
 
 /** What the one trainer needs of a model. */
@@ -279,6 +283,7 @@ export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInput
   let stoppedEarly = false;
   let aborted = false;
   const epochSeconds: number[] = [];
+  let lossSum = ck?.epochLoss?.sum ?? 0, lossN = ck?.epochLoss?.n ?? 0;
   const snapshot = async (): Promise<SlateCheckpoint> => ({
     kind: task.kind,
     config: cfg,
@@ -291,13 +296,14 @@ export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInput
     best,
     curves: structuredClone(curves),
     rngDraws: rr.draws(),
+    epochLoss: { sum: lossSum, n: lossN },
   });
 
   try {
     outer: while (epoch < cfg.epochs) {
       const t0 = performance.now();
-      let lossSum = 0, lossN = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      // a checkpoint taken mid-epoch continues that epoch where it stopped
+      for (let s = step - epoch * stepsPerEpoch; s < stepsPerEpoch; s++) {
         if (opts.signal?.aborted) {
           aborted = true;
           break outer;
@@ -331,6 +337,7 @@ export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInput
           curves.loss.push({ step, loss: lv, lr });
           opts.onProgress?.({ step, total, epoch, scalars: { loss: lv, lr } });
         }
+        if (opts.save?.every && step % opts.save.every === 0 && s < stepsPerEpoch - 1) await opts.save.save(await snapshot());
       }
       const dec: Int32Array[] = [];
       for (let i = 0; i < validHist.length; i += cfg.decodeBatch) {
@@ -343,6 +350,8 @@ export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInput
       const rec: EpochRecord = { epoch: epoch + 1, step, trainLoss: lossN ? lossSum / lossN : NaN, valid: { recall5: m.recall, ndcg5: m.ndcg, hit5: m.hit, users: valid.user.length }, seconds };
       curves.epochs.push(rec);
       epoch++;
+      lossSum = 0;
+      lossN = 0;
       if (m.recall > best.recall5) best = { epoch, recall5: m.recall, weights: await model.stateDict() };
       opts.onEpoch?.(rec);
       opts.onProgress?.({ step, total, epoch, scalars: { validRecall5: m.recall, validNdcg5: m.ndcg } });
@@ -350,6 +359,7 @@ export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInput
         stoppedEarly = epoch < cfg.epochs;
         break;
       }
+      if (opts.save?.every && epoch < cfg.epochs) await opts.save.save(await snapshot());
     }
     const checkpoint = await snapshot();
     if (best.weights) model.loadStateDict(best.weights);

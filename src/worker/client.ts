@@ -46,7 +46,7 @@ export interface GpuBackend {
   onLost(cb: (e: DeviceLostEvent) => void): Promise<void>;
   simulateLoss(): Promise<boolean>;
   /** Set the compute backend choice and return what was selected (optional: test fakes may omit it). */
-  setBackendChoice?(choice: BackendChoice): Promise<BackendStatus>;
+  setBackendChoice?(choice: BackendChoice, threads?: number): Promise<BackendStatus>;
   backendStatus?(): Promise<BackendStatus>;
 }
 
@@ -54,6 +54,6 @@ export const workerGpuBackend: GpuBackend = {
   probe: () => call<ProbeResult>(pipeline().probeGpu() as Promise<ProbeResult>, 'GPU probe in the pipeline worker'),
   onLost: (cb) => call(pipeline().onDeviceLost(Comlink.proxy(cb)), 'pipeline worker'),
   simulateLoss: () => call(pipeline().simulateDeviceLoss(), 'pipeline worker'),
-  setBackendChoice: (choice) => call(pipeline().setBackendChoice(choice), 'backend selection in the pipeline worker'),
+  setBackendChoice: (choice, threads) => call(pipeline().setBackendChoice(choice, threads), 'backend selection in the pipeline worker'),
   backendStatus: () => call(pipeline().backendStatus(), 'backend selection in the pipeline worker'),
 };

@@ -7,6 +7,7 @@ import type { ItemFeatures, ItemFeatureSpec } from '../data/item-features';
 import type { Protocol } from '../data/protocol';
 import { DataSession, type DataSnapshot, type FileReport, type ProgressFn } from '../data/session';
 import { stageEntry } from '../stages';
+import { indexedDbRunStore } from '../stages/run-store';
 
 const session = new DataSession();
 
@@ -36,7 +37,8 @@ const api = {
   /** A stage's inputs assembled from the current dataset (the buffers are transferred, not copied). */
   async assembleStage(stage: string, cfg: Record<string, unknown>, extras?: unknown): Promise<{ inputs: unknown; fingerprint: string }> {
     const entry = stageEntry(stage);
-    const data = session.stageData();
+    // the run store too: a stage may build on an earlier run's kept result (the slate decoder on a tokenizer run's SIDs)
+    const data = { ...session.stageData(), store: typeof indexedDB !== 'undefined' ? indexedDbRunStore() : undefined };
     const inputs = await entry.assemble(data, cfg, extras);
     return Comlink.transfer({ inputs, fingerprint: data.fingerprint }, entry.transferables?.(inputs) ?? []);
   },

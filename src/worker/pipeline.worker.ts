@@ -7,7 +7,8 @@ import * as Comlink from 'comlink';
 import { requestGpu, WebGPUUnavailableError, type GpuContext, type GpuInfo } from '../engine/device';
 import { stageApi } from './stage-api';
 import { tokenizerApi } from './tokenizer-api';
-import { selectBackend, type BackendChoice, type SelectedBackend } from '../engine/select';
+import { backendThreads, selectBackend, type BackendChoice, type SelectedBackend } from '../engine/select';
+import { WasmBackend } from '../engine/wasm-backend';
 import { setBackend } from '../engine/tensor';
 import { fallbacks, type FallbackRecord } from '../engine/fallbacks';
 import { slateApi } from './slate-api';
@@ -41,6 +42,10 @@ export interface BackendStatus {
   detail: string;
   /** Threads the wasm kernels use (1 = single-threaded; stated in the UI). */
   threads: number;
+  /** The thread setting: 0 = auto (hardwareConcurrency, capped), else that count. */
+  threadsChoice: number;
+  /** Why this many threads (e.g. "1 thread: page not cross-origin isolated …"). */
+  threadsNote: string;
   /** Whether the page is cross-origin isolated (SharedArrayBuffer available for wasm threads). */
   crossOriginIsolated: boolean;
   /** Ops that ran their CPU reference on this backend (declared fallbacks) since the worker started. */
@@ -48,13 +53,18 @@ export interface BackendStatus {
 }
 
 let backendChoice: BackendChoice = 'auto';
+/** wasm threads: 0 = auto (hardwareConcurrency capped at THREAD_CAP). */
+let threadsChoice = 0;
+let selectedThreads = -1;
 let selected: SelectedBackend | null = null;
 
 /** Select (or reuse) the backend for the current choice and device, and make it current. */
 async function pipelineBackend(): Promise<SelectedBackend> {
-  const stale = !selected || selected.choice !== backendChoice || selected.gpu !== ctx;
+  const stale = !selected || selected.choice !== backendChoice || selected.gpu !== ctx || selectedThreads !== threadsChoice;
   if (stale) {
+    selectedThreads = threadsChoice;
     selected = await selectBackend(backendChoice, {
+      threads: threadsChoice || undefined,
       gpu: async () => {
         if (!ctx) throw new Error(lastGpuError ?? 'no WebGPU device');
         return ctx;
@@ -66,8 +76,10 @@ async function pipelineBackend(): Promise<SelectedBackend> {
 }
 
 function statusOf(s: SelectedBackend): BackendStatus {
-  const threads = s.kind === 'wasm' ? ((s.backend as { threads?: number }).threads ?? 1) : 1;
+  const threads = backendThreads(s.backend);
   return {
+    threadsChoice,
+    threadsNote: s.backend instanceof WasmBackend ? s.backend.threadsNote : 'no wasm threads on this backend',
     choice: s.choice,
     kind: s.kind,
     reason: s.reason,
@@ -126,9 +138,16 @@ const api = {
     return true;
   },
 
-  /** Set the backend choice (auto | webgpu | wasm | cpu) and select it now; a failed choice throws its reason. */
-  async setBackendChoice(choice: BackendChoice): Promise<BackendStatus> {
+  /**
+   * Set the backend choice (auto | webgpu | wasm | cpu) and, optionally, the wasm thread count (0 = auto), and select
+   * it now; a failed choice throws its reason.
+   */
+  async setBackendChoice(choice: BackendChoice, threads?: number): Promise<BackendStatus> {
     backendChoice = choice;
+    if (threads !== undefined) {
+      if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new Error(`threads must be 0 (auto) or an integer in 1..64, got ${threads}`);
+      threadsChoice = threads;
+    }
     return statusOf(await pipelineBackend());
   },
 
@@ -142,8 +161,8 @@ const api = {
   },
   ...stageApi(async () => (await pipelineBackend()).kind), // every trained stage on the selected backend: stageRun / stageStop (src/worker/stage-api.ts)
   ...tokenizerApi(), // tokenizer views: prefix explorer (src/worker/tokenizer-api.ts)
-  ...slateApi(async () => (await pipelineBackend()).kind), // slate model + decoding stages (src/worker/slate-api.ts)
-  ...evalApi(), // evaluation stage: Table 1 models (src/worker/eval-api.ts)
+  ...slateApi(), // decoding views of slate-decoder runs (src/worker/slate-api.ts)
+  ...evalApi(), // the Table 1 models of the evaluation stage (src/worker/eval-api.ts)
 };
 
 export type PipelineApi = typeof api;

@@ -1,49 +1,15 @@
-// Slate-model + decoding functions of the pipeline worker (spread into its Comlink api by one line in
-// pipeline.worker.ts). The worker prepares the data (bundled KuaiRec under the reference protocol with SIDs from an
-// RQ-KMeans tokenizer trained here, or the planted demo sequences), trains the HSD with the same `run` as the CLI,
-// keeps the model, and answers decoding requests with GSBI traces turned into plain views for the Decoding stepper.
-import type { GpuContext } from '../engine/device';
-import { CpuBackend, noGrad, setBackend, tensor, tidyAsync, WebGPUBackend, cosineSim, reshape } from '../engine';
-import { browserFetchLike, loadBundledDataset } from '../data/bundled';
-import { DEFAULT_FEATURE_SPEC } from '../data/item-features';
-import type { CaptionTable } from '../data/tables';
+// Decoding views of the pipeline worker (spread into its Comlink api by one line in pipeline.worker.ts): GSBI traces of
+// a finished slate-decoder run turned into plain views for the Decoding stepper. Training goes through the stage layer
+// (src/stages/slate-decoder.ts via stageRun); the model is the run's own (this session) or rebuilt from the run's kept
+// result in the run store (weights + SID table + sequences), so a reload does not lose the trained model.
+import { cosineSim, noGrad, reshape, tensor, tidyAsync } from '../engine';
 import { historyBatch } from '../models/context-encoder';
 import { gsbi, type SidLookup } from '../models/gsbi';
+import { PrefixTrie } from '../models/sid-table';
 import { countParameters, hsdConfig, type HierarchicalSlateDecoder, type HsdConfig } from '../models/slate-decoder';
-import { plantedSlateData, referenceSplit, sidsForDataset, slateInputs } from '../train/slate-data';
-import { run, type Curves, type SlateTrainConfig, type SlateTrainInputs, type Slates } from '../train/slate-decoder';
-
-export interface SlateTrainRequest {
-  source: 'kuairec' | 'planted';
-  dataBase?: string;
-  backend: 'webgpu' | 'cpu';
-  model: Partial<HsdConfig>;
-  train: Partial<SlateTrainConfig>;
-}
-
-export interface SlateTrainProgress {
-  step: number;
-  total: number;
-  epoch: number;
-  loss?: number;
-  validRecall5?: number;
-}
-
-export interface SlateTrainSummary {
-  source: string;
-  backend: string;
-  users: number;
-  items: number;
-  widths: number[];
-  params: number;
-  config: HsdConfig;
-  curves: Curves;
-  bestEpoch: number;
-  stoppedEarly: boolean;
-  seconds: number;
-  /** test slates that can be decoded (index -> user label) */
-  testUsers: { index: number; user: number; history: number }[];
-}
+import { modelFromCheckpoint } from '../train/slate-decoder';
+import type { SlateInputs, SlateKept, SlateStageResult } from '../stages/slate-decoder';
+import { runStore, stageResults } from './stage-api';
 
 export interface ItemView {
   item: number;
@@ -65,6 +31,9 @@ export interface StepView {
 }
 
 export interface DecodeView {
+  runId: string;
+  /** 'session' = the model trained in this page session; 'checkpoint' = rebuilt from the stored run */
+  from: 'session' | 'checkpoint';
   user: number;
   history: ItemView[];
   target: ItemView[];
@@ -72,119 +41,63 @@ export interface DecodeView {
   beam: number;
 }
 
-interface Trained {
+type DecodeInputs = Omit<SlateInputs, 'train' | 'valid'>;
+interface Loaded {
+  runId: string;
   model: HierarchicalSlateDecoder;
-  inputs: SlateTrainInputs;
-  test: Slates;
+  inputs: DecodeInputs;
   lookup: SidLookup;
-  userIds: Int32Array | null;
-  itemIds: Int32Array | null;
-  captions: CaptionTable | null;
+  from: DecodeView['from'];
 }
 
-/** `useBackend` makes the worker's selected backend current (the app's backend setting) and returns its kind. */
-export function slateApi(useBackend: () => Promise<string>) {
-  let trained: Trained | null = null;
+export function slateApi() {
+  let rebuilt: Loaded | null = null;
 
-  function itemView(t: Trained, item: number): ItemView {
-    const L = t.inputs.widths.length;
-    const id = t.itemIds ? t.itemIds[item] : item;
-    let caption = `planted item ${item}`;
-    let category = '';
-    if (t.captions) {
-      const row = captionRow(t.captions, id);
-      if (row >= 0) {
-        caption = t.captions.caption[row] || t.captions.coverText[row] || '';
-        category = [t.captions.cat1Name[row], t.captions.cat2Name[row]].filter((s) => s && s !== 'UNKNOWN').join(' › ');
-      }
+  /** The run's model: trained in this session, else rebuilt from its kept result (one rebuilt model cached). */
+  async function load(runId: string): Promise<Loaded> {
+    const live = stageResults.get(runId);
+    if (live) {
+      if (live.stage !== 'slate-decoder') throw new Error(`run ${runId} is a ${live.stage} run, not a slate-decoder run`);
+      const r = live.result as SlateStageResult;
+      return { runId, model: r.model, inputs: live.inputs as DecodeInputs, lookup: r.lookup, from: 'session' };
     }
-    return { item, id, caption, category, sid: Array.from(t.inputs.sidCodes.subarray(item * L, (item + 1) * L)) };
+    if (rebuilt?.runId === runId) return rebuilt;
+    const kept = await runStore().getResult<SlateKept>(runId);
+    if (!kept) throw new Error(`slate run ${runId} has no stored model (only finished or stopped runs keep one): train or resume it in the Slate model panel`);
+    rebuilt?.model.dispose();
+    const d = kept.decode;
+    rebuilt = { runId, model: modelFromCheckpoint(kept.checkpoint), inputs: d, lookup: { sids: d.sidCodes, trie: new PrefixTrie(d.trie, d.widths) }, from: 'checkpoint' };
+    return rebuilt;
   }
-  let capIndex: Map<number, number> | null = null;
-  function captionRow(c: CaptionTable, id: number): number {
-    if (!capIndex) {
-      capIndex = new Map();
-      c.videoIds.forEach((v, i) => capIndex!.set(v, i));
-    }
-    return capIndex.get(id) ?? -1;
+
+  function itemView(i: DecodeInputs, item: number): ItemView {
+    const L = i.widths.length;
+    return { item, id: i.itemIds ? i.itemIds[item] : item, caption: i.meta.caption[item] ?? '', category: i.meta.category[item] ?? '', sid: Array.from(i.sidCodes.subarray(item * L, (item + 1) * L)) };
   }
 
   return {
-    /** Train the HSD (replaces the previous model). `onProgress` wrapped in Comlink.proxy. */
-    async trainSlateModel(req: SlateTrainRequest, onProgress?: (p: SlateTrainProgress) => void): Promise<SlateTrainSummary> {
-      // 'cpu' forces the reference; otherwise the worker's selected backend (auto: WebGPU on hardware, wasm on SwiftShader)
-      let backend: string;
-      if (req.backend === 'cpu') {
-        setBackend(new CpuBackend());
-        backend = 'cpu';
-      } else backend = await useBackend();
-      trained?.model.dispose();
-      trained = null;
-      capIndex = null;
-      const t0 = performance.now();
-      let inputs: SlateTrainInputs, test: Slates, userIds: Int32Array | null = null, itemIds: Int32Array | null = null, captions: CaptionTable | null = null;
-      let source: string;
-      let users: number;
-      if (req.source === 'planted') {
-        const p = plantedSlateData(36, 60, 30, req.train.seed ?? 0);
-        ({ inputs, test } = p);
-        source = 'planted: 36 users walking a 60-item cycle with strides 1 / 7 / 13';
-        users = 36;
-      } else {
-        const b = await loadBundledDataset(browserFetchLike(req.dataBase ?? './data/'), { skip: [] });
-        const ds = b.build.dataset;
-        const split = referenceSplit(ds, { slateSize: 5, minItems: 10 });
-        const features = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
-        const sids = await sidsForDataset(b.workspace, ds, { kind: 'rq-kmeans', levels: 3, codebookSize: 32, steps: 0, seed: req.train.seed ?? 0, features });
-        inputs = slateInputs(ds, split, sids.table);
-        test = split.test;
-        userIds = ds.userIds;
-        itemIds = ds.itemIds;
-        captions = b.workspace.sideTables().captions ?? null;
-        source = `${ds.protocol.source} (reference leave-five-out, users with >= 10 views)`;
-        users = split.users;
-      }
-      const res = await run(inputs, req.train, {
-        onProgress: (p) => onProgress?.({ step: p.step, total: p.total, epoch: p.epoch, loss: p.scalars.loss, validRecall5: p.scalars.validRecall5 }),
-      });
-      trained = { model: res.model, inputs, test, lookup: res.lookup, userIds, itemIds, captions };
-      return {
-        source,
-        backend,
-        users,
-        items: inputs.numItems,
-        widths: inputs.widths,
-        params: res.params,
-        config: hsdConfig(res.model.cfg),
-        curves: res.curves,
-        bestEpoch: res.bestEpoch,
-        stoppedEarly: res.stoppedEarly,
-        seconds: (performance.now() - t0) / 1000,
-        testUsers: Array.from(test.user, (u, i) => ({ index: i, user: userIds ? userIds[u] : u, history: test.cut[i] })),
-      };
-    },
-
     /** Parameter count of a config before training (the panel shows it next to the settings). */
     async slateParameterCount(model: Partial<HsdConfig>, widths: number[], items: number): Promise<number> {
       return countParameters(hsdConfig(model), widths, items);
     },
 
-    /** Decode test slate `index` with GSBI and return every step for the stepper. */
-    async decodeSlateUser(index: number, beam: number): Promise<DecodeView> {
-      const t = trained;
-      if (!t) throw new Error('no slate model: train one in the Slate model panel first');
-      if (!(index >= 0 && index < t.test.user.length)) throw new Error(`user index ${index} outside 0..${t.test.user.length - 1}`);
-      const u = t.test.user[index], cut = t.test.cut[index];
-      const seq = t.inputs.sequences;
+    /** Decode test slate `index` of slate run `runId` with GSBI and return every step for the stepper. */
+    async decodeSlateUser(runId: string, index: number, beam: number): Promise<DecodeView> {
+      const t = await load(runId);
+      const inp = t.inputs;
+      if (!(index >= 0 && index < inp.test.user.length)) throw new Error(`user index ${index} outside 0..${inp.test.user.length - 1}`);
+      const u = inp.test.user[index], cut = inp.test.cut[index];
+      const M = inp.info.slateSize;
+      const seq = inp.sequences;
       const hist = seq.items.subarray(seq.offsets[u], seq.offsets[u] + cut);
-      const tgt = seq.items.subarray(seq.offsets[u] + cut, seq.offsets[u] + cut + 5);
+      const tgt = seq.items.subarray(seq.offsets[u] + cut, seq.offsets[u] + cut + M);
       const m = t.model;
-      const res = await gsbi(m, t.lookup, historyBatch([hist], t.inputs.sidCodes, m.sid, m.cfg.maxHistory), { beam, length: 5, exclude: [hist], trace: true });
-      const L = t.inputs.widths.length;
+      const res = await gsbi(m, t.lookup, historyBatch([hist], inp.sidCodes, m.sid, m.cfg.maxHistory), { beam, length: M, exclude: [hist], trace: true });
+      const L = inp.widths.length;
       // preference embeddings of every item, for "nearest items to î_m"
       const prefs = await tidyAsync(async () => {
-        const ids = m.sid.tokenIds(t.inputs.sidCodes);
-        const out = noGrad(() => reshape(m.preferenceOf(tensor(ids, [t.inputs.numItems, 1, L], 'i32')), [t.inputs.numItems, m.cfg.dim]));
+        const ids = m.sid.tokenIds(inp.sidCodes);
+        const out = noGrad(() => reshape(m.preferenceOf(tensor(ids, [inp.numItems, 1, L], 'i32')), [inp.numItems, m.cfg.dim]));
         return out.keep();
       });
       const steps: StepView[] = [];
@@ -201,10 +114,10 @@ export function slateApi(useBackend: () => Promise<string>) {
           const chosen = res.slates[0][pos];
           steps.push({
             position: pos,
-            nearest: order.map((i) => ({ ...itemView(t, i), cosine: cos[i] })),
+            nearest: order.map((i) => ({ ...itemView(inp, i), cosine: cos[i] })),
             levels: tr.levels.map((cands, l) => cands.map((c) => ({ prefix: prefixes[l][c.parent], code: c.code, score: c.score, kept: c.kept }))),
-            beams: tr.beams.map((b) => ({ sid: b.sid, item: itemView(t, b.item), score: b.score })),
-            chosen: itemView(t, chosen),
+            beams: tr.beams.map((b) => ({ sid: b.sid, item: itemView(inp, b.item), score: b.score })),
+            chosen: itemView(inp, chosen),
             inTarget: Array.from(tgt).includes(chosen),
           });
         }
@@ -212,9 +125,11 @@ export function slateApi(useBackend: () => Promise<string>) {
         prefs.dispose();
       }
       return {
-        user: t.userIds ? t.userIds[u] : u,
-        history: Array.from(hist.subarray(Math.max(0, hist.length - 20)), (i) => itemView(t, i)),
-        target: Array.from(tgt, (i) => itemView(t, i)),
+        runId,
+        from: t.from,
+        user: inp.userIds ? inp.userIds[u] : u,
+        history: Array.from(hist.subarray(Math.max(0, hist.length - 20)), (i) => itemView(inp, i)),
+        target: Array.from(tgt, (i) => itemView(inp, i)),
         steps,
         beam,
       };

@@ -21,7 +21,7 @@ export const stageResults = new Map<string, { stage: string; result: unknown; in
 
 let abort: AbortController | null = null;
 let store: RunStore | null = null;
-const runStore = () => (store ??= typeof indexedDB !== 'undefined' ? indexedDbRunStore() : memoryRunStore());
+export const runStore = () => (store ??= typeof indexedDB !== 'undefined' ? indexedDbRunStore() : memoryRunStore());
 
 /** `useBackend` makes the worker's selected backend current (the app's backend setting; auto = WebGPU on a hardware
  * adapter, wasm otherwise) and returns its kind. */
@@ -59,6 +59,12 @@ export function stageApi(useBackend: () => Promise<string>) {
           },
           onRecord: (r) => void onRecord?.(r),
         });
+        if (entry.release)
+          for (const [id, r] of stageResults)
+            if (r.stage === stage) {
+              entry.release(r.result);
+              stageResults.delete(id);
+            }
         stageResults.set(record.id, { stage, result, inputs });
         return { record };
       } catch (e) {

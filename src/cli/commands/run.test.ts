@@ -36,8 +36,33 @@ describe('higr run (one CLI wrapper for every stage)', () => {
       expect(r.code).toBe(1);
       expect(r.err).toBe(msg);
     }
-    expect((await capture(['run', '--stage', 'nope', '--out', tmp])).err).toBe('higr run: --stage: must be one of tokenizer (got "nope")\n');
+    expect((await capture(['run', '--stage', 'nope', '--out', tmp])).err).toBe('higr run: --stage: must be one of tokenizer, slate-decoder, table1-model (got "nope")\n');
+    for (const [flags, msg] of [
+      [['--dim', '0'], 'higr run: --dim: must be an integer in [1, 8192] (got 0)\n'],
+      [['--dim', '30', '--heads', '4'], 'higr run: --heads: must divide the model width d = 30 (got 4)\n'],
+    ] as const) {
+      const r = await capture(['run', '--stage', 'slate-decoder', '--out', tmp, ...flags]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(msg);
+    }
   });
+
+  it('trains the slate decoder through the stage layer and resumes it (--resume)', async () => {
+    const store = path.join(tmp, 'slate-store');
+    const base = ['run', '--out', tmp, '--store', store, '--backend', 'cpu', '--seed', '1'];
+    const tiny = ['--source', 'planted', '--dim', '16', '--heads', '2', '--ffn', '32', '--slateLayers', '1', '--maxHistory', '12', '--epochs', '2', '--stepsPerEpoch', '4', '--batchSize', '8', '--warmup', '2', '--validUsers', '12', '--beam', '3'];
+    const r = await capture([...base, '--stage', 'slate-decoder', ...tiny, '--checkpoint-every', '3']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8'));
+    const rec = json.run as RunRecord;
+    expect(rec.stage).toBe('slate-decoder');
+    expect(rec.status).toBe('done');
+    expect(rec.step).toBe(8);
+    expect(rec.summary!.curves.valid!.step).toEqual([3, 7]);
+    expect(rec.summary!.metrics.testRecall5).toBeGreaterThanOrEqual(0);
+    expect(fs.existsSync(path.join(store, `${rec.id.replace(/[^A-Za-z0-9._-]/g, '_')}.result`))).toBe(true);
+    expect((await capture([...base, '--resume', rec.id])).err).toMatch(/higr run: run .* is already done/);
+  }, 120_000);
 
   it('trains on a dropped raw-schema file with that file\'s items, stores the run, lists it', async () => {
     const file = path.join(tmp, 'my_matrix.csv');

@@ -60,7 +60,8 @@ const command: Command = {
   name: 'run',
   describe: `train one stage run through the stage layer (stages: ${Object.keys(STAGES).join(', ')}); resumable (--resume <id>), --list shows stored runs`,
   usage: [
-    'flags: --stage <id>  --<setting> value (the stage\'s settings, e.g. tokenizer: --kind crq-vae --steps 150 --codebookSize 64 --w 1,0.1,0.01)',
+    'flags: --stage <id>  --<setting> value (the stage\'s settings, e.g. tokenizer: --kind crq-vae --steps 150 --codebookSize 64 --w 1,0.1,0.01;',
+    '       slate-decoder: --dim 64 --epochs 3 --tokenizerRun <tokenizer run id>; table1-model: --model sasrec --users 120)',
     '       --backend auto|webgpu|cpu  --resume <run id>  --store <dir> (default .higr/runs)  --checkpoint-every N (default 10)  --list',
   ].join('\n'),
   async run(args) {
@@ -85,7 +86,7 @@ const command: Command = {
     const t0 = performance.now();
     const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
     const { session, label } = await cliDataSession(args);
-    const data = session.stageData();
+    const data = { ...session.stageData(), store }; // the store too: e.g. --tokenizerRun <id> takes that run's SIDs
     log(`data: ${label}; source ${data.source?.name ?? 'none'}${data.source?.bundled ? ' (bundled)' : ''}; fingerprint ${data.fingerprint}`);
     let inputs: unknown;
     try {

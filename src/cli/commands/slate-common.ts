@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import type { Dataset } from '../../data/dataset';
 import type { DataWorkspace } from '../../data/workspace';
 import type { SidTableData } from '../../models/sid-table';
-import { referenceSplit, type ReferenceSplit } from '../../train/slate-data';
+import type { ReferenceSplit } from '../../train/slate-data';
+import { slateSplit } from '../../stages/slate-decoder';
 import type { SlateCheckpoint } from '../../train/slate-decoder';
 import { CliError, cliBackend, type CliArgs } from '../result';
 import { loadWorkspace } from './tokenizers';
@@ -79,15 +80,13 @@ export async function slateRun(args: CliArgs): Promise<{ t0: number; log: (s: st
 
 export async function loadSlateData(args: CliArgs): Promise<SlateData> {
   const { ws, source } = await loadWorkspace(args);
-  let ds: Dataset;
+  // the slate-decoder stage's assembly (reference leave-five-out on the default source), shared with `higr run`
   try {
-    ds = ws.build().dataset;
+    const { ds, split } = slateSplit({ workspace: ws, dataset: ws.build().dataset, fingerprint: '' }, 'reference');
+    return { ws, ds, source, split };
   } catch (e) {
     throw new CliError(`${source}: ${(e as Error).message}`);
   }
-  const split = referenceSplit(ds, { slateSize: 5, minItems: 10 });
-  if (!split.test.user.length) throw new CliError(`${source}: no user has >= 10 effective views (the reference protocol needs them)`);
-  return { ws, ds, source, split };
 }
 
 export function protocolOf(d: SlateData) {

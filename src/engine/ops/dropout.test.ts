@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { checkFiniteDiff, cpuBackend, evaluate, f, testGpu } from '../testing';
+import { checkFiniteDiff, cpuBackend, evaluate, f, testBackends } from '../testing';
 import { dropout, dropoutSeed, lowbias32 } from './dropout';
 
 describe('dropout', () => {
-  it('GPU mask = CPU mask exactly (several sizes, including > one workgroup), values scaled by 1/(1-p)', async () => {
-    const gpu = await testGpu();
-    for (const [n, p, seed] of [[1, 0.5, 3], [255, 0.2, 7], [1000, 0.5, 11], [70000, 0.9, 123456789]] as const) {
+  it('mask and values on every backend (webgpu, wasm) = CPU exactly (several sizes, > one workgroup), scaled by 1/(1-p)', async () => {
+    const backends = await testBackends();
+    for (const [n, p, seed] of [[1, 0.5, 3], [255, 0.2, 7], [1000, 0.5, 11], [70000, 0.9, 123456789], [300, 0.999999, 0xffffffff]] as const) {
       const x = f([n], n);
       const a = await evaluate(cpuBackend, (t) => dropout(t, p, seed), [x]);
-      const b = await evaluate(gpu, (t) => dropout(t, p, seed), [x]);
-      expect(Array.from(b.outs[0])).toEqual(Array.from(a.outs[0]));
-      expect(Array.from(b.grads[0]!)).toEqual(Array.from(a.grads[0]!));
+      for (const be of backends) {
+        const b = await evaluate(be, (t) => dropout(t, p, seed), [x]);
+        expect(Array.from(b.outs[0]), be.kind).toEqual(Array.from(a.outs[0]));
+        expect(Array.from(b.grads[0]!), be.kind).toEqual(Array.from(a.grads[0]!));
+      }
       let kept = 0;
       for (let i = 0; i < n; i++) {
         if (a.outs[0][i] !== 0) {

@@ -1,7 +1,7 @@
 // dropout(x, p, seed): inverted dropout, y = x · mask / (1 − p), mask_i = [hash(i ^ hash(seed)) ≥ p · 2³²].
 // Deterministic and seeded: the mask depends only on (seed, element index), identical on CPU and WebGPU; the backward
 // rule is dropout of the gradient with the same seed (no mask stored). p = 0 (or eval mode) is the identity copy.
-// Kernel: kernels/dropout.wgsl.
+// Kernels: kernels/dropout.wgsl; wasm: wasm/shape.c (`dropout`).
 import src from '../../../kernels/dropout.wgsl?raw';
 import type { OpDef } from '../op';
 import { runOp, type Tensor } from '../tensor';
@@ -40,6 +40,7 @@ export const dropoutDef: OpDef<DropoutAttrs> = {
     const { grid, gx } = dispatch1d(be, n);
     be.run(kernel('dropout', [src]), [x, y], [n, gx, lowbias32(seed), threshold(p), f32(1 / (1 - p)), 0, 0, 0], grid);
   },
+  wasm: (be, [x], [y], { p, seed }) => be.k.dropout(be.ptr(x), be.ptr(y), x.size, lowbias32(seed), threshold(p), Math.fround(1 / (1 - p))),
   backward: ({ grads: [g], attrs }) => [runOp(dropoutDef, [g!], attrs)[0]],
 };
 

@@ -17,6 +17,7 @@ import { clipGradNormDef, clipSegmentsDef } from './clip';
 import { attentionBackwardDef, attentionDef } from './attention';
 import { layerNormDef, layerNormGradDef } from './layernorm';
 import { dropoutDef } from './dropout';
+import { trieBeamAdvanceDef, trieBeamScoresDef, trieBlockDef } from './trie-beam';
 
 export const OPS = {
   unary: unaryDef,
@@ -38,6 +39,7 @@ export const OPS = {
   attention: attentionDef, attentionBackward: attentionBackwardDef,
   layerNorm: layerNormDef, layerNormGrad: layerNormGradDef,
   dropout: dropoutDef,
+  trieBeamScores: trieBeamScoresDef, trieBeamAdvance: trieBeamAdvanceDef, trieBlock: trieBlockDef,
 } satisfies Record<string, OpDef<any>>;
 
 export type OpName = keyof typeof OPS;

@@ -4,7 +4,7 @@ import type { Backend } from '../backend';
 import { grad } from '../autograd';
 import { mul, sumTo } from './elementwise';
 import { setBackend, tensor, tidyAsync } from '../tensor';
-import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, expectClose, f, testGpu } from '../testing';
+import { checkFiniteDiff, checkGpuVsCpu, cpuBackend, evaluate, expectClose, f, testBackends } from '../testing';
 import { layerNorm } from './layernorm';
 import { ROW_VARIANTS } from './rows';
 
@@ -44,13 +44,13 @@ describe('layerNorm', () => {
     await checkFiniteDiff((x: any, w: any, b: any) => layerNorm(x, w, b), [f([4, 6], 1), f([6], 2), f([6], 3)], { eps: 1e-3, samples: 8 });
     await checkFiniteDiff((x: any, w: any, b: any) => layerNorm(x, w, b, 0.5), [f([2, 3], 4), f([3], 5), f([3], 6)], { eps: 1e-3 });
   });
-  it('CPU reference and GPU match PyTorch (values and gradients)', async () => {
+  it('CPU reference and every backend (webgpu, wasm) match PyTorch (values and gradients)', async () => {
     const cases = (fixture as { cases: Case[] }).cases;
     expect(cases.length).toBeGreaterThanOrEqual(4);
-    const gpu = await testGpu();
+    const backends = await testBackends();
     for (const c of cases) {
       await vsTorch(cpuBackend, c);
-      await vsTorch(gpu, c);
+      for (const be of backends) await vsTorch(be, c);
     }
   });
   it('rejects a bias of the wrong length', async () => {

@@ -1,8 +1,10 @@
 // layerNorm(x, weight, bias, eps) over the last axis: y = (x − mean) / sqrt(var + eps) · weight + bias (biased variance,
 // PyTorch's nn.LayerNorm). Fused forward kernel; fused backward kernel for dx, and a deterministic two-stage reduction
 // for dweight/dbias (per-chunk partial sums over rows, then ops/reduce's sum over chunks — no atomics).
-// Kernel: kernels/layernorm.wgsl (row-wise, variants in ops/rows.ts).
-import src from '../../../kernels/layernorm.wgsl?raw';
+// Kernel: kernels/layernorm.wgsl (row-wise, variants in ops/rows.ts); wasm: wasm/layernorm.c.
+import fileSrc from '../../../kernels/layernorm.wgsl?raw';
+import rowStats from '../../../kernels/row-stats.wgsl?raw';
+import colPartial from '../../../kernels/col-partial.wgsl?raw';
 import rowThread from '../../../kernels/row-thread.wgsl?raw';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
@@ -11,6 +13,9 @@ import { f32, grid1d } from '../webgpu-backend';
 import { f32meta, kernel } from './util';
 import { pickRowVariant, rowsCols, runRows, type RowVariant } from './rows';
 import { encodeReduce } from './reduce';
+
+/** The kernel file with the shared row statistics and column-partial grid (one WGSL module). */
+const src = [rowStats, colPartial, fileSrc].join('\n');
 
 interface LnAttrs {
   eps: number;
@@ -52,6 +57,10 @@ export const layerNormDef: OpDef<LnAttrs> = {
     const { rows, cols: D } = rowsCols(m.inputs[0].shape);
     const v = variant ?? pickRowVariant(be, D);
     runRows(be, { name: 'layernorm', src, entry: 'forward', rows, variant: v, buffers: [x, w, b, y], params: (gx) => [rows, D, gx, f32(eps), 0, 0] });
+  },
+  wasm: (be, [x, w, b], [y], { eps }, m) => {
+    const { rows, cols: D } = rowsCols(m.inputs[0].shape);
+    be.k.layernorm_rows(be.ptr(x), be.ptr(w), be.ptr(b), be.ptr(y), rows, D, eps);
   },
   backward: ({ inputs: [x, w, b], grads: [g], attrs }) => {
     const [dx, dw, db] = runOp(layerNormGradDef, [x, w, g!], attrs);
@@ -105,6 +114,10 @@ export const layerNormGradDef: OpDef<LnAttrs> = {
     be.release(stats);
     be.release(partW);
     be.release(partB);
+  },
+  wasm: (be, [x, w, g], [dx, dw, db], { eps }, m) => {
+    const { rows, cols: D } = rowsCols(m.inputs[0].shape);
+    be.k.layernorm_grad_rows(be.ptr(x), be.ptr(w), be.ptr(g), be.ptr(dx), be.ptr(dw), be.ptr(db), rows, D, eps);
   },
   backward: 'nondiff',
 };

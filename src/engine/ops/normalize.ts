@@ -1,7 +1,8 @@
 // l2Normalize(x, eps) over the last axis (y = x / max(‖x‖, eps), as PyTorch F.normalize) with fused forward and
 // backward kernels, and cosineSim(a (N, d), b (M, d)) -> (N, M) = normalize(a) · normalize(b)ᵀ.
 // Kernel: kernels/normalize.wgsl (row-wise, variants in ops/rows.ts).
-import src from '../../../kernels/normalize.wgsl?raw';
+import fileSrc from '../../../kernels/normalize.wgsl?raw';
+import rowStats from '../../../kernels/row-stats.wgsl?raw';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
 import { runOp, type Tensor } from '../tensor';
@@ -9,6 +10,9 @@ import { f32 } from '../webgpu-backend';
 import { f32meta } from './util';
 import { pickRowVariant, rowsCols, runRows, type RowVariant } from './rows';
 import { matmul } from './matmul';
+
+/** The kernel file with the shared row statistics (one WGSL module). */
+const src = [rowStats, fileSrc].join('\n');
 
 interface NormAttrs {
   eps: number;

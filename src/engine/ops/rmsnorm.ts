@@ -2,7 +2,9 @@
 // Fused forward kernel; fused backward kernel for dx, and a deterministic two-stage reduction for dweight
 // (per-chunk partial sums over rows, then ops/reduce's sum over chunks — no atomics, so results are reproducible).
 // Kernel: kernels/rmsnorm.wgsl (row-wise, variants in ops/rows.ts).
-import src from '../../../kernels/rmsnorm.wgsl?raw';
+import fileSrc from '../../../kernels/rmsnorm.wgsl?raw';
+import rowStats from '../../../kernels/row-stats.wgsl?raw';
+import colPartial from '../../../kernels/col-partial.wgsl?raw';
 import rowThread from '../../../kernels/row-thread.wgsl?raw';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
@@ -11,6 +13,9 @@ import { f32, grid1d } from '../webgpu-backend';
 import { f32meta, kernel } from './util';
 import { pickRowVariant, rowsCols, runRows, type RowVariant } from './rows';
 import { encodeReduce } from './reduce';
+
+/** The kernel file with the shared row statistics and column-partial grid (one WGSL module). */
+const src = [rowStats, colPartial, fileSrc].join('\n');
 
 interface RmsAttrs {
   eps: number;

@@ -70,8 +70,8 @@ describe('transpose / concat / slice / cast', () => {
 });
 
 describe('writeSlice (in place, KV caches)', () => {
-  it('overwrites exactly the block along each axis on CPU and GPU, leaves the rest, rejects bad shapes', async () => {
-    for (const be of [cpuBackend, await testGpu()]) {
+  it('overwrites exactly the block along each axis on CPU and every backend, leaves the rest, rejects bad shapes', async () => {
+    for (const be of [cpuBackend, ...(await testBackends())]) {
       setBackend(be);
       await tidyAsync(async () => {
         // (2, 5, 3) destination, write (2, 2, 3) at offset 3 of axis 1

@@ -1,6 +1,6 @@
 // Data movement: transpose (general permutation, rank ≤ 4), concat, slice, cast. Copies move raw 32-bit words,
 // so transpose/concat/slice work on f32 and i32 tensors (gradients only flow through f32 ones).
-// Kernels: kernels/transpose.wgsl, kernels/concat-slice.wgsl, kernels/cast.wgsl.
+// Kernels: kernels/transpose.wgsl, kernels/concat-slice.wgsl, kernels/cast.wgsl; wasm: wasm/shape.c.
 import transposeSrc from '../../../kernels/transpose.wgsl?raw';
 import concatSliceSrc from '../../../kernels/concat-slice.wgsl?raw';
 import castSrc from '../../../kernels/cast.wgsl?raw';
@@ -9,6 +9,7 @@ import type { OpDef } from '../op';
 import { shapeStr } from '../op';
 import { isGradEnabled, runOp, type Tensor } from '../tensor';
 import type { WebGPUBackend } from '../webgpu-backend';
+import type { WasmBackend } from '../wasm-backend';
 import { contiguousStrides, dispatch1d, kernel, pad4 } from './util';
 
 function normAxis(op: string, axis: number, rank: number): number {
@@ -55,6 +56,11 @@ export const transposeDef: OpDef<TransposeAttrs> = {
     const { grid, gx } = dispatch1d(be, n);
     be.run(kernel('transpose', [transposeSrc]), [x, out], [...pad4(m.outputs[0].shape), ...permutedStrides4(m.inputs[0].shape, perm), n, gx], grid);
   },
+  wasm: (be, [x], [out], { perm }, m) => {
+    const [o0, o1, o2, o3] = pad4(m.outputs[0].shape);
+    const [s0, s1, s2, s3] = permutedStrides4(m.inputs[0].shape, perm);
+    be.k.transpose4(be.ptr(x), be.ptr(out), o0, o1, o2, o3, s0, s1, s2, s3);
+  },
   backward: ({ grads: [g], attrs: { perm } }) => {
     const inv = new Array<number>(perm.length);
     perm.forEach((a, i) => (inv[a] = i));
@@ -89,6 +95,10 @@ function blockGpu(be: WebGPUBackend, entry: 'copy_block' | 'pad', src: Storage, 
   be.run(spec, [src, dst], [b.outer, b.width, b.srcRow, b.srcOff, b.dstRow, b.dstOff, n, gx], grid);
 }
 
+function blockWasm(be: WasmBackend, src: Storage, dst: Storage, b: Block): void {
+  if (b.outer * b.width > 0) be.k.copy_block(be.ptr(src), be.ptr(dst), b.outer, b.width, b.srcRow, b.srcOff, b.dstRow, b.dstOff);
+}
+
 // ------------------------------------------------------------------ concat
 
 function concatMeta(metas: TensorMeta[], axis: number): TensorMeta {
@@ -120,6 +130,7 @@ export const concatDef: OpDef<{ axis: number }> = {
   outputs: (metas, { axis }) => [concatMeta(metas, axis)],
   cpu: (xs, [out], { axis }, m) => concatBlocks(m.inputs, axis).forEach((b, k) => copyBlockCpu(xs[k], out, b)),
   webgpu: (be, xs, [out], { axis }, m) => concatBlocks(m.inputs, axis).forEach((b, k) => blockGpu(be, 'copy_block', xs[k], out, b)),
+  wasm: (be, xs, [out], { axis }, m) => concatBlocks(m.inputs, axis).forEach((b, k) => blockWasm(be, xs[k], out, b)),
   backward: ({ inputs, grads: [g], attrs: { axis } }) => {
     let off = 0;
     return inputs.map((x) => {
@@ -159,6 +170,7 @@ export const sliceDef: OpDef<SliceAttrs> = {
   },
   cpu: ([x], [out], a, m) => copyBlockCpu(x, out, sliceBlock(m.inputs[0].shape, a)),
   webgpu: (be, [x], [out], a, m) => blockGpu(be, 'copy_block', x, out, sliceBlock(m.inputs[0].shape, a)),
+  wasm: (be, [x], [out], a, m) => blockWasm(be, x, out, sliceBlock(m.inputs[0].shape, a)),
   backward: ({ inputs: [x], grads: [g], attrs }) => [runOp(slicePadDef, [g!], { ...attrs, shape: x.shape })[0]],
 };
 
@@ -174,6 +186,11 @@ export const slicePadDef: OpDef<SliceAttrs & { shape: readonly number[] }> = {
   webgpu: (be, [g], [out], a) => {
     const b = sliceBlock(a.shape, a);
     blockGpu(be, 'pad', g, out, { ...b, srcRow: b.dstRow, srcOff: 0, dstRow: b.srcRow, dstOff: b.srcOff });
+  },
+  wasm: (be, [g], [out], a) => {
+    be.k.fill_zero(be.ptr(out), out.size);
+    const b = sliceBlock(a.shape, a);
+    blockWasm(be, g, out, { ...b, srcRow: b.dstRow, srcOff: 0, dstRow: b.srcRow, dstOff: b.srcOff });
   },
   backward: ({ grads: [g], attrs: { axis, start, end } }) => [slice(g!, axis, start, end)],
 };
@@ -227,6 +244,7 @@ export const writeSliceDef: OpDef<WriteSliceAttrs> = {
     const b = writeBlock(m.inputs[0].shape, m.inputs[1].shape, a);
     if (b.outer * b.width > 0) blockGpu(be, 'copy_block', src, dst, b);
   },
+  wasm: (be, [dst, src], _out, a, m) => blockWasm(be, src, dst, writeBlock(m.inputs[0].shape, m.inputs[1].shape, a)),
   backward: 'nondiff',
 };
 
@@ -257,6 +275,12 @@ export const castDef: OpDef<{ dtype: DType }> = {
     const entry = dtype === 'i32' ? 'to_i32' : 'to_f32';
     const { grid, gx } = dispatch1d(be, n);
     be.run({ ...kernel(`cast:${entry}`, [castSrc]), entry }, [x, out], [n, gx], grid);
+  },
+  wasm: (be, [x], [out], { dtype }, m) => {
+    const n = out.size;
+    if (m.inputs[0].dtype === dtype) blockWasm(be, x, out, { outer: 1, width: n, srcRow: n, srcOff: 0, dstRow: n, dstOff: 0 });
+    else if (dtype === 'i32') be.k.cast_f32_i32(be.ptr(x), be.ptr(out), n);
+    else be.k.cast_i32_f32(be.ptr(x), be.ptr(out), n);
   },
   backward: 'nondiff',
 };

@@ -1,18 +1,23 @@
 import { describe, it, expect } from 'vitest';
-import { cpuBackend, evaluate, randn, rng, testGpu } from '../testing';
-import { topk } from './topk';
+import { cpuBackend, evaluate, randn, rng, testGpu, testWasm } from '../testing';
+import { topk, TOPK_VARIANTS } from './topk';
 import { setBackend, tensor } from '../tensor';
 
 async function compare(data: Float32Array, R: number, C: number, k: number) {
   const gpu = await testGpu();
-  const fn = (x: any) => topk(x, k);
   const inputs = [{ data, shape: [R, C], grad: false }];
-  const ref = await evaluate(cpuBackend, fn, inputs, false);
-  const res = await (await gpu.checked(() => evaluate(gpu, fn, inputs, false)));
-  expect(res.outs[1]).toBeInstanceOf(Int32Array);
-  // selection is exact: values and indices must be identical
-  expect(Array.from(res.outs[1]), `indices R=${R} C=${C} k=${k}`).toEqual(Array.from(ref.outs[1]));
-  expect(Array.from(res.outs[0]), `values R=${R} C=${C} k=${k}`).toEqual(Array.from(ref.outs[0]));
+  const ref = await evaluate(cpuBackend, (x: any) => topk(x, k), inputs, false);
+  for (const variant of TOPK_VARIANTS) {
+    const fn = (x: any) => topk(x, k, variant);
+    const res = await (await gpu.checked(() => evaluate(gpu, fn, inputs, false)));
+    expect(res.outs[1]).toBeInstanceOf(Int32Array);
+    // selection is exact: values and indices must be identical
+    expect(Array.from(res.outs[1]), `${variant}: indices R=${R} C=${C} k=${k}`).toEqual(Array.from(ref.outs[1]));
+    expect(Array.from(res.outs[0]), `${variant}: values R=${R} C=${C} k=${k}`).toEqual(Array.from(ref.outs[0]));
+  }
+  const w = await evaluate(await testWasm(), (x: any) => topk(x, k), inputs, false);
+  expect(Array.from(w.outs[1]), `wasm: indices R=${R} C=${C} k=${k}`).toEqual(Array.from(ref.outs[1]));
+  expect(Array.from(w.outs[0]), `wasm: values R=${R} C=${C} k=${k}`).toEqual(Array.from(ref.outs[0]));
   return ref.outs;
 }
 

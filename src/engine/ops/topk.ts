@@ -1,7 +1,10 @@
 // Per-row top-k for beam search over log-probabilities: topk(x (R, C), k) -> [values f32 (R, k), indices i32 (R, k)],
 // sorted descending, ties -> lower column index. Non-differentiable. k ≤ 64 (TOPK_MAX) and k ≤ C. NaN inputs are not
 // supported (no strict order); -Infinity (masked beams) is fine.
-// Kernel: kernels/topk.wgsl (local top-k per thread + rank-by-binary-search merge; templated on KMAX/WG).
+// Kernel: kernels/topk.wgsl (local top-k per thread + rank-by-binary-search merge; templated on KMAX/WG). Two variants
+// of the same kernel, picked in `pickTopkVariant`: 'pool' (WG = 1024/KMAX threads per row: long rows on real GPUs)
+// and 'row' (WG = 1: one invocation scans its row; no pool merge — software adapters, and rows of ≤ 512 columns such
+// as a beam's B·K candidates, where the pool's 1024-way rank merge costs far more than the scan).
 import src from '../../../kernels/topk.wgsl?raw';
 import type { OpDef } from '../op';
 import { shapeStr } from '../op';
@@ -11,8 +14,18 @@ import { kernel } from './util';
 
 export const TOPK_MAX = 64;
 
+export type TopkVariant = 'pool' | 'row';
+export const TOPK_VARIANTS: TopkVariant[] = ['pool', 'row'];
+
 export interface TopkAttrs {
   k: number;
+  /** force a variant (tests, benchmarks); default `pickTopkVariant` */
+  variant?: TopkVariant;
+}
+
+/** 'row' on software adapters (SwiftShader: barriers and workgroup memory are expensive) and for short rows. */
+export function pickTopkVariant(be: { info: { isSoftware: boolean } }, C: number): TopkVariant {
+  return be.info.isSoftware || C <= 512 ? 'row' : 'pool';
 }
 
 /** Strict output order: (value desc, index asc). */
@@ -44,12 +57,12 @@ export const topkDef: OpDef<TopkAttrs> = {
       }
     }
   },
-  webgpu: (be, [x], [values, indices], { k }, m) => {
+  webgpu: (be, [x], [values, indices], { k, variant }, m) => {
     const [R, C] = m.inputs[0].shape;
     const kmax = k <= 8 ? 8 : k <= 16 ? 16 : k <= 32 ? 32 : 64;
-    const wg = 1024 / kmax;
+    const wg = (variant ?? pickTopkVariant(be, C)) === 'row' ? 1 : 1024 / kmax;
     const grid = grid1d(R, be.info.limits.maxComputeWorkgroupsPerDimension ?? 65535);
-    const spec = kernel(`topk:${kmax}`, [src], { __KMAX__: String(kmax), __WG__: String(wg) });
+    const spec = kernel(`topk:${kmax}:${wg}`, [src], { __KMAX__: String(kmax), __WG__: String(wg) });
     be.run(spec, [x, values, indices], [R, C, k, grid[0]], grid);
   },
   wasm: (be, [x], [values, indices], { k }, m) => {
@@ -60,7 +73,7 @@ export const topkDef: OpDef<TopkAttrs> = {
 };
 
 /** The k largest entries of each row, descending (ties -> lower index): [values (R, k), indices i32 (R, k)]. */
-export function topk(x: Tensor, k: number): [Tensor, Tensor] {
-  const [values, indices] = runOp(topkDef, [x], { k });
+export function topk(x: Tensor, k: number, variant?: TopkVariant): [Tensor, Tensor] {
+  const [values, indices] = runOp(topkDef, [x], { k, variant });
   return [values, indices];
 }

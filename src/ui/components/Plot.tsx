@@ -1,5 +1,5 @@
-// The one plot wrapper every panel uses: plotly loaded lazily (and preloaded in idle time, see preloadPlotly), the
-// chart marked data-rendered once drawn, click events, and PNG / CSV download of what is shown.
+// The one plot wrapper every panel uses: plotly (the partial build of plotly-partial.ts) loaded lazily and preloaded in
+// idle time (see preloadPlotly), the chart marked data-rendered once drawn, click events, and PNG / CSV download.
 import { useEffect, useRef } from 'react';
 
 interface PlotlyLike {
@@ -11,29 +11,32 @@ type PlotlyEl = HTMLElement & { on?: (ev: string, cb: (e: { points?: { id?: stri
 
 let loading: Promise<PlotlyLike> | null = null;
 export function plotly(): Promise<PlotlyLike> {
-  // @ts-ignore -- plotly.js-dist-min ships no type declarations; loaded lazily (large bundle)
-  loading ??= import('plotly.js-dist-min').then((m: { default?: PlotlyLike } & PlotlyLike) => m.default ?? m);
+  loading ??= import('./plotly-partial').then((m) => m.default as PlotlyLike);
   return loading;
 }
 
 /**
- * In idle time: fetch plotly's chunk, then draw one tiny off-screen chart of each kind the panels use (scatter,
- * heatmap, sunburst), one per idle callback. Plotly's code is compiled lazily on its first draw (~0.3–0.4 s on a
- * software-rendered CI machine); doing it here keeps that work out of the first real plot.
+ * In idle time: fetch plotly's chunk, then draw one tiny off-screen chart of each trace type and axis kind the panels
+ * use, one per idle callback. Plotly's code is compiled lazily on its first draw; doing it here, in small pieces (the
+ * first scatter alone compiles the cartesian axes), keeps that work out of the first real plot and keeps every piece a
+ * short task. When all are drawn, <html data-plotly="ready"> (the e2e long-task check waits on it).
  */
 export function preloadPlotly(): void {
   const ric = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
   const idle = (fn: () => void) => (ric ? ric(fn, { timeout: 4000 }) : setTimeout(fn, 200));
   // the same trace types, axes and config as the panels' real plots (interactive code paths compile on first use too)
   const kinds: [unknown[], Record<string, unknown>][] = [
+    [[{ type: 'scatter', mode: 'lines', x: [0, 1], y: [1, 2] }], {}],
     [[{ type: 'scatter', mode: 'lines', name: 'a', x: [0, 1], y: [1, 2] }, { type: 'scatter', mode: 'lines', name: 'b', x: [0, 1], y: [2, 1], line: { dash: 'dash' } }], { yaxis: { type: 'log' }, legend: { orientation: 'h' }, title: { text: 'warm-up' } }],
     [[{ type: 'heatmap', z: [[1, 2], [3, 4]], showscale: false }], { xaxis: { title: { text: 'x' } } }],
     [[{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], { xaxis: { type: 'category' } }],
     [[{ type: 'sunburst', ids: ['a', 'a-b'], labels: ['a', 'b'], parents: ['', 'a'], values: [2, 1], branchvalues: 'total', marker: { colors: ['#1f77b4', '#1f77b4'] } }], {}],
-    [[{ type: 'scattergl', mode: 'markers', x: [0, 1], y: [1, 0], marker: { size: 4 } }], { showlegend: true }],
+    [[{ type: 'scatter', mode: 'markers', x: [0, 1], y: [1, 0], marker: { size: 4 }, text: ['a', 'b'], hoverinfo: 'text' }], { showlegend: true, legend: { title: { text: 's1' } } }],
   ];
+  const done = () => document.documentElement.setAttribute('data-plotly', 'ready');
   const warm = (P: PlotlyLike, i: number) => {
-    if (i >= kinds.length || typeof document === 'undefined') return;
+    if (typeof document === 'undefined') return;
+    if (i >= kinds.length) return done();
     idle(() => {
       const el = document.createElement('div');
       el.style.cssText = 'position:fixed;left:-10000px;top:0;width:300px;height:200px;visibility:hidden';
@@ -101,7 +104,11 @@ export function Plot({
       // adding the two into one long task that blocks input
       await new Promise<void>((r) => setTimeout(r, 0));
       if (!alive || !el.current) return;
-      await P.react(el.current, data, { margin: { t: 30, r: 10, b: 40, l: 50 }, height, ...layout }, { displayModeBar: false, responsive: true });
+      const t0 = performance.now();
+      const drawn = P.react(el.current, data, { margin: { t: 30, r: 10, b: 40, l: 50 }, height, ...layout }, { displayModeBar: false, responsive: true });
+      // the synchronous part of the draw, in the browser's performance timeline (devtools; the e2e long-task check)
+      performance.measure(`plot ${testId}`, { start: t0, end: performance.now() });
+      await drawn;
       const node = el.current as PlotlyEl | null;
       if (node?.on && node.removeAllListeners) {
         node.removeAllListeners('plotly_click');
@@ -134,7 +141,8 @@ export function Plot({
           </button>
         </div>
       )}
-      <div ref={el} data-testid={testId} style={{ minHeight: height }} />
+      {/* size + layout containment: a relayout boundary, so plotly's many layout reads while drawing lay out this chart alone, not the page */}
+      <div ref={el} data-testid={testId} style={{ height, contain: 'size layout style' }} />
     </div>
   );
 }
@@ -154,4 +162,9 @@ export function smooth(ys: (number | null)[], alpha: number): (number | null)[] 
 export function sampleEvery<T>(xs: T[], k: number): T[] {
   if (k <= 1) return xs;
   return xs.filter((_, i) => i % k === 0 || i === xs.length - 1);
+}
+
+/** Indices of the points to keep so that at most one falls in each window of `every` steps (the first), and the last. */
+export function sampleBySteps(steps: number[], every: number): number[] {
+  return steps.map((_, i) => i).filter((i) => every <= 1 || i === 0 || i === steps.length - 1 || Math.floor(steps[i] / every) !== Math.floor(steps[i - 1] / every));
 }

@@ -1,8 +1,10 @@
 // Stage 5: the Decoding stepper. Pick a user, see the history, then step through GSBI position by position: the
 // planner's output (nearest items to î_m), the beam over the SID levels with scores and pruned branches, the chosen
-// item, and finally the slate next to the user's true next five. Data from the store (src/state/slate-slice.ts).
-import { useState } from 'react';
+// item, and finally the slate next to the user's true next five. Decodes from a finished slate run (this session's
+// model, or one rebuilt in the worker from the stored run after a reload). Data from the store (src/state/slate-slice.ts).
+import { useMemo, useState } from 'react';
 import { useStore } from '../../state/store';
+import { decodableSlateRuns, slateTestUsers } from '../../state/slate-slice';
 import type { ItemView, StepView } from '../../worker/slate-api';
 
 const sid = (s: number[]) => `(${s.join(', ')})`;
@@ -63,11 +65,17 @@ function Step({ s }: { s: StepView }) {
 
 export default function DecodingPanel() {
   const st = useStore((s) => s.slate);
+  const list = useStore((s) => s.runs.list);
   const decode = useStore((s) => s.decodeSlateUser);
+  const setRun = useStore((s) => s.setDecodeRun);
   const step = useStore((s) => s.stepSlate);
   const [index, setIndex] = useState(0);
   const d = st.decode;
   const v = d.view;
+  const runs = useMemo(() => decodableSlateRuns(list), [list]);
+  const runId = d.runId ?? runs[0]?.id ?? null;
+  const rec = runs.find((r) => r.id === runId);
+  const users = useMemo(() => slateTestUsers(rec), [rec]);
   return (
     <section className="panel" data-testid="decoding-panel">
       <h1>
@@ -77,14 +85,31 @@ export default function DecodingPanel() {
         §3.4.3 Greedy-Slate Beam-Item inference: the planner decodes greedily over positions (KV cache); for each position the item generator
         runs a beam of width B over the SID levels, constrained by the prefix trie; history items and items already chosen are excluded.
       </p>
-      {!st.summary ? (
-        <p data-testid="decode-needs-model">Train a model in the Slate model panel first.</p>
+      {!rec ? (
+        <p data-testid="decode-needs-model">Train a model in the Slate model panel first (or finish a slate run in the Runs panel).</p>
       ) : (
         <div className="card">
           <label>
+            slate run{' '}
+            <select
+              data-testid="decode-run-pick"
+              value={runId ?? ''}
+              onChange={(e) => {
+                setRun(e.target.value);
+                setIndex(0);
+              }}
+            >
+              {runs.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.id} ({r.status}, {String(r.inputs.items)} items)
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <label>
             user{' '}
             <select data-testid="decode-user" value={index} onChange={(e) => setIndex(Number(e.target.value))}>
-              {st.summary.testUsers.slice(0, 500).map((u) => (
+              {users.map((u) => (
                 <option key={u.index} value={u.index}>
                   {u.user} ({u.history} items)
                 </option>
@@ -92,7 +117,7 @@ export default function DecodingPanel() {
             </select>
           </label>{' '}
           <button data-testid="decode-run" disabled={d.status === 'running'} onClick={() => void decode(index)}>
-            Decode (B = {st.settings.beam})
+            Decode (B = {String(rec.config.beam)})
           </button>
         </div>
       )}
@@ -104,7 +129,9 @@ export default function DecodingPanel() {
       {v && (
         <>
           <div className="card" data-testid="decode-history">
-            <h3>history of user {v.user} (most recent {v.history.length})</h3>
+            <h3>
+              history of user {v.user} (most recent {v.history.length}) <span className="muted" data-testid="decode-from">model: {v.from === 'session' ? 'trained in this session' : 'rebuilt from the stored run'}</span>
+            </h3>
             <ol>
               {v.history.map((h, i) => (
                 <li key={i}>

@@ -26,7 +26,7 @@ export default function PrefixExplorerPanel() {
     return [...by.entries()]
       .sort((a, b) => b[1].length - a[1].length || a[0] - b[0])
       .map(([c, rows]) => ({
-        type: 'scattergl',
+        type: 'scatter', // SVG: ≤ 2,000 points (the worker's maxPoints); the app's plotly build has no WebGL traces
         mode: 'markers',
         name: `s1=${c} (${rows.length})`,
         x: rows.map((i) => d0.x[i]),

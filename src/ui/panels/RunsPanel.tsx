@@ -5,7 +5,8 @@ import { useMemo, useState } from 'react';
 import { useStore } from '../../state/store';
 import { comparedRuns, isResumable, metricNames } from '../../state/runs-slice';
 import type { RunRecord } from '../../stages/types';
-import { Plot, sampleEvery, smooth } from '../components/Plot';
+import { Plot, sampleBySteps, sampleEvery, smooth } from '../components/Plot';
+import { colourOf } from '../components/palette';
 
 const CSS = `
 .runs-table td, .runs-table th { text-align: left; padding: 2px 8px; }
@@ -71,7 +72,12 @@ function Row({ r }: { r: RunRecord }) {
 function Compare() {
   const runsState = useStore((s) => s.runs);
   const runs = useMemo(() => comparedRuns(runsState), [runsState]);
-  const terms = useMemo(() => [...new Set(runs.flatMap((r) => Object.keys(r.summary?.curves.series ?? {})))], [runs]);
+  // training terms (their held-out curve dotted beside them), then terms measured on held-out data only (`valid: recall5`)
+  const terms = useMemo(() => {
+    const train = new Set(runs.flatMap((r) => Object.keys(r.summary?.curves.series ?? {})));
+    const held = runs.flatMap((r) => Object.keys(r.summary?.curves.valid?.series ?? {})).filter((k) => !train.has(k));
+    return [...train, ...new Set(held.map((k) => `valid: ${k}`))];
+  }, [runs]);
   const [term, setTerm] = useState('total');
   const [alpha, setAlpha] = useState(0);
   const [every, setEvery] = useState(1);
@@ -80,11 +86,28 @@ function Compare() {
   const t = terms.includes(term) ? term : terms[0];
   const data = useMemo(
     () =>
-      runs.map((r) => {
+      runs.flatMap((r, k) => {
+        const color = colourOf(k);
+        // a term measured on held-out data only (e.g. the slate decoder's validation recall@5): its held-out curve
+        if (t?.startsWith('valid: ')) {
+          const v = r.summary?.curves.valid;
+          const vy = v?.series[t.slice(7)];
+          if (!v || !vy) return [];
+          const vi = sampleBySteps(v.step, every);
+          const vs = smooth(vy, alpha);
+          return [{ type: 'scatter', mode: 'lines+markers', name: `${runLabel(r)} held-out`, legendgroup: r.id, line: { color, dash: 'dot' }, marker: { size: 4, color }, x: vi.map((i) => v.step[i]), y: vi.map((i) => vs[i]) }];
+        }
         const c = r.summary?.curves;
         const idx = sampleEvery(c?.step.map((_, i) => i) ?? [], every);
         const ys = smooth(c?.series[t] ?? [], alpha);
-        return { type: 'scatter', mode: 'lines', name: runLabel(r), x: idx.map((i) => c!.step[i]), y: idx.map((i) => ys[i]) };
+        const train = { type: 'scatter', mode: 'lines', name: runLabel(r), legendgroup: r.id, line: { color }, x: idx.map((i) => c!.step[i]), y: idx.map((i) => ys[i]) };
+        // the same term on held-out data, where the stage evaluates it (dotted, same colour)
+        const v = c?.valid;
+        const vy = v?.series[t];
+        if (!v || !vy?.some((y) => y !== null)) return [train];
+        const vi = sampleBySteps(v.step, every);
+        const vs = smooth(vy, alpha);
+        return [train, { type: 'scatter', mode: 'lines+markers', name: `${runLabel(r)} held-out`, legendgroup: r.id, line: { color, dash: 'dot' }, marker: { size: 4, color }, x: vi.map((i) => v.step[i]), y: vi.map((i) => vs[i]) }];
       }),
     [runs, t, alpha, every],
   );

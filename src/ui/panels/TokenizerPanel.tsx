@@ -1,7 +1,7 @@
 // Stage 2: train CRQ-VAE / RQ-VAE / RQ-KMeans in the pipeline worker; live loss curves per term, code usage heatmaps,
 // and the Table 2 metrics. All numbers come from the store (src/state/tokenizer-slice.ts); this file only displays.
 import { useEffect, useMemo, useState } from 'react';
-import { Plot } from '../components/Plot';
+import { Plot, sampleBySteps, sampleEvery } from '../components/Plot';
 import { useStore } from '../../state/store';
 import { KIND_LABEL, metricsRows, tokenizerFieldErrors, type RunView, type TokenizerSettings } from '../../state/tokenizer-slice';
 import type { TokenizerKind } from '../../tokenizer/train';
@@ -186,6 +186,7 @@ function Settings() {
         <NumberField label="λ1" k="lambda1" step={0.05} />
         <NumberField label="λ2" k="lambda2" step={0.01} />
         <NumberField label="τ" k="tau" step={0.05} />
+        <NumberField label="held-out every" k="validEvery" step={1} />
         <WeightsField />
         <span className="muted">seed {seed} (URL)</span>
       </div>
@@ -204,16 +205,32 @@ function Settings() {
   );
 }
 
-function RunCard({ run }: { run: RunView }) {
-  const c = run.curves;
+const TERM_LINE: Record<'recon' | 'quant' | 'cont' | 'total', Record<string, unknown>> = {
+  recon: { width: 1.5, color: '#1f77b4' },
+  quant: { width: 1.5, color: '#ff7f0e' },
+  cont: { width: 1.5, color: '#2ca02c' },
   // total last, thick and dashed, so it is never hidden under a term with the same values (e.g. recon)
-  const terms: [string, (number | null)[], Record<string, unknown>][] = [
-    ['recon', c.recon, { width: 1.5 }],
-    ['quant', c.quant, { width: 1.5 }],
-    ['cont', c.cont, { width: 1.5 }],
-    ['total', c.total, { width: 2.5, dash: 'dash', color: '#1d1f21' }],
-  ];
-  const data = terms.filter(([, ys]) => ys.some((v) => v !== null)).map(([name, ys, line]) => ({ type: 'scatter', mode: 'lines', name, x: c.step, y: ys, line }));
+  total: { width: 2.5, dash: 'dash', color: '#1d1f21' },
+};
+
+/** Batch-loss traces (every `every`-th logged step and the last) and the held-out batch's, dotted in the same colours. */
+export function lossTraces(c: RunView['curves'], every: number): Record<string, unknown>[] {
+  const terms = ['recon', 'quant', 'cont', 'total'] as const;
+  const pick = <T,>(xs: T[], idx: number[]) => idx.map((i) => xs[i]);
+  const idx = sampleEvery(c.step.map((_, i) => i), every);
+  const train = terms.filter((t) => c[t].some((v) => v !== null)).map((t) => ({ type: 'scatter', mode: 'lines', name: t, legendgroup: t, x: pick(c.step, idx), y: pick<number | null>(c[t], idx), line: TERM_LINE[t] }));
+  const v = c.valid;
+  if (!v?.step.length) return train;
+  const vi = sampleBySteps(v.step, every); // held-out points are on their own grid (validEvery)
+  const valid = terms
+    .filter((t) => v[t].some((x) => x !== null))
+    .map((t) => ({ type: 'scatter', mode: 'lines+markers', name: `held-out ${t}`, legendgroup: t, x: pick(v.step, vi), y: pick<number | null>(v[t], vi), line: { ...TERM_LINE[t], dash: 'dot', width: 1.5 }, marker: { size: 4, color: TERM_LINE[t].color } }));
+  return [...train, ...valid];
+}
+
+function RunCard({ run, every }: { run: RunView; every: number }) {
+  const c = run.curves;
+  const data = useMemo(() => lossTraces(c, every), [c, every]);
   const heat = run.usage.length
     ? [{ type: 'heatmap', z: run.usage, colorscale: 'Blues', reversescale: true, showscale: false, hovertemplate: 'level %{y}, code %{x}: %{z}<extra></extra>' }]
     : [];
@@ -284,6 +301,7 @@ function MetricsTable() {
 export default function TokenizerPanel() {
   const t = useStore((s) => s.tokenizer);
   const runs = KINDS.map((k) => t.runs[k]).filter((r): r is RunView => !!r);
+  const [every, setEvery] = useState(1);
   return (
     <section className="panel" data-testid="tokenizer-panel">
       <style>{TOKENIZER_CSS}</style>
@@ -307,9 +325,17 @@ export default function TokenizerPanel() {
         </p>
       )}
       <MetricsTable />
+      {runs.length > 0 && (
+        <p className="muted">
+          <label>
+            plot every <input type="number" min={1} value={every} onChange={(e) => setEvery(Math.max(1, Math.floor(Number(e.target.value)) || 1))} data-testid="tk-plot-every" /> steps
+          </label>{' '}
+          · dotted: the same terms on a fixed batch of held-out pairs (the contrastive term never saw them; every item is in reconstruction training)
+        </p>
+      )}
       <div className="grid-2">
         {runs.map((r) => (
-          <RunCard key={r.kind} run={r} />
+          <RunCard key={r.kind} run={r} every={every} />
         ))}
       </div>
     </section>

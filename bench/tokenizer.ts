@@ -1,0 +1,202 @@
+// `npm run bench:tokenizer [-- --seeds 1] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep]`
+//
+// The tokenizer comparison end to end on two backends in one run: `higr tokenizers` (CRQ-VAE, RQ-VAE, RQ-KMeans on
+// all 10,728 KuaiRec items, default schedule, no λ2 = 0 ablation) as a separate process per backend, one after the
+// other, on the same seeds. Writes <out>/bench-tokenizer.json and .md: wall seconds per backend (the whole process:
+// data loading, pairs, training, metrics), the speed ratio of the first backend over the others (issue 13 target:
+// auto >= 5x the CPU reference), and every method's metrics side by side with their difference and a noise figure —
+// the std over the seeds of this run when there are several, else the std over seeds of the committed 3-seed run
+// (docs/results/tokenizers.json), "within noise" meaning |difference| <= 2 noise. Benchmarks never assert timings.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAverage, machineEnvironment } from './machine';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const METRICS = ['collisionRate', 'consistencyKappa', 'consistency', 'concentration'] as const;
+
+interface Args {
+  seeds: string;
+  backends: string[];
+  threads?: string;
+  quick: boolean;
+  out: string;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { seeds: '1', backends: ['cpu', 'auto'], quick: false, out: path.join(ROOT, 'docs/results'), keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) fail(`${x} needs a value`);
+      return v;
+    };
+    if (x === '--seeds') a.seeds = val();
+    else if (x === '--backends') a.backends = val().split(',').filter(Boolean);
+    else if (x === '--threads') a.threads = val();
+    else if (x === '--quick') a.quick = true;
+    else if (x === '--out') a.out = path.resolve(val());
+    else if (x === '--keep') a.keep = true;
+    else if (x === '--help' || x === '-h') {
+      console.log('usage: npm run bench:tokenizer -- [--seeds 1|0,1,2] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep]');
+      process.exit(0);
+    } else fail(`unknown argument "${x}" (try --help)`);
+  }
+  const bad = a.backends.find((b) => !['auto', 'webgpu', 'wasm', 'cpu'].includes(b));
+  if (bad) fail(`--backends: "${bad}" is not one of auto, webgpu, wasm, cpu`);
+  if (a.backends.length < 2) fail('--backends needs at least two backends to compare (e.g. cpu,auto)');
+  return a;
+}
+
+function fail(msg: string): never {
+  console.error(`bench:tokenizer: ${msg}`);
+  process.exit(2);
+}
+
+interface MethodResult {
+  method: string;
+  summary: Record<string, { mean: number; std: number; n: number }>;
+}
+interface TokenizersJson {
+  wallSeconds: number;
+  environment: { backend: string; backendReason: string; backendDetail: string; threads?: number; fallbacks?: unknown[] };
+  results: MethodResult[];
+  settings?: unknown;
+}
+
+/** Run `higr tokenizers` on one backend in its own process; resolves to its JSON and the process's wall seconds. */
+function runTokenizers(backend: string, a: Args, out: string): Promise<{ json: TokenizersJson; processSeconds: number }> {
+  const argv = ['--import', 'tsx', '--import', './scripts/wgsl-hooks.mjs', 'src/cli/higr.ts', 'tokenizers', '--backend', backend, '--seeds', a.seeds, '--no-ablation', '--out', out];
+  if (a.quick) argv.push('--quick');
+  if (a.threads) argv.push('--threads', a.threads);
+  console.log(`bench:tokenizer: [${backend}] node ${argv.slice(4).join(' ')}`);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      const processSeconds = (performance.now() - t0) / 1000;
+      if (code !== 0) return reject(new Error(`higr tokenizers --backend ${backend} exited with ${code}`));
+      try {
+        resolve({ json: JSON.parse(fs.readFileSync(path.join(out, 'tokenizers.json'), 'utf8')) as TokenizersJson, processSeconds });
+      } catch (e) {
+        reject(new Error(`${path.join(out, 'tokenizers.json')}: ${(e as Error).message}`));
+      }
+    });
+  });
+}
+
+/** The committed multi-seed run's std per (method, metric), the noise reference for a one-seed comparison. */
+function committedNoise(): { source: string; std: Map<string, number> } | null {
+  const file = path.join(ROOT, 'docs/results/tokenizers.json');
+  if (!fs.existsSync(file)) return null;
+  const j = JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizersJson;
+  const std = new Map<string, number>();
+  for (const r of j.results) for (const m of METRICS) if (r.summary[m] && r.summary[m].n > 1) std.set(`${r.method}|${m}`, r.summary[m].std);
+  if (!std.size) return null;
+  const n = j.results[0]?.summary[METRICS[0]]?.n ?? 0;
+  return { source: `std over the ${n} seeds of docs/results/tokenizers.json (${j.environment.backend})`, std };
+}
+
+const f4 = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(4));
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const loadAtStart = loadAverage();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-bench-tokenizer-'));
+  const runs: { backend: string; json: TokenizersJson; processSeconds: number }[] = [];
+  try {
+    for (const b of a.backends) {
+      const out = path.join(tmp, b);
+      fs.mkdirSync(out, { recursive: true });
+      runs.push({ backend: b, ...(await runTokenizers(b, a, out)) });
+      console.log(`bench:tokenizer: [${b}] ${runs[runs.length - 1].processSeconds.toFixed(1)} s end to end`);
+    }
+  } finally {
+    if (!a.keep) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const base = runs[0];
+  const multiSeed = (base.json.results[0]?.summary[METRICS[0]]?.n ?? 1) > 1;
+  const committed = multiSeed ? null : committedNoise();
+  const noiseSource = multiSeed ? 'the larger std over this run’s seeds of the two backends' : (committed?.source ?? 'none available');
+  const rows = runs.map((r) => ({
+    backend: r.backend,
+    kind: r.json.environment.backend,
+    backendDetail: r.json.environment.backendDetail,
+    backendReason: r.json.environment.backendReason,
+    threads: r.json.environment.threads ?? 1,
+    fallbacks: r.json.environment.fallbacks ?? [],
+    processSeconds: Math.round(r.processSeconds * 10) / 10,
+    commandWallSeconds: Math.round(r.json.wallSeconds * 10) / 10,
+    speedupOverFirst: Math.round((base.processSeconds / r.processSeconds) * 100) / 100,
+  }));
+  const metrics: { method: string; metric: string; backend: string; first: number; other: number; diff: number; noise: number | null; withinNoise: boolean | null }[] = [];
+  for (const r of runs.slice(1)) {
+    for (const m0 of base.json.results) {
+      const m1 = r.json.results.find((x) => x.method === m0.method);
+      if (!m1) continue;
+      for (const k of METRICS) {
+        const x = m0.summary[k]?.mean, y = m1.summary[k]?.mean;
+        if (x === undefined || y === undefined) continue;
+        const noise = multiSeed ? Math.max(m0.summary[k].std, m1.summary[k].std) : (committed?.std.get(`${m0.method}|${k}`) ?? null);
+        const diff = y - x;
+        metrics.push({ method: m0.method, metric: k, backend: r.backend, first: x, other: y, diff, noise, withinNoise: noise === null ? null : Math.abs(diff) <= 2 * noise });
+      }
+    }
+  }
+  const timeTable = [
+    '| backend | selected | threads | end to end (s) | command wall (s) | speed vs ' + base.backend + ' |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.backend} | ${r.backendDetail} | ${r.threads} | ${r.processSeconds.toFixed(1)} | ${r.commandWallSeconds.toFixed(1)} | ${r.speedupOverFirst.toFixed(2)}× |`),
+  ].join('\n');
+  const metricTable = [
+    `| method | metric | ${base.backend} | other | backend | difference | noise (std) | within 2 std |`,
+    '|---|---|---:|---:|---|---:|---:|---|',
+    ...metrics.map((m) => `| ${m.method} | ${m.metric} | ${f4(m.first)} | ${f4(m.other)} | ${m.backend} | ${f4(m.diff)} | ${f4(m.noise)} | ${m.withinNoise === null ? '—' : m.withinNoise ? 'yes' : 'NO'} |`),
+  ].join('\n');
+  const result = {
+    command: 'bench:tokenizer',
+    protocol:
+      'Each backend runs `higr tokenizers --no-ablation` (all items, default schedule, the same seeds) in its own Node ' +
+      'process, one after the other; end-to-end seconds = the whole process (data loading, pair mining, training of ' +
+      'CRQ-VAE, RQ-VAE and RQ-KMeans, metrics); command wall = the command’s own wallSeconds. Speed = first backend’s ' +
+      `seconds / this backend’s. Metrics: mean over seeds; noise: ${noiseSource}; within noise = |difference| <= 2 std.`,
+    settings: { seeds: a.seeds, backends: a.backends, threads: a.threads ?? 'default (hardwareConcurrency, capped at 8)', quick: a.quick, ablation: false },
+    date: started.toISOString(),
+    environment: {
+      ...machineEnvironment(loadAtStart),
+    },
+    rows,
+    target: 'issue 13: `higr tokenizers` on all 10,728 items >= 5x faster end to end on auto than on the CPU reference, same metrics within seed noise',
+    speedup: rows.length > 1 ? rows[rows.length - 1].speedupOverFirst : null,
+    noiseSource,
+    metrics,
+  };
+  fs.mkdirSync(a.out, { recursive: true });
+  fs.writeFileSync(path.join(a.out, 'bench-tokenizer.json'), JSON.stringify(result, null, 2) + '\n');
+  const md = [
+    `# bench:tokenizer — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${a.quick ? ' (quick)' : ''}`,
+    '',
+    `Generated by \`npm run bench:tokenizer${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`. ${result.protocol}`,
+    '',
+    `Node ${process.version}; CPU ${result.environment.cpus}; load average (1/5/15 min) ${loadAtStart.join(' ')} at start, ${result.environment.loadAverageAtEnd.join(' ')} at end.`,
+    '',
+    timeTable,
+    '',
+    metricTable,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(a.out, 'bench-tokenizer.md'), md);
+  console.log('\n' + timeTable + '\n\n' + metricTable);
+  console.log(`wrote ${path.relative(ROOT, path.join(a.out, 'bench-tokenizer.json'))} and bench-tokenizer.md`);
+}
+
+main().catch((e) => {
+  console.error(`bench:tokenizer: ${(e as Error).message}`);
+  process.exit(1);
+});

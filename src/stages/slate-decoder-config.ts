@@ -1,0 +1,57 @@
+// Settings of the slate-decoder stage (src/stages/slate-decoder.ts): every HSD setting (src/models/slate-decoder.ts
+// `hsdConfig`) and training setting (src/train/slate-decoder.ts `SlateTrainConfig`) with defaults, bounds and labels —
+// the one source the Slate model panel, the URL (`sd.` keys) and `higr run --stage slate-decoder` read. Kept free of
+// heavy imports (the page thread loads it). Bounds are those of hsdConfig / slateTrainConfig; the stage entry runs
+// those functions too (checkInputs), so a bound missed here is still refused before the run starts.
+import type { ConfigOf, ConfigSchema, FieldError } from './schema';
+import { PROTOCOL_CHOICES } from './eval-data-config';
+
+/** = TOKENIZER_KIND_VALUES (tokenizer-config.ts) */
+const SID_KINDS = ['rq-kmeans', 'rq-vae', 'crq-vae'] as const;
+
+const FIELDS = {
+  source: { type: 'enum', default: 'dataset', values: ['dataset', 'planted'], label: 'data', help: 'dataset = the loaded dataset (Data panel); planted = synthetic sequences that follow from the last two items (demo, seconds)' },
+  protocol: { type: 'enum', default: 'reference', values: PROTOCOL_CHOICES, label: 'protocol', help: 'reference = leave-five-out with validation on the current source (as `higr train`); data = the Data panel protocol (needs its validation slate)' },
+  tokenizerRun: { type: 'string', default: '', maxLength: 300, label: 'SIDs from tokenizer run', help: 'id of a finished tokenizer run (Runs panel); empty = a tokenizer of the kind below trained on the item features now' },
+  sidKind: { type: 'enum', default: 'rq-kmeans', values: SID_KINDS, label: 'SID tokenizer (on the fly)' },
+  codebookSize: { type: 'int', default: 64, min: 2, max: 4096, label: 'K (codebook size)', help: 'K = 64 (D = 3) is the measured best for HiGR on the bundled data (docs/slate-decoder.md); SID_TOKENIZER in src/eval/generative.ts' },
+  levels: { type: 'int', default: 3, min: 1, max: 8, label: 'D (levels)' },
+  sidSteps: { type: 'int', default: 0, min: 0, max: 100_000, label: 'tokenizer steps (VAE kinds)' },
+  dim: { type: 'int', default: 64, min: 1, max: 8192, label: 'model width d' },
+  heads: { type: 'int', default: 4, min: 1, max: 256, label: 'attention heads' },
+  ffn: { type: 'int', default: 128, min: 1, max: 65_536, label: 'FFN width' },
+  encoderLayers: { type: 'int', default: 1, min: 0, max: 64, label: 'context encoder blocks' },
+  slateLayers: { type: 'int', default: 2, min: 0, max: 64, label: 'planner blocks l_slate' },
+  itemLayers: { type: 'int', default: 1, min: 1, max: 64, label: 'generator blocks l_item' },
+  maxHistory: { type: 'int', default: 20, min: 1, max: 4096, label: 'history items kept' },
+  pooling: { type: 'enum', default: 'sum', values: ['sum', 'mean', 'max'], label: 'SID pooling into i_m (Table 3)' },
+  preference: { type: 'bool', default: true, label: 'generator sees î_m (Table 3: off = w/o preference embedding)' },
+  sharedGenerator: { type: 'bool', default: true, label: 'one generator for all positions (Table 3: off = non-shared)' },
+  itemIdEmbedding: { type: 'bool', default: true, label: 'item-id embedding in the context encoder' },
+  epochs: { type: 'int', default: 3, min: 1, max: 10_000, label: 'epochs' },
+  stepsPerEpoch: { type: 'int', default: 100, min: 0, max: 1_000_000, label: 'steps / epoch (0 = one pass)' },
+  batchSize: { type: 'int', default: 32, min: 1, max: 65_536, label: 'slates / step' },
+  lr: { type: 'number', default: 3e-3, min: 0, max: 1, exclusiveMin: true, label: 'learning rate' },
+  warmup: { type: 'int', default: 20, min: 0, max: 1_000_000, label: 'warm-up steps' },
+  minLrRatio: { type: 'number', default: 0.1, min: 0, max: 1, label: 'final lr / lr (cosine)' },
+  weightDecay: { type: 'number', default: 0.01, min: 0, max: 10, label: 'weight decay' },
+  clipNorm: { type: 'number', default: 1, min: 0, max: 1e6, label: 'gradient clip norm' },
+  patience: { type: 'int', default: 0, min: 0, max: 10_000, label: 'early-stop patience (0 = never)' },
+  validUsers: { type: 'int', default: 150, min: 0, max: 10_000_000, label: 'validation users / epoch (0 = all)' },
+  beam: { type: 'int', default: 5, min: 1, max: 256, label: 'beam width B' },
+  decodeBatch: { type: 'int', default: 64, min: 1, max: 4096, label: 'users / GSBI batch' },
+  logEvery: { type: 'int', default: 5, min: 1, max: 10_000, label: 'loss read-back every (steps)' },
+  testEval: { type: 'bool', default: true, label: 'decode every test user at the end (test recall@5)' },
+} as const;
+
+export type SlateStageConfig = ConfigOf<typeof FIELDS>;
+
+export const SLATE_SCHEMA: ConfigSchema<typeof FIELDS> = {
+  fields: FIELDS,
+  check(c) {
+    const e: FieldError[] = [];
+    if (c.dim % c.heads !== 0) e.push({ field: 'heads', message: `must divide the model width d = ${c.dim} (got ${c.heads})` });
+    if (c.sidKind !== 'rq-kmeans' && !c.tokenizerRun && c.sidSteps < 1) e.push({ field: 'sidSteps', message: `${c.sidKind} needs training steps (>= 1); RQ-KMeans needs none` });
+    return e;
+  },
+};
