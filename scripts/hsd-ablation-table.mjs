@@ -105,6 +105,22 @@ if (rre.test(out) && fs.existsSync(path.join(res, 'train.json')) && fs.existsSyn
     for (const p of per) lines.push(`| seed ${p.seed} (\`higr train --seed ${p.seed}\` + \`higr decode\`; tokenizer seeded too) | ${p.params} params; best valid recall@5 ${f4(p.valid)}; test recall@5 ${f4(p.recall)}, NDCG@5 ${f4(p.ndcg)}, hit@5 ${f4(p.hit)} |`);
     if (per.length > 1) lines.push(`| **seeds ${per.map((p) => p.seed).join(', ')}: mean ± std (test)** | recall@5 **${ms('recall')}**, NDCG@5 ${ms('ndcg')}, hit@5 ${ms('hit')} (valid recall@5 ${ms('valid')}) |`);
   }
+  // HiGR's Table 1 runs, one cached result per seed (docs/results/table1-runs/higr-s<N>-<key>.json, written by
+  // `higr table1 --cache docs/results/table1-runs`; only runs with the protocol's validation slate)
+  const cd = path.join(res, 'table1-runs');
+  if (fs.existsSync(cd)) {
+    const runs = fs.readdirSync(cd).filter((f) => /^higr-s\d+-/.test(f)).map((f) => JSON.parse(fs.readFileSync(path.join(cd, f), 'utf8'))).filter((r) => r.context?.validation && !r.context?.quick).sort((a, b) => a.seed - b.seed);
+    if (runs.length) {
+      const vals = (k) => runs.map((r) => r.effective[k]);
+      const ms = (xs) => {
+        const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+        const sdv = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+        return `${f4(m)} ± ${f4(sdv)}`;
+      };
+      lines.push(`| \`higr table1\` HiGR runs (table1-runs/), seeds ${runs.map((r) => r.seed).join(', ')}: per seed test recall@5 | ${runs.map((r) => f4(r.effective.recall5)).join(', ')} (${runs.map((r) => r.params).join(', ')} params; ${runs.map((r) => r.trainSeconds.toFixed(0)).join(', ')} s) |`);
+      lines.push(`| **\`higr table1\` HiGR, mean ± std over those seeds (test)** | recall@5 **${ms(vals('recall5'))}**, NDCG@5 ${ms(vals('ndcg5'))}, hit@5 ${ms(vals('hit5'))} |`);
+    }
+  }
   // HiGR's 3-seed run (hsd-table1.json: `higr table1 --models higr,cooc`) first, then the committed full table
   const tables = ['hsd-table1.json', 'table1.json'].map((f) => path.join(res, f)).filter((f) => fs.existsSync(f)).map((f) => ({ f, j: JSON.parse(fs.readFileSync(f, 'utf8')) }));
   for (const id of ['higr', 'cooc', 'sasrec']) {

@@ -165,7 +165,9 @@ const command: Command = {
     if (entries.some((e) => e.needsSids)) {
       const r = await sidsForDataset(loaded.workspace, ds, { ...SID_TOKENIZER, seed: args.seed });
       sidTable = r.table;
-      tokenizer = { ...r.tokenizer, widths: r.table.widths };
+      // without the tokenizer's wall time: it is part of the run cache's key, which must match across runs
+      const { ms: _ms, ...tok } = r.tokenizer;
+      tokenizer = { ...tok, widths: r.table.widths };
       process.stderr.write(`table1: semantic IDs (${SID_TOKENIZER.kind}, D = ${SID_TOKENIZER.levels}, K = ${SID_TOKENIZER.codebookSize}): widths [${r.table.widths}], collision rate ${r.tokenizer.collisionRate.toFixed(3)}\n`);
     }
 
