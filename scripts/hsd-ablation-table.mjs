@@ -84,16 +84,53 @@ if (rre.test(out) && fs.existsSync(path.join(res, 'train.json')) && fs.existsSyn
     `| best validation epoch | ${tj.bestEpoch}: recall@5 ${f4(best.valid.recall5)}, NDCG@5 ${f4(best.valid.ndcg5)} (${best.valid.users} users) |`,
     `| \`higr decode\` on the ${dj.protocol.split} slate (${dj.timings.users} users, beam ${dj.settings.beam}) | recall@5 **${f4(dj.metrics.recall)}**, NDCG@5 ${f4(dj.metrics.ndcg)}, hit@5 ${f4(dj.metrics.hit)}; ${dj.timings.slatesPerSecond.toFixed(1)} slates/s |`,
   ];
-  const t1 = path.join(res, 'table1.json');
-  if (fs.existsSync(t1)) {
-    const j = JSON.parse(fs.readFileSync(t1, 'utf8'));
-    for (const id of ['higr', 'cooc', 'sasrec']) {
-      const r = j.rows.find((x) => x.id === id);
-      if (r) lines.push(`| Table 1 (\`higr table1\`), ${r.model}, seeds ${r.seeds.join(', ')} | recall@5 ${f4(r.mean.recall5)} ± ${f4(r.std.recall5)}, NDCG@5 ${f4(r.mean.ndcg5)} ± ${f4(r.std.ndcg5)}, hit@5 ${f4(r.mean.hit5)} ± ${f4(r.std.hit5)}; ${r.params} params |`);
+  // seeds of the adopted configuration (docs/results/hsd-seeds/s<N>.train.json + s<N>.decode.json, test slate decoded
+  // once per seed; decode rows stripped): mean ± sample std over seeds
+  const sd = path.join(res, 'hsd-seeds');
+  if (fs.existsSync(sd)) {
+    const seeds = fs.readdirSync(sd).filter((f) => /^s\d+\.decode\.json$/.test(f)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const per = seeds.map((f) => {
+      const d = JSON.parse(fs.readFileSync(path.join(sd, f), 'utf8'));
+      const t = JSON.parse(fs.readFileSync(path.join(sd, f.replace('.decode.', '.train.')), 'utf8'));
+      if (d.protocol.split !== 'test') throw new Error(`${path.join(sd, f)}: not a test-slate decode`);
+      const best = t.validationCurve.find((e) => e.epoch === t.bestEpoch);
+      return { seed: t.seed, params: t.params, valid: best.valid.recall5, ...d.metrics };
+    });
+    const ms = (k) => {
+      const xs = per.map((p) => p[k]);
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const sdv = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+      return `${f4(m)} ± ${f4(sdv)}`;
+    };
+    for (const p of per) lines.push(`| seed ${p.seed} (\`higr train --seed ${p.seed}\` + \`higr decode\`; tokenizer seeded too) | ${p.params} params; best valid recall@5 ${f4(p.valid)}; test recall@5 ${f4(p.recall)}, NDCG@5 ${f4(p.ndcg)}, hit@5 ${f4(p.hit)} |`);
+    if (per.length > 1) lines.push(`| **seeds ${per.map((p) => p.seed).join(', ')}: mean ± std (test)** | recall@5 **${ms('recall')}**, NDCG@5 ${ms('ndcg')}, hit@5 ${ms('hit')} (valid recall@5 ${ms('valid')}) |`);
+  }
+  // HiGR's Table 1 runs, one cached result per seed (docs/results/table1-runs/higr-s<N>-<key>.json, written by
+  // `higr table1 --cache docs/results/table1-runs`; only runs with the protocol's validation slate)
+  const cd = path.join(res, 'table1-runs');
+  if (fs.existsSync(cd)) {
+    const runs = fs.readdirSync(cd).filter((f) => /^higr-s\d+-/.test(f)).map((f) => JSON.parse(fs.readFileSync(path.join(cd, f), 'utf8'))).filter((r) => r.context?.validation && !r.context?.quick).sort((a, b) => a.seed - b.seed);
+    if (runs.length) {
+      const vals = (k) => runs.map((r) => r.effective[k]);
+      const ms = (xs) => {
+        const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+        const sdv = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+        return `${f4(m)} ± ${f4(sdv)}`;
+      };
+      lines.push(`| \`higr table1\` HiGR runs (table1-runs/), seeds ${runs.map((r) => r.seed).join(', ')}: per seed test recall@5 | ${runs.map((r) => f4(r.effective.recall5)).join(', ')} (${runs.map((r) => r.params).join(', ')} params; ${runs.map((r) => r.trainSeconds.toFixed(0)).join(', ')} s) |`);
+      lines.push(`| **\`higr table1\` HiGR, mean ± std over those seeds (test)** | recall@5 **${ms(vals('recall5'))}**, NDCG@5 ${ms(vals('ndcg5'))}, hit@5 ${ms(vals('hit5'))} |`);
     }
   }
+  // HiGR's 3-seed run (hsd-table1.json: `higr table1 --models higr,cooc`) first, then the committed full table
+  const tables = ['hsd-table1.json', 'table1.json'].map((f) => path.join(res, f)).filter((f) => fs.existsSync(f)).map((f) => ({ f, j: JSON.parse(fs.readFileSync(f, 'utf8')) }));
+  for (const id of ['higr', 'cooc', 'sasrec']) {
+    const t = tables.find((x) => x.j.rows.some((r) => r.id === id));
+    if (!t) continue;
+    const r = t.j.rows.find((x) => x.id === id);
+    lines.push(`| ${r.model}, test, seeds ${r.seeds.join(', ')} (${path.basename(t.f)}) | recall@5 ${f4(r.mean.recall5)} ± ${f4(r.std.recall5)}, NDCG@5 ${f4(r.mean.ndcg5)} ± ${f4(r.std.ndcg5)}, hit@5 ${f4(r.mean.hit5)} ± ${f4(r.std.hit5)}; ${r.params} params${r.pValueVsBest === null ? '' : `; paired t vs the best row of that table p = ${r.pValueVsBest.toExponential(2)}`} |`);
+  }
   rtable = lines.join('\n');
-  out = out.replace(rre, `<!-- hsd-results:begin (generated by \`npm run docs:hsd-ablation\` from docs/results/train.json, decode.json, table1.json; do not edit) -->\n${rtable}\n<!-- hsd-results:end -->`);
+  out = out.replace(rre, `<!-- hsd-results:begin (generated by \`npm run docs:hsd-ablation\` from docs/results/train.json, decode.json, hsd-table1.json, table1.json; do not edit) -->\n${rtable}\n<!-- hsd-results:end -->`);
 }
 fs.writeFileSync(doc, out);
 console.log(`${table}\n${dtable}\n\n${rtable}`);

@@ -22,11 +22,28 @@ describe('generative Table 1 entries', () => {
     expect(GENERATIVE_MODELS.every((e) => e.needsSids && modelById(e.id) === e)).toBe(true);
   });
 
+  it("windows with the protocol's validation slate (Table 1): every training window trains, the slate after them validates", () => {
+    // validation CSR = each training sequence + 5 more items (the protocol's validation slate); user 1 has none
+    const U = 3, n = [12, 9, 14];
+    const offsets = Int32Array.from([0, 12, 21, 35]);
+    const items = Int32Array.from({ length: 35 }, (_, i) => i % task.n);
+    const vo = Int32Array.from([0, 17, 26, 45]);
+    const vi = Int32Array.from({ length: 45 }, (_, i) => (i + 1) % task.n);
+    const w = windowsOf({ nItems: task.n, offsets, items, sidTable: task.table, validation: { offsets: vo, items: vi } });
+    expect(w.sequences.offsets).toBe(vo);
+    expect([...w.valid.user]).toEqual([0, 2]);
+    expect([...w.valid.cut]).toEqual([12, 14]);
+    for (let u = 0; u < U; u++) {
+      const cuts = [...w.train.cut].filter((_, k) => w.train.user[k] === u);
+      expect(cuts).toEqual(Array.from({ length: n[u] - 5 }, (_, i) => i + 1)); // cut + 5 <= n: the last training window included
+    }
+  });
+
   it('each entry trains (--quick) and returns k distinct slates outside the history', async () => {
     setBackend(cpuBackend);
     const hs = task.cases.map((c) => c.history);
     for (const e of GENERATIVE_MODELS) {
-      const m = await e.train(train, { seed: 0, quick: true, overrides: { stepsPerEpoch: 5 } });
+      const m = await e.train(train, { seed: 0, quick: true, overrides: { stepsPerEpoch: 5, validUsers: 8, beam: 5 } });
       expect(m.numParameters()).toBeGreaterThan(0);
       const s = await m.slates!(hs, 5);
       s.forEach((x, u) => {

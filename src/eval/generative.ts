@@ -1,8 +1,8 @@
 // Table 1 entries of the models over semantic IDs: HiGR (hierarchical slate decoder + GSBI) and the generative
 // baselines TIGER, the OneRec-style flat decoder, ListCVAE. Each trains with the one slate-model trainer
-// (src/train/slate-decoder.ts) on windows of the protocol's training sequences — every (history, next M) window, the
-// last window of each user held out for choosing the best epoch — and produces slates with its own decoder (history
-// excluded): the table scores them as generated slates. All of them use the same semantic IDs (SID_TOKENIZER).
+// (src/train/slate-decoder.ts) on every (history, next M) window of the protocol's training sequences, chooses its best
+// epoch on the protocol's validation slate (SeqTrainInputs.validation; without it, on each user's last training
+// window) and produces slates with its own decoder (history excluded): the table scores them as generated slates. All of them use the same semantic IDs (SID_TOKENIZER).
 import { ListCvae, LISTCVAE_DEFAULTS } from '../models/listcvae';
 import { rng } from '../models/nn';
 import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
@@ -25,25 +25,37 @@ const M = 5;
  */
 export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { kind: 'rq-kmeans', levels: 3, codebookSize: 64, steps: 300, features: REAL_DATA_FEATURES };
 
-/** Training windows from per-user training sequences: the last window of each user is the validation window. */
+/**
+ * Training windows from per-user training sequences. With `inputs.validation` (Table 1): every window of the training
+ * sequences trains, and the protocol's validation slate (the 5 items after them) chooses the epoch. Without it: the
+ * last window of each user is the validation window and the training windows end before it.
+ */
 export function windowsOf(inputs: SeqTrainInputs): SlateTrainInputs {
   const t = inputs.sidTable;
   if (!t) throw new Error('generative baselines need semantic IDs (SeqTrainInputs.sidTable)');
   if (t.sids.length !== inputs.nItems * t.widths.length) throw new Error(`SID table has ${t.sids.length / t.widths.length} items, the catalogue ${inputs.nItems}`);
+  const v = inputs.validation;
   const tu: number[] = [], tc: number[] = [], vu: number[] = [], vc: number[] = [];
   for (let u = 0; u + 1 < inputs.offsets.length; u++) {
     const n = inputs.offsets[u + 1] - inputs.offsets[u];
+    if (v) {
+      if (v.offsets[u + 1] - v.offsets[u] === n + M && n >= 1) vu.push(u), vc.push(n);
+      for (let cut = 1; cut + M <= n; cut++) tu.push(u), tc.push(cut);
+      continue;
+    }
     if (n < M + 1) continue;
     vu.push(u), vc.push(n - M);
     for (let cut = 1; cut + M <= n - M; cut++) tu.push(u), tc.push(cut);
   }
-  if (!tu.length) throw new Error(`generative baselines: no user has ${2 * M + 1}+ training items (one training and one validation window)`);
+  if (!tu.length) throw new Error(`generative baselines: no user has ${v ? M + 1 : 2 * M + 1}+ training items (training windows${v ? '' : ' and one validation window'})`);
+  if (!vu.length) throw new Error('generative baselines: no user has a validation slate');
   return {
     numItems: inputs.nItems,
     sidCodes: t.sids,
     widths: t.widths,
     trie: t.trie,
-    sequences: { offsets: inputs.offsets, items: inputs.items },
+    // windows only read seq[0, cut + M) with cut + M <= the training length; the validation slates read the slate after
+    sequences: v ?? { offsets: inputs.offsets, items: inputs.items },
     train: { user: Int32Array.from(tu), cut: Int32Array.from(tc) },
     valid: { user: Int32Array.from(vu), cut: Int32Array.from(vc) },
   };

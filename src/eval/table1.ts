@@ -128,9 +128,24 @@ export function scorerOf(m: SeqRecModel) {
   return { nItems: m.nItems, score: (b: EvalCase[]) => m.score(b.map((c) => c.history)) };
 }
 
+/**
+ * Training sequences followed by the protocol's validation slate (SeqTrainInputs.validation): models that choose their
+ * epoch validate on the protocol's validation slate and train on every window before it, as `higr train` does.
+ * (Holding out the last training window instead costs each user its 5 most recent training items: last-item
+ * co-occurrence fitted without them drops from 0.0755 to 0.0594 test recall@5 on the reference protocol.)
+ */
+export function validationSequences(ds: Dataset, split: Split): { offsets: Int32Array; items: Int32Array } | undefined {
+  if (!split.valid) return undefined;
+  const M = split.slateSize;
+  const hasValid = new Uint8Array(split.trainEnd.length);
+  for (let k = 0; k < split.valid.user.length; k++) hasValid[split.valid.user[k]] = split.valid.cut[k] === split.trainEnd[split.valid.user[k]] ? 1 : 0;
+  const ends = Array.from(split.trainEnd, (e, u) => e + (hasValid[u] ? M : 0));
+  return trainingSequences(ds, { ...split, trainEnd: Int32Array.from(ends) });
+}
+
 /** Trains every entry (each seed) on the split's training sequences and evaluates it on `cases` at k = 5. */
 export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], entries: ModelEntry[], o: Table1Options): Promise<Table1Result> {
-  return runTable1On({ nItems: ds.itemIds.length, ...trainingSequences(ds, split), sidTable: o.sidTable }, cases, entries, o);
+  return runTable1On({ nItems: ds.itemIds.length, ...trainingSequences(ds, split), sidTable: o.sidTable, validation: validationSequences(ds, split) }, cases, entries, o);
 }
 
 /** The same on assembled training sequences (the stage layer's table1-model stage: one entry, one seed per run). */

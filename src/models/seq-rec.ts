@@ -12,6 +12,12 @@ export interface SeqTrainInputs {
   items: Int32Array;
   /** Semantic IDs of the catalogue (generative models; provided when a registry entry sets `needsSids`). */
   sidTable?: SidTableData;
+  /**
+   * Per user, the training sequence followed by the protocol's validation slate (seq[0, trainEnd + M); users without a
+   * validation slate: their training sequence), CSR over the same users. For choosing epochs only: never a training
+   * target. Without it, models that validate hold out the last window of their training sequences instead.
+   */
+  validation?: { offsets: Int32Array; items: Int32Array };
 }
 
 export interface TrainProgress {

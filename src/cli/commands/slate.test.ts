@@ -45,7 +45,7 @@ describe('higr train / decode --test <file>: external held-out users end to end'
     const held = lines.slice(0, 3).map((l, i) => [990001 + i, ...l.split(/\s+/).slice(1, 30).map(Number)]);
     const file = path.join(dir, 'heldout.txt');
     fs.writeFileSync(file, `${held.map((h) => h.join(' ')).join('\n')}\n990009 1 2\n`);
-    const a = (flags: CliArgs['flags']): CliArgs => ({ data: [], out: dir, seed: 0, quick: true, test: file, flags: { backend: 'wasm', epochs: '1', 'steps-per-epoch': '3', 'valid-users': '16', ...flags } });
+    const a = (flags: CliArgs['flags']): CliArgs => ({ data: [], out: dir, seed: 0, quick: true, test: file, flags: { backend: 'wasm', epochs: '1', 'steps-per-epoch': '3', 'valid-users': '16', K: '16', beam: '5', ...flags } });
     const t = await train.run(a({}));
     const tj = t.json as { externalTest: { users: number; skippedShortUsers: number; metrics: Record<string, number> } };
     expect(tj.externalTest).toMatchObject({ users: 3, skippedShortUsers: 1 });
@@ -68,5 +68,5 @@ describe('higr train / decode --test <file>: external held-out users end to end'
     fs.writeFileSync(path.join(dir, 'trained.txt'), `${lines[0]}\n`);
     await expect(decode.run({ ...a({}), test: path.join(dir, 'trained.txt') })).rejects.toThrow(/trained\.txt: line 1: user \d+ is also in the training data/);
     await expect(decode.run({ ...a({}), test: path.join(dir, 'none.txt') })).rejects.toThrow(/none\.txt: cannot read the --test file/);
-  }, 300_000);
+  }, 900_000);
 });

@@ -132,7 +132,10 @@ const command: Command = {
     const users = args.flags.users !== undefined ? Number(args.flags.users) : args.quick ? QUICK_USERS : Infinity;
     if (!(users >= 1)) throw new CliError(`--users needs a number >= 1, got "${String(args.flags.users)}"`);
 
-    const loaded = await loadBundledDataset(nodeFetchLike(bundledDataDir()), { protocol: REFERENCE_PROTOCOL, skip: ['big_matrix_positives.txt'] });
+    // the big matrix only feeds the SID tokenizer's co-occurrence features (as in `higr train`: the same SIDs); the
+    // ranking baselines never read it, so it is skipped when no SID model is selected
+    const needSids = entries.some((e) => e.needsSids);
+    const loaded = await loadBundledDataset(nodeFetchLike(bundledDataDir()), { protocol: REFERENCE_PROTOCOL, skip: needSids ? [] : ['big_matrix_positives.txt'] });
     const ds = firstUsers(loaded.build.dataset, users);
     const split: Split = leaveSlateOut(ds);
     let cases: EvalCase[];
@@ -164,14 +167,16 @@ const command: Command = {
     if (entries.some((e) => e.needsSids)) {
       const r = await sidsForDataset(loaded.workspace, ds, { ...SID_TOKENIZER, seed: args.seed });
       sidTable = r.table;
-      tokenizer = { ...r.tokenizer, widths: r.table.widths };
+      // without the tokenizer's wall time: it is part of the run cache's key, which must match across runs
+      const { ms: _ms, ...tok } = r.tokenizer;
+      tokenizer = { ...tok, widths: r.table.widths };
       process.stderr.write(`table1: semantic IDs (${SID_TOKENIZER.kind}, D = ${SID_TOKENIZER.levels}, K = ${SID_TOKENIZER.codebookSize}): widths [${r.table.widths}], collision rate ${r.tokenizer.collisionRate.toFixed(3)}\n`);
     }
 
     const backend = sel.kind;
     const cacheDir = args.flags['no-cache'] ? null : typeof args.flags.cache === 'string' ? path.resolve(args.flags.cache) : path.join(path.resolve(args.out), 'table1-runs');
     if (args.flags.cache === true) throw new CliError('--cache needs a directory');
-    const context = { protocol: ds.protocol, source: ds.protocol.source ?? null, test: args.test ? path.basename(args.test) : null, tokenizer };
+    const context = { protocol: ds.protocol, source: ds.protocol.source ?? null, test: args.test ? path.basename(args.test) : null, tokenizer, validation: 'protocol validation slate (windows end before it)' };
     let lastLog = 0;
     const result = await runTable1(ds, split, cases, entries, {
       seeds,
