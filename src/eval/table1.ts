@@ -33,6 +33,8 @@ export interface Table1Row {
   coverage: number;
   /** seeds taken from the run cache instead of trained in this invocation */
   cachedSeeds: number[];
+  /** run-cache keys of the seeds (files <model>-s<seed>-<key>.json) */
+  runKeys: string[];
 }
 
 /**
@@ -79,7 +81,7 @@ export function casesFingerprint(cases: EvalCase[]): string {
 
 export interface Table1Result {
   rows: Table1Row[];
-  best: string;
+  best: string | null;
   users: number;
   nItems: number;
   /** per model id: per-user recall@5 averaged over its seeds (order of the evaluated cases), for paired tests across runs */
@@ -102,6 +104,8 @@ export interface Table1Options {
   fresh?: boolean;
   /** what besides the settings makes a result reusable: protocol, dataset, SID tokenizer … (the cases' fingerprint and backend are added) */
   context?: Record<string, unknown>;
+  /** context that only the SID models' (needsSids) results depend on */
+  sidContext?: Record<string, unknown>;
   onCached?: (run: SeedRun) => void;
   /**
    * Validation slates (the 5 items before the test slate; history = the training sequence): models whose settings
@@ -159,10 +163,11 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
     const perSeed: Metrics5[] = [], perSeedImp: Metrics5[] = [];
     let trainSeconds = 0, params = 0, coverage = 0;
     let userSum: Float64Array | null = null;
-    const cachedSeeds: number[] = [];
+    const cachedSeeds: number[] = [], runKeys: string[] = [];
     // the SID tokenizer is part of a result's identity only for models that read SIDs: a SASRec run is the same run
     // whether or not the table also has SID models (`tokenizer: null` for the others)
-    const context = { ...(o.context ?? {}), ...(e.needsSids || !o.context || !('tokenizer' in o.context) ? {} : { tokenizer: null }), cases: casesFingerprint(cases), users: cases.length, backend: o.backend, quick: o.quick };
+    const sidOnly = e.needsSids ? (o.sidContext ?? {}) : o.context && 'tokenizer' in o.context ? { tokenizer: null } : {};
+    const context = { ...(o.context ?? {}), ...sidOnly, cases: casesFingerprint(cases), users: cases.length, backend: o.backend, quick: o.quick };
     for (const seed of seeds) {
       if (o.signal?.aborted) throw new Error('table1: cancelled');
       const tOpts = { seed, quick: o.quick, overrides: o.overrides?.[e.id] };
@@ -199,6 +204,7 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
         model.dispose?.();
         await o.cache?.put(run);
       }
+      runKeys.push(run.key);
       trainSeconds += run.trainSeconds;
       params = run.params;
       perSeed.push(run.effective);
@@ -225,18 +231,20 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
       settings: e.settings(tOptsOf(o, e)),
       coverage,
       cachedSeeds,
+      runKeys,
     };
     rows.push(row);
     o.onRow?.(row);
   }
   // the strongest baseline by mean recall@5 (HiGR, when it is a row, is compared against it and is never "the best")
+  // (a table of HiGR alone has no baseline: no test, best = null)
   const baselines = rows.filter((r) => r.id !== 'higr');
-  const best = baselines.reduce((a, b) => (b.mean.recall5 > a.mean.recall5 ? b : a), baselines[0]);
+  const best = baselines.length ? baselines.reduce((a, b) => (b.mean.recall5 > a.mean.recall5 ? b : a), baselines[0]) : null;
   for (const r of rows) {
-    if (r === best) continue;
+    if (!best || r === best) continue;
     r.pValueVsBest = pairedTTest(perUser.get(r.id)!, perUser.get(best.id)!).p;
   }
-  return { rows, best: best.id, users: cases.length, nItems: inputs.nItems, perUser: Object.fromEntries(perUser) };
+  return { rows, best: best?.id ?? null, users: cases.length, nItems: inputs.nItems, perUser: Object.fromEntries(perUser) };
 }
 
 /** Generated slates (history excluded by the model's decoder), in batches, scored at k = 5. */

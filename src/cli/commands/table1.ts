@@ -176,7 +176,10 @@ const command: Command = {
     const backend = sel.kind;
     const cacheDir = args.flags['no-cache'] ? null : typeof args.flags.cache === 'string' ? path.resolve(args.flags.cache) : path.join(path.resolve(args.out), 'table1-runs');
     if (args.flags.cache === true) throw new CliError('--cache needs a directory');
-    const context = { protocol: ds.protocol, source: ds.protocol.source ?? null, test: args.test ? path.basename(args.test) : null, tokenizer, validation: 'protocol validation slate (windows end before it)' };
+    const context = { protocol: ds.protocol, source: ds.protocol.source ?? null, test: args.test ? path.basename(args.test) : null, tokenizer };
+    // what only the SID models' runs depend on: their training windows end before the validation slate (an earlier
+    // version held out the last 5 training items instead; those cached runs must not be reused)
+    const sidContext = { validation: 'protocol validation slate (windows end before it)' };
     let lastLog = 0;
     const result = await runTable1(ds, split, cases, entries, {
       seeds,
