@@ -190,14 +190,13 @@ const command: Command = {
       cache: cacheDir ? fsRunCache(cacheDir) : undefined,
       fresh: args.flags.fresh === true,
       context,
+      sidContext,
       validCases,
       onCached: (r) => process.stderr.write(`table1: ${r.model} seed ${r.seed}: cached result (${r.createdAt}, ${cacheDir})\n`),
       onProgress: (model, seed, p) => {
         const now = Date.now();
-        if (p.scalars.validRecall5 !== undefined) process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total} validation recall@5 ${f4(p.scalars.validRecall5)}
-`);
-        else if (p.scalars.validation !== undefined) process.stderr.write(`table1: ${model} seed ${seed} epoch ${p.scalars.epoch}: validation recall@5 ${f4(p.scalars.validation)}
-`);
+        if (p.scalars.validRecall5 !== undefined) process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total} validation recall@5 ${f4(p.scalars.validRecall5)}\n`);
+        else if (p.scalars.validation !== undefined) process.stderr.write(`table1: ${model} seed ${seed} epoch ${p.scalars.epoch}: validation recall@5 ${f4(p.scalars.validation)}\n`);
         else if (now - lastLog > 5000 || p.step === p.total) {
           lastLog = now;
           process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total}${p.scalars.loss !== undefined ? ` loss ${p.scalars.loss.toFixed(4)}` : ''}\n`);
