@@ -100,8 +100,10 @@ describe('runs: train, reload, resume, compare', () => {
       expect(ids[0]).not.toBe(ids[1]);
       for (const box of await page.getByTestId('run-compare').all()) await box.check();
       await page.locator('[data-testid="runs-compare-plot"][data-rendered="true"]').waitFor({ timeout: 60_000 });
-      const traces = await page.getByTestId('runs-compare-plot').evaluate((el) => (el as unknown as { data: { name: string; x: number[] }[] }).data.map((t) => ({ held: t.name.endsWith(' held-out'), x: t.x })));
-      expect(traces.filter((t) => !t.held).map((t) => t.x.length).sort((a, b) => a - b)).toEqual([12, 40]);
+      const readTraces = () => page.getByTestId('runs-compare-plot').evaluate((el) => ((el as unknown as { data?: { name: string; x: number[] }[] }).data ?? []).map((t) => ({ held: t.name.endsWith(' held-out'), x: t.x })));
+      // the plot may still show the first checked run when it reports rendered: wait until both runs are drawn
+      await expect.poll(async () => (await readTraces()).filter((t) => !t.held).map((t) => t.x.length).sort((a, b) => a - b), { timeout: 60_000 }).toEqual([12, 40]);
+      const traces = await readTraces();
       // held-out curves (tk.validEvery = 5, and the last step) overlaid too; the resumed run's continues where it stopped
       expect(traces.filter((t) => t.held).map((t) => t.x).sort((a, b) => a.length - b.length)).toEqual([[0, 5, 10, 11], [0, 5, 10, 15, 20, 25, 30, 35, 39]]);
       const head = await page.getByTestId('runs-compare-metrics').locator('thead th').allTextContents();
