@@ -71,8 +71,9 @@ describe('baselines on a planted successor chain', () => {
   // its own token (loss 4.61 -> 0.02 in 200 full-batch steps) and the next token from its own position (4.63 -> 0.15),
   // but routing through attention to the left neighbour (odd positions masked) is slow: 4.63 -> 4.07 in 40 steps at
   // init std 0.02 and at 0.25 alike, vs 4.63 -> 2.78 for the residual path. Its Cloze target always needs that route
-  // (SASRec/HSTU predict from the same position). Skipped until fixed.
-  it.skip('BERT4Rec (masked-item objective) beats popularity', async () => {
+  // (SASRec/HSTU predict from the same position). Until fixed it runs as an expected failure (`it.fails`): the
+  // assertions are unchanged, and the day BERT4Rec learns this chain the test turns red — then make it a plain `it`.
+  it.fails('BERT4Rec (masked-item objective) beats popularity — KNOWN FAILURE (issue 18)', async () => {
     const m = await trainBERT4Rec(data.train, { maxLen: 16, dim: 16, blocks: 1, heads: 2, epochs: 30, batchSize: 16, lr: 5e-3, maskProb: 0.3, lastMaskShare: 0.2, seed: 1 });
     expect(m.numParameters()).toBeGreaterThan(102 * 16);
     expect(await recall(m)).toBeGreaterThan(popRecall + 0.1);
