@@ -6,10 +6,18 @@ import { repeatRows } from './slate-decoder';
 import type { DecoderBlock } from './nn';
 import { Blocked, type SidLookup } from './trie-beam';
 
+/** What every SID slate decoder is asked: the decoders' own options extend it (each documents its `device` default). */
 export interface DecodeRequest {
+  /** beam width (GSBI: per item, paper 5; flat decoder: over the whole slate, 1 = greedy) */
   beam: number;
+  /** slate length L (1..model maxSlate) */
   length: number;
+  /** per user, item rows never to recommend (e.g. the history) */
   exclude?: ArrayLike<number>[];
+  /** KV cache (default true); false recomputes attention over the whole prefix each step */
+  cache?: boolean;
+  /** record each step's beams for the stepper UI (host memory: a few users; always the host path) */
+  trace?: boolean;
 }
 
 /** Throws one clear line (prefixed by `who`) when the request does not fit the model or the SID table. */

@@ -16,20 +16,10 @@
 import { getBackend, logSoftmax, noGrad, reshape, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance, trieBeamScores, trieBlock, type Tensor } from '../engine';
 import type { HistoryBatch } from './context-encoder';
 import { repeatMask, repeatRows, type HierarchicalSlateDecoder } from './slate-decoder';
-import { beamContextKV, checkDecodeRequest, historyBlocked } from './decode-setup';
+import { beamContextKV, checkDecodeRequest, historyBlocked, type DecodeRequest } from './decode-setup';
 import { openCounts, trieBeamStep, trieTables, type SidLookup } from './trie-beam';
 
-export interface GsbiOptions {
-  /** beam width B per item (paper: 5) */
-  beam: number;
-  /** slate length L (1..model maxSlate) */
-  length: number;
-  /** per user, item rows never to recommend (e.g. the history) */
-  exclude?: ArrayLike<number>[];
-  /** use the planner's KV cache (default true); false recomputes the planner over the whole prefix each step */
-  cache?: boolean;
-  /** record the beam tree (stepper UI); costs host memory, use for a few users (runs the host path) */
-  trace?: boolean;
+export interface GsbiOptions extends DecodeRequest {
   /**
    * trie masks and beam top-k on the engine's device. Default: on WebGPU (a read-back there is a sync with the GPU);
    * on cpu / wasm the host memory is the device memory and the host path is as fast (bench:decode-device). The host

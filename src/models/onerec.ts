@@ -25,7 +25,7 @@ import {
 import { ContextEncoder, SidEmbedding, type HistoryBatch } from './context-encoder';
 import { createKVCache, DecoderBlock, disposeKVCache, Embedding, Linear, Module, RMSNorm, type KVCache } from './nn';
 import { repeatMask, type HsdConfig } from './slate-decoder';
-import { beamContextKV, checkDecodeRequest, historyBlocked } from './decode-setup';
+import { beamContextKV, checkDecodeRequest, historyBlocked, type DecodeRequest } from './decode-setup';
 import { itemPath, openCounts, trieBeamStep, trieTables, type SidLookup } from './trie-beam';
 
 export interface FlatConfig {
@@ -168,16 +168,7 @@ export class FlatSlateDecoder extends Module {
   }
 }
 
-export interface FlatDecodeOptions {
-  /** beam width (1 = greedy) */
-  beam: number;
-  /** slate length (1..maxSlate) */
-  length: number;
-  exclude?: ArrayLike<number>[];
-  /** self-attention KV cache (default true) */
-  cache?: boolean;
-  /** keep every token step's surviving beams (stepper UI; a few users; runs the host path) */
-  trace?: boolean;
+export interface FlatDecodeOptions extends DecodeRequest {
   /**
    * trie masks and beam top-k on the engine's device (default false: measured slower than the host path on cpu, wasm
    * and SwiftShader WebGPU — bench:decode-device — because per-beam open counts (U·B × trie nodes) are re-gathered
