@@ -4,7 +4,7 @@ import { cpuBackend } from '../engine/testing';
 import { topKExcluding } from '../eval/rank';
 import { meanMetrics, slateMetrics } from '../eval/metrics';
 import { plantedSlateData } from './slate-data';
-import { lrAt, run } from './slate-decoder';
+import { lrAt, run, trainRecipeConfig } from './slate-decoder';
 
 function splitInputs(N: number, users: number, len: number, M: number, seed: number) {
   return plantedSlateData(users, N, len, seed, M);
@@ -99,5 +99,11 @@ describe('slate decoder training', () => {
     expect(resumed.curves.epochs.map((e) => e.valid.recall5)).toEqual(full.curves.epochs.map((e) => e.valid.recall5));
     await expect(run(inputs, {}, { checkpoint: structuredClone(half.checkpoint) })).rejects.toThrow(/holds a 'onerec' model, not 'hsd'/);
     for (const m of [a, b, c]) m.dispose();
+  });
+  it('nonsense recipe settings are refused naming the setting (a huge beam is refused before it allocates)', () => {
+    expect(() => trainRecipeConfig({ beam: 100_000 })).toThrow(/^slate decoder training: beam must be <= 256 \(got 100000\)$/);
+    expect(() => trainRecipeConfig({ decodeBatch: 1e7 })).toThrow(/decodeBatch must be <= 4096 \(got 10000000\)/);
+    expect(() => trainRecipeConfig({ beam: 0 })).toThrow(/beam must be an integer >= 1 \(got 0\)/);
+    expect(trainRecipeConfig({ beam: 256, decodeBatch: 4096 }).beam).toBe(256);
   });
 });

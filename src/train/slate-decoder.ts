@@ -83,6 +83,8 @@ export function trainRecipeConfig(p: Partial<SlateTrainConfig> = {}): SlateTrain
   const c = { ...SLATE_TRAIN_DEFAULTS, ...p, model: { ...(p.model ?? {}) } };
   const bad: string[] = [];
   for (const k of ['epochs', 'batchSize', 'beam', 'decodeBatch', 'logEvery'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${c[k]})`);
+  // upper bounds where a huge value is an allocation error rather than a slow run (= the stage schema's bounds)
+  for (const [k, max] of [['beam', 256], ['decodeBatch', 4096]] as const) if (c[k] > max) bad.push(`${k} must be <= ${max} (got ${c[k]})`);
   for (const k of ['stepsPerEpoch', 'warmup', 'patience', 'validUsers'] as const) if (!Number.isInteger(c[k]) || c[k] < 0) bad.push(`${k} must be an integer >= 0 (got ${c[k]})`);
   if (!(c.lr > 0)) bad.push(`lr must be > 0 (got ${c.lr})`);
   if (bad.length) throw new Error(`slate decoder training: ${bad.join('; ')}`);
