@@ -59,6 +59,14 @@ export function semanticNeighbours(x: Float32Array, n: number, d: number, thresh
       if (s >= threshold) found.push(i, j);
     }
   }
+  return neighboursFromPairs(found, n);
+}
+
+/**
+ * CSR neighbour lists (ascending) of unordered pairs `found` = flat (i, j), i < j, sorted by i then j: each pair is
+ * listed under both of its items.
+ */
+export function neighboursFromPairs(found: ArrayLike<number>, n: number): Neighbours {
   const deg = new Int32Array(n + 1);
   for (let p = 0; p < found.length; p += 2) {
     deg[found[p] + 1]++;
