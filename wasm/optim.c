@@ -60,6 +60,54 @@ void nearest_code(const float* X, const float* E, int* INDEX, float* DIST, int N
   }
 }
 
+// The second half of the GEMM path of nearest-codeword assignment (src/engine/ops/rq-assign.ts): DOT (N, K) = X·Eᵀ
+// comes from the matmul kernel; each row's approximate distances ||x||^2 - 2 x.e + ||e||^2 pick the candidates within
+// a bound of the f32 rounding of both forms, (8d + 32)·2^-24·(||x||^2 + max ||e||^2), and only those are re-scored with
+// nearest_code's exact arithmetic (t = x - e, acc += t*t in j order, ties to the lowest k). The exhaustive argmin is
+// always a candidate, so INDEX/DIST equal nearest_code's bit for bit; NaN distances are re-scored like the rest.
+// CN: scratch of K floats.
+EXPORT(nearest_code_rescore)
+void nearest_code_rescore(const float* X, const float* E, const float* DOT, int* INDEX, float* DIST, int N, int K, int d, float* CN) {
+  float cmax = 0;
+  for (int k = 0; k < K; k++) {
+    const float* e = E + (int64_t)k * d;
+    v128_t acc = wasm_f32x4_splat(0);
+    int j = 0;
+    for (; j + 4 <= d; j += 4) { v128_t v = wasm_v128_load(e + j); acc = wasm_f32x4_add(acc, wasm_f32x4_mul(v, v)); }
+    float c = hsum4(acc);
+    for (; j < d; j++) c += e[j] * e[j];
+    CN[k] = c;
+    if (c > cmax) cmax = c;
+  }
+  const float rel = (8.0f * (float)d + 32.0f) * 5.9604644775390625e-8f;
+  for (int n = 0; n < N; n++) {
+    const float* x = X + (int64_t)n * d;
+    const float* dot = DOT + (int64_t)n * K;
+    v128_t acc = wasm_f32x4_splat(0);
+    int j = 0;
+    for (; j + 4 <= d; j += 4) { v128_t v = wasm_v128_load(x + j); acc = wasm_f32x4_add(acc, wasm_f32x4_mul(v, v)); }
+    float xn = hsum4(acc);
+    for (; j < d; j++) xn += x[j] * x[j];
+    float best = __builtin_inff();
+    for (int k = 0; k < K; k++) {
+      float a = xn - 2.0f * dot[k] + CN[k];
+      if (a < best) best = a;
+    }
+    const float lim = best + rel * (xn + cmax) + 1e-30f;
+    float bd = __builtin_inff();
+    int bk = -1;
+    for (int k = 0; k < K; k++) {
+      if (xn - 2.0f * dot[k] + CN[k] > lim) continue;
+      const float* e = E + (int64_t)k * d;
+      float s = 0;
+      for (int q = 0; q < d; q++) { float t = x[q] - e[q]; s += t * t; }
+      if (s < bd || (s == bd && bk < 0)) { bd = s; bk = k; }
+    }
+    INDEX[n] = bk;
+    DIST[n] = bd;
+  }
+}
+
 // Sum of squares of one gradient (f32 lanes of 1024-element blocks, accumulated in f64), for clipGradNorm.
 EXPORT(sumsq)
 double sumsq(const float* G, int n) {
