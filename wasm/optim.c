@@ -66,16 +66,20 @@ void nearest_code(const float* X, const float* E, int* INDEX, float* DIST, int N
 // nearest_code's exact arithmetic (t = x - e, acc += t*t in j order, ties to the lowest k). The exhaustive argmin is
 // always a candidate, so INDEX/DIST equal nearest_code's bit for bit; NaN distances are re-scored like the rest.
 // CN: scratch of K floats.
+INLINE float sumsq_row(const float* v, int d) {
+  v128_t acc = wasm_f32x4_splat(0);
+  int j = 0;
+  for (; j + 4 <= d; j += 4) { v128_t a = wasm_v128_load(v + j); acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, a)); }
+  float s = hsum4(acc);
+  for (; j < d; j++) s += v[j] * v[j];
+  return s;
+}
+
 EXPORT(nearest_code_rescore)
 void nearest_code_rescore(const float* X, const float* E, const float* DOT, int* INDEX, float* DIST, int N, int K, int d, float* CN) {
   float cmax = 0;
   for (int k = 0; k < K; k++) {
-    const float* e = E + (int64_t)k * d;
-    v128_t acc = wasm_f32x4_splat(0);
-    int j = 0;
-    for (; j + 4 <= d; j += 4) { v128_t v = wasm_v128_load(e + j); acc = wasm_f32x4_add(acc, wasm_f32x4_mul(v, v)); }
-    float c = hsum4(acc);
-    for (; j < d; j++) c += e[j] * e[j];
+    float c = sumsq_row(E + (int64_t)k * d, d);
     CN[k] = c;
     if (c > cmax) cmax = c;
   }
@@ -83,11 +87,7 @@ void nearest_code_rescore(const float* X, const float* E, const float* DOT, int*
   for (int n = 0; n < N; n++) {
     const float* x = X + (int64_t)n * d;
     const float* dot = DOT + (int64_t)n * K;
-    v128_t acc = wasm_f32x4_splat(0);
-    int j = 0;
-    for (; j + 4 <= d; j += 4) { v128_t v = wasm_v128_load(x + j); acc = wasm_f32x4_add(acc, wasm_f32x4_mul(v, v)); }
-    float xn = hsum4(acc);
-    for (; j < d; j++) xn += x[j] * x[j];
+    const float xn = sumsq_row(x, d);
     float best = __builtin_inff();
     for (int k = 0; k < K; k++) {
       float a = xn - 2.0f * dot[k] + CN[k];

@@ -12,6 +12,30 @@ function dist64(x: Float32Array, e: Float32Array, n: number, k: number, d: numbe
   return s;
 }
 
+/** The direct f32 difference loop (t = x − e, acc += t², j order; strict < keeps the lowest index on ties). */
+function directNearest(x: Float32Array, N: number, d: number, e: Float32Array, K: number): { idx: Int32Array; dd: Float32Array } {
+  const idx = new Int32Array(N);
+  const dd = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    let bd = Infinity;
+    let bk = -1;
+    for (let k = 0; k < K; k++) {
+      let acc = 0;
+      for (let j = 0; j < d; j++) {
+        const t = Math.fround(x[n * d + j] - e[k * d + j]);
+        acc = Math.fround(acc + Math.fround(t * t));
+      }
+      if (acc < bd) {
+        bd = acc;
+        bk = k;
+      }
+    }
+    idx[n] = bk;
+    dd[n] = bd;
+  }
+  return { idx, dd };
+}
+
 async function compare(variant: RqVariant, N: number, K: number, d: number, seed: number, codebook?: Float32Array, x?: Float32Array) {
   const gpu = await testGpu();
   const xs = x ?? randn(N * d, seed);
@@ -94,50 +118,14 @@ describe('nearestCode (RQ assignment, Eq. 1)', () => {
     const idx = new Int32Array(N);
     const dd = new Float32Array(N);
     nearestCodeCpu(x, N, d, e, K, idx, dd);
-    for (let n = 0; n < N; n++) {
-      let bd = Infinity;
-      let bk = -1;
-      for (let k = 0; k < K; k++) {
-        let acc = 0;
-        for (let j = 0; j < d; j++) {
-          const t = Math.fround(x[n * d + j] - e[k * d + j]);
-          acc = Math.fround(acc + Math.fround(t * t));
-        }
-        if (acc < bd) {
-          bd = acc;
-          bk = k;
-        }
-      }
-      expect([n, idx[n], dd[n]]).toEqual([n, bk, bd]);
-    }
+    const ref = directNearest(x, N, d, e, K);
+    for (let n = 0; n < N; n++) expect([n, idx[n], dd[n]]).toEqual([n, ref.idx[n], ref.dd[n]]);
     expect(idx[5]).toBe(3);
     expect(dd[5]).toBe(0);
   });
 
   it('wasm (GEMM path: matmul dot products + exact re-score of the candidates) = the direct f32 loop bit for bit', async () => {
     const be = await testWasm();
-    const direct = (x: Float32Array, N: number, d: number, e: Float32Array, K: number) => {
-      const idx = new Int32Array(N);
-      const dd = new Float32Array(N);
-      for (let n = 0; n < N; n++) {
-        let bd = Infinity;
-        let bk = -1;
-        for (let k = 0; k < K; k++) {
-          let acc = 0;
-          for (let j = 0; j < d; j++) {
-            const t = Math.fround(x[n * d + j] - e[k * d + j]);
-            acc = Math.fround(acc + Math.fround(t * t));
-          }
-          if (acc < bd || (acc === bd && bk < 0)) {
-            bd = acc;
-            bk = k;
-          }
-        }
-        idx[n] = bk;
-        dd[n] = bd;
-      }
-      return { idx, dd };
-    };
     // [N, K, d]: GEMM path (incl. a row block that does not divide N, K not a multiple of 4) and the direct kernel
     for (const [N, K, d, seed] of [[300, 64, 90, 31], [257, 37, 61, 33], [40, 4, 8, 35]]) {
       const x = randn(N * d, seed);
@@ -159,7 +147,7 @@ describe('nearestCode (RQ assignment, Eq. 1)', () => {
         return [await i.data(), await dd.data()];
       })();
       setBackend(cpuBackend);
-      const ref = direct(x, N, d, e, K);
+      const ref = directNearest(x, N, d, e, K);
       expect(Array.from(gi)).toEqual(Array.from(ref.idx));
       expect(Array.from(gd)).toEqual(Array.from(ref.dd));
       expect(gi[3]).toBe(1);
