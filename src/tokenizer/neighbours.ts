@@ -8,7 +8,7 @@
 // row i, in index order, as `semanticNeighbours` in pairs.ts does). A f32 dot product of two unit vectors of F
 // dimensions is off by at most ~F·2⁻²⁴ (4e-5 at F = 713), far inside the margin, so the result is exactly the
 // reference's pairs on every backend (neighbours.test.ts checks equality, also with pairs planted at the threshold).
-import { matmul, slice, tensor, tidyAsync, transpose } from '../engine';
+import { CpuBackend, getBackend, matmul, slice, tensor, tidyAsync, transpose, type Backend } from '../engine';
 import { neighboursFromPairs, normaliseRows, type Neighbours } from './pairs';
 
 export interface NeighbourOptions {
@@ -17,6 +17,17 @@ export interface NeighbourOptions {
   /** device cosines ≥ threshold − margin are re-scored exactly on the host (default max(1e-3, 16·F·2⁻²⁴)) */
   margin?: number;
   onProgress?: (rowsDone: number, rows: number) => void;
+  /** where the products run (default: the current backend; the CPU reference where none is set, e.g. the data worker) */
+  backend?: Backend;
+}
+
+/** The current backend, or the CPU reference in a thread that has none (the data worker assembles stage inputs). */
+function currentOrCpu(): Backend {
+  try {
+    return getBackend();
+  } catch {
+    return new CpuBackend();
+  }
 }
 
 /**
@@ -47,7 +58,8 @@ export async function semanticNeighboursOnEngine(x: Float32Array, n: number, d: 
   const B = Math.max(1, Math.floor(opts.block ?? 512));
   const found: number[] = [];
   await tidyAsync(async () => {
-    const U = tensor(u, [n, d]);
+    // every op runs on its inputs' backend: U's
+    const U = tensor(u, [n, d], 'f32', opts.backend ?? currentOrCpu());
     for (let r0 = 0; r0 < n; r0 += B) {
       const r1 = Math.min(n, r0 + B);
       const m = r1 - r0;
