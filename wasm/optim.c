@@ -26,6 +26,13 @@ void adamw(float* P, const float* G, float* M, float* V, int n, float gscale, fl
   }
 }
 
+// f32 squared distance in j order (t = x - e, acc += t*t): the reference's arithmetic, shared by both assignment kernels.
+INLINE float dist2_f32(const float* x, const float* e, int d) {
+  float acc = 0;
+  for (int j = 0; j < d; j++) { float t = x[j] - e[j]; acc += t * t; }
+  return acc;
+}
+
 // Distances in the same order as the reference (per element t = x - e, acc += t*t, j ascending) for exact ties;
 // four codewords at a time share each load of x.
 EXPORT(nearest_code)
@@ -50,9 +57,7 @@ void nearest_code(const float* X, const float* E, int* INDEX, float* DIST, int N
       for (int q = 0; q < 4; q++) if (a[q] < bd || (a[q] == bd && bk < 0)) { bd = a[q]; bk = k + q; }
     }
     for (; k < K; k++) {
-      const float* e = E + (int64_t)k * d;
-      float acc = 0;
-      for (int j = 0; j < d; j++) { float t = x[j] - e[j]; acc += t * t; }
+      float acc = dist2_f32(x, E + (int64_t)k * d, d);
       if (acc < bd || (acc == bd && bk < 0)) { bd = acc; bk = k; }
     }
     INDEX[n] = bk;
@@ -66,20 +71,11 @@ void nearest_code(const float* X, const float* E, int* INDEX, float* DIST, int N
 // nearest_code's exact arithmetic (t = x - e, acc += t*t in j order, ties to the lowest k). The exhaustive argmin is
 // always a candidate, so INDEX/DIST equal nearest_code's bit for bit; NaN distances are re-scored like the rest.
 // CN: scratch of K floats.
-INLINE float sumsq_row(const float* v, int d) {
-  v128_t acc = wasm_f32x4_splat(0);
-  int j = 0;
-  for (; j + 4 <= d; j += 4) { v128_t a = wasm_v128_load(v + j); acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a, a)); }
-  float s = hsum4(acc);
-  for (; j < d; j++) s += v[j] * v[j];
-  return s;
-}
-
 EXPORT(nearest_code_rescore)
 void nearest_code_rescore(const float* X, const float* E, const float* DOT, int* INDEX, float* DIST, int N, int K, int d, float* CN) {
   float cmax = 0;
   for (int k = 0; k < K; k++) {
-    float c = sumsq_row(E + (int64_t)k * d, d);
+    float c = row_sumsq(E + (int64_t)k * d, d);
     CN[k] = c;
     if (c > cmax) cmax = c;
   }
@@ -87,7 +83,7 @@ void nearest_code_rescore(const float* X, const float* E, const float* DOT, int*
   for (int n = 0; n < N; n++) {
     const float* x = X + (int64_t)n * d;
     const float* dot = DOT + (int64_t)n * K;
-    const float xn = sumsq_row(x, d);
+    const float xn = row_sumsq(x, d);
     float best = __builtin_inff();
     for (int k = 0; k < K; k++) {
       float a = xn - 2.0f * dot[k] + CN[k];
@@ -98,9 +94,7 @@ void nearest_code_rescore(const float* X, const float* E, const float* DOT, int*
     int bk = -1;
     for (int k = 0; k < K; k++) {
       if (xn - 2.0f * dot[k] + CN[k] > lim) continue;
-      const float* e = E + (int64_t)k * d;
-      float s = 0;
-      for (int q = 0; q < d; q++) { float t = x[q] - e[q]; s += t * t; }
+      float s = dist2_f32(x, E + (int64_t)k * d, d);
       if (s < bd || (s == bd && bk < 0)) { bd = s; bk = k; }
     }
     INDEX[n] = bk;
