@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setBackend, type Backend } from '../engine';
+import { getBackend, setBackend, type Backend } from '../engine';
 import { cpuBackend, testBackends } from '../engine/testing';
 import { createRng } from '../math/rng';
 import { semanticNeighboursOnEngine } from './neighbours';
@@ -45,6 +45,15 @@ async function onEngine(be: Backend, x: Float32Array, n: number, d: number, t: n
 }
 
 describe('semantic neighbours on the engine (blocked matmul + exact re-score)', () => {
+  // first in the file: no test has set a backend yet, as in the data worker, which assembles stage inputs without one
+  it('with no backend set, runs on the CPU reference (same pairs)', async () => {
+    expect(() => getBackend()).toThrow(/no backend/);
+    const n = 90;
+    const { x, d } = features(n, 5);
+    same(await semanticNeighboursOnEngine(x, n, d, 0.8, { block: 32 }), semanticNeighbours(x, n, d, 0.8));
+    expect(() => getBackend()).toThrow(/no backend/);
+  });
+
   it('= the host reference on cpu, wasm and webgpu: several thresholds, blocks that do not divide n', async () => {
     const n = 301;
     const { x, d } = features(n, 3);
