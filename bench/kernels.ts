@@ -23,7 +23,7 @@ import { CHROMIUM, CHROMIUM_ARGS, ROOT, runInChromium } from './browser-host';
 import type { PageConfig, PageResult } from './browser/main';
 import type { AttentionModule, Engine } from './runners';
 import { spawnSync } from 'node:child_process';
-import { loadAverage, machineEnvironment } from './machine';
+import { loadAverage, machineEnvironment, nodeDispatchClock } from './machine';
 
 
 interface Args {
@@ -159,9 +159,10 @@ async function runNode(args: Args, s: BenchSettings, caseIds: string[]) {
       threadRows.push({ threads: t, wasmThreads: t, ortWasmThreads: t });
     }
   }
-  const { measureDispatchOverhead } = await import('./dispatch');
-  const dispatchOverhead = gpu ? await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 3 : 7 }) : [];
-  dispatchOverhead.forEach((d) => log(`[node] dispatch ${d.mode}: host ${d.hostUsPerDispatch.toFixed(1)} µs, wall ${d.wallUsPerDispatch.toFixed(1)} µs per dispatch, ${d.submits} submits`));
+  const { measureDispatchOverhead, logDispatch } = await import('./dispatch');
+  const nn = await import('../src/models/nn');
+  const dispatchOverhead = gpu ? await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 15 : 30, clock: nodeDispatchClock(), nn }) : [];
+  dispatchOverhead.forEach((d) => logDispatch((x) => log(`[node] ${x}`), d));
   return {
     adapter: gpu ? engine.describeAdapter(gpu.info) : null,
     info: gpu?.info ?? null,
@@ -226,9 +227,11 @@ async function main() {
   const measurements = [...(browser?.measurements ?? []), ...(node?.measurements ?? [])];
   const defaults = { ...(node?.defaults ?? {}), ...(browser?.defaults ?? {}) };
   const { dispatchTable } = await import('./dispatch');
-  const dispatchMd = node?.dispatchOverhead.length
-    ? '\n\nHost cost per dispatch (Node/Dawn; a chain of small elementwise adds; batched = one command encoder submitted at the readback, unbatched = one submit per dispatch):\n\n' +
-      dispatchTable(node.dispatchOverhead) +
+  const dispatchRows = [...(node?.dispatchOverhead ?? []), ...(browser?.dispatchOverhead ?? [])];
+  const dispatchMd = dispatchRows.length
+    ? '\n\nHost cost per dispatch (method in bench/dispatch.ts; batched = one command encoder submitted at the readback, unbatched = one submit per dispatch; ' +
+      'Chromium has no thread CPU clock):\n\n' +
+      dispatchTable(dispatchRows) +
       '\n'
     : '';
   const table = markdownTables(cases, measurements, defaults) + dispatchMd;
@@ -267,7 +270,7 @@ async function main() {
       'issue 13: our wasm matmul >= 0.7x ORT-web wasm at equal threads (wasmOverOrtWasm at 1 thread; byThreads[].wasmOverOrtWasm per thread count, Node)',
     problems,
     measurements,
-    dispatchOverhead: node?.dispatchOverhead ?? [],
+    dispatchOverhead: dispatchRows,
     dispatchTarget: 'issue 14: host time per dispatch <= 30 µs batched',
   };
 

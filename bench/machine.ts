@@ -1,4 +1,5 @@
 // The machine a benchmark ran on (the project's machines are shared: the load average is part of every figure).
+import fs from 'node:fs';
 import os from 'node:os';
 
 /** The 1/5/15-minute load averages, rounded to 0.01. */
@@ -14,5 +15,34 @@ export function machineEnvironment(loadAtStart: number[]) {
     cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
     loadAverageAtStart: loadAtStart,
     loadAverageAtEnd: loadAverage(),
+  };
+}
+
+/**
+ * Clocks for bench/dispatch.ts in Node: the main thread's CPU time and run-queue wait from Linux's
+ * /proc/self/task/<pid>/schedstat (ns: time on CPU, time waiting runnable, timeslices); null where it cannot be read.
+ * The process clock is process.cpuUsage() (user + system over all threads).
+ */
+export function nodeDispatchClock() {
+  const file = `/proc/self/task/${process.pid}/schedstat`;
+  let ok = true;
+  try {
+    fs.readFileSync(file, 'utf8');
+  } catch {
+    ok = false;
+  }
+  return {
+    thread: () => {
+      if (!ok) return null;
+      const [run, wait] = fs.readFileSync(file, 'utf8').split(' ');
+      return { cpuUs: Number(run) / 1000, waitUs: Number(wait) / 1000 };
+    },
+    process: () => {
+      const u = process.cpuUsage();
+      return u.user + u.system;
+    },
+    load: () => Math.round(os.loadavg()[0] * 100) / 100,
+    /** where the thread figures come from (recorded in the results JSON) */
+    source: ok ? file : null,
   };
 }
