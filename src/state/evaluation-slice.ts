@@ -185,7 +185,6 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
           resolve();
         });
       });
-      await get().loadEvaluationModels();
       await runBatch(b, true);
     },
   };
