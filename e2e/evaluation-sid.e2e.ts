@@ -44,6 +44,7 @@ describe('SID models in the Evaluation panel', () => {
       expect([pop[7], tiger[7]].filter((p) => p === 'best')).toHaveLength(1);
       expect(await page.getByTestId('eval-sids-tiger').textContent()).toMatch(/^rq-kmeans D = 2, K = 16, trained on the item features now \(seed 0\): widths \[16, 16, \d+\]/);
       expect(await page.getByTestId('eval-sids-pop').textContent()).toBe('—');
+      await app.screenshot('evaluation-sid-table');
       // the resumed run is one run in the Runs panel, done at 80/80
       await page.locator('nav a[data-panel="runs"]').click();
       const done = page.locator('[data-testid="run-row"][data-status="done"]', { hasText: 'table1-model' });
