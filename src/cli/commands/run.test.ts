@@ -143,6 +143,11 @@ describe('higr run (one CLI wrapper for every stage)', () => {
     const { trainSeconds: _a, ...a } = rec.summary!.metrics;
     const { trainSeconds: _b, ...b } = res.summary!.metrics;
     expect(b).toEqual(a);
+    // the stage's own quick setting (default true) takes an explicit --quick=false: full-size models
+    expect((await capture([...base, '--stage', 'table1-model', '--model', 'pop', '--users', '30', '--quick=false'])).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8')).run.config).toMatchObject({ model: 'pop', quick: false, users: 30 });
+    expect((await capture([...base, '--stage', 'table1-model', '--model', 'pop', '--users', '30'])).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8')).run.config).toMatchObject({ model: 'pop', quick: true });
     // a SID model with a neural tokenizer on the fly and no steps: one line naming the flag
     expect((await capture([...base, '--stage', 'table1-model', '--model', 'onerec', '--sidKind', 'crq-vae', '--sidSteps', '0'])).err).toBe('higr run: --sidSteps: crq-vae needs training steps (>= 1); RQ-KMeans needs none\n');
   }, 300_000);

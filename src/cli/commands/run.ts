@@ -79,7 +79,8 @@ const command: Command = {
     const stage = prev?.stage ?? (typeof flags.stage === 'string' ? flags.stage : '');
     if (!STAGES[stage]) throw new CliError(`--stage: must be one of ${Object.keys(STAGES).join(', ')} (got "${stage}")`);
     const entry = stageEntry(stage);
-    const cfg = prev ? prev.config : stageConfigFromFlags(stage, flags);
+    // a stage with its own `quick` setting (table1-model: default true) takes an explicit --quick / --quick=false
+    const cfg = prev ? prev.config : stageConfigFromFlags(stage, args.quickGiven && 'quick' in entry.schema.fields ? { ...flags, quick: String(args.quick) } : flags);
     const seed = prev ? prev.seed : args.seed;
     const everyN = numFlag(flags, 'checkpoint-every', 10);
     if (!Number.isInteger(everyN) || everyN < 0) throw new CliError(`--checkpoint-every: must be an integer >= 0 (got ${everyN})`);
