@@ -27,7 +27,7 @@ describe('SID models in the Evaluation panel', () => {
       await page.getByTestId('evaluation-panel').waitFor({ timeout: 60_000 });
       const notice = page.getByTestId('eval-notice');
       await notice.waitFor({ timeout: 120_000 });
-      expect(await notice.textContent()).toMatch(/^After the reload: (TIGER|tiger) seed 3 resumed from its checkpoint at step \d+ \(run table1-model-/);
+      expect(await notice.textContent()).toMatch(/^After the reload: TIGER seed 3 resumed from its checkpoint at step \d+ \(run table1-model-/);
       await page.locator('[data-testid="eval-status"][data-status="done"], [data-testid="eval-status"][data-status="error"]').waitFor({ timeout: 600_000 });
       expect((await page.getByTestId('eval-error').count()) ? await page.getByTestId('eval-error').textContent() : null).toBeNull();
       const cells = async (id: string) => page.getByTestId(`eval-row-${id}`).locator('td').allTextContents();

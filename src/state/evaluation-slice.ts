@@ -185,6 +185,7 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
           resolve();
         });
       });
+      if (typeof window !== 'undefined') await get().loadEvaluationModels(); // the models' labels for the notice
       await runBatch(b, true);
     },
   };
