@@ -1,74 +1,199 @@
 // Fused multi-head attention, forward and backward (src/engine/ops/attention.ts): q (B,Tq,H*dh), k/v (B,Tk,H*dh),
 // causal masks aligned to the end of the keys, optional key mask (B,Tk) i32 (1 = valid), optional additive bias Bi at
 // element b*sB + h*sH + i*sQ + j*sK (strides 0 on broadcast axes; -inf = masked); a query row without a visible key
-// outputs zeros (lse 0) and gets zero gradients. With a bias the backward also writes dS (B,H,Tq,Tk) = p (dp - D). Per (b, i, h) row: scores over the visible keys in SIMD dot
-// products, one max/exp/sum pass, then p-weighted sums; the backward recomputes p from the saved logsumexp.
-// Scratch: 2*Tk floats (scores, dp) + Tk ints (visible key list).
+// outputs zeros (lse 0) and gets zero gradients. With a bias the backward also writes dS (B,H,Tq,Tk) = p (dp - D).
+//
+// Blocked per (b, h): Kᵀ (and Vᵀ for the backward) is packed once into scratch (dh × Tkp, Tkp = Tk rounded up to 8,
+// zero padded); then query rows are taken 4 at a time, and every product is a 4×8 register-blocked SIMD micro-kernel:
+//   scores S (4 × keys) = Q4 · Kᵀ     (8 keys per block, dh multiply-adds each; keys past the block's causal end skipped)
+//   one pass per row: scale + bias + masks (-inf), max, f32x4 exp, sum, normalise (the softmax fused in)
+//   O (4 × dh) = P · V                 (8 columns of dh per block, over the block's visible keys only)
+// The backward recomputes P from the saved logsumexp, dP = G4 · Vᵀ, dS = P (dP − D), dQ = dS · K, and adds dSᵀ · Q
+// and Pᵀ · G into dK / dV key by key (skipping keys whose 4 weights are all zero). Causal blocks: a block of 4 rows
+// touches keys up to its last row's end, rows of a partial block are padded with weight-0 copies.
+// Scratch: attention_scratch(Tk, dh) floats.
 #include "common.h"
 
-INLINE float dot(const float* a, const float* b, int n) {
-  v128_t acc = wasm_f32x4_splat(0);
-  int c = 0;
-  for (; c + 4 <= n; c += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + c), wasm_v128_load(b + c)));
-  float s = hsum4(acc);
-  for (; c < n; c++) s += a[c] * b[c];
-  return s;
-}
-INLINE void axpy(float* y, float a, const float* x, int n) {
-  v128_t va = wasm_f32x4_splat(a);
-  int c = 0;
-  for (; c + 4 <= n; c += 4) wasm_v128_store(y + c, wasm_f32x4_add(wasm_v128_load(y + c), wasm_f32x4_mul(va, wasm_v128_load(x + c))));
-  for (; c < n; c++) y[c] += a * x[c];
-}
+INLINE int round8(int n) { return (n + 7) & ~7; }
 
-static int visible(const int* M, int b, int i, int Tq, int Tk, int causal, int* js) {
-  int end = Tk;
-  if (causal) {
-    end = i + Tk - Tq + 1;
-    if (end < 0) end = 0;
-    if (end > Tk) end = Tk;
+EXPORT(attention_scratch) int attention_scratch(int Tk, int dh) { return (2 * dh + 8) * round8(Tk > 0 ? Tk : 1); }
+
+/** xt[d*Tkp + j] = X[j*E + d] for j < Tk, zeros for j in [Tk, Tkp). */
+static void pack_t(const float* X, int E, int Tk, int Tkp, int dh, float* xt) {
+  for (int j = 0; j < Tk; j++) {
+    const float* x = X + (int64_t)j * E;
+    for (int d = 0; d < dh; d++) xt[(int64_t)d * Tkp + j] = x[d];
   }
-  int n = 0;
-  for (int j = 0; j < end; j++) if (!M || M[b * Tk + j] != 0) js[n++] = j;
-  return n;
+  for (int d = 0; d < dh; d++)
+    for (int j = Tk; j < Tkp; j++) xt[(int64_t)d * Tkp + j] = 0.0f;
 }
 
-/** Scaled scores of query row (b, i, h) over the keys js[0..n) plus the bias (-inf = masked); returns their max. */
-static float scores(const float* q, const float* K, const float* Bi, int64_t bo, int sK, int64_t kb, int E, int dh, float scale, const int* js,
-                    int n, float* s) {
+#define FMA(c, a, b) c = wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
+
+/** S[r*Tkp + j] = Σ_d a_r[d] xt[d*Tkp + j] for r < 4, j < nk (a multiple of 8). */
+static void rows_times_t(const float* const a[4], const float* xt, int Tkp, int dh, int nk, float* S) {
+  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+  for (int jb = 0; jb < nk; jb += 8) {
+    v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    const float* x = xt + jb;
+    for (int d = 0; d < dh; d++, x += Tkp) {
+      v128_t k0 = wasm_v128_load(x), k1 = wasm_v128_load(x + 4), s;
+      s = wasm_f32x4_splat(a0[d]); FMA(c00, s, k0); FMA(c01, s, k1);
+      s = wasm_f32x4_splat(a1[d]); FMA(c10, s, k0); FMA(c11, s, k1);
+      s = wasm_f32x4_splat(a2[d]); FMA(c20, s, k0); FMA(c21, s, k1);
+      s = wasm_f32x4_splat(a3[d]); FMA(c30, s, k0); FMA(c31, s, k1);
+    }
+    wasm_v128_store(S + jb, c00); wasm_v128_store(S + jb + 4, c01);
+    wasm_v128_store(S + Tkp + jb, c10); wasm_v128_store(S + Tkp + jb + 4, c11);
+    wasm_v128_store(S + 2 * Tkp + jb, c20); wasm_v128_store(S + 2 * Tkp + jb + 4, c21);
+    wasm_v128_store(S + 3 * Tkp + jb, c30); wasm_v128_store(S + 3 * Tkp + jb + 4, c31);
+  }
+}
+
+/** o_r[c] = Σ_{j<n} P[r*Tkp + j] X[j*E + c] for c < dh, stored for r < nr. */
+static void p_times_rows(const float* P, int Tkp, int n, const float* X, int E, int dh, float* const o[4], int nr) {
+  const float *p0 = P, *p1 = P + Tkp, *p2 = P + 2 * Tkp, *p3 = P + 3 * Tkp;
+  int c = 0;
+  for (; c + 8 <= dh; c += 8) {
+    v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    const float* x = X + c;
+    for (int j = 0; j < n; j++, x += E) {
+      v128_t v0 = wasm_v128_load(x), v1 = wasm_v128_load(x + 4), s;
+      s = wasm_f32x4_splat(p0[j]); FMA(c00, s, v0); FMA(c01, s, v1);
+      s = wasm_f32x4_splat(p1[j]); FMA(c10, s, v0); FMA(c11, s, v1);
+      s = wasm_f32x4_splat(p2[j]); FMA(c20, s, v0); FMA(c21, s, v1);
+      s = wasm_f32x4_splat(p3[j]); FMA(c30, s, v0); FMA(c31, s, v1);
+    }
+    v128_t acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+    for (int r = 0; r < nr; r++) {
+      wasm_v128_store(o[r] + c, acc[r][0]);
+      wasm_v128_store(o[r] + c + 4, acc[r][1]);
+    }
+  }
+  for (; c + 4 <= dh; c += 4) {
+    v128_t c0 = wasm_f32x4_splat(0), c1 = c0, c2 = c0, c3 = c0;
+    const float* x = X + c;
+    for (int j = 0; j < n; j++, x += E) {
+      v128_t v = wasm_v128_load(x);
+      FMA(c0, wasm_f32x4_splat(p0[j]), v);
+      FMA(c1, wasm_f32x4_splat(p1[j]), v);
+      FMA(c2, wasm_f32x4_splat(p2[j]), v);
+      FMA(c3, wasm_f32x4_splat(p3[j]), v);
+    }
+    v128_t acc[4] = {c0, c1, c2, c3};
+    for (int r = 0; r < nr; r++) wasm_v128_store(o[r] + c, acc[r]);
+  }
+  for (; c < dh; c++)
+    for (int r = 0; r < nr; r++) {
+      const float* pr = P + r * Tkp;
+      float s = 0;
+      for (int j = 0; j < n; j++) s += pr[j] * X[(int64_t)j * E + c];
+      o[r][c] = s;
+    }
+}
+
+/** Y[j*E + c] += Σ_r W[r*Tkp + j] a_r[c] for j < n, c < dh (keys whose 4 weights are all 0 are skipped). */
+static void add_t_times_rows(float* Y, int E, int n, const float* W, int Tkp, const float* const a[4], int dh) {
+  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+  for (int j = 0; j < n; j++) {
+    float w0 = W[j], w1 = W[Tkp + j], w2 = W[2 * Tkp + j], w3 = W[3 * Tkp + j];
+    if (w0 == 0.0f && w1 == 0.0f && w2 == 0.0f && w3 == 0.0f) continue;
+    v128_t s0 = wasm_f32x4_splat(w0), s1 = wasm_f32x4_splat(w1), s2 = wasm_f32x4_splat(w2), s3 = wasm_f32x4_splat(w3);
+    float* y = Y + (int64_t)j * E;
+    int c = 0;
+    for (; c + 4 <= dh; c += 4) {
+      v128_t acc = wasm_v128_load(y + c);
+      FMA(acc, s0, wasm_v128_load(a0 + c));
+      FMA(acc, s1, wasm_v128_load(a1 + c));
+      FMA(acc, s2, wasm_v128_load(a2 + c));
+      FMA(acc, s3, wasm_v128_load(a3 + c));
+      wasm_v128_store(y + c, acc);
+    }
+    for (; c < dh; c++) y[c] += w0 * a0[c] + w1 * a1[c] + w2 * a2[c] + w3 * a3[c];
+  }
+}
+
+/** Causal end (exclusive) of query row i: keys j <= i + Tk − Tq. */
+INLINE int key_end(int i, int Tq, int Tk, int causal) { return causal ? imax(0, imin(Tk, i + Tk - Tq + 1)) : Tk; }
+
+/**
+ * Logits of one row in place over s[0..nk): s*scale + bias for visible keys (j < e, key mask set), -inf otherwise;
+ * returns their max (-inf: no visible key).
+ */
+static float logits_row(float* s, int nk, int e, const int* Mrow, const float* bias, int sK, float scale) {
   float m = -__builtin_inff();
-  for (int t = 0; t < n; t++) {
-    float x = dot(q, K + kb + (int64_t)js[t] * E, dh) * scale;
-    if (Bi) x += Bi[bo + (int64_t)js[t] * sK];
-    s[t] = x;
+  for (int j = 0; j < nk; j++) {
+    float x = -__builtin_inff();
+    if (j < e && (!Mrow || Mrow[j] != 0)) {
+      x = s[j] * scale;
+      if (bias) x += bias[(int64_t)j * sK];
+    }
+    s[j] = x;
     m = fmaxf_(m, x);
   }
   return m;
+}
+
+/** s[j] = exp(s[j] − m) (0 where s[j] = -inf) over s[0..nk), nk a multiple of 4; returns the sum. */
+static float exp_row(float* s, int nk, float m) {
+  v128_t vm = wasm_f32x4_splat(m), ninf = wasm_f32x4_splat(-__builtin_inff()), z = wasm_f32x4_splat(0);
+  for (int j = 0; j < nk; j += 4) {
+    v128_t x = wasm_v128_load(s + j);
+    v128_t e = wasm_v128_andnot(expf4(wasm_f32x4_sub(x, vm)), wasm_f32x4_eq(x, ninf));
+    wasm_v128_store(s + j, e);
+    z = wasm_f32x4_add(z, e);
+  }
+  return hsum4(z);
+}
+
+INLINE void zero(float* x, int n) {
+  for (int j = 0; j < n; j++) x[j] = 0.0f;
 }
 
 EXPORT(attention_fwd)
 void attention_fwd(const float* Q, const float* K, const float* V, const int* M, const float* Bi, int sB, int sH, int sQ, int sK, float* O,
                    float* LSE, int B, int Tq, int Tk, int H, int dh, int causal, float scale, float* scratch) {
   int E = H * dh;
-  float* s = scratch;
-  int* js = (int*)(scratch + 2 * Tk);
+  int Tkp = round8(Tk > 0 ? Tk : 1);
+  float* kt = scratch;
+  float* S = scratch + (int64_t)dh * Tkp;
   for (int64_t t = 0; t < (int64_t)B * Tq * E; t++) O[t] = 0.0f;
   for (int64_t t = 0; t < (int64_t)B * H * Tq; t++) LSE[t] = 0.0f;
+  if (Tk <= 0) return;
   for (int b = 0; b < B; b++)
-    for (int i = 0; i < Tq; i++) {
-      int n = visible(M, b, i, Tq, Tk, causal, js);
-      if (!n) continue;
-      for (int h = 0; h < H; h++) {
-        const float* q = Q + ((int64_t)b * Tq + i) * E + h * dh;
-        int64_t bo = (int64_t)b * sB + (int64_t)h * sH + (int64_t)i * sQ;
-        float m = scores(q, K, Bi, bo, sK, (int64_t)b * Tk * E + h * dh, E, dh, scale, js, n, s);
-        if (m == -__builtin_inff()) continue;  // every visible key masked by the bias: zeros, lse 0
-        float z = 0;
-        for (int t = 0; t < n; t++) z += (s[t] = expf_(s[t] - m));  // exp(-inf) = 0
-        float inv = 1.0f / z;
-        float* o = O + ((int64_t)b * Tq + i) * E + h * dh;
-        for (int t = 0; t < n; t++) axpy(o, s[t] * inv, V + ((int64_t)b * Tk + js[t]) * E + h * dh, dh);
-        LSE[((int64_t)b * H + h) * Tq + i] = m + logf_(z);
+    for (int h = 0; h < H; h++) {
+      const float* Kb = K + (int64_t)b * Tk * E + h * dh;
+      const float* Vb = V + (int64_t)b * Tk * E + h * dh;
+      const int* Mrow = M ? M + (int64_t)b * Tk : 0;
+      pack_t(Kb, E, Tk, Tkp, dh, kt);
+      for (int i0 = 0; i0 < Tq; i0 += 4) {
+        int nr = imin(4, Tq - i0);
+        int kend = key_end(i0 + nr - 1, Tq, Tk, causal);
+        if (kend <= 0) continue;
+        int nk = round8(kend);
+        const float* q[4];
+        float* o[4];
+        for (int r = 0; r < 4; r++) {
+          int i = i0 + imin(r, nr - 1);
+          q[r] = Q + ((int64_t)b * Tq + i) * E + h * dh;
+          o[r] = O + ((int64_t)b * Tq + i) * E + h * dh;
+        }
+        rows_times_t(q, kt, Tkp, dh, nk, S);
+        for (int r = 0; r < 4; r++) {
+          float* s = S + r * Tkp;
+          int i = i0 + r;
+          float m = r < nr ? logits_row(s, nk, key_end(i, Tq, Tk, causal), Mrow, Bi ? Bi + (int64_t)b * sB + (int64_t)h * sH + (int64_t)i * sQ : 0, sK, scale)
+                           : -__builtin_inff();
+          if (m == -__builtin_inff()) {  // no visible key (or a padding row): zeros, lse 0
+            zero(s, nk);
+            continue;
+          }
+          float z = exp_row(s, nk, m);
+          v128_t inv = wasm_f32x4_splat(1.0f / z);
+          for (int j = 0; j < nk; j += 4) wasm_v128_store(s + j, wasm_f32x4_mul(wasm_v128_load(s + j), inv));
+          LSE[((int64_t)b * H + h) * Tq + i] = m + logf_(z);
+        }
+        p_times_rows(S, Tkp, kend, Vb, E, dh, o, nr);
       }
     }
 }
@@ -78,40 +203,64 @@ void attention_bwd(const float* Q, const float* K, const float* V, const float* 
                    int sH, int sQ, int sK, float* dQ, float* dK, float* dV, float* dS, int B, int Tq, int Tk, int H, int dh, int causal,
                    float scale, float* scratch) {
   int E = H * dh;
-  float* p = scratch;
-  float* dp = scratch + Tk;
-  int* js = (int*)(scratch + 2 * Tk);
+  int Tkp = round8(Tk > 0 ? Tk : 1);
+  float* kt = scratch;
+  float* vt = kt + (int64_t)dh * Tkp;
+  float* P = vt + (int64_t)dh * Tkp;
+  float* DP = P + 4 * Tkp;
   for (int64_t t = 0; t < (int64_t)B * Tq * E; t++) dQ[t] = 0.0f;
   for (int64_t t = 0; t < (int64_t)B * Tk * E; t++) { dK[t] = 0.0f; dV[t] = 0.0f; }
   if (dS) for (int64_t t = 0; t < (int64_t)B * H * Tq * Tk; t++) dS[t] = 0.0f;
+  if (Tk <= 0) return;
   for (int b = 0; b < B; b++)
-    for (int i = 0; i < Tq; i++) {
-      int n = visible(M, b, i, Tq, Tk, causal, js);
-      if (!n) continue;
-      for (int h = 0; h < H; h++) {
-        int64_t qo = ((int64_t)b * Tq + i) * E + h * dh;
-        const float* q = Q + qo;
-        const float* g = G + qo;
-        float lse = LSE[((int64_t)b * H + h) * Tq + i];
-        int64_t bo = (int64_t)b * sB + (int64_t)h * sH + (int64_t)i * sQ;
-        if (scores(q, K, Bi, bo, sK, (int64_t)b * Tk * E + h * dh, E, dh, scale, js, n, p) == -__builtin_inff()) continue;
-        float D = 0;
-        for (int t = 0; t < n; t++) {
-          int64_t ko = ((int64_t)b * Tk + js[t]) * E + h * dh;
-          p[t] = expf_(p[t] - lse);  // masked (-inf) keys: 0
-          dp[t] = dot(g, V + ko, dh);
-          D += p[t] * dp[t];
+    for (int h = 0; h < H; h++) {
+      int64_t kvo = (int64_t)b * Tk * E + h * dh;
+      const int* Mrow = M ? M + (int64_t)b * Tk : 0;
+      pack_t(K + kvo, E, Tk, Tkp, dh, kt);
+      pack_t(V + kvo, E, Tk, Tkp, dh, vt);
+      for (int i0 = 0; i0 < Tq; i0 += 4) {
+        int nr = imin(4, Tq - i0);
+        int kend = key_end(i0 + nr - 1, Tq, Tk, causal);
+        if (kend <= 0) continue;
+        int nk = round8(kend);
+        const float* q[4];
+        const float* g[4];
+        float* dq[4];
+        for (int r = 0; r < 4; r++) {
+          int64_t qo = ((int64_t)b * Tq + i0 + imin(r, nr - 1)) * E + h * dh;
+          q[r] = Q + qo;
+          g[r] = G + qo;
+          dq[r] = dQ + qo;
         }
-        float* dsRow = dS ? dS + (((int64_t)b * H + h) * Tq + i) * Tk : 0;
-        for (int t = 0; t < n; t++) {
-          int64_t ko = ((int64_t)b * Tk + js[t]) * E + h * dh;
-          float ds = p[t] * (dp[t] - D);
-          if (dsRow) dsRow[js[t]] = ds;
-          ds *= scale;
-          axpy(dQ + qo, ds, K + ko, dh);
-          axpy(dK + ko, ds, q, dh);
-          axpy(dV + ko, p[t], g, dh);
+        rows_times_t(q, kt, Tkp, dh, nk, P);
+        rows_times_t(g, vt, Tkp, dh, nk, DP);
+        for (int r = 0; r < 4; r++) {
+          float* p = P + r * Tkp;
+          float* dp = DP + r * Tkp;
+          int i = i0 + r;
+          if (r >= nr || logits_row(p, nk, key_end(i, Tq, Tk, causal), Mrow, Bi ? Bi + (int64_t)b * sB + (int64_t)h * sH + (int64_t)i * sQ : 0, sK, scale) == -__builtin_inff()) {
+            zero(p, nk);  // padding row, or no visible key: zero gradients
+            zero(dp, nk);
+            continue;
+          }
+          exp_row(p, nk, LSE[((int64_t)b * H + h) * Tq + i]);  // p = exp(logit − lse), 0 where masked
+          v128_t D4 = wasm_f32x4_splat(0);
+          for (int j = 0; j < nk; j += 4) D4 = wasm_f32x4_add(D4, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_v128_load(dp + j)));
+          v128_t D = wasm_f32x4_splat(hsum4(D4)), sc = wasm_f32x4_splat(scale);
+          float* dsRow = dS ? dS + (((int64_t)b * H + h) * Tq + i) * Tk : 0;
+          for (int j = 0; j < nk; j += 4) {
+            v128_t ds = wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(wasm_v128_load(dp + j), D));
+            if (dsRow) {
+              float t[4];
+              wasm_v128_store(t, ds);
+              for (int l = 0; l < 4 && j + l < kend; l++) dsRow[j + l] = t[l];
+            }
+            wasm_v128_store(dp + j, wasm_f32x4_mul(ds, sc));  // dp now holds dS · scale
+          }
         }
+        p_times_rows(DP, Tkp, kend, K + kvo, E, dh, dq, nr);  // dQ rows = dS · K · scale
+        add_t_times_rows(dK + kvo, E, kend, DP, Tkp, q, dh);  // dK += (dS · scale)ᵀ · Q
+        add_t_times_rows(dV + kvo, E, kend, P, Tkp, g, dh);   // dV += Pᵀ · G
       }
     }
 }

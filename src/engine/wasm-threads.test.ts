@@ -147,6 +147,37 @@ describe('wasm threads', () => {
   });
 });
 
+describe('wasm threads: a job posted without a new generation', () => {
+  // The start-up race behind "worker 1 did not pick up … (last generation it saw: 0 of 1)": a worker that read the
+  // generation counter only after saying it was ready took the first job's generation for its starting point and never
+  // looked at its slot. The same state is made here by hand: a job in worker 1's slot, the generation unchanged.
+  it('the worker still picks it up (it looks at its slot while it waits), so the pool never falls back to one thread', async () => {
+    const be = new WasmBackend(await loadWasm(undefined, { threads: 2, minWork: 0 }));
+    const pool = be.pool as unknown as { i32: Int32Array; args: Float64Array[]; fnIndex: Map<string, number> };
+    const x = be.alloc(8, 'f32');
+    const y = be.alloc(8, 'f32');
+    be.write(x, Float32Array.from([3, 4, 0, 0, 0, 0, 6, 8]));
+    const base = 256 / 4; // worker 1's slot (SLOT_BYTES = 256)
+    const a = [be.ptr(x), be.ptr(y), 2, 4, 1e-12];
+    const gen = Atomics.load(pool.i32, 0);
+    pool.args[1].set(a);
+    pool.i32[base + 1] = pool.fnIndex.get('l2norm_rows')!;
+    pool.i32[base + 2] = a.length;
+    Atomics.store(pool.i32, 1, 1);
+    Atomics.store(pool.i32, base, 1);
+    const t0 = Date.now();
+    while (Atomics.load(pool.i32, 1) !== 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
+    expect(Atomics.load(pool.i32, 1), 'the job is still pending: the worker waits for a generation that never comes').toBe(0);
+    expect(Atomics.load(pool.i32, 0)).toBe(gen);
+    expect(Array.from(await be.read(y))).toEqual([0.6000000238418579, 0.800000011920929, 0, 0, 0, 0, 0.6000000238418579, 0.800000011920929]);
+    // and the pool goes on with both threads
+    await sameOnThreads((t) => softmax(t), [f([4, 8], 3)], 'softmax after the hand-posted job');
+    expect(be.pool!.degraded).toBeNull();
+    expect(be.threads).toBe(2);
+    be.close();
+  });
+});
+
 describe('wasm threads: a lost worker', () => {
   it('after a worker exits, calls run on the calling thread with the same results, and the backend says 1 thread and why', async () => {
     const be = new WasmBackend(await loadWasm(undefined, { threads: 2, minWork: 0 }));
