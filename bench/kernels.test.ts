@@ -22,6 +22,7 @@ import {
 } from './cases';
 import { attentionGraphModel, attentionMhaModel, decodeFields, encodeModel, matmulModel } from './onnx';
 import { markdownTables, ratios, tolerance } from './report';
+import { degradedRows } from './runners';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -235,5 +236,19 @@ describe('report', () => {
     expect(tmd).toContain('Chromium 2t: ours / ORT');
     expect(tmd).toMatch(/\| ffn-up-1024 \| \(1024×128\)·\(128×512\) \| [^\n]*1\.25× \|[^\n]*2\.00× \|[^\n]*0\.50× \|[^\n]*2\.00× \|/);
     expect(tolerance(mm)).toBeGreaterThan(0);
+  });
+
+  it('our wasm rows timed after the worker pool fell back to one thread become failures naming why (no ratio)', () => {
+    const mm = ALL_CASES.find((c) => c.id === 'ffn-up-1024')!;
+    const rows = [{ ...measurement(mm, 'wasm', 'node', [4], 0), threads: 2 }, { ...measurement(mm, 'ort-wasm', 'node', [5], 0), threads: 2 }];
+    const healthy = { threads: 2, describe: () => 'wasm (SIMD128, 2 threads)' };
+    expect(degradedRows(healthy, 2, rows)).toEqual(rows);
+    const lost = { threads: 1, describe: () => 'wasm (SIMD128, 1 thread: the worker pool stopped (worker 1 exited (code 1)))' };
+    const got = degradedRows(lost, 2, rows);
+    expect(got[0].error).toMatch(/ran on 1 of 2 threads: .*worker 1 exited/);
+    expect(got[1]).toEqual(rows[1]);
+    const [r] = ratios([mm], got, {});
+    expect(r.byThreads).toEqual([{ threads: 2, wasmGflops: null, ortWasmGflops: r.byThreads[0].ortWasmGflops, wasmOverOrtWasm: null }]);
+    expect(markdownTables([mm], got, {})).toMatch(/ran on 1 of 2 threads/);
   });
 });

@@ -120,7 +120,7 @@ async function loadEngine(): Promise<Engine> {
 
 /** The CPU rows at `threads` threads: our wasm backend's pool and ORT-web's wasm EP with numThreads = threads. */
 async function runCpuRows(engine: Engine, s: BenchSettings, caseIds: string[], threads: number, attn: AttentionModule | null) {
-  const { benchInputs, logMeasurement, prepareOrt, prepareOurs, referenceOutput, timeInterleaved } = await import('./runners');
+  const { benchInputs, degradedRows, logMeasurement, prepareOrt, prepareOurs, referenceOutput, timeInterleaved } = await import('./runners');
   const wasm = new engine.WasmBackend(await engine.loadWasm(undefined, { threads }));
   if (wasm.threads !== threads) throw new Error(`our wasm backend runs ${wasm.threads} threads, not ${threads}: ${wasm.describe()}`);
   const ort = await import('onnxruntime-web');
@@ -130,7 +130,7 @@ async function runCpuRows(engine: Engine, s: BenchSettings, caseIds: string[], t
     const inputs = benchInputs(c, s.seed);
     const ref = referenceOutput(engine, c, inputs);
     const preps = [await prepareOurs(engine, wasm, c, undefined, 'wasm', 'node', s, inputs, ref, attn), await prepareOrt(ort, c, 'ort-wasm', s, inputs, ref, 'node')];
-    const results = (await timeInterleaved(c, preps, s)).map((m) => ({ ...m, threads }));
+    const results = degradedRows(wasm, threads, (await timeInterleaved(c, preps, s)).map((m) => ({ ...m, threads })));
     results.forEach((m) => logMeasurement((x) => log(`[node ${threads}t] ${x}`), m));
     measurements.push(...results);
   }

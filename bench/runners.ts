@@ -274,6 +274,15 @@ export async function prepareOursCase(
   return preps;
 }
 
+/**
+ * Our wasm rows of a case timed while the worker pool stopped using its workers (a worker exited or missed a job:
+ * `wasm.threads` fell below `threads`) are not `threads`-thread figures: they become failures that name the reason.
+ */
+export function degradedRows(wasm: { threads: number; describe(): string }, threads: number, ms: Measurement[]): Measurement[] {
+  if (wasm.threads >= threads) return ms;
+  return ms.map((m) => (m.impl === 'wasm' && !m.error ? { ...m, samples: [], medianMs: NaN, minMs: NaN, gflops: NaN, error: `ran on ${wasm.threads} of ${threads} threads: ${wasm.describe()}` } : m));
+}
+
 export function logMeasurement(log: Log, m: Measurement) {
   log(
     m.error

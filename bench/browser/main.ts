@@ -16,6 +16,7 @@ import {
   adaptAttention,
   benchInputs,
   defaultVariant,
+  degradedRows,
   logMeasurement,
   prepareOrt,
   prepareOurs,
@@ -106,7 +107,8 @@ async function run(cfg: PageConfig): Promise<PageResult> {
     }
     if (wasm) preps.push(await prepareOurs(engine, wasm, c, undefined, 'wasm', 'chromium', s, inputs, ref, attn));
     if (ort) for (const mode of modes) if (mode !== 'ort-webgpu-mha' || c.kind === 'attention') preps.push(await prepareOrt(ort, c, mode, s, inputs, ref));
-    const results = (await timeInterleaved(c, preps, s)).map((m) => (cpuImpls.has(m.impl) ? { ...m, threads } : m));
+    const timed = (await timeInterleaved(c, preps, s)).map((m) => (cpuImpls.has(m.impl) ? { ...m, threads } : m));
+    const results = wasm ? degradedRows(wasm, threads, timed) : timed;
     results.forEach((m) => logMeasurement(log, m));
     measurements.push(...results);
   }
