@@ -30,23 +30,28 @@ static void pack_t(const float* X, int E, int Tk, int Tkp, int dh, float* xt) {
 
 #define FMA(c, a, b) c = wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
 
+/** The 4×8 register block of both products: c[2r + h] = Σ_{t<n} a_r[t] · x[t*sx + 4h .. +4) for rows r < 4, h < 2. */
+INLINE void block4x8(const float* a0, const float* a1, const float* a2, const float* a3, const float* x, int64_t sx, int n, v128_t c[8]) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int t = 0; t < n; t++, x += sx) {
+    v128_t k0 = wasm_v128_load(x), k1 = wasm_v128_load(x + 4), s;
+    s = wasm_f32x4_splat(a0[t]); FMA(c00, s, k0); FMA(c01, s, k1);
+    s = wasm_f32x4_splat(a1[t]); FMA(c10, s, k0); FMA(c11, s, k1);
+    s = wasm_f32x4_splat(a2[t]); FMA(c20, s, k0); FMA(c21, s, k1);
+    s = wasm_f32x4_splat(a3[t]); FMA(c30, s, k0); FMA(c31, s, k1);
+  }
+  c[0] = c00; c[1] = c01; c[2] = c10; c[3] = c11; c[4] = c20; c[5] = c21; c[6] = c30; c[7] = c31;
+}
+
 /** S[r*Tkp + j] = Σ_d a_r[d] xt[d*Tkp + j] for r < 4, j < nk (a multiple of 8). */
 static void rows_times_t(const float* const a[4], const float* xt, int Tkp, int dh, int nk, float* S) {
-  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
   for (int jb = 0; jb < nk; jb += 8) {
-    v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    const float* x = xt + jb;
-    for (int d = 0; d < dh; d++, x += Tkp) {
-      v128_t k0 = wasm_v128_load(x), k1 = wasm_v128_load(x + 4), s;
-      s = wasm_f32x4_splat(a0[d]); FMA(c00, s, k0); FMA(c01, s, k1);
-      s = wasm_f32x4_splat(a1[d]); FMA(c10, s, k0); FMA(c11, s, k1);
-      s = wasm_f32x4_splat(a2[d]); FMA(c20, s, k0); FMA(c21, s, k1);
-      s = wasm_f32x4_splat(a3[d]); FMA(c30, s, k0); FMA(c31, s, k1);
+    v128_t c[8];
+    block4x8(a[0], a[1], a[2], a[3], xt + jb, Tkp, dh, c);
+    for (int r = 0; r < 4; r++) {
+      wasm_v128_store(S + r * Tkp + jb, c[2 * r]);
+      wasm_v128_store(S + r * Tkp + jb + 4, c[2 * r + 1]);
     }
-    wasm_v128_store(S + jb, c00); wasm_v128_store(S + jb + 4, c01);
-    wasm_v128_store(S + Tkp + jb, c10); wasm_v128_store(S + Tkp + jb + 4, c11);
-    wasm_v128_store(S + 2 * Tkp + jb, c20); wasm_v128_store(S + 2 * Tkp + jb + 4, c21);
-    wasm_v128_store(S + 3 * Tkp + jb, c30); wasm_v128_store(S + 3 * Tkp + jb + 4, c31);
   }
 }
 
@@ -55,19 +60,11 @@ static void p_times_rows(const float* P, int Tkp, int n, const float* X, int E, 
   const float *p0 = P, *p1 = P + Tkp, *p2 = P + 2 * Tkp, *p3 = P + 3 * Tkp;
   int c = 0;
   for (; c + 8 <= dh; c += 8) {
-    v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-    const float* x = X + c;
-    for (int j = 0; j < n; j++, x += E) {
-      v128_t v0 = wasm_v128_load(x), v1 = wasm_v128_load(x + 4), s;
-      s = wasm_f32x4_splat(p0[j]); FMA(c00, s, v0); FMA(c01, s, v1);
-      s = wasm_f32x4_splat(p1[j]); FMA(c10, s, v0); FMA(c11, s, v1);
-      s = wasm_f32x4_splat(p2[j]); FMA(c20, s, v0); FMA(c21, s, v1);
-      s = wasm_f32x4_splat(p3[j]); FMA(c30, s, v0); FMA(c31, s, v1);
-    }
-    v128_t acc[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+    v128_t acc[8];
+    block4x8(p0, p1, p2, p3, X + c, E, n, acc);
     for (int r = 0; r < nr; r++) {
-      wasm_v128_store(o[r] + c, acc[r][0]);
-      wasm_v128_store(o[r] + c + 4, acc[r][1]);
+      wasm_v128_store(o[r] + c, acc[2 * r]);
+      wasm_v128_store(o[r] + c + 4, acc[2 * r + 1]);
     }
   }
   for (; c + 4 <= dh; c += 4) {
