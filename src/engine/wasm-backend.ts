@@ -263,7 +263,10 @@ export class WasmBackend implements Backend {
   }
   /** Why this many threads (environment.backendDetail, the app's header). */
   get threadsNote(): string {
-    return this.pool?.degraded ? `1 thread: the worker pool stopped (${this.pool.degraded}); kernels run on the calling thread` : this.note;
+    const p = this.pool;
+    if (p?.degraded) return `1 thread: the worker pool stopped (${p.degraded}); kernels run on the calling thread`;
+    // parts the calling thread took back because their worker was not scheduled in time (a loaded machine)
+    return p?.stolen ? `${this.note}; ${p.stolen} of ${p.posted} worker parts ran on the calling thread (worker not scheduled in time)` : this.note;
   }
 
   /** Scratch of worker part `part` (>= 1) of a split kernel call: one region per thread, grown as needed. */
