@@ -113,6 +113,20 @@ static void add_t_times_rows(float* Y, int E, int n, const float* W, int Tkp, co
 /** Causal end (exclusive) of query row i: keys j <= i + Tk − Tq. */
 INLINE int key_end(int i, int Tq, int Tk, int causal) { return causal ? imax(0, imin(Tk, i + Tk - Tq + 1)) : Tk; }
 
+/** The block of up to 4 query rows from i0: sets its row count *nr, returns its last row's key end (0: no key). */
+INLINE int block_keys(int i0, int Tq, int Tk, int causal, int* nr) {
+  *nr = imin(4, Tq - i0);
+  return key_end(i0 + *nr - 1, Tq, Tk, causal);
+}
+
+/** Element offset of row i0 + r of head h in (B, Tq, H*dh); rows past the block's nr repeat its last (weight-0 padding). */
+INLINE int64_t row_off(int b, int Tq, int i0, int r, int nr, int E, int h, int dh) { return ((int64_t)b * Tq + i0 + imin(r, nr - 1)) * E + h * dh; }
+
+/** The bias row of (b, h, i), or 0 without a bias. */
+INLINE const float* bias_row(const float* Bi, int sB, int sH, int sQ, int b, int h, int i) {
+  return Bi ? Bi + (int64_t)b * sB + (int64_t)h * sH + (int64_t)i * sQ : 0;
+}
+
 /**
  * Logits of one row in place over s[0..nk): s*scale + bias for visible keys (j < e, key mask set), -inf otherwise;
  * returns their max (-inf: no visible key).
@@ -164,23 +178,21 @@ void attention_fwd(const float* Q, const float* K, const float* V, const int* M,
       const int* Mrow = M ? M + (int64_t)b * Tk : 0;
       pack_t(Kb, E, Tk, Tkp, dh, kt);
       for (int i0 = 0; i0 < Tq; i0 += 4) {
-        int nr = imin(4, Tq - i0);
-        int kend = key_end(i0 + nr - 1, Tq, Tk, causal);
+        int nr, kend = block_keys(i0, Tq, Tk, causal, &nr);
         if (kend <= 0) continue;
         int nk = round8(kend);
         const float* q[4];
         float* o[4];
         for (int r = 0; r < 4; r++) {
-          int i = i0 + imin(r, nr - 1);
-          q[r] = Q + ((int64_t)b * Tq + i) * E + h * dh;
-          o[r] = O + ((int64_t)b * Tq + i) * E + h * dh;
+          int64_t qo = row_off(b, Tq, i0, r, nr, E, h, dh);
+          q[r] = Q + qo;
+          o[r] = O + qo;
         }
         rows_times_t(q, kt, Tkp, dh, nk, S);
         for (int r = 0; r < 4; r++) {
           float* s = S + r * Tkp;
           int i = i0 + r;
-          float m = r < nr ? logits_row(s, nk, key_end(i, Tq, Tk, causal), Mrow, Bi ? Bi + (int64_t)b * sB + (int64_t)h * sH + (int64_t)i * sQ : 0, sK, scale)
-                           : -__builtin_inff();
+          float m = r < nr ? logits_row(s, nk, key_end(i, Tq, Tk, causal), Mrow, bias_row(Bi, sB, sH, sQ, b, h, i), sK, scale) : -__builtin_inff();
           if (m == -__builtin_inff()) {  // no visible key (or a padding row): zeros, lse 0
             zero(s, nk);
             continue;
@@ -216,15 +228,13 @@ void attention_bwd(const float* Q, const float* K, const float* V, const float* 
       pack_t(K + kvo, E, Tk, Tkp, dh, kt);
       pack_t(V + kvo, E, Tk, Tkp, dh, vt);
       for (int i0 = 0; i0 < Tq; i0 += 4) {
-        int nr = imin(4, Tq - i0);
-        int kend = key_end(i0 + nr - 1, Tq, Tk, causal);
+        int nr, kend = block_keys(i0, Tq, Tk, causal, &nr);
         if (kend <= 0) continue;
         int nk = round8(kend);
-        const float* q[4];
-        const float* g[4];
+        const float *q[4], *g[4];
         float* dq[4];
         for (int r = 0; r < 4; r++) {
-          int64_t qo = ((int64_t)b * Tq + i0 + imin(r, nr - 1)) * E + h * dh;
+          int64_t qo = row_off(b, Tq, i0, r, nr, E, h, dh);
           q[r] = Q + qo;
           g[r] = G + qo;
           dq[r] = dQ + qo;
@@ -235,7 +245,7 @@ void attention_bwd(const float* Q, const float* K, const float* V, const float* 
           float* p = P + r * Tkp;
           float* dp = DP + r * Tkp;
           int i = i0 + r;
-          if (r >= nr || logits_row(p, nk, key_end(i, Tq, Tk, causal), Mrow, Bi ? Bi + (int64_t)b * sB + (int64_t)h * sH + (int64_t)i * sQ : 0, sK, scale) == -__builtin_inff()) {
+          if (r >= nr || logits_row(p, nk, key_end(i, Tq, Tk, causal), Mrow, bias_row(Bi, sB, sH, sQ, b, h, i), sK, scale) == -__builtin_inff()) {
             zero(p, nk);  // padding row, or no visible key: zero gradients
             zero(dp, nk);
             continue;
