@@ -8,15 +8,19 @@
 //   scores S (4 × keys) = Q4 · Kᵀ     (8 keys per block, dh multiply-adds each; keys past the block's causal end skipped)
 //   one pass per row: scale + bias + masks (-inf), max, f32x4 exp, sum, normalise (the softmax fused in)
 //   O (4 × dh) = P · V                 (8 columns of dh per block, over the block's visible keys only)
-// The backward recomputes P from the saved logsumexp, dP = G4 · Vᵀ, dS = P (dP − D), dQ = dS · K, and adds dSᵀ · Q
-// and Pᵀ · G into dK / dV key by key (skipping keys whose 4 weights are all zero). Causal blocks: a block of 4 rows
+// The backward recomputes P from the saved logsumexp, dP = G4 · Vᵀ, dS = P (dP − D), dQ = dS · K, keeps Pᵀ and dSᵀ
+// of the head (keys × queries), then dK = dSᵀ · Q and dV = Pᵀ · G, 4 keys × 8 columns at a time from the first query
+// that sees the block's first key. Causal blocks: a block of 4 rows
 // touches keys up to its last row's end, rows of a partial block are padded with weight-0 copies.
-// Scratch: attention_scratch(Tk, dh) floats.
+// Scratch: attention_scratch(Tq, Tk, dh) floats.
 #include "common.h"
 
 INLINE int round8(int n) { return (n + 7) & ~7; }
 
-EXPORT(attention_scratch) int attention_scratch(int Tk, int dh) { return (2 * dh + 8) * round8(Tk > 0 ? Tk : 1); }
+EXPORT(attention_scratch) int attention_scratch(int Tq, int Tk, int dh) {
+  int Tkp = round8(Tk > 0 ? Tk : 1), Tqp = round8(Tq > 0 ? Tq : 1);
+  return (2 * dh + 8) * Tkp + 2 * Tkp * Tqp;
+}
 
 /** xt[d*Tkp + j] = X[j*E + d] for j < Tk, zeros for j in [Tk, Tkp). */
 static void pack_t(const float* X, int E, int Tk, int Tkp, int dh, float* xt) {
@@ -55,9 +59,9 @@ static void rows_times_t(const float* const a[4], const float* xt, int Tkp, int 
   }
 }
 
-/** o_r[c] = Σ_{j<n} P[r*Tkp + j] X[j*E + c] for c < dh, stored for r < nr. */
-static void p_times_rows(const float* P, int Tkp, int n, const float* X, int E, int dh, float* const o[4], int nr) {
-  const float *p0 = P, *p1 = P + Tkp, *p2 = P + 2 * Tkp, *p3 = P + 3 * Tkp;
+/** o_r[c] = Σ_{j<n} P[r*sp + j] X[j*E + c] for c < dh, stored for r < nr. */
+static void p_times_rows(const float* P, int sp, int n, const float* X, int E, int dh, float* const o[4], int nr) {
+  const float *p0 = P, *p1 = P + sp, *p2 = P + 2 * sp, *p3 = P + 3 * sp;
   int c = 0;
   for (; c + 8 <= dh; c += 8) {
     v128_t acc[8];
@@ -82,32 +86,11 @@ static void p_times_rows(const float* P, int Tkp, int n, const float* X, int E, 
   }
   for (; c < dh; c++)
     for (int r = 0; r < nr; r++) {
-      const float* pr = P + r * Tkp;
+      const float* pr = P + r * sp;
       float s = 0;
       for (int j = 0; j < n; j++) s += pr[j] * X[(int64_t)j * E + c];
       o[r][c] = s;
     }
-}
-
-/** Y[j*E + c] += Σ_r W[r*Tkp + j] a_r[c] for j < n, c < dh (keys whose 4 weights are all 0 are skipped). */
-static void add_t_times_rows(float* Y, int E, int n, const float* W, int Tkp, const float* const a[4], int dh) {
-  const float *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
-  for (int j = 0; j < n; j++) {
-    float w0 = W[j], w1 = W[Tkp + j], w2 = W[2 * Tkp + j], w3 = W[3 * Tkp + j];
-    if (w0 == 0.0f && w1 == 0.0f && w2 == 0.0f && w3 == 0.0f) continue;
-    v128_t s0 = wasm_f32x4_splat(w0), s1 = wasm_f32x4_splat(w1), s2 = wasm_f32x4_splat(w2), s3 = wasm_f32x4_splat(w3);
-    float* y = Y + (int64_t)j * E;
-    int c = 0;
-    for (; c + 4 <= dh; c += 4) {
-      v128_t acc = wasm_v128_load(y + c);
-      FMA(acc, s0, wasm_v128_load(a0 + c));
-      FMA(acc, s1, wasm_v128_load(a1 + c));
-      FMA(acc, s2, wasm_v128_load(a2 + c));
-      FMA(acc, s3, wasm_v128_load(a3 + c));
-      wasm_v128_store(y + c, acc);
-    }
-    for (; c < dh; c++) y[c] += w0 * a0[c] + w1 * a1[c] + w2 * a2[c] + w3 * a3[c];
-  }
 }
 
 /** Causal end (exclusive) of query row i: keys j <= i + Tk − Tq. */
@@ -217,6 +200,9 @@ void attention_bwd(const float* Q, const float* K, const float* V, const float* 
   float* vt = kt + (int64_t)dh * Tkp;
   float* P = vt + (int64_t)dh * Tkp;
   float* DP = P + 4 * Tkp;
+  int Tqp = round8(Tq > 0 ? Tq : 1);
+  float* PT = DP + 4 * Tkp;               // Pᵀ of the head: PT[j*Tqp + i]
+  float* DST = PT + (int64_t)Tkp * Tqp;   // (dS · scale)ᵀ
   for (int64_t t = 0; t < (int64_t)B * Tq * E; t++) dQ[t] = 0.0f;
   for (int64_t t = 0; t < (int64_t)B * Tk * E; t++) { dK[t] = 0.0f; dV[t] = 0.0f; }
   if (dS) for (int64_t t = 0; t < (int64_t)B * H * Tq * Tk; t++) dS[t] = 0.0f;
@@ -227,6 +213,7 @@ void attention_bwd(const float* Q, const float* K, const float* V, const float* 
       const int* Mrow = M ? M + (int64_t)b * Tk : 0;
       pack_t(K + kvo, E, Tk, Tkp, dh, kt);
       pack_t(V + kvo, E, Tk, Tkp, dh, vt);
+      zero(PT, 2 * Tkp * Tqp);
       for (int i0 = 0; i0 < Tq; i0 += 4) {
         int nr, kend = block_keys(i0, Tq, Tk, causal, &nr);
         if (kend <= 0) continue;
@@ -266,8 +253,26 @@ void attention_bwd(const float* Q, const float* K, const float* V, const float* 
           }
         }
         p_times_rows(DP, Tkp, kend, K + kvo, E, dh, dq, nr);  // dQ rows = dS · K · scale
-        add_t_times_rows(dK + kvo, E, kend, DP, Tkp, q, dh);  // dK += (dS · scale)ᵀ · Q
-        add_t_times_rows(dV + kvo, E, kend, P, Tkp, g, dh);   // dV += Pᵀ · G
+        for (int r = 0; r < nr; r++)
+          for (int j = 0; j < nk; j++) {
+            PT[(int64_t)j * Tqp + i0 + r] = P[r * Tkp + j];
+            DST[(int64_t)j * Tqp + i0 + r] = DP[r * Tkp + j];
+          }
+      }
+      const float* Qh = Q + (int64_t)b * Tq * E + h * dh;
+      const float* Gh = G + (int64_t)b * Tq * E + h * dh;
+      for (int j0 = 0; j0 < Tk; j0 += 4) {
+        int nr = imin(4, Tk - j0);
+        int i0 = causal ? imax(0, j0 - (Tk - Tq)) : 0;  // the first query that sees key j0
+        if (i0 >= Tq) break;                            // nor any later key
+        float *dk[4], *dv[4];
+        for (int r = 0; r < 4; r++) {
+          int64_t ko = kvo + (int64_t)(j0 + imin(r, nr - 1)) * E;
+          dk[r] = dK + ko;
+          dv[r] = dV + ko;
+        }
+        p_times_rows(DST + (int64_t)j0 * Tqp + i0, Tqp, Tq - i0, Qh + (int64_t)i0 * E, E, dh, dk, nr);  // dK = (dS · scale)ᵀ · Q
+        p_times_rows(PT + (int64_t)j0 * Tqp + i0, Tqp, Tq - i0, Gh + (int64_t)i0 * E, E, dh, dv, nr);   // dV = Pᵀ · G
       }
     }
 }

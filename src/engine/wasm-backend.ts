@@ -47,8 +47,8 @@ export interface WasmKernels {
   dropout(x: number, y: number, n: number, sh: number, th: number, scale: number): void;
   layernorm_rows(X: number, W: number, B: number, Y: number, rows: number, D: number, eps: number): void;
   layernorm_grad_rows(X: number, W: number, G: number, DX: number, DW: number, DB: number, rows: number, D: number, eps: number): void;
-  /** floats of scratch the attention kernels need for Tk keys of head size dh */
-  attention_scratch(Tk: number, dh: number): number;
+  /** floats of scratch the attention kernels need for Tq queries, Tk keys, head size dh */
+  attention_scratch(Tq: number, Tk: number, dh: number): number;
   attention_fwd(Q: number, K: number, V: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
   attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, dQ: number, dK: number, dV: number, dS: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
 }

@@ -327,7 +327,7 @@ export function threadedKernels(base: WasmKernels, host: ThreadedHost): WasmKern
     }
     rows('attention_fwd', B, (b0, b1, p) => [
       Q + b0 * Tq * E * F, K + b0 * Tk * E * F, V + b0 * Tk * E * F, M ? M + b0 * Tk * F : 0, Bi ? Bi + b0 * sB * F : 0, sB, sH, sQ, sK,
-      O + b0 * Tq * E * F, LSE + b0 * H * Tq * F, b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, base.attention_scratch(Tk, dh)),
+      O + b0 * Tq * E * F, LSE + b0 * H * Tq * F, b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, base.attention_scratch(Tq, Tk, dh)),
     ]);
   };
 
@@ -340,7 +340,7 @@ export function threadedKernels(base: WasmKernels, host: ThreadedHost): WasmKern
     rows('attention_bwd', B, (b0, b1, p) => [
       Q + b0 * Tq * E * F, K + b0 * Tk * E * F, V + b0 * Tk * E * F, LSE + b0 * H * Tq * F, G + b0 * Tq * E * F, M ? M + b0 * Tk * F : 0,
       Bi ? Bi + b0 * sB * F : 0, sB, sH, sQ, sK, dQ + b0 * Tq * E * F, dK + b0 * Tk * E * F, dV + b0 * Tk * E * F, dS ? dS + b0 * H * Tq * Tk * F : 0,
-      b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, base.attention_scratch(Tk, dh)),
+      b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, base.attention_scratch(Tq, Tk, dh)),
     ]);
   };
 
