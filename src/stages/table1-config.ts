@@ -6,7 +6,7 @@ import { PROTOCOL_CHOICES } from './eval-data-config';
 
 /** Registry ids (src/eval/registry.ts) of the models that train on sequences alone; a test checks they agree.
  * The generative SID models (TIGER, OneRec-style, ListCVAE) need a SID table and are not on this stage yet. */
-export const TABLE1_MODEL_VALUES = ['pop', 'cooc', 'sasrec', 'bert4rec', 'hstu'] as const;
+export const TABLE1_MODEL_VALUES = ['pop', 'cooc', 'sasrec', 'sasrec-pmixer', 'bert4rec', 'hstu'] as const;
 /** Those with the same result for every seed (counting baselines, `deterministic` in the registry): one run is enough. */
 export const TABLE1_DETERMINISTIC: readonly string[] = ['pop', 'cooc'];
 
