@@ -49,6 +49,10 @@ const sasrecCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...EARLY_STOP, ...
 export const PMIXER_EPOCHS = 40;
 const SASREC_PMIXER = { block: 'post-ln', timelineMask: false, maskPaddingKeys: false, epochs: PMIXER_EPOCHS, evalEvery: 0, patience: 0, traceEvery: 10 };
 const sasrecPmixerCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...SASREC_PMIXER, ...(o.quick ? { ...SASREC_QUICK, traceEvery: 1 } : {}), ...(o.overrides ?? {}), seed: o.seed });
+/** A SASRec row of the table under one settings function. */
+function sasrecEntry(id: string, label: string, objective: string, cfg: (o: TrainOptions) => Record<string, unknown>): ModelEntry {
+  return { id, label, objective, deterministic: false, settings: cfg, train: (i, o, c) => trainSASRec(i, cfg(o) as Partial<typeof SASREC_DEFAULTS>, c) };
+}
 const B4R_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64 };
 const b4rCfg = (o: TrainOptions) => ({ ...BERT4REC_DEFAULTS, ...EARLY_STOP, ...(o.quick ? B4R_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
 const HSTU_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, negatives: 32 };
@@ -57,22 +61,8 @@ const hstuCfg = (o: TrainOptions) => ({ ...HSTU_DEFAULTS, ...EARLY_STOP, ...(o.q
 export const MODELS: ModelEntry[] = [
   { id: 'pop', label: 'Popularity', objective: 'training-set view counts', deterministic: true, settings: () => ({}), train: (i, _o, c) => trainPopularity(i, {}, c) },
   { id: 'cooc', label: 'Last-item co-occurrence', objective: 'next-item transition counts (ties: popularity)', deterministic: true, settings: () => ({ window: 1 }), train: (i, _o, c) => trainCooccurrence(i, { window: 1 }, c) },
-  {
-    id: 'sasrec',
-    label: 'SASRec',
-    objective: 'BCE, 1 sampled negative per position (original)',
-    deterministic: false,
-    settings: (o) => sasrecCfg(o),
-    train: (i, o, c) => trainSASRec(i, sasrecCfg(o) as Partial<typeof SASREC_DEFAULTS>, c),
-  },
-  {
-    id: 'sasrec-pmixer',
-    label: 'SASRec (pmixer protocol: fixed epochs, last weights; issue-18 conformance row)',
-    objective: 'BCE, 1 sampled negative per position (original); post-LN blocks',
-    deterministic: false,
-    settings: (o) => sasrecPmixerCfg(o),
-    train: (i, o, c) => trainSASRec(i, sasrecPmixerCfg(o) as Partial<typeof SASREC_DEFAULTS>, c),
-  },
+  sasrecEntry('sasrec', 'SASRec', 'BCE, 1 sampled negative per position (original)', sasrecCfg),
+  sasrecEntry('sasrec-pmixer', 'SASRec (pmixer protocol: fixed epochs, last weights; issue-18 conformance row)', 'BCE, 1 sampled negative per position (original); post-LN blocks', sasrecPmixerCfg),
   { id: 'bert4rec', label: 'BERT4Rec', objective: 'masked-item (Cloze) full-catalogue CE', deterministic: false, settings: b4rCfg, train: (i, o, c) => trainBERT4Rec(i, b4rCfg(o) as Partial<typeof BERT4REC_DEFAULTS>, c) },
   { id: 'hstu', label: 'HSTU', objective: 'next item, sampled softmax (shared negatives)', deterministic: false, settings: hstuCfg, train: (i, o, c) => trainHSTU(i, hstuCfg(o) as Partial<typeof HSTU_DEFAULTS>, c) },
   ...GENERATIVE_MODELS,
