@@ -8,6 +8,8 @@
 // onnxruntime-web is loaded at run time from its prebuilt ESM (served at ./ort/ from node_modules/onnxruntime-web/dist)
 // rather than bundled: its threaded wasm starts worker threads from its own module URL, which bundling would change.
 import * as engine from '../../src/engine/index';
+import * as nn from '../../src/models/nn';
+import { type DispatchOptions, type DispatchOverhead, logDispatch, measureDispatchOverhead } from '../dispatch';
 import type * as OrtNS from 'onnxruntime-web';
 import { type BenchCase, type BenchSettings, type Measurement, selectCases } from '../cases';
 import {
@@ -40,7 +42,30 @@ export interface PageResult {
   environment: Record<string, unknown>;
   defaults: Record<string, string | null>;
   measurements: Measurement[];
+  /** host cost per dispatch in this page (bench/dispatch.ts; no thread clock in a browser: wall figures only) */
+  dispatchOverhead: DispatchOverhead[];
   errors: string[];
+}
+
+export interface DispatchPageConfig {
+  options: Pick<DispatchOptions, 'n' | 'reps' | 'warmup' | 'workloads'>;
+}
+
+/** bench/dispatch.ts in Chromium (wall clock only: a page has no thread CPU clock). */
+async function dispatchRows(gpu: engine.WebGPUBackend, options: DispatchPageConfig['options']): Promise<DispatchOverhead[]> {
+  const rows = await measureDispatchOverhead(engine, gpu, { ...options, host: 'chromium', nn });
+  rows.forEach((d) => logDispatch(log, d));
+  return rows;
+}
+
+async function runDispatch(cfg: DispatchPageConfig): Promise<{ environment: Record<string, unknown>; dispatchOverhead: DispatchOverhead[] }> {
+  const gpu = await engine.initWebGPU();
+  log(`our adapter: ${engine.describeAdapter(gpu.info)}`);
+  const dispatchOverhead = await dispatchRows(gpu, cfg.options);
+  return {
+    environment: { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated: self.crossOriginIsolated, ourAdapter: engine.describeAdapter(gpu.info) },
+    dispatchOverhead,
+  };
 }
 
 const logEl = document.getElementById('log');
@@ -137,14 +162,18 @@ async function run(cfg: PageConfig): Promise<PageResult> {
     wasmDetail: wasm?.describe() ?? null,
     attentionModule: !!attn,
   };
-  return { environment, defaults, measurements, errors };
+  // --wasm-only pages have no WebGPU backend: no dispatch rows there
+  const dispatchOverhead = gpu ? await dispatchRows(gpu, { reps: s.quick ? 15 : 30 }) : [];
+  return { environment, defaults, measurements, dispatchOverhead, errors };
 }
 
 declare global {
   interface Window {
     __runBench?: (cfg: PageConfig) => Promise<PageResult>;
+    __runDispatch?: typeof runDispatch;
     __benchReady?: boolean;
   }
 }
 window.__runBench = run;
+window.__runDispatch = runDispatch;
 window.__benchReady = true;

@@ -179,7 +179,7 @@ function tiledWg(rowsPerHead: number): number {
 
 function spec(file: string, src: string, dh: number, entry: string, wg: number, withMask = true): KernelSpec {
   const header = `const DH: u32 = ${dh}u;\nconst DH4: u32 = ${Math.ceil(dh / 4)}u;\nconst TILE: u32 = ${tileRows(dh)}u;\nconst WG: u32 = ${wg}u;\n`;
-  return { ...kernel(`${file}:${entry}:dh${dh}:wg${wg}`, withMask ? [header, commonSrc, maskSrc, src] : [header, commonSrc, src]), entry };
+  return kernel(`${file}:${entry}:dh${dh}:wg${wg}`, withMask ? [header, commonSrc, maskSrc, src] : [header, commonSrc, src], {}, entry);
 }
 
 /** Binding 4 of the fwd / dq / dk-dv kernels: nothing (mode 0), the key mask (1) or the bias (2), and the bias strides. */

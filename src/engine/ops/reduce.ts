@@ -64,7 +64,7 @@ export function encodeReduce(
 ): void {
   const n = d.outer * d.inner;
   const entry = `${variant}_${idx ? 'arg' : 'value'}`;
-  const spec = { ...kernel(`reduce:${kind}:${entry}`, [src], { KIND_ID: KIND_ID[kind] }), entry };
+  const spec = kernel(`reduce:${kind}:${entry}`, [src], { KIND_ID: KIND_ID[kind] }, entry);
   const grid: [number, number] = variant === 'tree' ? grid1d(n, be.info.limits.maxComputeWorkgroupsPerDimension) : dispatch1d(be, n).grid;
   be.run(spec, idx ? [x, out, idx] : [x, out], [d.outer, d.red, d.inner, grid[0]], grid);
 }

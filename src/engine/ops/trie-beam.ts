@@ -79,12 +79,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }`,
 };
+/** Each entry's header (its bindings declared), built once: `kernel` memoises by key and compares sources by identity. */
+const HEADS = new Map<keyof typeof BINDINGS, string>();
+function trieHead(entry: keyof typeof BINDINGS): string {
+  let h = HEADS.get(entry);
+  if (h === undefined) {
+    const decl = BINDINGS[entry].map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b};`).join('\n');
+    // `block` binds no children table: drop the header's child_of (the last function of the file)
+    const head = entry === 'block' ? src.replace(/\/\*\* Child of[\s\S]*$/, '') : src;
+    HEADS.set(entry, (h = head.replace('__BINDINGS__', decl)));
+  }
+  return h;
+}
 function trieKernel(be: WebGPUBackend, entry: keyof typeof BINDINGS, storages: Parameters<WebGPUBackend['run']>[1], params: Param[], n: number) {
-  const decl = BINDINGS[entry].map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b};`).join('\n');
-  // `block` binds no children table: drop the header's child_of (the last function of the file)
-  const head = entry === 'block' ? src.replace(/\/\*\* Child of[\s\S]*$/, '') : src;
   const { grid, gx } = dispatch1d(be, Math.max(1, n), 64);
-  be.run(kernel(`trie-beam:${entry}`, [head.replace('__BINDINGS__', decl), BODIES[entry]]), storages, [...params, gx, 0, 0, 0], grid);
+  be.run(kernel(`trie-beam:${entry}`, [trieHead(entry), BODIES[entry]]), storages, [...params, gx, 0, 0, 0], grid);
 }
 
 const NEG_INF = -Infinity;
