@@ -273,7 +273,7 @@ export const attentionDef: OpDef<AttentionAttrs> = {
     const d = dims(m.inputs, a.heads);
     const { mask, bias } = extrasOf(ins, m.inputs);
     const [sB, sH, sQ, sK] = d.bias ?? [0, 0, 0, 0];
-    const scratch = be.scratch(3 * Math.max(1, d.Tk));
+    const scratch = be.scratch(be.k.attention_scratch(d.Tq, d.Tk, d.dh));
     be.k.attention_fwd(be.ptr(q), be.ptr(k), be.ptr(v), mask ? be.ptr(mask) : 0, bias ? be.ptr(bias) : 0, sB, sH, sQ, sK, be.ptr(out), be.ptr(lse), d.B, d.Tq, d.Tk, d.H, d.dh, +a.causal, a.scale, scratch);
   },
   backward: ({ inputs, outputs: [out, lse], grads: [g, gLse], attrs }) => {
@@ -383,7 +383,7 @@ export const attentionBackwardDef: OpDef<AttentionAttrs> = {
     const d = dims(fwdInputs(m.inputs), a.heads);
     const { mask, bias } = extrasOf(fwdInputs(ins), fwdInputs(m.inputs));
     const [sB, sH, sQ, sK] = d.bias ?? [0, 0, 0, 0];
-    const scratch = be.scratch(3 * Math.max(1, d.Tk));
+    const scratch = be.scratch(be.k.attention_scratch(d.Tq, d.Tk, d.dh));
     be.k.attention_bwd(be.ptr(q), be.ptr(k), be.ptr(v), be.ptr(lse), be.ptr(gOut), mask ? be.ptr(mask) : 0, bias ? be.ptr(bias) : 0, sB, sH, sQ, sK,
       be.ptr(dq), be.ptr(dk), be.ptr(dv), dS ? be.ptr(dS) : 0, d.B, d.Tq, d.Tk, d.H, d.dh, +a.causal, a.scale, scratch);
   },

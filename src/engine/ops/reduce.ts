@@ -126,6 +126,10 @@ export const reduceMaxGradDef: OpDef<{ start: number; end: number; shape: readon
     const { grid, gx } = dispatch1d(be, dx.size);
     be.run(kernel('reduceMaxGrad', [maxGradSrc]), [g, idx, dx], [outer, red, inner, gx], grid);
   },
+  wasm: (be, [g, idx], [dx], { start, end, shape }) => {
+    const { outer, red, inner } = split(shape, start, end);
+    be.k.reduce_max_grad(be.ptr(g), be.ptr(idx), be.ptr(dx), outer, red, inner);
+  },
   backward: 'nondiff',
 };
 

@@ -11,8 +11,7 @@
 //     than beams); parentRow = the beam row each new beam came from (to reorder per-beam state: KV caches, counts).
 //   trieBlock(open i32 (U,N), node i32 (R), parent i32 (N), beams): in place (like writeSlice), open[u, v] -= 1 on the
 //     path of user u's beam 0 (a leaf) up to the root: the chosen item cannot be produced again.
-// All nondiff. WGSL: kernels/trie-beam.wgsl. The wasm backend runs the CPU reference on its memory (declared
-// fallback, recorded in fallbacks.ts: a few thousand integer ops per level).
+// All nondiff. WGSL: kernels/trie-beam.wgsl; wasm: wasm/trie.c (the same loops in C on the wasm memory).
 import src from '../../../kernels/trie-beam.wgsl?raw';
 import type { TensorMeta } from '../backend';
 import type { OpDef } from '../op';
@@ -129,6 +128,11 @@ export const trieBeamScoresDef: OpDef<{ beams: number }> = {
     const [N, Kc] = m.inputs[3].shape;
     trieKernel(be, 'scores', [...ins, cand], [R, K, Kc, N, beams, 0, 0, 0], R * K);
   },
+  wasm: (be, [logp, score, node, children, open], [cand], { beams }, m) => {
+    const [R, K] = m.inputs[0].shape;
+    const [N, Kc] = m.inputs[3].shape;
+    be.k.trie_scores(be.ptr(logp), be.ptr(score), be.ptr(node), be.ptr(children), be.ptr(open), be.ptr(cand), R, K, N, Kc, beams);
+  },
   backward: 'nondiff',
 };
 
@@ -177,6 +181,12 @@ export const trieBeamAdvanceDef: OpDef<TrieAdvanceAttrs> = {
     const [N, Kc] = m.inputs[4].shape;
     trieKernel(be, 'advance', [...ins, ...outs], [U * beams, K, Kc, N, beams, LV, level, offset], U * beams);
   },
+  wasm: (be, [values, idx, node, codes, children], [node2, codes2, prow], { K, level, offset }, m) => {
+    const [U, beams] = m.inputs[0].shape;
+    const LV = m.inputs[3].shape[1];
+    const Kc = m.inputs[4].shape[1];
+    be.k.trie_advance(be.ptr(values), be.ptr(idx), be.ptr(node), be.ptr(codes), be.ptr(children), be.ptr(node2), be.ptr(codes2), be.ptr(prow), U * beams, K, Kc, beams, LV, level, offset);
+  },
   backward: 'nondiff',
 };
 
@@ -202,6 +212,10 @@ export const trieBlockDef: OpDef<{ beams: number }> = {
   webgpu: (be, [open, node, parent], _out, { beams }, m) => {
     const [U, N] = m.inputs[0].shape;
     trieKernel(be, 'block', [node, parent, open], [U * beams, 0, 0, N, beams, 0, 0, 0], U);
+  },
+  wasm: (be, [open, node, parent], _out, { beams }, m) => {
+    const [U, N] = m.inputs[0].shape;
+    be.k.trie_block(be.ptr(open), be.ptr(node), be.ptr(parent), U, N, beams);
   },
   backward: 'nondiff',
 };
