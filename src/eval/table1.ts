@@ -185,7 +185,12 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
         const t0 = performance.now();
         const vc = o.validCases;
         const validate = vc?.length ? async (m: SeqRecModel) => (await evaluateScorer(scorerOf(m), vc, { k: 5, excludeHistory: true }, {}, { signal: o.signal })).effective.recall : undefined;
-        const model = await e.train(inputs, tOpts, { signal: o.signal, validate, checkpoints: o.checkpoints, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
+        // diagnostic test-slate curve for models that ask for it (traceEvery): recorded in trainLog, never selects
+        const trace = async (m: SeqRecModel) => {
+          const t = await evaluateScorer(scorerOf(m), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
+          return { testRecall5: t.effective.recall, testNdcg5: t.effective.ndcg };
+        };
+        const model = await e.train(inputs, tOpts, { signal: o.signal, validate, trace, checkpoints: o.checkpoints, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
         const seconds = (performance.now() - t0) / 1000;
         const r = model.slates ? await evaluateGenerated(model, cases, o.signal) : await evaluateScorer(scorerOf(model), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
         run = {
