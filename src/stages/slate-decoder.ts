@@ -77,6 +77,7 @@ export function slateTrainSettings(c: SlateStageConfig, seed: number, slateSize:
     validUsers: c.validUsers,
     beam: c.beam,
     decodeBatch: c.decodeBatch,
+    recentWindows: c.recentWindows,
     logEvery: c.logEvery,
   });
 }
