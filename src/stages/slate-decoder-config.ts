@@ -28,6 +28,7 @@ const FIELDS = {
   preference: { type: 'bool', default: true, label: 'generator sees î_m (Table 3: off = w/o preference embedding)' },
   sharedGenerator: { type: 'bool', default: true, label: 'one generator for all positions (Table 3: off = non-shared)' },
   itemIdEmbedding: { type: 'bool', default: true, label: 'item-id embedding in the context encoder' },
+  dropout: { type: 'number', default: 0, min: 0, max: 0.95, label: 'input-embedding dropout (training)' },
   epochs: { type: 'int', default: 3, min: 1, max: 10_000, label: 'epochs' },
   stepsPerEpoch: { type: 'int', default: 100, min: 0, max: 1_000_000, label: 'steps / epoch (0 = one pass)' },
   batchSize: { type: 'int', default: 32, min: 1, max: 65_536, label: 'slates / step' },

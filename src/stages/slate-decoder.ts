@@ -57,6 +57,7 @@ export function slateModelConfig(c: SlateStageConfig, slateSize: number): Partia
     preference: c.preference,
     sharedGenerator: c.sharedGenerator,
     itemIdEmbedding: c.itemIdEmbedding,
+    dropout: c.dropout,
   };
 }
 
