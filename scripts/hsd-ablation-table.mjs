@@ -28,6 +28,7 @@ const rows = files.map((f) => {
     `d=${m.dim} h=${m.heads} ffn=${m.ffn} enc/slate/item=${m.encoderLayers}/${m.slateLayers}/${m.itemLayers}`,
     `hist ${m.maxHistory}`,
     m.itemIdEmbedding ? 'item-id emb.' : 'no item-id emb.',
+    ...(m.dropout ? [`dropout ${m.dropout}`] : []),
     t.recentWindows ? `last ${t.recentWindows} windows/user` : 'all windows',
     `${t.epochs}×${t.stepsPerEpoch} steps × ${t.batchSize}`,
     `lr ${t.lr} (warm-up ${t.warmup}, wd ${t.weightDecay})`,
