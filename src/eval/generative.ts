@@ -144,7 +144,7 @@ function higrSettings(o: TrainOptions): SlateTrainConfig {
   }
   return slateTrainConfig({ ...base.train, ...over, model: { ...base.model }, seed: o.seed });
 }
-const SLATE_TRAIN_KEYS = { epochs: 1, stepsPerEpoch: 1, batchSize: 1, lr: 1, warmup: 1, minLrRatio: 1, weightDecay: 1, clipNorm: 1, patience: 1, validUsers: 1, beam: 1 };
+const SLATE_TRAIN_KEYS = { epochs: 1, stepsPerEpoch: 1, batchSize: 1, lr: 1, warmup: 1, minLrRatio: 1, weightDecay: 1, clipNorm: 1, patience: 1, validUsers: 1, beam: 1, recentWindows: 1 };
 
 export const GENERATIVE_MODELS: ModelEntry[] = [
   {
