@@ -111,8 +111,9 @@ async function main() {
       '(batched: the default engine; unbatched: { batching: false }, one submit per dispatch). A round records the workload ' +
       'with nothing pending (add-chain: n elementwise adds of 256 floats; block-step: forward + loss + backward + fused ' +
       'clip/AdamW of a d=32 decoder block, batch 2 x 8), then reads the result back. Per dispatch, medians over rounds: host = ' +
-      'wall time of the synchronous recording; recording thread CPU and run-queue wait from /proc/self/task/<pid>/schedstat ' +
-      '(Node on Linux only); process CPU = process.cpuUsage (all threads); wall = until the result is on the CPU. The ' +
+      'wall time of the synchronous recording; run-queue wait of the recording thread from /proc/self/task/<pid>/schedstat ' +
+      '(Node on Linux only) and its on-CPU time = host - wait; process CPU = process.cpuUsage (all threads); wall = until ' +
+      'the result is on the CPU. The ' +
       'host-time target (issue 14: <= 30 us per dispatch batched) is judged on the median; on a loaded machine the ' +
       'run-queue wait column says how much of it is time not spent running.',
     settings: options,

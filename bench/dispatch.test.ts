@@ -27,8 +27,10 @@ describe('bench:dispatch bookkeeping', () => {
     for (const r of rows) {
       expect(r.bindGroupMisses).toBe(0); // timed rounds after warm-up create no bind group
       expect(r.bindGroupHits).toBe(2 * r.dispatches);
-      expect(r.threadCpuUsPerDispatch).toBeCloseTo(1000 / r.dispatches);
-      expect(r.runQueueWaitUsPerDispatch).toBeCloseTo(500 / r.dispatches);
+      expect(r.runQueueWaitUsPerDispatch).toBeCloseTo(500 / r.dispatches); // each thread read advances the fake clock 1000 µs
+      expect(r.threadRunUsPerDispatch).toBeCloseTo(1000 / r.dispatches);
+      // on-CPU = host − wait per round; the fake wait is the same every round, so the medians differ by exactly it
+      expect(r.threadCpuUsPerDispatch!).toBeCloseTo(r.hostUsPerDispatch - 500 / r.dispatches, 6);
       expect(r.loadAverage).toEqual([1.5, 1.5]);
       expect(r.hostUsPerDispatchBest).toBeLessThanOrEqual(r.hostUsPerDispatch);
     }

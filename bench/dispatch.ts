@@ -9,12 +9,17 @@
 //               backward, fused clip + AdamW — the engine's real mix of kernels (matmul, attention, RMSNorm, …)
 // Each round records the workload with nothing pending, then reads the result back. Per round, per dispatch:
 //   host      wall time of the synchronous recording (until the loop returns)
-//   thread    CPU time of the recording thread over the same interval (Linux: /proc/self/task/<tid>/schedstat)
-//   wait      time the recording thread sat runnable on a run queue, not running (same source): other processes' load
+//   wait      time the recording thread sat runnable on a run queue, not running (Linux:
+//             /proc/self/task/<tid>/schedstat, run_delay): other processes' load
+//   on-CPU    host − wait: the time the recording thread was running (it does not sleep while recording; if Dawn
+//             blocked it on a lock, that time would count here, against us)
 //   process   CPU time of the whole process (user + system, every thread: also Dawn's, V8's compiler and GC threads)
 //   wall      time until the result is back on the CPU (includes executing the dispatches)
-// host ≈ thread + wait (+ time blocked); on a shared machine the wall-clock median is inflated by `wait`, so the
-// thread CPU figure is the host cost that is ours. Warm-up rounds (untimed) let the JIT settle first.
+// Why on-CPU = host − wait and not schedstat's own run time: the kernel updates a running thread's run time only at a
+// scheduler tick or switch (up to 4 ms late), longer than a round, while run_delay is added exactly when the thread
+// gets a CPU back. The JSON also has schedstat's run time summed over all timed rounds (`threadRunUsPerDispatch`, where
+// the lag averages out) as a cross-check. On a shared machine the wall-clock median is inflated by `wait`; on-CPU is
+// the host cost that is ours. Warm-up rounds (untimed) let the JIT settle first.
 import type * as EngineModule from '../src/engine/index';
 import type * as NnModule from '../src/models/nn';
 
@@ -54,10 +59,12 @@ export interface DispatchOverhead {
   /** 25th / 75th percentiles over rounds */
   hostUsPerDispatchP25: number;
   hostUsPerDispatchP75: number;
-  /** median over rounds: CPU time of the recording thread per dispatch (null without a thread clock) */
+  /** median over rounds: (host − run-queue wait) per dispatch, the recording thread's time on a CPU (null without a thread clock) */
   threadCpuUsPerDispatch: number | null;
   /** median over rounds: run-queue wait of the recording thread per dispatch (null without a thread clock) */
   runQueueWaitUsPerDispatch: number | null;
+  /** schedstat's run time of the recording thread summed over all timed rounds ÷ their dispatches (cross-check) */
+  threadRunUsPerDispatch: number | null;
   /**
    * Median over rounds: process CPU time (user + system, all threads) per dispatch while recording. Batched, nothing
    * executes while recording, so beyond the recording thread this is V8's compiler/GC threads and Dawn's; unbatched it
@@ -156,6 +163,8 @@ export async function measureDispatchOverhead(
       const proc: number[] = [];
       let submits = 0;
       let dispatches = 0;
+      let runSum = 0;
+      let dispatchSum = 0;
       let h0 = 0;
       let m0 = 0;
       const load0 = clock.load();
@@ -182,8 +191,11 @@ export async function measureDispatchOverhead(
             host.push(((t1 - t0) * 1000) / nd);
             wall.push(((t2 - t0) * 1000) / nd);
             if (th0 && th1) {
-              thread.push((th1.cpuUs - th0.cpuUs) / nd);
-              wait.push((th1.waitUs - th0.waitUs) / nd);
+              const waited = th1.waitUs - th0.waitUs;
+              thread.push(((t1 - t0) * 1000 - waited) / nd);
+              wait.push(waited / nd);
+              runSum += th1.cpuUs - th0.cpuUs;
+              dispatchSum += nd;
             }
             if (p0 !== null && p1 !== null) proc.push((p1 - p0) / nd);
             submits = be.submits - s0;
@@ -208,6 +220,7 @@ export async function measureDispatchOverhead(
         hostUsPerDispatchP75: quantile(host, 0.75),
         threadCpuUsPerDispatch: thread.length ? quantile(thread, 0.5) : null,
         runQueueWaitUsPerDispatch: wait.length ? quantile(wait, 0.5) : null,
+        threadRunUsPerDispatch: dispatchSum ? runSum / dispatchSum : null,
         hostCpuUsPerDispatch: proc.length ? quantile(proc, 0.5) : null,
         wallUsPerDispatch: quantile(wall, 0.5),
         loadAverage: [load0, clock.load()],
@@ -223,7 +236,7 @@ const f1 = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 
 export function dispatchTable(rows: DispatchOverhead[]): string {
   return [
-    '| host | workload | dispatch path | dispatches | queue submits | host µs / dispatch: median (p25–p75); best | recording thread CPU µs / dispatch | run-queue wait µs / dispatch | process CPU µs / dispatch | wall µs / dispatch (to result on CPU) | bind groups reused / created | load (1 min) |',
+    '| host | workload | dispatch path | dispatches | queue submits | host µs / dispatch: median (p25–p75); best | recording thread on-CPU µs / dispatch (host − wait) | run-queue wait µs / dispatch | process CPU µs / dispatch | wall µs / dispatch (to result on CPU) | bind groups reused / created | load (1 min) |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
@@ -236,7 +249,7 @@ export function dispatchTable(rows: DispatchOverhead[]): string {
 
 export function logDispatch(log: (s: string) => void, d: DispatchOverhead): void {
   log(
-    `dispatch ${d.workload} ${d.mode}: host ${f1(d.hostUsPerDispatch)} µs median (best ${f1(d.hostUsPerDispatchBest)}), thread CPU ${f1(d.threadCpuUsPerDispatch)} µs, ` +
+    `dispatch ${d.workload} ${d.mode}: host ${f1(d.hostUsPerDispatch)} µs median (best ${f1(d.hostUsPerDispatchBest)}), on-CPU ${f1(d.threadCpuUsPerDispatch)} µs, ` +
       `run-queue wait ${f1(d.runQueueWaitUsPerDispatch)} µs, wall ${f1(d.wallUsPerDispatch)} µs per dispatch; ${d.dispatches} dispatches, ${d.submits} submits`,
   );
 }
