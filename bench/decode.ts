@@ -1,12 +1,13 @@
 // Decoding efficiency study (paper Figures 4-5): GSBI vs the OneRec-style flat decoder at matched parameter count.
 //   npm run bench:decode -- [--quick] [--seed N] [--hosts node,chromium] [--backends wasm,webgpu] [--users N]
-//                           [--webgpu-users N] [--epochs N] [--steps N] [--fresh] [--out docs/results]
+//                           [--webgpu-users N] [--reps N] [--webgpu-reps N] [--epochs N] [--steps N] [--fresh] [--out docs/results]
 // Trains both models once in Node (wasm) with the one slate-model trainer and each model's Table 1 recipe (HiGR:
 // HSD_REAL_DATA; OneRec-style: its generative.ts recipe; SIDs: SID_TOKENIZER, the Table 1 SIDs) on the reference
 // leave-five-out protocol, then times decoding of the same test users in each host — Node, and a headless Chromium page
 // (bench/browser/decode-page.ts) that rebuilds the same weights — on each backend: wasm (every row: speed vs quality
 // at L = 5 with/without KV cache, and quality vs slate length L ∈ {1,2,3,4,5,10}) and WebGPU (speed rows on fewer users,
-// the trie beam on the device — GSBI's default there — and on the host, both labelled). The trained weights are kept in
+// the trie beam on the device — GSBI's default there — and on the host, both labelled). Each speed row is the median of
+// --reps (wasm, default 3) / --webgpu-reps (default 2) interleaved passes. The trained weights are kept in
 // .higr/bench-decode/<key>.json (key = settings + SIDs) so a re-run only re-times; --fresh retrains.
 // Prints markdown tables; writes <out>/bench-decode.json (rows[] = { method, cache, L, host, backend, path,
 // slatesPerSec, recall5, … }) and bench-decode.md; the full run also writes the figures section of
@@ -30,7 +31,7 @@ import type { PageResult } from './browser/decode-page';
 const BACKENDS = ['wasm', 'webgpu'] as const;
 
 function parse(argv: string[]) {
-  const a = { quick: false, fresh: false, seed: 0, out: 'docs/results', users: -1, webgpuUsers: -1, epochs: 0, steps: 0, hosts: ['node', 'chromium'], backends: [...BACKENDS] as string[] };
+  const a = { quick: false, fresh: false, seed: 0, out: 'docs/results', users: -1, webgpuUsers: -1, reps: 0, webgpuReps: 0, epochs: 0, steps: 0, hosts: ['node', 'chromium'], backends: [...BACKENDS] as string[] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const num = (name: string) => {
@@ -43,6 +44,8 @@ function parse(argv: string[]) {
     else if (k === '--seed') a.seed = num('seed');
     else if (k === '--users') a.users = num('users');
     else if (k === '--webgpu-users') a.webgpuUsers = num('webgpu-users');
+    else if (k === '--reps') a.reps = num('reps');
+    else if (k === '--webgpu-reps') a.webgpuReps = num('webgpu-reps');
     else if (k === '--epochs') a.epochs = num('epochs');
     else if (k === '--steps') a.steps = num('steps');
     else if (k === '--hosts') a.hosts = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -80,6 +83,7 @@ async function main() {
     evalUsers: a.users >= 0 ? a.users : a.quick ? 16 : 0,
   });
   const webgpuUsers = a.webgpuUsers >= 0 ? a.webgpuUsers : a.quick ? 8 : 32;
+  const reps = a.reps || (a.quick ? 1 : 3), webgpuReps = a.webgpuReps || (a.quick ? 1 : 2);
   const inputs = slateInputs(ds, split, sids.table);
   const M = 5;
   const users = studyUsers(inputs, split.test, settings, M);
@@ -104,7 +108,7 @@ async function main() {
   }
   const trainSeconds = (performance.now() - t0) / 1000;
 
-  const runs: DecodeRun[] = a.backends.map((b) => (b === 'wasm' ? { backend: 'wasm', paths: 'default', studies: ['speed', 'length'], users: 0 } : { backend: 'webgpu', paths: 'both', studies: ['speed'], users: webgpuUsers }));
+  const runs: DecodeRun[] = a.backends.map((b) => (b === 'wasm' ? { backend: 'wasm', paths: 'default', studies: ['speed', 'length'], users: 0, reps } : { backend: 'webgpu', paths: 'both', studies: ['speed'], users: webgpuUsers, reps: webgpuReps }));
   const rows: DecodeRow[] = [];
   const hosts: Record<string, { runtime: string; backends: Record<string, string>; userAgent?: string; seconds: number }> = {};
   if (a.hosts.includes('node')) {
@@ -141,8 +145,8 @@ async function main() {
     const len = at.filter((r) => r.study === 'length');
     const gs = speed.find((r) => r.method === 'gsbi' && r.cache && r.defaultPath)!;
     const t1 = mdTable(
-      ['method', 'KV cache', 'trie beam on', 'L', 'slates/s', 'GSBI (cached, default) speed-up', 'recall@5', 'NDCG@5', 'users', 'seconds', 'same slates as default path'],
-      speed.map((r) => [LABEL[r.method], r.cache ? 'yes' : 'no', pathLabel(r), r.L, f(r.slatesPerSec, 2), `${f(gs.slatesPerSec / r.slatesPerSec, 2)}×`, f(r.recall5), f(r.ndcg5), r.users, f(r.seconds, 2), r.sameSlates === undefined ? '' : r.sameSlates ? 'yes' : 'NO']),
+      ['method', 'KV cache', 'trie beam on', 'L', 'slates/s (median)', 'passes (slates/s)', 'GSBI (cached, default) speed-up', 'recall@5', 'NDCG@5', 'users', 'seconds / pass', 'same slates as default path'],
+      speed.map((r) => [LABEL[r.method], r.cache ? 'yes' : 'no', pathLabel(r), r.L, f(r.slatesPerSec, 2), r.runs.map((x) => f(x, 1)).join(', '), `${f(gs.slatesPerSec / r.slatesPerSec, 2)}×`, f(r.recall5), f(r.ndcg5), r.users, f(r.seconds, 2), r.sameSlates === undefined ? '' : r.sameSlates ? 'yes' : 'NO']),
     );
     const h = hosts[host];
     let sec = `## ${host}, ${backend}: speed vs quality (L = 5)\n\n${h.runtime}, backend ${h.backends[backend]}.\n\n${t1}\n`;
@@ -166,7 +170,7 @@ async function main() {
     `Data: ${source}, reference leave-five-out protocol (${split.users} users, ${ds.itemIds.length} items; target = the last 5 effective views, history excluded). wasm rows decode ${payload.histories.length} test users${settings.evalUsers ? ' (a seeded subsample)' : ' (all)'}; WebGPU rows the first ${Math.min(webgpuUsers || payload.histories.length, payload.histories.length)} of them (SwiftShader is slow), speed study only.`,
     `Models: HiGR hierarchical slate decoder ${payload.params.gsbi} parameters vs OneRec-style flat decoder ${payload.params.onerec} parameters (d = ${payload.hsd.config.dim}, ${payload.hsd.config.slateLayers}+${payload.hsd.config.itemLayers} vs ${payload.flat.config.layers} decoder blocks, same encoder), SIDs ${sidLabel}, widths [${sids.table.widths}]; decoding M = ${M}, D = ${SID_TOKENIZER.levels} (+ the collision level), B = ${settings.beam}.`,
     `Training (the one slate-model trainer, each model's Table 1 recipe, seed ${a.seed}, Node on ${trainBackend}): HSD up to ${gT.epochs}×${gT.stepsPerEpoch} steps of ${gT.batchSize}, lr ${gT.lr}, patience ${gT.patience}; OneRec-style up to ${oT.epochs}×${oT.stepsPerEpoch} steps of ${oT.batchSize}, lr ${oT.lr}, patience ${oT.patience}. Validation recall@5 per epoch (best epoch kept): HSD ${valid(tr.gsbi.validRecall5)} (best ${tr.gsbi.bestEpoch}, ${f(tr.gsbi.seconds, 0)} s); OneRec-style ${valid(tr.onerec.validRecall5)} (best ${tr.onerec.bestEpoch}, ${f(tr.onerec.seconds, 0)} s).${cached ? ` Weights from the kept run ${key}.` : ''}`,
-    `Machine: ${env.cpus} cpus shared with other jobs, load ${env.loadavg.join('/')} at the end. Run time ${f(totalSeconds / 60, 1)} min (training ${cached ? '0 (kept weights)' : `${f(trainSeconds / 60, 1)} min`}; ${Object.entries(hosts).map(([h, x]) => `${h} timing ${f(x.seconds / 60, 1)} min`).join(', ')}). Decoding in batches of ${settings.decodeBatch} users; wall-clock after one untimed warm-up batch per row.${a.quick ? ' --quick: tiny training, few users (not a result).' : ''}`,
+    `Machine: ${env.cpus} cpus shared with other jobs, load ${env.loadavg.join('/')} at the end. Run time ${f(totalSeconds / 60, 1)} min (${cached ? `weights kept from an earlier run, whose training took ${f((tr.gsbi.seconds + tr.onerec.seconds) / 60, 1)} min` : `tokenizer + training ${f(trainSeconds / 60, 1)} min`}; ${Object.entries(hosts).map(([h, x]) => `${h} timing ${f(x.seconds / 60, 1)} min`).join(', ')}). Decoding in batches of ${settings.decodeBatch} users; wall-clock after one untimed warm-up batch per pass; speed rows: median of ${reps} (wasm) / ${webgpuReps} (WebGPU) interleaved passes (each round times every row once, the order reversed on odd rounds); length rows: one pass.${a.quick ? ' --quick: tiny training, few users (not a result).' : ''}`,
   ].join('\n');
   const summary = studySummary(rows, ratios);
   const md = `# Decoding efficiency (regenerated by \`npm run bench:decode\`)\n\n${head}\n\n${summary}\n\n${sections.join('\n')}`;
@@ -175,7 +179,7 @@ async function main() {
   const json = {
     command: 'bench:decode',
     protocol: { source, users: split.users, items: ds.itemIds.length, test: 'target = the last 5 effective views; input = everything before them; history excluded', evalUsers: payload.histories.length, webgpuUsers },
-    settings: { ...settings, trainBackend, hosts: a.hosts, backends: a.backends, runs, quick: a.quick, tokenizer: { ...SID_TOKENIZER, widths: sids.table.widths, collisionRate: sids.tokenizer.collisionRate }, weights: { key, cached } },
+    settings: { ...settings, reps, webgpuReps, trainBackend, hosts: a.hosts, backends: a.backends, runs, quick: a.quick, tokenizer: { ...SID_TOKENIZER, widths: sids.table.widths, collisionRate: sids.tokenizer.collisionRate }, weights: { key, cached } },
     seed: a.seed,
     environment: { ...env, backend: trainBackend, hosts },
     seconds: { total: totalSeconds, training: cached ? 0 : trainSeconds, ...Object.fromEntries(Object.entries(hosts).map(([h, x]) => [h, x.seconds])) },

@@ -47,7 +47,7 @@ describe('decode study (bench:decode)', () => {
     };
     const { rows, backends } = await measurePayload(payload, [
       { backend: 'cpu', paths: 'default', studies: ['speed', 'length'], users: 0 },
-      { backend: 'webgpu', paths: 'both', studies: ['speed'], users: 8 },
+      { backend: 'webgpu', paths: 'both', studies: ['speed'], users: 8, reps: 2 },
     ], { host: 'node', useBackend });
     setBackend(cpuBackend);
     expect(Object.keys(backends)).toEqual(['cpu', 'webgpu']);
@@ -71,6 +71,10 @@ describe('decode study (bench:decode)', () => {
     const at = (m: DecodeRow['method'], cache: boolean) => cpu.find((r) => r.study === 'speed' && r.method === m && r.cache === cache)!;
     for (const m of ['gsbi', 'onerec-greedy', 'onerec-beam'] as const) expect(at(m, false).recall5, m).toBe(at(m, true).recall5);
     for (const r of rows) expect(r.slatesPerSec).toBeGreaterThan(0);
+    // speed rows on WebGPU: the median of 2 interleaved passes; one pass elsewhere
+    for (const r of web) expect(r.runs).toHaveLength(2);
+    for (const r of cpu) expect(r.runs).toHaveLength(1);
+    for (const r of rows) expect(r.slatesPerSec).toBeCloseTo(r.runs.length === 1 ? r.runs[0] : r.users / ((r.users / r.runs[0] + r.users / r.runs[1]) / 2), 6);
     // a 1-item slate: recall@L and recall@5 score the same single item
     for (const r of cpu.filter((x) => x.study === 'length' && x.L === 1)) expect(r.recallL).toBe(r.recall5);
     // learned: both decoders beat popularity on the held-out planted users

@@ -45,15 +45,24 @@ export interface DecodeRow {
   /** non-default path rows: its slates equal the default path's on the same users (the paths are the same search) */
   sameSlates?: boolean;
   study: 'speed' | 'length';
+  /** users / the median wall-clock seconds of the timed passes */
   slatesPerSec: number;
+  /** slates/s of each timed pass */
+  runs: number[];
   /** recall@5 of the decoded slate (its first min(L, 5) items) against the 5-item test target */
   recall5: number;
   /** recall@L (the whole slate) against the same target */
   recallL: number;
   ndcg5: number;
   users: number;
+  /** median wall-clock seconds of a pass */
   seconds: number;
 }
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
 
 export interface DecodeStudySettings {
   seed: number;
@@ -223,6 +232,8 @@ export interface MeasureOptions {
   paths?: 'default' | 'both';
   /** which studies to time (default both) */
   studies?: DecodeRow['study'][];
+  /** interleaved timed passes per speed row, median reported (default 1; the length study times one pass) */
+  reps?: number;
   log?: (s: string) => void;
   signal?: AbortSignal;
 }
@@ -239,6 +250,8 @@ export async function measureDecoding(
   const M = hsd.cfg.slateSize;
   const backend = getBackend().kind;
   const studies = opts.studies ?? ['speed', 'length'];
+  const reps = opts.reps ?? 1;
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`decode study: reps must be an integer >= 1 (got ${reps})`);
   const hs = users.histories, targets = users.targets;
   type Decoder = (h: Int32Array[], L: number, cache: boolean, device: boolean) => Promise<Int32Array[]>;
   const flatDec = (h: Int32Array[], beam: number, length: number, cache: boolean, device: boolean) =>
@@ -254,7 +267,8 @@ export async function measureDecoding(
   };
   const rows: DecodeRow[] = [];
   const defaultSlates = new Map<string, Int32Array[]>();
-  const measure = async (method: DecodeMethod, cache: boolean, L: number, study: DecodeRow['study'], path: DecodePath) => {
+  /** one timed pass over every user (after an untimed warm-up batch): the slates and the wall-clock seconds */
+  const pass = async (method: DecodeMethod, cache: boolean, L: number, path: DecodePath) => {
     if (opts.signal?.aborted) throw new Error('decode study: cancelled');
     const dec = decoders[method];
     const device = path === 'device';
@@ -262,24 +276,51 @@ export async function measureDecoding(
     const slates: Int32Array[] = [];
     const t = performance.now();
     for (let i = 0; i < hs.length; i += s.decodeBatch) slates.push(...(await dec(hs.slice(i, i + s.decodeBatch), L, cache, device)));
-    const seconds = (performance.now() - t) / 1000;
+    return { slates, seconds: (performance.now() - t) / 1000 };
+  };
+  const addRow = (method: DecodeMethod, cache: boolean, L: number, study: DecodeRow['study'], path: DecodePath, slates: Int32Array[], seconds: number[]) => {
     const m5 = meanMetrics(slates.map((x, i) => slateMetrics(x, targets[i], 5)));
     const mL = meanMetrics(slates.map((x, i) => slateMetrics(x, targets[i], L)));
     const isDefault = path === defaultDecodePath(method, backend);
     const key = `${method}/${cache}/${L}`;
     if (isDefault) defaultSlates.set(key, slates);
     const ref = defaultSlates.get(key);
+    const sec = median(seconds);
     const row: DecodeRow = {
-      method, cache, L, host: opts.host, backend, path, defaultPath: isDefault, study, slatesPerSec: hs.length / seconds, recall5: m5.recall, recallL: mL.recall, ndcg5: m5.ndcg, users: hs.length, seconds,
+      method, cache, L, host: opts.host, backend, path, defaultPath: isDefault, study, slatesPerSec: hs.length / sec, runs: seconds.map((x) => hs.length / x), recall5: m5.recall, recallL: mL.recall, ndcg5: m5.ndcg, users: hs.length, seconds: sec,
       ...(isDefault || !ref ? {} : { sameSlates: slates.every((x, i) => x.length === ref[i].length && x.every((v, j) => v === ref[i][j])) }),
     };
     rows.push(row);
-    log(`${opts.host}/${backend} ${study}: ${method} cache=${cache} ${path} L=${L}: ${row.slatesPerSec.toFixed(2)} slates/s, recall@5 ${row.recall5.toFixed(4)}, recall@L ${row.recallL.toFixed(4)}${row.sameSlates === false ? ' — SLATES DIFFER from the default path' : ''}`);
+    log(`${opts.host}/${backend} ${study}: ${method} cache=${cache} ${path} L=${L}: ${row.slatesPerSec.toFixed(2)} slates/s (passes ${row.runs.map((x) => x.toFixed(1)).join(', ')}), recall@5 ${row.recall5.toFixed(4)}, recall@L ${row.recallL.toFixed(4)}${row.sameSlates === false ? ' — SLATES DIFFER from the default path' : ''}`);
   };
   // one untimed pass of every decoder first (JIT, kernel pools), so the first timed row is not the warm-up
   for (const method of DECODE_METHODS) for (const cache of [true, false]) for (const path of pathsOf(method)) await decoders[method](hs.slice(0, Math.min(s.decodeBatch, 8)), M, cache, path === 'device');
-  if (studies.includes('speed')) for (const method of DECODE_METHODS) for (const cache of [true, false]) for (const path of pathsOf(method)) await measure(method, cache, M, 'speed', path);
-  if (studies.includes('length')) for (const L of s.lengths) for (const method of DECODE_METHODS) await measure(method, true, L, 'length', defaultDecodePath(method, backend));
+  if (studies.includes('speed')) {
+    // `reps` interleaved passes (every row once per round, the order reversed on odd rounds), median per row: a load
+    // spike on the shared machine then hits every row alike instead of one row's only pass
+    const combos = DECODE_METHODS.flatMap((method) => [true, false].flatMap((cache) => pathsOf(method).map((path) => ({ method, cache, path }))));
+    const got = combos.map(() => ({ slates: [] as Int32Array[], seconds: [] as number[] }));
+    for (let r = 0; r < reps; r++) {
+      const order = combos.map((_, i) => i);
+      if (r % 2) order.reverse();
+      for (const i of order) {
+        const c = combos[i];
+        const p = await pass(c.method, c.cache, M, c.path);
+        if (!got[i].slates.length) got[i].slates = p.slates;
+        got[i].seconds.push(p.seconds);
+      }
+    }
+    combos.forEach((c, i) => addRow(c.method, c.cache, M, 'speed', c.path, got[i].slates, got[i].seconds));
+  }
+  if (studies.includes('length')) {
+    for (const L of s.lengths) {
+      for (const method of DECODE_METHODS) {
+        const path = defaultDecodePath(method, backend);
+        const p = await pass(method, true, L, path);
+        addRow(method, true, L, 'length', path, p.slates, [p.seconds]);
+      }
+    }
+  }
   return rows;
 }
 
@@ -289,6 +330,8 @@ export interface DecodeRun {
   paths: 'default' | 'both';
   studies: DecodeRow['study'][];
   users: number;
+  /** interleaved timed passes per speed row (median reported) */
+  reps?: number;
 }
 
 /**
@@ -308,8 +351,8 @@ export async function measurePayload(
     const m = fromPayload(p);
     try {
       const n = r.users > 0 ? Math.min(r.users, m.histories.length) : m.histories.length;
-      o.log?.(`${o.host}: ${backends[r.backend]}, ${n} users, paths ${r.paths}, studies ${r.studies.join('+')}`);
-      rows.push(...(await measureDecoding(m, { histories: m.histories.slice(0, n), targets: m.targets.slice(0, n) }, p.settings, { host: o.host, paths: r.paths, studies: r.studies, log: o.log, signal: o.signal })));
+      o.log?.(`${o.host}: ${backends[r.backend]}, ${n} users, paths ${r.paths}, studies ${r.studies.join('+')}, ${r.reps ?? 1} pass(es) per speed row`);
+      rows.push(...(await measureDecoding(m, { histories: m.histories.slice(0, n), targets: m.targets.slice(0, n) }, p.settings, { host: o.host, paths: r.paths, studies: r.studies, reps: r.reps, log: o.log, signal: o.signal })));
     } finally {
       m.hsd.dispose();
       m.flat.dispose();

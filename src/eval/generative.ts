@@ -15,6 +15,7 @@ import { historyBatch } from '../models/context-encoder';
 import { gsbiSlates, run as trainHsd, slateTrainConfig, trainSlateModel, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
 import { HSD_REAL_DATA, HSD_REAL_DATA_QUICK, REAL_DATA_FEATURES, type SlateTokenizerSettings } from '../train/slate-data';
 import type { ModelEntry, TrainOptions } from './registry';
+import { SID_CODES } from './sid-tokenizer';
 
 const M = 5;
 
@@ -23,7 +24,7 @@ const M = 5;
  * comparison) and the default of `higr train`; chosen on HSD validation recall@5 (docs/slate-decoder.md, "Ablations").
  * `steps` only applies to the neural tokenizers (RQ-VAE, CRQ-VAE).
  */
-export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { kind: 'rq-kmeans', levels: 3, codebookSize: 64, steps: 300, features: REAL_DATA_FEATURES };
+export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { ...SID_CODES, features: REAL_DATA_FEATURES };
 
 /**
  * Training windows from per-user training sequences. With `inputs.validation` (Table 1): every window of the training
