@@ -1,7 +1,13 @@
 // SASRec (Kang & McAuley, ICDM 2018), following pmixer/SASRec.pytorch (the reference implementation of issue 18):
 //   e_t   = E[item_t] · sqrt(d) + P[pos_t]         (item 0 = padding; positions 1..L on real items, 0 on padding)
 //   h     = dropout(e) ⊙ timeline                  (timeline = 1 on real items, 0 on padding)
-//   block: Q = LN(h); h = Q + MHA(Q, h, h, causal); h = LN(h); h = (h + FFN(h)) ⊙ timeline
+//   block ('original', the TensorFlow code's and pmixer's before `norm_first`):
+//          Q = LN(h); h = Q + MHA(Q, h, h, causal); h = LN(h); h = h + FFN(h)
+//   block ('post-ln', pmixer's newest python/model.py with its default norm_first = False):
+//          h = LN(h + MHA(h, h, h, causal)); h = LN(h + FFN(h))
+//   block ('pre-ln', pmixer's norm_first = True):
+//          x = LN(h); h = h + MHA(x, x, x, causal); h = h + FFN(LN(h))
+//   each block's output ⊙ timeline when `timelineMask` (the original code's; pmixer's newest model.py has no such mask)
 //          MHA = torch.nn.MultiheadAttention(d, heads, dropout): dropout on the attention probabilities in training
 //          FFN = dropout(W2 · relu(dropout(W1 h + b1)) + b2)      (pmixer's point-wise Conv1d pair)
 //   f     = LN(h)                                  (eps 1e-8 everywhere, as in pmixer)
@@ -33,6 +39,9 @@ import { attentionWithDropout } from './attention-dropout';
 import { AdamW, LayerNorm, Linear, Module } from './nn';
 import { bceWithLogits, CausalSeqEncoder, nextItemBatch, runEpochs, seqOf, trainableUsers, type EarlyStopSettings, type EncoderContext, type SeqTrainInputs, type TrainControl } from './seq-rec';
 
+export const SASREC_BLOCKS = ['original', 'post-ln', 'pre-ln'] as const;
+export type SASRecBlock = (typeof SASREC_BLOCKS)[number];
+
 export interface SASRecConfig extends EarlyStopSettings {
   maxLen: number;
   dim: number;
@@ -45,6 +54,13 @@ export interface SASRecConfig extends EarlyStopSettings {
   loss: 'bce' | 'ce';
   /** Mask padding keys in attention (pmixer does not: its mask is causal only). */
   maskPaddingKeys: boolean;
+  /**
+   * Block arrangement (see the header): 'original' (default; Q = LN(h) residual), 'post-ln' or 'pre-ln' (pmixer's
+   * norm_first). Optional, like `timelineMask`, so the settings (and the run-cache keys) of existing runs are unchanged.
+   */
+  block?: SASRecBlock;
+  /** Zero each block's output on padding positions (the original code's timeline mask; default true). */
+  timelineMask?: boolean;
   seed: number;
 }
 
@@ -60,7 +76,13 @@ const EPS = 1e-8;
 /** xavier_normal_ std for a (fanIn, fanOut) matrix. */
 const xavier = (a: number, b: number) => Math.sqrt(2 / (a + b));
 
-class Block extends Module {
+/** A boolean setting that may arrive from the CLI as 1/0 or "true"/"false". */
+function flag(name: string, v: unknown): boolean {
+  if (![true, false, 1, 0, 'true', 'false'].includes(v as never)) throw new Error(`SASRec: ${name} must be true or false (got ${String(v)})`);
+  return v === true || v === 1 || v === 'true';
+}
+
+export class SASRecBlockLayer extends Module {
   readonly ln1: LayerNorm;
   readonly q: Linear;
   readonly k: Linear;
@@ -69,7 +91,7 @@ class Block extends Module {
   readonly ln2: LayerNorm;
   readonly w1: Linear;
   readonly w2: Linear;
-  constructor(readonly dim: number, readonly heads: number, r: Rng) {
+  constructor(readonly dim: number, readonly heads: number, r: Rng, readonly arrangement: SASRecBlock = 'original', readonly timelineMask = true) {
     super();
     this.ln1 = this.addModule('attn_ln', new LayerNorm(dim, r, EPS));
     const sd = xavier(dim, 3 * dim); // torch MHA's in_proj_weight (3d, d)
@@ -81,29 +103,44 @@ class Block extends Module {
     this.w1 = this.addModule('ffn1', new Linear(dim, dim, r, { std: xavier(dim, dim) }));
     this.w2 = this.addModule('ffn2', new Linear(dim, dim, r, { std: xavier(dim, dim) }));
   }
-  forward(h: Tensor, ctx: EncoderContext, keyMask: Tensor | undefined): Tensor {
+  /** Multi-head attention (causal, optional key mask, dropout on the probabilities in training): out-proj(attn(q, kv, kv)). */
+  private mha(q: Tensor, kv: Tensor, ctx: EncoderContext, keyMask: Tensor | undefined): Tensor {
+    return this.o.forward(attentionWithDropout(this.q.forward(q), this.k.forward(kv), this.v.forward(kv), { heads: this.heads, causal: true, keyMask }, ctx.drop.attn()));
+  }
+  /** pmixer's point-wise feed-forward: dropout(W2 · relu(dropout(W1 x + b1)) + b2). */
+  private ffn(x: Tensor, ctx: EncoderContext): Tensor {
     const { drop } = ctx;
-    const Q = this.ln1.forward(h);
-    const a = attentionWithDropout(this.q.forward(Q), this.k.forward(h), this.v.forward(h), { heads: this.heads, causal: true, keyMask }, drop.attn());
-    h = add(Q, this.o.forward(a));
-    h = this.ln2.forward(h);
-    const f = drop.apply(this.w2.forward(relu(drop.apply(this.w1.forward(h)))));
-    return mul(add(h, f), ctx.timeline);
+    return drop.apply(this.w2.forward(relu(drop.apply(this.w1.forward(x)))));
+  }
+  forward(h: Tensor, ctx: EncoderContext, keyMask: Tensor | undefined): Tensor {
+    if (this.arrangement === 'post-ln') {
+      h = this.ln1.forward(add(h, this.mha(h, h, ctx, keyMask)));
+      h = this.ln2.forward(add(h, this.ffn(h, ctx)));
+    } else if (this.arrangement === 'pre-ln') {
+      const x = this.ln1.forward(h);
+      h = add(h, this.mha(x, x, ctx, keyMask));
+      h = add(h, this.ffn(this.ln2.forward(h), ctx));
+    } else {
+      const Q = this.ln1.forward(h);
+      h = this.ln2.forward(add(Q, this.mha(Q, h, ctx, keyMask)));
+      h = add(h, this.ffn(h, ctx));
+    }
+    return this.timelineMask ? mul(h, ctx.timeline) : h;
   }
 }
 
 export class SASRec extends CausalSeqEncoder {
   readonly name = 'SASRec';
-  readonly layers: Block[];
+  readonly layers: SASRecBlockLayer[];
   private readonly maskKeys: boolean;
   constructor(nItems: number, readonly cfg: SASRecConfig) {
     const r = makeRng(cfg.seed * 7919 + 17);
     super(nItems, cfg, r, { item: xavier(nItems + 1, cfg.dim), pos: xavier(cfg.maxLen + 1, cfg.dim) });
-    // from the CLI the flag may arrive as 1/0 or "true"/"false"
-    const mk: unknown = cfg.maskPaddingKeys;
-    if (![true, false, 1, 0, 'true', 'false'].includes(mk as never)) throw new Error(`SASRec: maskPaddingKeys must be true or false (got ${String(mk)})`);
-    this.maskKeys = mk === true || mk === 1 || mk === 'true';
-    this.layers = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`block${i}`, new Block(cfg.dim, cfg.heads, r)));
+    this.maskKeys = flag('maskPaddingKeys', cfg.maskPaddingKeys);
+    const timeline = flag('timelineMask', cfg.timelineMask ?? true);
+    const block = cfg.block ?? 'original';
+    if (!SASREC_BLOCKS.includes(block)) throw new Error(`SASRec: block must be one of ${SASREC_BLOCKS.join(', ')} (got ${String(cfg.block)})`);
+    this.layers = Array.from({ length: cfg.blocks }, (_, i) => this.addModule(`block${i}`, new SASRecBlockLayer(cfg.dim, cfg.heads, r, block, timeline)));
     this.finalNorm(EPS, r);
   }
   protected blocks(h: Tensor, ctx: EncoderContext): Tensor {

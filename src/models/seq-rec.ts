@@ -31,6 +31,12 @@ export interface TrainControl {
   signal?: AbortSignal;
   /** Called now and then with a serialisable snapshot (the run layer may persist it). */
   checkpoint?: (state: unknown) => void | Promise<void>;
+  /**
+   * Resumable training (the stage layer's checkpoints): a loop that can resume saves its whole state (weights,
+   * optimizer, RNG position, step) every `every` steps and when stopped, and continues from `resume`. Only models whose
+   * registry entry is `resumable` read it.
+   */
+  checkpoints?: { every: number; resume?: unknown; save(state: unknown): Promise<void> };
   /** Called after each epoch with the model (e.g. validation metrics) and the epoch's mean loss. */
   onEpoch?: (epoch: number, model: SeqRecModel, meanLoss: number) => void | Promise<void>;
   /**
@@ -38,6 +44,11 @@ export interface TrainControl {
    * slates). With it and `evalEvery`/`patience` in the settings, training stops early and keeps the best weights.
    */
   validate?: (model: SeqRecModel) => Promise<number>;
+  /**
+   * Diagnostic metrics of the model (Table 1: recall@5 / NDCG@5 on the TEST slates, as pmixer's main.py prints its test
+   * metrics every 20 epochs), recorded every `traceEvery` epochs into `trainLog.trace`. Never used to pick weights or stop.
+   */
+  trace?: (model: SeqRecModel) => Promise<Record<string, number>>;
 }
 
 /** What a run did (early stopping): epochs trained, the epoch whose weights were kept, the validation curve. */
@@ -47,6 +58,8 @@ export interface TrainLog {
   bestValidation: number | null;
   validation: { epoch: number; score: number }[];
   stoppedEarly: boolean;
+  /** `ctl.trace` every `traceEvery` epochs (diagnostic only; absent when not asked for). */
+  trace?: ({ epoch: number } & Record<string, number>)[];
 }
 
 /** A trained ranking model: scores of all nItems items for each history (row-major, histories.length × nItems). */
@@ -127,6 +140,8 @@ export interface EarlyStopSettings {
   evalEvery?: number;
   /** Stop after this many validations without improvement; 0 = train all epochs (still keep the best weights). */
   patience?: number;
+  /** Record `ctl.trace` every this many epochs (and after the last); 0 = never. A diagnostic: it never picks weights. */
+  traceEvery?: number;
 }
 
 /**
@@ -149,12 +164,14 @@ export async function runEpochs(
   const bad: string[] = [];
   for (const k of ['epochs', 'batchSize'] as const) if (!Number.isInteger(cfg[k]) || cfg[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${cfg[k]})`);
   if (cfg.lr !== undefined && !(cfg.lr > 0)) bad.push(`lr must be > 0 (got ${cfg.lr})`);
-  for (const k of ['evalEvery', 'patience'] as const) if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 0)) bad.push(`${k} must be an integer >= 0 (got ${cfg[k]})`);
+  for (const k of ['evalEvery', 'patience', 'traceEvery'] as const) if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 0)) bad.push(`${k} must be an integer >= 0 (got ${cfg[k]})`);
   if (bad.length) throw new Error(`${name}: ${bad.join('; ')}`);
   const perEpoch = Math.max(1, Math.ceil(users.length / cfg.batchSize));
   const total = perEpoch * cfg.epochs;
   const every = ctl.validate ? (cfg.evalEvery ?? 0) : 0;
   const log: TrainLog = { epochsRun: 0, bestEpoch: cfg.epochs, bestValidation: null, validation: [], stoppedEarly: false };
+  const traceEvery = ctl.trace ? (cfg.traceEvery ?? 0) : 0;
+  if (traceEvery > 0) log.trace = [];
   let best: StateDict | null = null, sinceBest = 0;
   let k = 0;
   for (let ep = 0; ep < cfg.epochs; ep++) {
@@ -171,6 +188,11 @@ export async function runEpochs(
     await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
     // weights after each epoch for the run layer to persist (resuming, i.e. restoring optimiser state, is not built)
     if (ctl.checkpoint && model.stateDict) await ctl.checkpoint({ model: name, epoch: ep + 1, step: k, weights: await model.stateDict() });
+    if (traceEvery > 0 && ((ep + 1) % traceEvery === 0 || ep + 1 === cfg.epochs)) {
+      const t = { epoch: ep + 1, ...(await ctl.trace!(model)) };
+      log.trace!.push(t);
+      ctl.onProgress?.({ step: k, total, scalars: { ...t, trace: 1 } });
+    }
     if (every > 0 && ((ep + 1) % every === 0 || ep + 1 === cfg.epochs)) {
       const v = await ctl.validate!(model);
       log.validation.push({ epoch: ep + 1, score: v });

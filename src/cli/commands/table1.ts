@@ -124,7 +124,8 @@ const command: Command = {
     }
     const overrides: Record<string, Record<string, number | string>> = {};
     for (const [k, v] of Object.entries(args.flags)) {
-      const m = /^([a-z0-9]+)-([A-Za-z]+)$/.exec(k);
+      // model ids may hold hyphens (sasrec-pmixer): the key is the part after the last one
+      const m = /^([a-z0-9-]+)-([A-Za-z]+)$/.exec(k);
       if (!m || !MODELS.some((e) => e.id === m[1])) continue;
       if (typeof v !== 'string') throw new CliError(`--${k} needs a value`);
       (overrides[m[1]] ??= {})[m[2]] = Number.isFinite(Number(v)) ? Number(v) : v;
@@ -195,7 +196,8 @@ const command: Command = {
       onCached: (r) => process.stderr.write(`table1: ${r.model} seed ${r.seed}: cached result (${r.createdAt}, ${cacheDir})\n`),
       onProgress: (model, seed, p) => {
         const now = Date.now();
-        if (p.scalars.validRecall5 !== undefined) process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total} validation recall@5 ${f4(p.scalars.validRecall5)}\n`);
+        if (p.scalars.trace !== undefined) process.stderr.write(`table1: ${model} seed ${seed} epoch ${p.scalars.epoch}: test recall@5 ${f4(p.scalars.testRecall5)} NDCG@5 ${f4(p.scalars.testNdcg5)} (diagnostic trace, not used for selection)\n`);
+        else if (p.scalars.validRecall5 !== undefined) process.stderr.write(`table1: ${model} seed ${seed} step ${p.step}/${p.total} validation recall@5 ${f4(p.scalars.validRecall5)}\n`);
         else if (p.scalars.validation !== undefined) process.stderr.write(`table1: ${model} seed ${seed} epoch ${p.scalars.epoch}: validation recall@5 ${f4(p.scalars.validation)}\n`);
         else if (now - lastLog > 5000 || p.step === p.total) {
           lastLog = now;
