@@ -17,7 +17,7 @@ describe('recent popularity', () => {
   it('picks the window the validation callback scores best and logs every window tried', async () => {
     // a validation that rewards ranking item 3 first (what a drifting catalogue's next slate looks like)
     const validate = async (m: SeqRecModel) => {
-      const s = m.score([new Int32Array(0)]);
+      const s = await m.score([new Int32Array(0)]);
       return s[3] > s[0] ? 1 + s[3] / 10 : 0;
     };
     const m = await trainRecentPopularity(inputs, { windows: [0, 2, 3] }, { validate });
