@@ -77,6 +77,7 @@ function parseArgsInner(argv: string[]): Parsed {
       case 'quick':
         if (inline !== undefined && inline !== 'true' && inline !== 'false') throw new CliError(`--quick takes no value, got "${inline}"`);
         args.quick = inline !== 'false';
+        args.quickGiven = true;
         break;
       case 'test':
         args.test = take();

@@ -19,6 +19,9 @@ export interface CliArgs {
   seed: number;
   /** `--quick`: small sizes for CI/smoke runs. */
   quick: boolean;
+  /** whether `--quick` / `--quick=true|false` was given at all (a stage whose own `quick` setting defaults to true
+   * takes it from there: `higr run --stage table1-model --quick=false` trains full-size models) */
+  quickGiven?: boolean;
   /** `--test <file>`. */
   test?: string;
   /** Every other `--key value`, `--key=value` or bare `--flag` (true). */

@@ -12,8 +12,9 @@ import { hsdConfig } from '../models/slate-decoder';
 import { createTiger, TIGER_DEFAULTS, tigerSlates } from '../models/tiger';
 import type { SidLookup } from '../models/trie-beam';
 import { historyBatch } from '../models/context-encoder';
-import { gsbiSlates, run as trainHsd, slateTrainConfig, trainSlateModel, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
+import { gsbiSlates, run as trainHsd, slateTrainConfig, trainSlateModel, type RunOptions as SlateRunOptions, type SlateCheckpoint, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
 import { HSD_REAL_DATA, HSD_REAL_DATA_QUICK, REAL_DATA_FEATURES, type SlateTokenizerSettings } from '../train/slate-data';
+import { SID_TOKENIZER_SETTINGS } from '../stages/sid-source-config';
 import type { ModelEntry, TrainOptions } from './registry';
 
 const M = 5;
@@ -23,7 +24,7 @@ const M = 5;
  * comparison) and the default of `higr train`; chosen on HSD validation recall@5 (docs/slate-decoder.md, "Ablations").
  * `steps` only applies to the neural tokenizers (RQ-VAE, CRQ-VAE).
  */
-export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { kind: 'rq-kmeans', levels: 3, codebookSize: 64, steps: 300, features: REAL_DATA_FEATURES };
+export const SID_TOKENIZER: Omit<SlateTokenizerSettings, 'seed'> = { ...SID_TOKENIZER_SETTINGS, features: REAL_DATA_FEATURES };
 
 /**
  * Training windows from per-user training sequences. With `inputs.validation` (Table 1): every window of the training
@@ -108,12 +109,27 @@ function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32
   };
 }
 
-async function fit(kind: string, model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, maxHistory: number, decode: SlateDecodeFn) {
-  const r = await trainSlateModel(model, windowsOf(inputs), genCfg(o, kind), { kind, targetLen, slateSize: M, maxHistory, decode }, {
+/** The one trainer's options from a Table 1 training control: progress, stop, and resumable checkpoints (stage runs). */
+function trainerOptions(ctl: TrainControl | undefined): SlateRunOptions {
+  const ck = ctl?.checkpoints;
+  return {
     signal: ctl?.signal,
     onProgress: (p) => ctl?.onProgress?.({ step: p.step, total: p.total, scalars: p.scalars }),
-  });
-  if (r.aborted) throw new Error(`${kind}: training cancelled`);
+    checkpoint: ck?.resume as SlateCheckpoint | undefined,
+    save: ck?.every ? { every: ck.every, save: (c) => ck.save(c) } : undefined,
+  };
+}
+
+/** A stopped run keeps its exact state (mid-epoch) as its last checkpoint, so it resumes from the step it stopped at. */
+async function endOf(name: string, r: { aborted: boolean; checkpoint: SlateCheckpoint }, ctl: TrainControl | undefined) {
+  if (!r.aborted) return;
+  await ctl?.checkpoints?.save(r.checkpoint);
+  throw new Error(`${name}: training cancelled`);
+}
+
+async function fit(kind: string, model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, maxHistory: number, decode: SlateDecodeFn) {
+  const r = await trainSlateModel(model, windowsOf(inputs), genCfg(o, kind), { kind, targetLen, slateSize: M, maxHistory, decode }, trainerOptions(ctl));
+  await endOf(kind, r, ctl);
 }
 
 const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, trie: PrefixTrie.of(i.sidTable!) });
@@ -137,14 +153,12 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     objective: `slate SID cross-entropy over M×L tokens (Eq. 10); GSBI: greedy slate planner, trie-constrained beam (B = ${HSD_REAL_DATA.train.beam}) per item`,
     deterministic: false,
     needsSids: true,
+    resumable: true,
     settings: (o) => ({ ...higrSettings(o) }),
     async train(inputs, o, ctl) {
       const cfg = higrSettings(o);
-      const r = await trainHsd(windowsOf(inputs), cfg, {
-        signal: ctl?.signal,
-        onProgress: (p) => ctl?.onProgress?.({ step: p.step, total: p.total, scalars: p.scalars }),
-      });
-      if (r.aborted) throw new Error('HiGR: training cancelled');
+      const r = await trainHsd(windowsOf(inputs), cfg, trainerOptions(ctl));
+      await endOf('HiGR', r, ctl);
       const m = r.model;
       return wrap('HiGR', inputs.nItems, m, async (h, k) => (await gsbiSlates(m, r.lookup, h, cfg.beam, k)).slates);
     },
@@ -155,6 +169,7 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     objective: 'next-item SID cross-entropy; slate = top-5 distinct of a trie-constrained beam (B = 5)',
     deterministic: false,
     needsSids: true,
+    resumable: true,
     settings: (o) => ({ ...genCfg(o, 'tiger'), model: tigerCfg(o), beam: 5 }),
     async train(inputs, o, ctl) {
       const lookup = lookupOf(inputs);
@@ -171,6 +186,7 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     objective: 'slate SID cross-entropy over M×L tokens; trie-constrained beam (B = 5) over the whole slate',
     deterministic: false,
     needsSids: true,
+    resumable: true,
     settings: (o) => ({ ...genCfg(o, 'onerec'), model: onerecCfg(o), beam: 5 }),
     async train(inputs, o, ctl) {
       const lookup = lookupOf(inputs);
@@ -188,6 +204,7 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     objective: 'slate ELBO (item cross-entropy + KL to a learned conditional prior)',
     deterministic: false,
     needsSids: true,
+    resumable: true,
     settings: (o) => ({ ...genCfg(o, 'listcvae'), model: listcvaeCfg(o) }),
     async train(inputs, o, ctl) {
       const cfg = listcvaeCfg(o);

@@ -25,6 +25,8 @@ export interface ModelEntry {
   deterministic: boolean;
   /** Needs the catalogue's semantic IDs (SeqTrainInputs.sidTable): generative SID models. */
   needsSids?: boolean;
+  /** Its training loop saves and resumes its whole state (TrainControl.checkpoints): a run cut mid-training continues. */
+  resumable?: boolean;
   /** The settings a run uses (recorded in table1.json). */
   settings(o: TrainOptions): Record<string, unknown>;
   train(inputs: SeqTrainInputs, o: TrainOptions, ctl?: TrainControl): Promise<SeqRecModel>;

@@ -42,4 +42,27 @@ describe('Table 1 from finished runs', () => {
     expect(tab).toMatchObject({ protocol: 'P', users: 4, items: 9 });
     expect(table1FromRuns(recs, { users: 99 }, [3], ['pop']).rows).toEqual([]);
   });
+
+  it('compares the SID settings only for the SID models, shows their SID source and resumed seeds; HiGR alone has no test', () => {
+    const sid = (label: string, resumedFrom: number | null) => (r: RunRecord) => ({ ...r, summary: { ...r.summary!, extra: { ...(r.summary!.extra as object), sids: { label }, resumedFrom } } }) as RunRecord;
+    const recs = [
+      run('sasrec', 3, [0.2, 0.2, 0.2, 0.2], {}, { sidKind: 'rq-vae' }), // a sequence model: its SID settings do not matter
+      sid('run T', null)(run('tiger', 3, [0, 0.2, 0, 0.2], {}, { sidKind: 'rq-kmeans' })),
+      sid('run T', 40)(run('tiger', 4, [0, 0.2, 0.2, 0.2], {}, { sidKind: 'rq-kmeans' })),
+      sid('run U', null)(run('onerec', 3, [1, 1, 1, 1], {}, { sidKind: 'rq-vae' })), // other SIDs: not this table
+      sid('run T', null)(run('higr', 3, [0.4, 0.4, 0.4, 0.4], {}, { sidKind: 'rq-kmeans' })),
+    ];
+    const only = { keys: ['sidKind'], models: ['higr', 'tiger', 'onerec'] };
+    const tab = table1FromRuns(recs, { protocol: 'reference', users: 4, sidKind: 'rq-kmeans' }, [3, 4], ['sasrec', 'higr', 'tiger', 'onerec'], only);
+    expect(tab.rows.map((r) => [r.id, r.seeds, r.sids, r.resumedSeeds])).toEqual([
+      ['sasrec', [3], null, []],
+      ['higr', [3], 'run T', []],
+      ['tiger', [3, 4], 'run T', [4]],
+    ]);
+    expect(tab.best).toBe('sasrec'); // HiGR is compared against the strongest baseline, never "the best"
+    expect(tab.rows[1].pValueVsBest).not.toBeNull();
+    const alone = table1FromRuns([recs[4]], { protocol: 'reference', users: 4, sidKind: 'rq-kmeans' }, [3], ['higr'], only);
+    expect(alone.rows.map((r) => [r.id, r.pValueVsBest])).toEqual([['higr', null]]);
+    expect(alone.best).toBeNull();
+  });
 });

@@ -19,6 +19,10 @@ export interface RunsTableRow {
   trainSeconds: number;
   backend: string;
   runIds: string[];
+  /** SID models: the SIDs their runs trained on (one line per distinct source); null for the sequence models */
+  sids: string | null;
+  /** seeds whose run continued from a checkpoint after an interruption */
+  resumedSeeds: number[];
 }
 
 export interface RunsTable {
@@ -32,9 +36,11 @@ export interface RunsTable {
 /**
  * Rows from the finished runs whose settings (apart from the model) equal `settings` and whose seed is in `seeds`,
  * on the dataset of the newest such run (same cases, so per-user vectors pair up). The newest run per (model, seed).
+ * `onlyFor`: settings compared only for some models (the SID source: only the SID models read it).
  */
-export function table1FromRuns(records: RunRecord[], settings: Record<string, unknown>, seeds: number[], order: readonly string[]): RunsTable {
-  const same = (c: Record<string, unknown>) => Object.keys(settings).every((k) => JSON.stringify(c[k]) === JSON.stringify(settings[k]));
+export function table1FromRuns(records: RunRecord[], settings: Record<string, unknown>, seeds: number[], order: readonly string[], onlyFor?: { keys: readonly string[]; models: readonly string[] }): RunsTable {
+  const same = (c: Record<string, unknown>) =>
+    Object.keys(settings).every((k) => (onlyFor?.keys.includes(k) && !onlyFor.models.includes(String(c.model))) || JSON.stringify(c[k]) === JSON.stringify(settings[k]));
   const done = records
     .filter((r) => r.stage === 'table1-model' && r.status === 'done' && seeds.includes(r.seed) && same(r.config) && (r.summary?.extra as Table1RunExtra | undefined)?.perUser)
     .sort((a, b) => b.updatedAt - a.updatedAt);
@@ -66,12 +72,15 @@ export function table1FromRuns(records: RunRecord[], settings: Record<string, un
       trainSeconds: xs.reduce((s, x) => s + x.row.trainSeconds, 0) / xs.length,
       backend: [...new Set(runs.map((r) => r.backend))].join(', '),
       runIds: runs.map((r) => r.id),
+      sids: xs.some((x) => x.sids) ? [...new Set(xs.map((x) => x.sids?.label ?? 'none'))].join('; ') : null,
+      resumedSeeds: runs.filter((_, i) => xs[i].resumedFrom != null).map((r) => r.seed),
       perUser,
     });
   }
   const baselines = rows.filter((r) => r.id !== 'higr');
-  const best = baselines.reduce((a, b) => (b.mean.recall5 > a.mean.recall5 ? b : a), baselines[0]);
-  for (const r of rows) if (r !== best) r.pValueVsBest = pairedTTest(r.perUser, best.perUser).p;
+  // (a table of HiGR alone has no baseline: no test, best = null)
+  const best = baselines.length ? baselines.reduce((a, b) => (b.mean.recall5 > a.mean.recall5 ? b : a), baselines[0]) : null;
+  if (best) for (const r of rows) if (r !== best) r.pValueVsBest = pairedTTest(r.perUser, best.perUser).p;
   const x0 = done[0].summary!.extra as Table1RunExtra;
   return { rows: rows.map(({ perUser: _p, ...r }) => r), protocol: x0.protocol, users: x0.users, items: x0.items, best: best?.id ?? null };
 }

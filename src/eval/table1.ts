@@ -3,7 +3,7 @@
 // Plain pipeline code: the CLI (`higr table1`) and the browser worker call the same function.
 import type { Dataset } from '../data/dataset';
 import { trainingSequences, type Split } from '../data/split';
-import type { SeqRecModel, SeqTrainInputs, TrainLog, TrainProgress } from '../models/seq-rec';
+import type { SeqRecModel, SeqTrainInputs, TrainControl, TrainLog, TrainProgress } from '../models/seq-rec';
 import { evaluateScorer, evaluateSlates, type EvalCase, type EvalResult } from './harness';
 import type { ModelEntry } from './registry';
 import { pairedTTest } from './significance';
@@ -113,6 +113,8 @@ export interface Table1Options {
    * Never the test cases.
    */
   validCases?: EvalCase[] | null;
+  /** Resumable checkpoints of the one (model, seed) run (the stage layer's table1-model stage), passed to the model's training loop. */
+  checkpoints?: TrainControl['checkpoints'];
 }
 
 const pick = (m: EvalResult['effective']): Metrics5 => ({ hit5: m.hit, recall5: m.recall, ndcg5: m.ndcg });
@@ -155,6 +157,7 @@ export async function runTable1(ds: Dataset, split: Split, cases: EvalCase[], en
 /** The same on assembled training sequences (the stage layer's table1-model stage: one entry, one seed per run). */
 export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], entries: ModelEntry[], o: Table1Options): Promise<Table1Result> {
   const needs = entries.filter((e) => e.needsSids && !o.sidTable);
+  if (o.checkpoints && (entries.length !== 1 || o.seeds.length !== 1)) throw new Error('table1: checkpoints belong to one (model, seed) run');
   if (needs.length) throw new Error(`table1: ${needs.map((e) => e.id).join(', ')} need semantic IDs (Table1Options.sidTable)`);
   const rows: Table1Row[] = [];
   const perUser = new Map<string, number[]>();
@@ -187,7 +190,7 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
           const t = await evaluateScorer(scorerOf(m), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
           return { testRecall5: t.effective.recall, testNdcg5: t.effective.ndcg };
         };
-        const model = await e.train(inputs, tOpts, { signal: o.signal, validate, trace, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
+        const model = await e.train(inputs, tOpts, { signal: o.signal, validate, trace, checkpoints: o.checkpoints, onProgress: (p) => o.onProgress?.(e.id, seed, p) });
         const seconds = (performance.now() - t0) / 1000;
         const r = model.slates ? await evaluateGenerated(model, cases, o.signal) : await evaluateScorer(scorerOf(model), cases, { k: 5, excludeHistory: true }, {}, { signal: o.signal });
         run = {

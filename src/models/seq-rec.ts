@@ -31,6 +31,12 @@ export interface TrainControl {
   signal?: AbortSignal;
   /** Called now and then with a serialisable snapshot (the run layer may persist it). */
   checkpoint?: (state: unknown) => void | Promise<void>;
+  /**
+   * Resumable training (the stage layer's checkpoints): a loop that can resume saves its whole state (weights,
+   * optimizer, RNG position, step) every `every` steps and when stopped, and continues from `resume`. Only models whose
+   * registry entry is `resumable` read it.
+   */
+  checkpoints?: { every: number; resume?: unknown; save(state: unknown): Promise<void> };
   /** Called after each epoch with the model (e.g. validation metrics) and the epoch's mean loss. */
   onEpoch?: (epoch: number, model: SeqRecModel, meanLoss: number) => void | Promise<void>;
   /**

@@ -5,18 +5,14 @@
 // those functions too (checkInputs), so a bound missed here is still refused before the run starts.
 import type { ConfigOf, ConfigSchema, FieldError } from './schema';
 import { PROTOCOL_CHOICES } from './eval-data-config';
-
-/** = TOKENIZER_KIND_VALUES (tokenizer-config.ts) */
-const SID_KINDS = ['rq-kmeans', 'rq-vae', 'crq-vae'] as const;
+import { checkSidSource, SID_SOURCE_FIELDS } from './sid-source-config';
 
 const FIELDS = {
   source: { type: 'enum', default: 'dataset', values: ['dataset', 'planted'], label: 'data', help: 'dataset = the loaded dataset (Data panel); planted = synthetic sequences that follow from the last two items (demo, seconds)' },
   protocol: { type: 'enum', default: 'reference', values: PROTOCOL_CHOICES, label: 'protocol', help: 'reference = leave-five-out with validation on the current source (as `higr train`); data = the Data panel protocol (needs its validation slate)' },
-  tokenizerRun: { type: 'string', default: '', maxLength: 300, label: 'SIDs from tokenizer run', help: 'id of a finished tokenizer run (Runs panel); empty = a tokenizer of the kind below trained on the item features now' },
-  sidKind: { type: 'enum', default: 'rq-kmeans', values: SID_KINDS, label: 'SID tokenizer (on the fly)' },
-  codebookSize: { type: 'int', default: 64, min: 2, max: 4096, label: 'K (codebook size)', help: 'K = 64 (D = 3) is the measured best for HiGR on the bundled data (docs/slate-decoder.md); SID_TOKENIZER in src/eval/generative.ts' },
-  levels: { type: 'int', default: 3, min: 1, max: 8, label: 'D (levels)' },
-  sidSteps: { type: 'int', default: 0, min: 0, max: 100_000, label: 'tokenizer steps (VAE kinds)' },
+  ...SID_SOURCE_FIELDS,
+  // the slate panel's on-the-fly tokenizer defaults to RQ-KMeans, which takes no steps
+  sidSteps: { ...SID_SOURCE_FIELDS.sidSteps, default: 0 },
   dim: { type: 'int', default: 64, min: 1, max: 8192, label: 'model width d' },
   heads: { type: 'int', default: 4, min: 1, max: 256, label: 'attention heads' },
   ffn: { type: 'int', default: 128, min: 1, max: 65_536, label: 'FFN width' },
@@ -51,7 +47,7 @@ export const SLATE_SCHEMA: ConfigSchema<typeof FIELDS> = {
   check(c) {
     const e: FieldError[] = [];
     if (c.dim % c.heads !== 0) e.push({ field: 'heads', message: `must divide the model width d = ${c.dim} (got ${c.heads})` });
-    if (c.sidKind !== 'rq-kmeans' && !c.tokenizerRun && c.sidSteps < 1) e.push({ field: 'sidSteps', message: `${c.sidKind} needs training steps (>= 1); RQ-KMeans needs none` });
+    e.push(...checkSidSource(c));
     return e;
   },
 };

@@ -7,12 +7,10 @@ import { DataWorkspace } from '../data/workspace';
 import { DataSession } from '../data/session';
 import { bundledDataDir, nodeFetchLike } from '../data/node-file';
 import { modelFromCheckpoint } from '../train/slate-decoder';
-import { MODELS } from '../eval/registry';
 import { runStage } from './runner';
 import { memoryRunStore } from './run-store';
 import { defaults, validateConfig } from './schema';
 import { SLATE_SCHEMA, slateDecoderStage, type SlateKept, type SlateStageConfig } from './slate-decoder';
-import { TABLE1_DETERMINISTIC, TABLE1_MODEL_VALUES } from './table1-config';
 import { table1ModelStage, type Table1RunExtra } from './table1-model';
 import { tokenizerStage, TOKENIZER_SCHEMA, type TokenizerKept } from './tokenizer';
 
@@ -99,11 +97,6 @@ describe('slate-decoder stage', () => {
 });
 
 describe('table1-model stage', () => {
-  it('lists the registry models that need no SIDs', () => {
-    expect([...TABLE1_MODEL_VALUES]).toEqual(MODELS.filter((m) => !m.needsSids).map((m) => m.id));
-    expect([...TABLE1_DETERMINISTIC]).toEqual(MODELS.filter((m) => !m.needsSids && m.deterministic).map((m) => m.id));
-  });
-
   it('trains and evaluates one model per run on the current dataset, with per-user recall for paired tests', async () => {
     initCpu();
     const store = memoryRunStore();

@@ -6,18 +6,17 @@
 // inputs) lets the Decoding stepper rebuild the model after a reload. Used by the browser, `higr run` and `higr train`.
 import { fnv1a } from '../data/fingerprint';
 import type { Dataset } from '../data/dataset';
-import { getBackend, initCpu } from '../engine';
-import { buildSidTable, type SidTableData } from '../models/sid-table';
+import type { SidTableData } from '../models/sid-table';
 import { countParameters, hsdConfig, type HsdConfig } from '../models/slate-decoder';
 import { minSequenceLength } from '../data/protocol';
-import { plantedSlateData, sidsForDataset, slateInputs, REAL_DATA_FEATURES, type ReferenceSplit, type SlateSids } from '../train/slate-data';
+import { plantedSlateData, slateInputs, type ReferenceSplit } from '../train/slate-data';
 import { decodeSlates, run, scoreSlates, slateTrainConfig, type SlateCheckpoint, type SlateTrainConfig, type SlateTrainInputs, type SlateTrainResult, type Slates } from '../train/slate-decoder';
-import type { TokenizerKind } from '../tokenizer/train';
 import { evaluationData, type ProtocolChoice } from './eval-data';
 import { DivergenceError } from './runner';
 import type { ConfigSchema, FieldError } from './schema';
 import { SLATE_SCHEMA, type SlateStageConfig } from './slate-decoder-config';
-import { itemMeta, type TokenizerKept } from './tokenizer';
+import { stageSids, type SidSource } from './sid-source';
+import { itemMeta } from './tokenizer';
 import type { StageData, StageEntry } from './types';
 
 export { SLATE_SCHEMA, type SlateStageConfig } from './slate-decoder-config';
@@ -29,7 +28,7 @@ export interface SlateInputs extends SlateTrainInputs {
   itemIds: Int32Array | null;
   /** per dense item: caption and category path (the stepper's item views) */
   meta: { caption: string[]; category: string[] };
-  tokenizer: SlateSids['tokenizer'] | { run: string; kind: string; collisionRate: number };
+  tokenizer: SidSource;
   info: { source: string; protocol: string; users: number; items: number; trainSlates: number; validSlates: number; testSlates: number; sids: string; sidHash: string; slateSize: number };
 }
 
@@ -81,30 +80,6 @@ export function slateTrainSettings(c: SlateStageConfig, seed: number, slateSize:
   });
 }
 
-/** SIDs of the dataset's items from a finished tokenizer run's kept codes (re-disambiguated over these items). */
-async function sidsFromRun(data: StageData, id: string, ds: Dataset): Promise<{ table: SidTableData; tokenizer: SlateInputs['tokenizer'] }> {
-  const rec = await data.store?.get(id);
-  if (!rec) throw new Error(`tokenizerRun: no run "${id}" in the run store (Runs panel / higr run --list)`);
-  if (rec.stage !== 'tokenizer') throw new Error(`tokenizerRun: run "${id}" is a ${rec.stage} run, not a tokenizer run`);
-  const kept = await data.store!.getResult<TokenizerKept>(id);
-  if (!kept || (rec.status !== 'done' && rec.status !== 'stopped')) throw new Error(`tokenizerRun: run "${id}" is ${rec.status}, it has no SID table (finish or resume it first)`);
-  const row = new Map<number, number>();
-  kept.itemIds.forEach((v, i) => row.set(v, i));
-  const n = ds.itemIds.length, D = kept.depth;
-  const codes = new Int32Array(n * D);
-  let missing = 0, example = -1;
-  for (let i = 0; i < n; i++) {
-    const r = row.get(ds.itemIds[i]);
-    if (r === undefined) {
-      missing++;
-      if (example < 0) example = ds.itemIds[i];
-    } else codes.set(kept.codes.subarray(r * D, (r + 1) * D), i * D);
-  }
-  if (missing) throw new Error(`tokenizerRun: run "${id}" tokenized ${kept.itemIds.length} items, ${missing} of the dataset's ${n} items are not among them (e.g. video_id ${example}): train the tokenizer with max items 0 on the same data`);
-  const table = buildSidTable(Int32Array.from({ length: n }, (_, i) => i), codes, D, kept.codebookSizes);
-  return { table, tokenizer: { run: id, kind: kept.kind, collisionRate: table.collisions.rate } };
-}
-
 /** The slate decoder's dataset and split (training windows, validation and test slates) under the chosen protocol:
  * the one assembly of the browser stage, `higr run --stage slate-decoder`, `higr train` and `higr decode`. */
 export function slateSplit(data: StageData, choice: ProtocolChoice): { ds: Dataset; split: ReferenceSplit; protocol: string; source: string } {
@@ -119,11 +94,6 @@ export function slateSplit(data: StageData, choice: ProtocolChoice): { ds: Datas
 /** Slate inputs from a dataset under the chosen protocol, SIDs from a tokenizer run or trained now. */
 export async function assembleSlateData(data: StageData, cfg: SlateStageConfig & { seed?: number }): Promise<SlateInputs> {
   const seed = Number(cfg.seed ?? 0);
-  try {
-    getBackend();
-  } catch {
-    initCpu(); // the data worker has no backend of its own: the on-the-fly tokenizer runs on the CPU reference there
-  }
   if (cfg.source === 'planted') {
     const p = plantedSlateData(36, 60, 30, seed);
     return {
@@ -138,9 +108,7 @@ export async function assembleSlateData(data: StageData, cfg: SlateStageConfig &
   }
   const ev = slateSplit(data, cfg.protocol);
   const { ds, split } = ev;
-  const sids = cfg.tokenizerRun
-    ? await sidsFromRun(data, cfg.tokenizerRun, ds)
-    : await sidsForDataset(data.workspace, ds, { kind: cfg.sidKind as TokenizerKind, levels: cfg.levels, codebookSize: cfg.codebookSize, steps: cfg.sidSteps, seed, features: REAL_DATA_FEATURES });
+  const sids = await stageSids(data, ds, cfg, seed);
   const inputs = slateInputs(ds, split, sids.table);
   const meta = itemMeta(ds.itemIds, data.workspace.sideTables());
   return {

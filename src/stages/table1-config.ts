@@ -3,12 +3,16 @@
 // and `higr run --stage table1-model`. Kept free of heavy imports (the page thread loads it).
 import type { ConfigOf, ConfigSchema, FieldError } from './schema';
 import { PROTOCOL_CHOICES } from './eval-data-config';
+import { checkSidSource, SID_SOURCE_FIELDS } from './sid-source-config';
 
-/** Registry ids (src/eval/registry.ts) of the models that train on sequences alone; a test checks they agree.
- * The generative SID models (TIGER, OneRec-style, ListCVAE) need a SID table and are not on this stage yet. */
-export const TABLE1_MODEL_VALUES = ['pop', 'cooc', 'sasrec', 'sasrec-pmixer', 'bert4rec', 'hstu'] as const;
+/** Registry ids (src/eval/registry.ts) of every Table 1 model, in the registry's order; a test checks they agree. */
+export const TABLE1_MODEL_VALUES = ['pop', 'cooc', 'sasrec', 'sasrec-pmixer', 'bert4rec', 'hstu', 'higr', 'tiger', 'onerec', 'listcvae'] as const;
 /** Those with the same result for every seed (counting baselines, `deterministic` in the registry): one run is enough. */
 export const TABLE1_DETERMINISTIC: readonly string[] = ['pop', 'cooc'];
+/** Those over semantic IDs (`needsSids` in the registry): their runs assemble a SID table from the SID-source settings. */
+export const TABLE1_SID_MODELS: readonly string[] = ['higr', 'tiger', 'onerec', 'listcvae'];
+/** The settings only the SID models read (a sequence model's run is the same run whatever they say). */
+export const SID_SETTING_KEYS: readonly (keyof typeof SID_SOURCE_FIELDS | 'sidSeed')[] = [...(Object.keys(SID_SOURCE_FIELDS) as (keyof typeof SID_SOURCE_FIELDS)[]), 'sidSeed'];
 
 const COMMON = {
   protocol: { type: 'enum', default: 'reference', values: PROTOCOL_CHOICES, label: 'protocol', help: 'reference = leave-five-out on the current source (as `higr table1`); data = the Data panel protocol' },
@@ -20,12 +24,15 @@ const COMMON = {
   blocks: { type: 'int', default: 0, min: 0, max: 64, label: 'blocks (0 = default)' },
   batchSize: { type: 'int', default: 0, min: 0, max: 65_536, label: 'batch (0 = default)' },
   lr: { type: 'number', default: 0, min: 0, max: 1, label: 'learning rate (0 = default)' },
+  // SID models (HiGR, TIGER, OneRec-style, ListCVAE): where their semantic IDs come from; defaults = SID_TOKENIZER
+  ...SID_SOURCE_FIELDS,
+  sidSeed: { type: 'int', default: 0, min: 0, max: 0xffffffff, label: 'SID tokenizer seed', help: 'one SID table for every seed of the table, as `higr table1` (its --seed)' },
 } as const;
 
 const FIELDS = { model: { type: 'enum', default: 'sasrec', values: TABLE1_MODEL_VALUES, label: 'model' }, ...COMMON } as const;
 
 export type Table1StageConfig = ConfigOf<typeof FIELDS>;
-export const TABLE1_SCHEMA: ConfigSchema<typeof FIELDS> = { fields: FIELDS };
+export const TABLE1_SCHEMA: ConfigSchema<typeof FIELDS> = { fields: FIELDS, check: (c) => (TABLE1_SID_MODELS.includes(c.model) ? checkSidSource(c) : []) };
 
 const FORM_FIELDS = {
   models: { type: 'list', of: 'enum', default: ['pop', 'cooc', 'sasrec'], values: TABLE1_MODEL_VALUES, minLength: 1, maxLength: TABLE1_MODEL_VALUES.length, label: 'models' },
@@ -40,6 +47,7 @@ export const EVALUATION_FORM_SCHEMA: ConfigSchema<typeof FORM_FIELDS> = {
   check(c) {
     const e: FieldError[] = [];
     if (!c.models.length) e.push({ field: 'models', message: 'choose at least one model' });
+    if (c.models.some((m) => TABLE1_SID_MODELS.includes(m))) e.push(...checkSidSource(c));
     return e;
   },
 };

@@ -9,12 +9,14 @@ import { stageEntry } from '../stages';
 import { ConfigError, runStage } from '../stages/runner';
 import { memoryRunStore } from '../stages/run-store';
 import { setDataBackend, type DataBackend } from './data-slice';
-import { evaluationTable } from './evaluation-slice';
+import { evaluationTable, loadBatch, type EvaluationBatch } from './evaluation-slice';
+import { table1RunConfig } from '../stages/table1-config';
+import type { TokenizerKept } from '../stages/tokenizer';
 import { setStageHost, type StageHost } from './runs-slice';
 import { setSlateDecoder } from './slate-slice';
 import { makeStore } from './store';
 
-function inProcess(session?: DataSession): { host: StageHost; data: DataBackend } {
+function inProcess(session?: DataSession): { host: StageHost & { store: ReturnType<typeof memoryRunStore> }; data: DataBackend } {
   const store = memoryRunStore();
   const host: StageHost = {
     store,
@@ -102,4 +104,69 @@ describe('evaluation slice', () => {
     // another form (users 39) describes other runs: an empty table
     expect(evaluationTable(runs, { ...s.getState().evaluation.settings, users: 39 }, 5).rows).toEqual([]);
   }, 120_000);
+});
+
+describe('evaluation batch cut by a reload', () => {
+  // localStorage of the "reloaded page" (the batch is kept there)
+  const mem = new Map<string, string>();
+  const ls = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v), removeItem: (k: string) => void mem.delete(k) };
+
+  it('continues on start: a SID model resumes from its checkpoint, a sequence model is re-run from the start; the notice says which', async () => {
+    (globalThis as { localStorage?: unknown }).localStorage = ls;
+    try {
+      const session = new DataSession();
+      await session.loadBundled(nodeFetchLike(bundledDataDir()));
+      const { host, data } = inProcess(session);
+      setStageHost(host);
+      setDataBackend(data);
+      const fp = session.stageData().fingerprint;
+      // a finished tokenizer run over the bundled catalogue for TIGER's SIDs (codes written directly)
+      const ids = session.stageData().workspace.sideTables().categories!.videoIds;
+      await host.store.put({ stage: 'tokenizer', configHash: 'h', seed: 0, dataset: fp, backend: 'cpu', id: 'tok', repeat: 1, config: {}, status: 'done', step: 1, total: 1, createdAt: 0, updatedAt: 0, checkpointStep: null, inputs: {}, summary: null, seconds: 0 });
+      await host.store.putResult('tok', { kind: 'rq-kmeans', itemIds: ids, codes: Int32Array.from({ length: ids.length * 2 }, (_, k) => (k % 2 ? (ids[k >> 1] >> 4) % 16 : ids[k >> 1] % 16)), depth: 2, codebookSizes: [16, 16] } satisfies TokenizerKept);
+      const s0 = makeStore();
+      s0.getState().setEvaluationSettings({ models: ['cooc', 'tiger'], users: 40, tokenizerRun: 'tok' });
+      const settings = s0.getState().evaluation.settings;
+
+      // the page that was reloaded: cooc done, TIGER cut mid-training after a checkpoint
+      const entry = stageEntry('table1-model');
+      const cfg = table1RunConfig(settings, 'tiger');
+      const inputs = (await data.assembleStage('table1-model', { ...cfg, seed: 5 })).inputs;
+      const ac = new AbortController();
+      initCpu();
+      await expect(runStage(entry, inputs, cfg, { store: host.store, seed: 5, backend: 'cpu', dataset: fp, checkpointEvery: 4, signal: ac.signal, onProgress: (p) => p.step >= 8 && ac.abort() })).rejects.toThrow(/cancelled/);
+      const cut = (await host.store.list('table1-model'))[0];
+      expect(cut.status).toBe('interrupted');
+      const batch: EvaluationBatch = { settings, jobs: [{ m: 'cooc', seed: 5 }, { m: 'tiger', seed: 5 }], next: 1 };
+      ls.setItem('higr.evaluation.batch', JSON.stringify(batch));
+
+      const s = makeStore();
+      s.setState((st) => ({ gpu: { ...st.gpu, status: 'unavailable' } }));
+      await s.getState().continueEvaluation();
+      expect(s.getState().evaluation.status).toBe('done');
+      expect(s.getState().evaluation.notice).toBe(`After the reload: tiger seed 5 resumed from its checkpoint at step ${cut.checkpointStep} (run ${cut.id}).`);
+      const done = (await host.store.get(cut.id))!;
+      expect(done.status).toBe('done');
+      expect((done.summary!.extra as { resumedFrom: number }).resumedFrom).toBe(cut.checkpointStep);
+      expect(loadBatch()).toBeNull();
+
+      // a sequence model keeps no mid-training checkpoint: its cut run is re-run from the start as a new run
+      const c = await runStage(entry, (await data.assembleStage('table1-model', { ...table1RunConfig(settings, 'cooc'), seed: 5 })).inputs, table1RunConfig(settings, 'cooc'), { store: host.store, seed: 5, backend: 'cpu', dataset: fp });
+      await host.store.put({ ...c.record, status: 'interrupted', checkpointStep: null, summary: null });
+      ls.setItem('higr.evaluation.batch', JSON.stringify({ ...batch, next: 0 }));
+      const s2 = makeStore();
+      s2.setState((st) => ({ gpu: { ...st.gpu, status: 'unavailable' } }));
+      await s2.getState().continueEvaluation();
+      expect(s2.getState().evaluation.status).toBe('done');
+      expect(s2.getState().evaluation.notice).toMatch(new RegExp(`^After the reload: cooc seed 5 was re-run from the start — cooc keeps no mid-training checkpoint \\(the cut run ${c.record.id.replace(/[#]/g, '\\$&')} stays listed as interrupted`));
+      const coocRuns = (await host.store.list('table1-model')).filter((r) => r.config.model === 'cooc');
+      expect(coocRuns.map((r) => r.status).sort()).toEqual(['done', 'interrupted']);
+      // the batch went on to TIGER, which started anew (its earlier run is done), and the table has both rows
+      const tab = evaluationTable(s2.getState().runs.list, settings, 5);
+      expect(tab.rows.map((r) => r.id)).toEqual(['cooc', 'tiger']);
+      expect(tab.rows[1].sids).toMatch(/^tokenizer run tok: widths \[16, 16, \d+\]/);
+    } finally {
+      delete (globalThis as { localStorage?: unknown }).localStorage;
+    }
+  }, 300_000);
 });

@@ -75,6 +75,18 @@ describe('url state', () => {
     expect(bad.state.evaluation).toEqual(D.evaluation);
   });
 
+  it('carries the SID models and their SID source in ev. keys (the same fields as the table1-model stage and higr run)', () => {
+    const s: UrlState = { ...structuredClone(D), evaluation: { ...D.evaluation, models: ['pop', 'higr', 'tiger', 'onerec', 'listcvae'], tokenizerRun: 'tokenizer-cd34-s1-fp-wasm', sidKind: 'crq-vae', sidSteps: 50, codebookSize: 32, levels: 2, sidSeed: 7 } };
+    const h = encode(s);
+    for (const kv of ['ev.models=pop%2Chigr%2Ctiger%2Conerec%2Clistcvae', 'ev.tokenizerRun=tokenizer-cd34-s1-fp-wasm', 'ev.sidKind=crq-vae', 'ev.sidSteps=50', 'ev.codebookSize=32', 'ev.levels=2', 'ev.sidSeed=7']) expect(h).toContain(kv);
+    expect(decode(h)).toEqual({ state: s, problems: [] });
+    // a SID model with a neural on-the-fly tokenizer and no steps: the cross-field check names the field
+    const bad = decode('#v=2&ev.models=tiger&ev.tokenizerRun=&ev.sidKind=rq-vae&ev.sidSteps=0');
+    expect(bad.problems.join('\n')).toMatch(/ev\.sidSteps: rq-vae needs training steps/);
+    // the same values are accepted when no SID model is chosen
+    expect(decode('#v=2&ev.models=pop&ev.sidKind=rq-vae&ev.sidSteps=0').problems).toEqual([]);
+  });
+
   it('sanitize keeps only valid top-level fields', () => {
     expect(sanitize({ seed: 12, panel: 'bogus' })).toEqual({ seed: 12 });
     expect(sanitize({ seed: NaN })).toEqual({});

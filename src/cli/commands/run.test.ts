@@ -5,6 +5,10 @@ import v8 from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../higr';
 import type { RunRecord } from '../../stages/types';
+import type { TokenizerKept } from '../../stages/tokenizer';
+import { fsRunStore } from '../fs-run-store';
+import { DataSession } from '../../data/session';
+import { bundledDataDir, nodeFetchLike } from '../../data/node-file';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'higr-run-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -109,4 +113,42 @@ describe('higr run (one CLI wrapper for every stage)', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^higr run: run .* was trained on another dataset/);
   });
+
+  it('trains a SID model (TIGER) through the table1-model stage on a tokenizer run\'s SIDs and resumes it (--resume)', async () => {
+    const dir = path.join(tmp, 'sid-store');
+    const store = fsRunStore(dir);
+    const session = new DataSession();
+    await session.loadBundled(nodeFetchLike(bundledDataDir()));
+    // a finished tokenizer run over the bundled catalogue (codes written directly: k-means here would cost minutes)
+    const ids = session.stageData().workspace.sideTables().categories!.videoIds;
+    await store.put({ stage: 'tokenizer', configHash: 'h', seed: 0, dataset: 'fp', backend: 'cpu', id: 'tok', repeat: 1, config: {}, status: 'done', step: 1, total: 1, createdAt: 0, updatedAt: 0, checkpointStep: null, inputs: {}, summary: null, seconds: 0 });
+    await store.putResult('tok', { kind: 'rq-kmeans', itemIds: ids, codes: Int32Array.from({ length: ids.length * 2 }, (_, k) => (k % 2 ? (ids[k >> 1] >> 4) % 16 : ids[k >> 1] % 16)), depth: 2, codebookSizes: [16, 16] } satisfies TokenizerKept);
+    const base = ['run', '--out', tmp, '--store', dir, '--backend', 'cpu', '--seed', '1'];
+    const r = await capture([...base, '--stage', 'table1-model', '--model', 'tiger', '--users', '60', '--tokenizerRun', 'tok', '--checkpoint-every', '5']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\| recall5 \| [\d.e-]+ \|/);
+    const rec = JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8')).run as RunRecord;
+    expect(rec.status).toBe('done');
+    expect(rec.config.model).toBe('tiger');
+    expect(String(rec.inputs.sids)).toMatch(/^tokenizer run tok: widths \[16, 16, \d+\]/);
+    expect((rec.summary!.extra as { sids: { label: string } }).sids.label).toBe(rec.inputs.sids);
+    // as if killed after its last checkpoint (step 15 of 20): --resume continues it to the same metrics
+    expect(rec.checkpointStep).not.toBeNull();
+    await store.put({ ...rec, status: 'interrupted' });
+    const again = await capture([...base, '--resume', rec.id]);
+    expect(again.err).toBe('');
+    const res = JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8')).run as RunRecord;
+    expect(res.id).toBe(rec.id);
+    expect(res.status).toBe('done');
+    const { trainSeconds: _a, ...a } = rec.summary!.metrics;
+    const { trainSeconds: _b, ...b } = res.summary!.metrics;
+    expect(b).toEqual(a);
+    // the stage's own quick setting (default true) takes an explicit --quick=false: full-size models
+    expect((await capture([...base, '--stage', 'table1-model', '--model', 'pop', '--users', '30', '--quick=false'])).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8')).run.config).toMatchObject({ model: 'pop', quick: false, users: 30 });
+    expect((await capture([...base, '--stage', 'table1-model', '--model', 'pop', '--users', '30'])).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8')).run.config).toMatchObject({ model: 'pop', quick: true });
+    // a SID model with a neural tokenizer on the fly and no steps: one line naming the flag
+    expect((await capture([...base, '--stage', 'table1-model', '--model', 'onerec', '--sidKind', 'crq-vae', '--sidSteps', '0'])).err).toBe('higr run: --sidSteps: crq-vae needs training steps (>= 1); RQ-KMeans needs none\n');
+  }, 300_000);
 });

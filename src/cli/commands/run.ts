@@ -61,7 +61,8 @@ const command: Command = {
   describe: `train one stage run through the stage layer (stages: ${Object.keys(STAGES).join(', ')}); resumable (--resume <id>), --list shows stored runs`,
   usage: [
     'flags: --stage <id>  --<setting> value (the stage\'s settings, e.g. tokenizer: --kind crq-vae --steps 150 --codebookSize 64 --w 1,0.1,0.01;',
-    '       slate-decoder: --dim 64 --epochs 3 --tokenizerRun <tokenizer run id>; table1-model: --model sasrec --users 120)',
+    '       slate-decoder: --dim 64 --epochs 3 --tokenizerRun <tokenizer run id>; table1-model: --model sasrec --users 120;',
+    '       SID models: --model tiger --tokenizerRun <id>, or SIDs trained now: --sidKind rq-kmeans --codebookSize 64 --levels 3 --sidSeed 0)',
     '       --backend auto|webgpu|cpu  --resume <run id>  --store <dir> (default .higr/runs)  --checkpoint-every N (default 10)  --list',
   ].join('\n'),
   async run(args) {
@@ -78,7 +79,8 @@ const command: Command = {
     const stage = prev?.stage ?? (typeof flags.stage === 'string' ? flags.stage : '');
     if (!STAGES[stage]) throw new CliError(`--stage: must be one of ${Object.keys(STAGES).join(', ')} (got "${stage}")`);
     const entry = stageEntry(stage);
-    const cfg = prev ? prev.config : stageConfigFromFlags(stage, flags);
+    // a stage with its own `quick` setting (table1-model: default true) takes an explicit --quick / --quick=false
+    const cfg = prev ? prev.config : stageConfigFromFlags(stage, args.quickGiven && 'quick' in entry.schema.fields ? { ...flags, quick: String(args.quick) } : flags);
     const seed = prev ? prev.seed : args.seed;
     const everyN = numFlag(flags, 'checkpoint-every', 10);
     if (!Number.isInteger(everyN) || everyN < 0) throw new CliError(`--checkpoint-every: must be an integer >= 0 (got ${everyN})`);

@@ -1,11 +1,14 @@
 // Evaluation panel: each chosen Table 1 model × seed is one stage run (src/stages/table1-model.ts: the same
 // runTable1On as `higr table1`, on the dataset loaded in the Data panel); the table is built from the finished runs
 // (src/eval/runs-table.ts via the evaluation slice's selector), with the protocol above it, so it is there after a
-// reload. Settings validated by the form's schema (field errors, nothing starts). No math here.
+// reload. Settings validated by the form's schema (field errors, nothing starts). The SID models (HiGR, TIGER,
+// OneRec-style, ListCVAE) take their semantic IDs from the SID-source settings (a finished tokenizer run, or a tokenizer
+// trained now); a batch cut by a reload continues on start and the panel says whether its run resumed or restarted.
+// No math here.
 import { useEffect, useMemo } from 'react';
 import { useStore } from '../../state/store';
 import { evaluationFieldErrors, evaluationTable } from '../../state/evaluation-slice';
-import { EVALUATION_FORM_SCHEMA, TABLE1_MODEL_VALUES } from '../../stages/table1-config';
+import { EVALUATION_FORM_SCHEMA, SID_SETTING_KEYS, TABLE1_MODEL_VALUES, TABLE1_SID_MODELS } from '../../stages/table1-config';
 import { DecodeStudyCharts } from '../components/DecodeStudyCharts';
 import { SchemaForm } from '../components/SchemaForm';
 
@@ -32,6 +35,9 @@ export default function EvaluationPanel() {
   const busy = ev.status === 'running' || ev.status === 'stopping';
   const labels = new Map(ev.models.map((m) => [m.id, m]));
   const p = ev.progress;
+  const sidFields = Object.fromEntries(SID_SETTING_KEYS.map((k) => [k, EVALUATION_FORM_SCHEMA.fields[k]]));
+  const usesSids = s.models.some((m) => TABLE1_SID_MODELS.includes(m));
+  const sidRows = table.rows.some((r) => r.sids !== null);
 
   return (
     <section className="panel" data-testid="evaluation-panel">
@@ -61,7 +67,11 @@ export default function EvaluationPanel() {
           </span>
         )}
       </div>
-      <SchemaForm prefix="eval" fields={EVALUATION_FORM_SCHEMA.fields} value={s} onChange={set} errors={errors} disabled={busy} omit={['models']} testIds={{ protocol: 'eval-protocol-choice' }} />
+      <SchemaForm prefix="eval" fields={EVALUATION_FORM_SCHEMA.fields} value={s} onChange={set} errors={errors} disabled={busy} omit={['models', ...SID_SETTING_KEYS]} testIds={{ protocol: 'eval-protocol-choice' }} />
+      <fieldset className="ev-sids" data-testid="eval-sid-source" disabled={busy} style={{ opacity: usesSids ? 1 : 0.6 }}>
+        <legend>semantic IDs of the SID models (HiGR, TIGER, OneRec-style, ListCVAE){usesSids ? '' : ' — no SID model chosen'}</legend>
+        <SchemaForm prefix="eval" fields={sidFields} value={s} onChange={set} errors={errors} disabled={busy} />
+      </fieldset>
       <div className="ev-row">
         <button data-testid="eval-start" disabled={busy} onClick={() => void start()}>
           Train and evaluate
@@ -69,11 +79,17 @@ export default function EvaluationPanel() {
         <button className="secondary" data-testid="eval-stop" disabled={ev.status !== 'running'} onClick={() => void stop()}>
           Stop
         </button>
-        <span data-testid="eval-status" data-status={ev.status} className="muted">
+        <span data-testid="eval-status" data-status={ev.status} data-checkpoint={busy && p?.checkpoint != null ? p.checkpoint : undefined} className="muted">
           {ev.status}
-          {busy && p && ` · run ${p.run}/${p.runs}: ${p.model} seed ${p.seed}: step ${p.step}/${p.total}${p.loss !== undefined ? `, loss ${p.loss.toFixed(4)}` : ''}`}
+          {busy && p && ` · run ${p.run}/${p.runs}: ${labels.get(p.model)?.label ?? p.model} seed ${p.seed}: step ${p.step}/${p.total}${p.loss !== undefined ? `, loss ${p.loss.toFixed(4)}` : ''}`}
+          {busy && p && (p.checkpoint != null ? ` · checkpoint at step ${p.checkpoint}` : labels.get(p.model) && !labels.get(p.model)!.resumable ? ' · no mid-training checkpoint (a reload re-runs it from the start)' : '')}
         </span>
       </div>
+      {ev.notice && (
+        <p className="muted" data-testid="eval-notice">
+          {ev.notice}
+        </p>
+      )}
       {ev.error && (
         <p className="error bad" data-testid="eval-error">
           {ev.error}
@@ -93,6 +109,7 @@ export default function EvaluationPanel() {
               <th>p vs best</th>
               <th>train s/seed</th>
               <th>backend</th>
+              {sidRows && <th>SIDs</th>}
             </tr>
           </thead>
           <tbody>
@@ -101,13 +118,17 @@ export default function EvaluationPanel() {
                 <td>{r.model}</td>
                 <td>{r.objective}</td>
                 <td>{r.params}</td>
-                <td>{r.seeds.join(', ')}</td>
+                <td>
+                  {r.seeds.join(', ')}
+                  {r.resumedSeeds.length > 0 && <span className="muted" title="continued from a checkpoint after an interruption (train s counts the time after the resume)">{` (resumed: ${r.resumedSeeds.join(', ')})`}</span>}
+                </td>
                 <td>{`${f4(r.mean.hit5)} ± ${f4(r.std.hit5)}`}</td>
                 <td>{`${f4(r.mean.recall5)} ± ${f4(r.std.recall5)}`}</td>
                 <td>{`${f4(r.mean.ndcg5)} ± ${f4(r.std.ndcg5)}`}</td>
                 <td>{r.pValueVsBest === null ? 'best' : r.pValueVsBest.toExponential(2)}</td>
                 <td>{r.trainSeconds.toFixed(1)}</td>
                 <td>{r.backend}</td>
+                {sidRows && <td data-testid={`eval-sids-${r.id}`}>{r.sids ?? '—'}</td>}
               </tr>
             ))}
           </tbody>

@@ -19,7 +19,7 @@ const CSS = `
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.abs(v) >= 1000 || Number.isInteger(v) ? String(v) : v.toPrecision(4));
 /** A short, readable label of a run: stage, kind, seed, repeat. */
-export const runLabel = (r: RunRecord) => `${r.stage}${r.config.kind ? ` ${r.config.kind}` : ''} s${r.seed}${r.repeat > 1 ? ` #${r.repeat}` : ''} (${r.configHash.slice(0, 4)})`;
+export const runLabel = (r: RunRecord) => `${r.stage}${r.config.kind || r.config.model ? ` ${r.config.kind ?? r.config.model}` : ''} s${r.seed}${r.repeat > 1 ? ` #${r.repeat}` : ''} (${r.configHash.slice(0, 4)})`;
 
 function Storage() {
   const s = useStore((st) => st.runs.storage);
