@@ -12,6 +12,10 @@ export interface MatmulCase {
   M: number;
   K: number;
   N: number;
+  /** A is stored (K×M) and used transposed (the weight gradient Xᵀ·dY of the backward pass) */
+  transA?: boolean;
+  /** B is stored (N×K) and used transposed (the input gradient dY·Wᵀ of the backward pass) */
+  transB?: boolean;
 }
 
 export interface AttentionCase {
@@ -28,7 +32,16 @@ export interface AttentionCase {
 
 export type BenchCase = MatmulCase | AttentionCase;
 
-const mm = (id: string, what: string, M: number, K: number, N: number): MatmulCase => ({ kind: 'matmul', id, what, M, K, N });
+const mm = (id: string, what: string, M: number, K: number, N: number, t: { transA?: boolean; transB?: boolean } = {}): MatmulCase => ({
+  kind: 'matmul',
+  id,
+  what,
+  M,
+  K,
+  N,
+  ...(t.transA ? { transA: true } : {}),
+  ...(t.transB ? { transB: true } : {}),
+});
 const at = (id: string, what: string, B: number, H: number, dh: number, Tq: number, Tk: number, causal: boolean): AttentionCase => ({
   kind: 'attention',
   id,
@@ -51,6 +64,11 @@ export const ALL_CASES: BenchCase[] = [
   mm('codebook-256', 'RQ codebook distances x·Cᵀ, 256 rows, d=64, K=1024 codes', 256, 64, 1024),
   mm('qkv-2048', 'QKV projection d=128 → 3·128, 2048 rows', 2048, 128, 384),
   mm('ffn-up-d64-256', 'FFN up, d=64 → 256, 256 rows (smallest config)', 256, 64, 256),
+  // the backward pass of Y = X·W: dX = dY·Wᵀ (transposed B) and dW = Xᵀ·dY (transposed A, K = the row count)
+  mm('ffn-up-1024-dx', 'FFN up backward, input gradient dY·Wᵀ: (1024×512)·(128×512)ᵀ', 1024, 512, 128, { transB: true }),
+  mm('ffn-up-1024-dw', 'FFN up backward, weight gradient Xᵀ·dY: (1024×128)ᵀ·(1024×512)', 128, 1024, 512, { transA: true }),
+  mm('qkv-2048-dx', 'QKV backward, input gradient dY·Wᵀ: (2048×384)·(128×384)ᵀ', 2048, 384, 128, { transB: true }),
+  mm('qkv-2048-dw', 'QKV backward, weight gradient Xᵀ·dY: (2048×128)ᵀ·(2048×384)', 128, 2048, 384, { transA: true }),
   at('cross-5x50', 'cross-attention: 5 slate queries × 50 history keys, B=32 H=4 dh=32', 32, 4, 32, 5, 50, false),
   at('self-causal-50', 'causal self-attention over 50 tokens, B=32 H=4 dh=32', 32, 4, 32, 50, 50, true),
   { ...mm('floor-8', 'per-call floor probe: an 8×8·8×8 matmul (fixed cost of one call, not a model shape)', 8, 8, 8), probe: true },
@@ -61,6 +79,11 @@ export const QUICK_IDS = ['codebook-256', 'cross-5x50', 'floor-8'];
 
 export function benchCases(quick: boolean): BenchCase[] {
   return quick ? ALL_CASES.filter((c) => QUICK_IDS.includes(c.id)) : ALL_CASES;
+}
+
+/** The cases of a run: `ids` (from every case, `--cases`, in ALL_CASES order) when given, else the quick or full set. */
+export function selectCases(quick: boolean, ids?: readonly string[]): BenchCase[] {
+  return ids ? ALL_CASES.filter((c) => ids.includes(c.id)) : benchCases(quick);
 }
 
 /**
@@ -75,16 +98,13 @@ export function flops(c: BenchCase): number {
 }
 
 export function shapeLabel(c: BenchCase): string {
-  if (c.kind === 'matmul') return `(${c.M}×${c.K})·(${c.K}×${c.N})`;
+  if (c.kind === 'matmul') return `${c.transA ? `(${c.K}×${c.M})ᵀ` : `(${c.M}×${c.K})`}·${c.transB ? `(${c.N}×${c.K})ᵀ` : `(${c.K}×${c.N})`}`;
   return `B=${c.B} H=${c.H} dh=${c.dh} Tq=${c.Tq} Tk=${c.Tk}${c.causal ? ' causal' : ''}`;
 }
 
 /** Element counts of the inputs in the order the implementations take them. */
 export function inputShapes(c: BenchCase): number[][] {
-  if (c.kind === 'matmul') return [
-    [c.M, c.K],
-    [c.K, c.N],
-  ];
+  if (c.kind === 'matmul') return [c.transA ? [c.K, c.M] : [c.M, c.K], c.transB ? [c.N, c.K] : [c.K, c.N]];
   const E = c.H * c.dh;
   return [
     [c.B, c.Tq, E],

@@ -18,9 +18,11 @@ import {
   median,
   outputShape,
   seededData,
+  shapeLabel,
 } from './cases';
 import { attentionGraphModel, attentionMhaModel, decodeFields, encodeModel, matmulModel } from './onnx';
 import { markdownTables, ratios, tolerance } from './report';
+import { degradedRows } from './runners';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -46,12 +48,13 @@ describe('bench bookkeeping', () => {
       if (c.kind === 'matmul') {
         expect(flops(c)).toBe(2 * c.M * c.N * c.K);
         if (!c.probe) {
-          // batch×tokens 256–2048 rows, and every matmul touches d_model 64–128
-          expect(c.M).toBeGreaterThanOrEqual(256);
-          expect(c.M).toBeLessThanOrEqual(2048);
-          expect([c.K, c.N].some((d) => d === 64 || d === 128)).toBe(true);
+          // batch×tokens 256–2048 rows (M, or K for the weight gradient Xᵀ·dY), and every matmul touches d_model 64–128
+          const rows = c.transA ? c.K : c.M;
+          expect(rows).toBeGreaterThanOrEqual(256);
+          expect(rows).toBeLessThanOrEqual(2048);
+          expect([c.M, c.K, c.N].some((d) => d === 64 || d === 128)).toBe(true);
         }
-        expect(inputShapes(c)).toEqual([[c.M, c.K], [c.K, c.N]]);
+        expect(inputShapes(c)).toEqual([c.transA ? [c.K, c.M] : [c.M, c.K], c.transB ? [c.N, c.K] : [c.K, c.N]]);
         expect(outputShape(c)).toEqual([c.M, c.N]);
       } else {
         expect(flops(c)).toBe(4 * c.B * c.H * c.Tq * c.Tk * c.dh);
@@ -62,6 +65,12 @@ describe('bench bookkeeping', () => {
     // the example shapes are all present
     const find = (M: number, K: number, N: number) => ALL_CASES.some((c) => c.kind === 'matmul' && c.M === M && c.K === K && c.N === N);
     expect(find(1024, 128, 512) && find(1024, 512, 128) && find(256, 64, 1024)).toBe(true);
+    // the backward pass's transposed products are benchmarked too: A·Bᵀ and Aᵀ·B
+    expect(ALL_CASES.some((c) => c.kind === 'matmul' && c.transB && !c.transA)).toBe(true);
+    expect(ALL_CASES.some((c) => c.kind === 'matmul' && c.transA && !c.transB)).toBe(true);
+    const dw = ALL_CASES.find((c) => c.id === 'ffn-up-1024-dw')!;
+    expect(shapeLabel(dw)).toBe('(1024×128)ᵀ·(1024×512)');
+    expect(shapeLabel(ALL_CASES.find((c) => c.id === 'ffn-up-1024-dx')!)).toBe('(1024×512)·(128×512)ᵀ');
     const quick = benchCases(true);
     expect(quick.map((c) => c.id)).toEqual(QUICK_IDS);
     expect(quick.some((c) => c.kind === 'matmul') && quick.some((c) => c.kind === 'attention')).toBe(true);
@@ -115,6 +124,26 @@ describe('ONNX encoder', () => {
     expect(r.Y.dims).toEqual([M, N]);
     expect(maxAbsDiff(r.Y.data as Float32Array, matmulRef(A, B, M, K, N))).toBeLessThan(1e-5);
     await s.release();
+  });
+
+  it('a transposed operand becomes one Gemm node (transA / transB) that matches the plain product', async () => {
+    const [M, K, N] = [7, 5, 6];
+    const A = seededData(M * K, 1);
+    const B = seededData(K * N, 2);
+    const ref = matmulRef(A, B, M, K, N);
+    const tr = (x: Float32Array, r: number, c: number) => Float32Array.from({ length: r * c }, (_, i) => x[(i % r) * c + Math.floor(i / r)]);
+    for (const t of [{ transA: true }, { transB: true }, { transA: true, transB: true }]) {
+      const bytes = matmulModel(M, K, N, t);
+      const node = fieldsOf(fieldsOf(bytes, 7)[0].value as Uint8Array, 1)[0].value as Uint8Array;
+      expect(str(fieldsOf(node, 4)[0].value)).toBe('Gemm');
+      const a = t.transA ? tr(A, M, K) : A; // stored (K, M)
+      const b = t.transB ? tr(B, K, N) : B; // stored (N, K)
+      const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      const r = await s.run({ A: new ort.Tensor('float32', a, t.transA ? [K, M] : [M, K]), B: new ort.Tensor('float32', b, t.transB ? [N, K] : [K, N]) });
+      expect(r.Y.dims).toEqual([M, N]);
+      expect(maxAbsDiff(r.Y.data as Float32Array, ref), JSON.stringify(t)).toBeLessThan(1e-5);
+      await s.release();
+    }
   });
 
   it('attention models (op graph and com.microsoft MultiHeadAttention) match the bench reference, cross and causal', async () => {
@@ -184,7 +213,42 @@ describe('report', () => {
     expect(md).toContain('2.00×');
     expect(md).toContain('our wasm SIMD backend vs onnxruntime-web wasm EP');
     expect(r1.chromiumWasmOverOrtWasm).toBeNull(); // no chromium wasm figures in this list
+    expect(r1.chromiumByThreads).toEqual([]);
     expect(md).toContain('1.25×');
+    // thread counts: Node 1 and 2, Chromium 1 and 2 (a page each) are paired at equal threads, never across counts
+    const cm = (impl: string, host: Measurement['host'], t: number, msTime: number): Measurement => ({ ...measurement(mm, impl, host, [msTime], 0), threads: t });
+    const threaded = [
+      ...list,
+      cm('wasm', 'node', 2, 2),
+      cm('ort-wasm', 'node', 2, 4),
+      cm('wasm', 'chromium', 1, 8),
+      cm('ort-wasm', 'chromium', 1, 4),
+      cm('wasm', 'chromium', 2, 3),
+      cm('ort-wasm', 'chromium', 2, 6),
+    ];
+    const [t1] = ratios([mm], threaded, defaults);
+    const round = (xs: { threads: number; wasmOverOrtWasm: number | null }[]) => xs.map((x) => [x.threads, Math.round(x.wasmOverOrtWasm! * 1e9) / 1e9]);
+    expect(round(t1.byThreads)).toEqual([[1, 1.25], [2, 2]]);
+    expect(round(t1.chromiumByThreads)).toEqual([[1, 0.5], [2, 2]]);
+    expect(t1.chromiumWasmOverOrtWasm).toBeCloseTo(0.5, 10);
+    const tmd = markdownTables([mm], threaded, defaults);
+    expect(tmd).toContain('Node 2t: ours / ORT');
+    expect(tmd).toContain('Chromium 2t: ours / ORT');
+    expect(tmd).toMatch(/\| ffn-up-1024 \| \(1024×128\)·\(128×512\) \| [^\n]*1\.25× \|[^\n]*2\.00× \|[^\n]*0\.50× \|[^\n]*2\.00× \|/);
     expect(tolerance(mm)).toBeGreaterThan(0);
+  });
+
+  it('our wasm rows timed after the worker pool fell back to one thread become failures naming why (no ratio)', () => {
+    const mm = ALL_CASES.find((c) => c.id === 'ffn-up-1024')!;
+    const rows = [{ ...measurement(mm, 'wasm', 'node', [4], 0), threads: 2 }, { ...measurement(mm, 'ort-wasm', 'node', [5], 0), threads: 2 }];
+    const healthy = { threads: 2, describe: () => 'wasm (SIMD128, 2 threads)' };
+    expect(degradedRows(healthy, 2, rows)).toEqual(rows);
+    const lost = { threads: 1, describe: () => 'wasm (SIMD128, 1 thread: the worker pool stopped (worker 1 exited (code 1)))' };
+    const got = degradedRows(lost, 2, rows);
+    expect(got[0].error).toMatch(/ran on 1 of 2 threads: .*worker 1 exited/);
+    expect(got[1]).toEqual(rows[1]);
+    const [r] = ratios([mm], got, {});
+    expect(r.byThreads).toEqual([{ threads: 2, wasmGflops: null, ortWasmGflops: r.byThreads[0].ortWasmGflops, wasmOverOrtWasm: null }]);
+    expect(markdownTables([mm], got, {})).toMatch(/ran on 1 of 2 threads/);
   });
 });

@@ -11,19 +11,21 @@
 // Debian chromium (SwiftShader WebGPU) via playwright-core, (4) run our kernels in this Node process on Dawn, and our
 // wasm SIMD backend beside onnxruntime-web's wasm EP at equal thread counts on the CPU (--wasm-threads, default 1,2:
 // 1 in this process, every other count in a child process of its own, because ORT-web fixes its thread count when its
-// wasm module first loads). --wasm-only skips the Dawn half of the Node side (just the CPU rows).
+// wasm module first loads; in Chromium likewise one fresh page per further thread count, our pool on Web Workers over
+// SharedArrayBuffer, the page cross-origin isolated). --wasm-only skips the WebGPU rows
+// (Dawn in Node, WebGPU + ORT's WebGPU EP in Chromium): just the CPU rows.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BenchSettings, type Measurement, benchCases, defaultSettings, flops, shapeLabel } from './cases';
+import { ALL_CASES, type BenchSettings, type Measurement, defaultSettings, flops, selectCases, shapeLabel } from './cases';
 import { markdownTables, ratios } from './report';
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, runInChromium } from './browser-host';
 import type { PageConfig, PageResult } from './browser/main';
 import type { AttentionModule, Engine } from './runners';
 import { spawnSync } from 'node:child_process';
-import { loadAverage, machineEnvironment } from './machine';
+import { loadAverage, machineEnvironment, nodeDispatchClock, writeBenchReport } from './machine';
 
 
 interface Args {
@@ -78,10 +80,33 @@ const log = (m: string) => console.log(`${((Date.now() - T0) / 1000).toFixed(1).
 
 // ---------------------------------------------------------------- browser half
 
-async function runBrowser(s: BenchSettings, caseIds: string[]): Promise<PageResult & { browserVersion: string }> {
-  const cfg: PageConfig = { settings: s, caseIds };
-  const r = await runInChromium<PageConfig, PageResult>({ html: 'index.html', fn: '__runBench', config: cfg, log, mounts: { '/ort/': path.join(ROOT, 'node_modules/onnxruntime-web/dist') } });
-  return { ...r.result, browserVersion: r.browserVersion };
+/**
+ * The Chromium half: one full page (WebGPU rows, and the CPU rows at the first of `threads`), then a fresh page per
+ * further thread count with the CPU rows only (ORT-web fixes its thread count when its wasm module first loads).
+ */
+async function runBrowser(s: BenchSettings, caseIds: string[], threads: number[], cpuOnly: boolean): Promise<PageResult & { browserVersion: string; cpuThreads: Record<string, unknown>[] }> {
+  const page = (cfg: PageConfig) =>
+    runInChromium<PageConfig, PageResult>({ html: 'index.html', fn: '__runBench', config: cfg, log, mounts: { '/ort/': path.join(ROOT, 'node_modules/onnxruntime-web/dist') } });
+  const first = await page({ settings: s, caseIds, wasmThreads: threads[0], cpuOnly });
+  const out = { ...first.result, browserVersion: first.browserVersion, cpuThreads: [pageThreads(threads[0], first.result)] };
+  for (const t of threads.slice(1)) {
+    log(`[browser] CPU rows at ${t} threads (a fresh page)`);
+    try {
+      const r = (await page({ settings: s, caseIds, wasmThreads: t, cpuOnly: true })).result;
+      out.measurements.push(...r.measurements);
+      out.errors.push(...r.errors.map((e) => `${t} threads: ${e}`));
+      out.cpuThreads.push(pageThreads(t, r));
+    } catch (e) {
+      out.errors.push(`the ${t}-thread page failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  return out;
+}
+
+/** What one page says about its CPU rows' threads (environment.chromium.cpuThreads[]). */
+function pageThreads(threads: number, r: PageResult): Record<string, unknown> {
+  const e = r.environment;
+  return { threads, wasmThreads: e.wasmThreads, wasmDetail: e.wasmDetail, ortWasmThreads: e.ortWasmThreads, crossOriginIsolated: e.crossOriginIsolated };
 }
 
 // ---------------------------------------------------------------- node half
@@ -95,17 +120,17 @@ async function loadEngine(): Promise<Engine> {
 
 /** The CPU rows at `threads` threads: our wasm backend's pool and ORT-web's wasm EP with numThreads = threads. */
 async function runCpuRows(engine: Engine, s: BenchSettings, caseIds: string[], threads: number, attn: AttentionModule | null) {
-  const { benchInputs, logMeasurement, prepareOrt, prepareOurs, referenceOutput, timeInterleaved } = await import('./runners');
+  const { benchInputs, degradedRows, logMeasurement, prepareOrt, prepareOurs, referenceOutput, timeInterleaved } = await import('./runners');
   const wasm = new engine.WasmBackend(await engine.loadWasm(undefined, { threads }));
   if (wasm.threads !== threads) throw new Error(`our wasm backend runs ${wasm.threads} threads, not ${threads}: ${wasm.describe()}`);
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = threads;
   const measurements: Measurement[] = [];
-  for (const c of benchCases(s.quick).filter((x) => caseIds.includes(x.id))) {
+  for (const c of selectCases(s.quick, caseIds)) {
     const inputs = benchInputs(c, s.seed);
     const ref = referenceOutput(engine, c, inputs);
     const preps = [await prepareOurs(engine, wasm, c, undefined, 'wasm', 'node', s, inputs, ref, attn), await prepareOrt(ort, c, 'ort-wasm', s, inputs, ref, 'node')];
-    const results = (await timeInterleaved(c, preps, s)).map((m) => ({ ...m, threads }));
+    const results = degradedRows(wasm, threads, (await timeInterleaved(c, preps, s)).map((m) => ({ ...m, threads })));
     results.forEach((m) => logMeasurement((x) => log(`[node ${threads}t] ${x}`), m));
     measurements.push(...results);
   }
@@ -136,7 +161,7 @@ async function runNode(args: Args, s: BenchSettings, caseIds: string[]) {
   if (!args.wasmOnly) {
     gpu = await engine.initWebGPU();
     log(`[node] adapter: ${engine.describeAdapter(gpu.info)}`);
-    for (const c of benchCases(s.quick).filter((x) => caseIds.includes(x.id))) {
+    for (const c of selectCases(s.quick, caseIds)) {
       log(`[node] case ${c.id}`);
       defaults[c.id] = defaultVariant(engine, gpu, c, attn);
       const inputs = benchInputs(c, s.seed);
@@ -159,9 +184,10 @@ async function runNode(args: Args, s: BenchSettings, caseIds: string[]) {
       threadRows.push({ threads: t, wasmThreads: t, ortWasmThreads: t });
     }
   }
-  const { measureDispatchOverhead } = await import('./dispatch');
-  const dispatchOverhead = gpu ? await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 3 : 7 }) : [];
-  dispatchOverhead.forEach((d) => log(`[node] dispatch ${d.mode}: host ${d.hostUsPerDispatch.toFixed(1)} µs, wall ${d.wallUsPerDispatch.toFixed(1)} µs per dispatch, ${d.submits} submits`));
+  const { measureDispatchOverhead, logDispatch } = await import('./dispatch');
+  const nn = await import('../src/models/nn');
+  const dispatchOverhead = gpu ? await measureDispatchOverhead(engine as never, gpu as never, { reps: s.quick ? 15 : 30, clock: nodeDispatchClock(), nn }) : [];
+  dispatchOverhead.forEach((d) => logDispatch((x) => log(`[node] ${x}`), d));
   return {
     adapter: gpu ? engine.describeAdapter(gpu.info) : null,
     info: gpu?.info ?? null,
@@ -184,12 +210,17 @@ async function main() {
   if (args.wasmChild) {
     const engine = await loadEngine();
     const { adaptAttention } = await import('./runners');
-    const ids = benchCases(args.quick).filter((c) => !args.cases || args.cases.includes(c.id)).map((c) => c.id);
+    const ids = selectCases(args.quick, args.cases).map((c) => c.id);
     const r = await runCpuRows(engine, settings, ids, args.wasmChild, adaptAttention(engine as unknown as Record<string, unknown>));
     fs.writeFileSync(args.childOut!, JSON.stringify(r.measurements));
     return;
   }
-  const cases = benchCases(args.quick).filter((c) => !args.cases || args.cases.includes(c.id));
+  const unknown = (args.cases ?? []).filter((id) => !ALL_CASES.some((c) => c.id === id));
+  if (unknown.length) {
+    console.error(`bench:kernels: --cases: unknown case ${unknown.join(', ')} (cases: ${ALL_CASES.map((c) => c.id).join(', ')})`);
+    process.exit(2);
+  }
+  const cases = selectCases(args.quick, args.cases);
   if (!cases.length) {
     console.error(`bench:kernels: no case matches --cases ${args.cases?.join(',')}`);
     process.exit(2);
@@ -202,10 +233,10 @@ async function main() {
   log(`bench:kernels ${args.quick ? '(quick) ' : ''}— ${cases.length} shapes, warm-up ${settings.warmup}, median of ${settings.reps} (CPU reference: ${settings.cpuReps})`);
 
   const problems: string[] = [];
-  let browser: (PageResult & { browserVersion: string }) | null = null;
+  let browser: Awaited<ReturnType<typeof runBrowser>> | null = null;
   if (args.browser) {
     try {
-      browser = await runBrowser(settings, ids);
+      browser = await runBrowser(settings, ids, args.wasmThreads, args.wasmOnly);
       problems.push(...browser.errors.map((e) => `chromium: ${e}`));
     } catch (e) {
       problems.push(`chromium half failed: ${(e as Error).message.split('\n')[0]}`);
@@ -226,9 +257,11 @@ async function main() {
   const measurements = [...(browser?.measurements ?? []), ...(node?.measurements ?? [])];
   const defaults = { ...(node?.defaults ?? {}), ...(browser?.defaults ?? {}) };
   const { dispatchTable } = await import('./dispatch');
-  const dispatchMd = node?.dispatchOverhead.length
-    ? '\n\nHost cost per dispatch (Node/Dawn; a chain of small elementwise adds; batched = one command encoder submitted at the readback, unbatched = one submit per dispatch):\n\n' +
-      dispatchTable(node.dispatchOverhead) +
+  const dispatchRows = [...(node?.dispatchOverhead ?? []), ...(browser?.dispatchOverhead ?? [])];
+  const dispatchMd = dispatchRows.length
+    ? '\n\nHost cost per dispatch (method in bench/dispatch.ts; batched = one command encoder submitted at the readback, unbatched = one submit per dispatch; ' +
+      'Chromium has no thread CPU clock):\n\n' +
+      dispatchTable(dispatchRows) +
       '\n'
     : '';
   const table = markdownTables(cases, measurements, defaults) + dispatchMd;
@@ -258,39 +291,42 @@ async function main() {
       nodeCpuThreads: node?.threadRows ?? [],
       nodeAdapterLimits: node?.info?.limits ?? null,
       browser: browser ? `Chromium ${browser.browserVersion} (${CHROMIUM}, headless, ${CHROMIUM_ARGS.join(' ')})` : null,
-      ...(browser ? { chromium: browser.environment } : {}),
+      /** chromium.cpuThreads[]: one entry per page thread count (ratios[].chromiumByThreads) */
+      ...(browser ? { chromium: { ...browser.environment, cpuThreads: browser.cpuThreads } } : {}),
     },
     cases: cases.map((c) => ({ ...c, shape: shapeLabel(c), flop: flops(c), defaultVariant: defaults[c.id] ?? null })),
     ratios: rs,
     target:
       'issue 2 item 7: our kernels >= 2x ORT-web WebGPU on the same adapter (ratio bestOverOrt / defaultOverOrt >= 2); ' +
-      'issue 13: our wasm matmul >= 0.7x ORT-web wasm at equal threads (wasmOverOrtWasm at 1 thread; byThreads[].wasmOverOrtWasm per thread count, Node)',
+      'issue 13: our wasm matmul >= 0.7x ORT-web wasm at equal threads, transposed operands included (wasmOverOrtWasm at 1 thread; ' +
+      'byThreads[].wasmOverOrtWasm per thread count in Node, chromiumByThreads[].wasmOverOrtWasm in Chromium)',
     problems,
     measurements,
-    dispatchOverhead: node?.dispatchOverhead ?? [],
+    dispatchOverhead: dispatchRows,
     dispatchTarget: 'issue 14: host time per dispatch <= 30 µs batched',
   };
 
-  fs.mkdirSync(args.out, { recursive: true });
-  fs.writeFileSync(path.join(args.out, 'bench-kernels.json'), JSON.stringify(result, null, 2) + '\n');
-  const md = [
-    `# bench:kernels — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${args.quick ? ' (quick)' : ''}`,
-    '',
-    `Generated by \`npm run bench:kernels${args.quick ? ' -- --quick' : ''}\`; method in docs/bench-kernels.md. ` +
-      `Warm-up ${settings.warmup}, median of ${settings.reps} (CPU reference ${settings.cpuReps}); ${Math.round(seconds)} s in all.`,
-    '',
-    `- Chromium adapter (ours): ${browser?.environment.ourAdapter ?? 'n/a'}`,
-    `- ORT-web's device adapter: ${browser ? JSON.stringify(browser.environment.ortAdapter) : 'n/a'}; ORT ${browser?.environment.ortVersion ?? 'n/a'}, wasm threads ${browser?.environment.ortWasmThreads ?? 'n/a'}`,
-    `- Browser: ${result.environment.browser ?? 'n/a'}`,
-    `- Node: ${process.version}, adapter ${node?.adapter ?? 'n/a'}; CPU ${result.environment.cpus}; load average (1/5/15 min) ${loadAtStart.join(' ')} at start, ${result.environment.loadAverageAtEnd.join(' ')} at end`,
-    '',
+  writeBenchReport({
+    out: args.out,
+    name: 'bench-kernels',
+    result,
+    header: [
+      `# bench:kernels — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC${args.quick ? ' (quick)' : ''}`,
+      '',
+      `Generated by \`npm run bench:kernels${args.quick ? ' -- --quick' : ''}\`; method in docs/bench-kernels.md. ` +
+        `Warm-up ${settings.warmup}, median of ${settings.reps} (CPU reference ${settings.cpuReps}); ${Math.round(seconds)} s in all.`,
+      '',
+      `- Chromium adapter (ours): ${browser?.environment.ourAdapter ?? 'n/a'}`,
+      `- ORT-web's device adapter: ${browser ? JSON.stringify(browser.environment.ortAdapter) : 'n/a'}; ORT ${browser?.environment.ortVersion ?? 'n/a'}`,
+      `- CPU rows at threads ${args.wasmThreads.join(', ')} on both sides (Node: ${node?.threadRows.map((r) => `${r.threads}t ours ${r.wasmThreads} / ORT ${r.ortWasmThreads}`).join(', ') ?? 'n/a'}; ` +
+        `Chromium, cross-origin isolated ${browser?.environment.crossOriginIsolated ?? 'n/a'}: ${browser?.cpuThreads.map((r) => `${r.threads}t ours ${r.wasmThreads ?? 'n/a'} / ORT ${r.ortWasmThreads ?? 'n/a'}`).join(', ') ?? 'n/a'})`,
+      `- Browser: ${result.environment.browser ?? 'n/a'}`,
+      `- Node: ${process.version}, adapter ${node?.adapter ?? 'n/a'}; CPU ${result.environment.cpus}; load average (1/5/15 min) ${loadAtStart.join(' ')} at start, ${result.environment.loadAverageAtEnd.join(' ')} at end`,
+    ],
     table,
-    ...(problems.length ? ['Problems:', '', ...problems.map((p) => `- ${p}`), ''] : []),
-  ].join('\n');
-  fs.writeFileSync(path.join(args.out, 'bench-kernels.md'), md);
-  console.log('\n' + table);
-  if (problems.length) console.log(problems.map((p) => `- ${p}`).join('\n'));
-  console.log(`wrote ${path.relative(ROOT, path.join(args.out, 'bench-kernels.json'))} and bench-kernels.md (${seconds.toFixed(0)} s)`);
+    problems,
+    seconds,
+  });
 }
 
 main().then(

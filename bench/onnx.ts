@@ -213,14 +213,19 @@ export function decodeFields(b: Uint8Array): PbField[] {
 
 // ---------------------------------------------------------------- the benchmark's graphs
 
-/** Y = A·B with A (M,K), B (K,N): both graph inputs (as our matmul op takes them). */
-export function matmulModel(M: number, K: number, N: number): Uint8Array {
+/**
+ * Y = A·B with A (M,K), B (K,N): both graph inputs (as our matmul op takes them). With a transposed operand
+ * (A stored (K,M), or B stored (N,K)) it is one `Gemm` node with transA / transB — ORT's native transposed GEMM
+ * (MLAS packs either layout), its strongest form for the backward pass's products, rather than Transpose + MatMul.
+ */
+export function matmulModel(M: number, K: number, N: number, t: { transA?: boolean; transB?: boolean } = {}): Uint8Array {
+  const trans = !!(t.transA || t.transB);
   return encodeModel({
-    name: `matmul_${M}x${K}x${N}`,
-    nodes: [{ op: 'MatMul', inputs: ['A', 'B'], outputs: ['Y'] }],
+    name: `matmul_${M}x${K}x${N}${t.transA ? '_tA' : ''}${t.transB ? '_tB' : ''}`,
+    nodes: [trans ? { op: 'Gemm', inputs: ['A', 'B'], outputs: ['Y'], attrs: { transA: t.transA ? 1 : 0, transB: t.transB ? 1 : 0 } } : { op: 'MatMul', inputs: ['A', 'B'], outputs: ['Y'] }],
     inputs: [
-      { name: 'A', shape: [M, K] },
-      { name: 'B', shape: [K, N] },
+      { name: 'A', shape: t.transA ? [K, M] : [M, K] },
+      { name: 'B', shape: t.transB ? [N, K] : [K, N] },
     ],
     outputs: [{ name: 'Y', shape: [M, N] }],
   });

@@ -12,9 +12,16 @@ function find(ms: Measurement[], caseId: string, impl: string, host: Measurement
   return ms.find((m) => m.caseId === caseId && m.impl === impl && m.host === host && (m.threads ?? 1) === threads);
 }
 
-/** Thread counts of the Node CPU rows (our wasm / ORT-web wasm), ascending. */
-export function cpuThreadCounts(ms: Measurement[]): number[] {
-  return [...new Set(ms.filter((m) => m.host === 'node' && (m.impl === 'wasm' || m.impl === 'ort-wasm')).map((m) => m.threads ?? 1))].sort((a, b) => a - b);
+/** Thread counts of the CPU rows (our wasm / ORT-web wasm) on one host (Node by default), ascending. */
+export function cpuThreadCounts(ms: Measurement[], host: Measurement['host'] = 'node'): number[] {
+  return [...new Set(ms.filter((m) => m.host === host && (m.impl === 'wasm' || m.impl === 'ort-wasm')).map((m) => m.threads ?? 1))].sort((a, b) => a - b);
+}
+
+export interface ThreadRatio {
+  threads: number;
+  wasmGflops: number | null;
+  ortWasmGflops: number | null;
+  wasmOverOrtWasm: number | null;
 }
 
 const ok = (m: Measurement | undefined): m is Measurement => !!m && !m.error && Number.isFinite(m.gflops);
@@ -59,11 +66,13 @@ export interface Ratio {
   /** issue 13 target: >= 0.7 */
   wasmOverOrtWasm: number | null;
   /** Node, per thread count (1, 2, …): ours and ORT-web wasm at that many threads each */
-  byThreads: { threads: number; wasmGflops: number | null; ortWasmGflops: number | null; wasmOverOrtWasm: number | null }[];
-  /** the same in Chromium (the page's ORT wasm EP also at 1 thread) */
+  byThreads: ThreadRatio[];
+  /** the same in Chromium at 1 thread (ours and the page's ORT wasm EP) */
   chromiumWasmGflops: number | null;
   chromiumOrtWasmGflops: number | null;
   chromiumWasmOverOrtWasm: number | null;
+  /** Chromium, per thread count (one page each): our wasm pool (Web Workers) vs ORT-web wasm with numThreads = threads */
+  chromiumByThreads: ThreadRatio[];
 }
 
 export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<string, string | null>): Ratio[] {
@@ -82,6 +91,12 @@ export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<s
     const cOrtWasm = find(ms, c.id, 'ort-wasm', host);
     const r = (a: Measurement | null | undefined, b: Measurement | null | undefined) =>
       valid(a ?? undefined, c) && valid(b ?? undefined, c) ? a!.gflops / b!.gflops : null;
+    const perThreads = (h: Measurement['host']): ThreadRatio[] =>
+      cpuThreadCounts(ms, h).map((t) => {
+        const w = find(ms, c.id, 'wasm', h, t);
+        const o = find(ms, c.id, 'ort-wasm', h, t);
+        return { threads: t, wasmGflops: valid(w, c) ? w.gflops : null, ortWasmGflops: valid(o, c) ? o.gflops : null, wasmOverOrtWasm: r(w, o) };
+      });
     return {
       caseId: c.id,
       bestOurs: best?.impl ?? null,
@@ -96,14 +111,11 @@ export function ratios(cases: BenchCase[], ms: Measurement[], defaults: Record<s
       wasmGflops: valid(wasmM, c) ? wasmM.gflops : null,
       ortWasmGflops: valid(ortWasmM, c) ? ortWasmM.gflops : null,
       wasmOverOrtWasm: r(wasmM, ortWasmM),
-      byThreads: cpuThreadCounts(ms).map((t) => {
-        const w = find(ms, c.id, 'wasm', 'node', t);
-        const o = find(ms, c.id, 'ort-wasm', 'node', t);
-        return { threads: t, wasmGflops: valid(w, c) ? w.gflops : null, ortWasmGflops: valid(o, c) ? o.gflops : null, wasmOverOrtWasm: r(w, o) };
-      }),
+      byThreads: perThreads('node'),
       chromiumWasmGflops: valid(cWasm, c) ? cWasm.gflops : null,
       chromiumOrtWasmGflops: valid(cOrtWasm, c) ? cOrtWasm.gflops : null,
       chromiumWasmOverOrtWasm: r(cWasm, cOrtWasm),
+      chromiumByThreads: perThreads(host),
     };
   });
 }
@@ -143,19 +155,20 @@ export function markdownTables(cases: BenchCase[], ms: Measurement[], defaults: 
     }
     lines.push('');
   }
-  if (ms.some((m) => m.host === 'node' && m.error !== 'n/a')) {
-    const ts = cpuThreadCounts(ms);
-    lines.push(`**CPU at equal threads (${ts.join(', ')}): our wasm SIMD backend vs onnxruntime-web wasm EP — GFLOP/s (median)**`, '');
-    const head = ts.flatMap((t) => [`Node ${t}t: ours wasm SIMD`, `Node ${t}t: ORT-web wasm`, `Node ${t}t: ours / ORT`]);
-    lines.push(`| case | shape | ${head.join(' | ')} | Chromium 1t: ours / ORT |`);
-    lines.push(`|${'---|'.repeat(head.length + 3)}`);
+  const cpuHosts = (['node', 'chromium'] as const).filter((h) => cpuThreadCounts(ms, h).length && ms.some((m) => m.host === h && (m.impl === 'wasm' || m.impl === 'ort-wasm') && m.error !== 'n/a'));
+  if (cpuHosts.length) {
+    const cols = cpuHosts.flatMap((h) => cpuThreadCounts(ms, h).map((t) => ({ h, t, label: `${h === 'node' ? 'Node' : 'Chromium'} ${t}t` })));
+    lines.push(`**CPU at equal threads: our wasm SIMD backend vs onnxruntime-web wasm EP — GFLOP/s (median), ours / ORT (target ≥ 0.7×)**`, '');
+    const head = cols.flatMap(({ label }) => [`${label}: ours`, `${label}: ORT`, `${label}: ours / ORT`]);
+    lines.push(`| case | shape | ${head.join(' | ')} |`);
+    lines.push(`|${'---|'.repeat(head.length + 2)}`);
     for (const c of cases.filter((x) => !isProbe(x))) {
       const r = rs.find((x) => x.caseId === c.id)!;
-      const cells = ts.flatMap((t) => {
-        const bt = r.byThreads.find((x) => x.threads === t);
-        return [cell(find(ms, c.id, 'wasm', 'node', t), c, notes), cell(find(ms, c.id, 'ort-wasm', 'node', t), c, notes), fmtRatio(bt?.wasmOverOrtWasm ?? null)];
+      const cells = cols.flatMap(({ h, t }) => {
+        const bt = (h === 'node' ? r.byThreads : r.chromiumByThreads).find((x) => x.threads === t);
+        return [cell(find(ms, c.id, 'wasm', h, t), c, notes), cell(find(ms, c.id, 'ort-wasm', h, t), c, notes), fmtRatio(bt?.wasmOverOrtWasm ?? null)];
       });
-      lines.push(`| ${c.id} | ${shapeLabel(c)} | ${cells.join(' | ')} | ${fmtRatio(r.chromiumWasmOverOrtWasm)} |`);
+      lines.push(`| ${c.id} | ${shapeLabel(c)} | ${cells.join(' | ')} |`);
     }
     lines.push('');
   }

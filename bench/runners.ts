@@ -58,7 +58,7 @@ export function referenceOutput(engine: Engine, c: BenchCase, inputs: Float32Arr
   if (c.kind === 'attention') return attentionReference(c, inputs[0], inputs[1], inputs[2]);
   const cpu = new engine.CpuBackend();
   const [a, b] = inputShapes(c).map((s, i) => engine.tensor(inputs[i], s, 'f32', cpu));
-  const out = engine.matmul(a, b);
+  const out = engine.matmul(a, b, { transA: !!c.transA, transB: !!c.transB });
   const data = Float32Array.from(cpu.readSync(out.storage) as Float32Array);
   a.dispose();
   b.dispose();
@@ -107,7 +107,7 @@ export async function prepareOurs(
     engine.tidy(() =>
       engine.noGrad(() =>
         c.kind === 'matmul'
-          ? engine.matmul(ts[0], ts[1], { variant: variant as EngineNS.MatmulVariant | undefined })
+          ? engine.matmul(ts[0], ts[1], { variant: variant as EngineNS.MatmulVariant | undefined, transA: !!c.transA, transB: !!c.transB })
           : firstTensor(attn!.attention(ts[0], ts[1], ts[2], { heads: c.H, causal: c.causal, variant })).out,
       ),
     );
@@ -147,7 +147,7 @@ export async function prepareOurs(
 export type OrtMode = 'ort-webgpu' | 'ort-webgpu-mha' | 'ort-webgpu-io' | 'ort-wasm';
 
 export function ortModel(c: BenchCase, mode: OrtMode): Uint8Array {
-  if (c.kind === 'matmul') return matmulModel(c.M, c.K, c.N);
+  if (c.kind === 'matmul') return matmulModel(c.M, c.K, c.N, c);
   const d = { B: c.B, H: c.H, dh: c.dh, Tq: c.Tq, Tk: c.Tk, causal: c.causal };
   return mode === 'ort-webgpu-mha' ? attentionMhaModel(d) : attentionGraphModel(d);
 }
@@ -272,6 +272,15 @@ export async function prepareOursCase(
   if (c.kind === 'matmul' || attn) preps.push(await prepareOurs(engine, gpu, c, undefined, 'ours-io', host, s, inputs, ref, attn, { readback: true }));
   preps.push(await prepareOurs(engine, new engine.CpuBackend(), c, undefined, 'cpu-ref', host, s, inputs, ref, attn, { cpu: true }));
   return preps;
+}
+
+/**
+ * Our wasm rows of a case timed while the worker pool stopped using its workers (a worker exited or missed a job:
+ * `wasm.threads` fell below `threads`) are not `threads`-thread figures: they become failures that name the reason.
+ */
+export function degradedRows(wasm: { threads: number; describe(): string }, threads: number, ms: Measurement[]): Measurement[] {
+  if (wasm.threads >= threads) return ms;
+  return ms.map((m) => (m.impl === 'wasm' && !m.error ? { ...m, samples: [], medianMs: NaN, minMs: NaN, gflops: NaN, error: `ran on ${wasm.threads} of ${threads} threads: ${wasm.describe()}` } : m));
 }
 
 export function logMeasurement(log: Log, m: Measurement) {

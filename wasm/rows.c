@@ -178,3 +178,19 @@ void reduce_axis(int kind, const float* X, float* OUT, int* IDX, int outer, int 
     }
   }
 }
+
+// The gradient of max over an axis: DX (outer, red, inner) is zero except DX[o, IDX[o, j], j] = G[o, j] (IDX from
+// reduce_axis; an index outside [0, red) writes nothing).
+EXPORT(reduce_max_grad)
+void reduce_max_grad(const float* G, const int* IDX, float* DX, int outer, int red, int inner) {
+  int64_t n = (int64_t)outer * red * inner;
+  v128_t z = wasm_f32x4_splat(0);
+  int64_t t = 0;
+  for (; t + 4 <= n; t += 4) wasm_v128_store(DX + t, z);
+  for (; t < n; t++) DX[t] = 0.0f;
+  for (int o = 0; o < outer; o++)
+    for (int j = 0; j < inner; j++) {
+      int r = IDX[(int64_t)o * inner + j];
+      if (r >= 0 && r < red) DX[((int64_t)o * red + r) * inner + j] = G[(int64_t)o * inner + j];
+    }
+}

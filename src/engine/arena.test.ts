@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Arena } from './arena';
-import { cpuBackend, randn, testGpu } from './testing';
-import { setBackend, tensor, tidyAsync } from './tensor';
+import { cpuBackend, randn, testGpu, testWasm } from './testing';
+import { reshape, setBackend, tensor, tidyAsync } from './tensor';
+import { concat } from './ops/shape';
 import { gradClipScale, gradClipScaleFlat } from './ops/clip';
 import { scale as scaleOp } from './ops/elementwise';
 import type { Backend } from './backend';
@@ -64,6 +65,25 @@ describe('flat arenas', () => {
       });
     });
   }
+
+  it('wasm (no arenas there): segment sums over one flat gradient give bitwise the per-tensor norm and factor', async () => {
+    const be = await testWasm();
+    setBackend(be);
+    await tidyAsync(async () => {
+      const gs = shapes.map((s, i) => tensor(randn(sizeOf(s), 30 + i), s));
+      const ref = gradClipScale(gs, 5);
+      const flat = concat(gs.map((g) => reshape(g, [g.size])), 0);
+      let offset = 0;
+      const segments = gs.map((g) => ({ offset: (offset += g.size) - g.size, size: g.size }));
+      const got = gradClipScaleFlat(flat, segments, 5);
+      const [n0, s0, n1, s1] = await Promise.all([ref.norm.item(), ref.scale.item(), got.norm.item(), got.scale.item()]);
+      expect(n0).toBeGreaterThan(5);
+      expect(n1).toBe(n0);
+      expect(s1).toBe(s0);
+      const short = gradClipScaleFlat(flat, segments.map((s, i) => (i === 2 ? { ...s, size: s.size - 1 } : s)), 5);
+      expect(await short.norm.item()).not.toBe(n0);
+    });
+  });
 
   it('rejects shared storage and views of views', async () => {
     setBackend(cpuBackend);

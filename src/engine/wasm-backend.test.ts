@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fallbacks, resetFallbacks } from './fallbacks';
 import { autoRule, parseBackendChoice, selectBackend } from './select';
-import { setBackend, tensor, tidyAsync } from './tensor';
+import { runOp, setBackend, tensor, tidyAsync } from './tensor';
+import type { OpDef } from './op';
+import { OPS } from './ops/index';
 import { testWasm } from './testing';
 import { topk } from './ops/topk';
 import { transpose } from './ops/shape';
@@ -15,6 +17,19 @@ const info = (over: Partial<GpuInfo>): GpuInfo => ({
   host: 'node-dawn', vendor: 'v', architecture: 'a', device: 'd', description: 'x', isSoftware: false,
   features: [], f16: false, timestampQuery: false, limits: {}, ...over,
 });
+
+/** A test op with a CPU reference only (no webgpu or wasm kernel of its own). */
+const cpuOnlyDef: OpDef<Record<string, never>> = {
+  name: 'testCpuOnly',
+  outputs: ([x]) => [{ shape: [...x.shape], dtype: 'f32' }],
+  cpu: ([x], [y]) => {
+    for (let i = 0; i < y.length; i++) y[i] = 2 * x[i];
+  },
+  webgpu: () => {
+    throw new Error('testCpuOnly: no webgpu kernel');
+  },
+  backward: 'nondiff',
+};
 
 describe('wasm backend', () => {
   it('storage: round trip, 64-byte alignment, pooled reuse, growth past the initial memory', async () => {
@@ -48,17 +63,27 @@ describe('wasm backend', () => {
       const [v] = topk(tensor([3, 1, 2, 5, 4, 0], [2, 3]), 2);
       expect(Array.from(await v.data())).toEqual([3, 2, 5, 4]);
       expect(Array.from(await transpose(tensor([1, 2, 3, 4, 5, 6], [2, 3]), [1, 0]).data())).toEqual([1, 4, 2, 5, 3, 6]);
-      // the max reduction's backward (reduceMaxGrad) has no C kernel yet: a declared, recorded fallback
+      // the max reduction's backward (reduceMaxGrad) has its C kernel: not a fallback
       const xm = tensor([1, 5, 2, 4], [2, 2]);
       xm.requiresGrad = true;
       const [g] = grad(sum(max(xm, 1)), [xm]);
       expect(Array.from(await g!.data())).toEqual([0, 1, 0, 1]);
+      // an op without a wasm kernel runs its CPU reference on the wasm memory, and that is recorded
+      const [y] = runOp(cpuOnlyDef, [tensor([1, 2, 3], [3])], {});
+      expect(Array.from(await y.data())).toEqual([2, 4, 6]);
+      runOp(cpuOnlyDef, [tensor([1], [1])], {});
     });
     const fb = fallbacks();
-    expect(fb.map((f) => f.op)).toEqual(['reduceMaxGrad']);
-    expect(fb[0]).toMatchObject({ backend: 'wasm', ranOn: 'cpu', calls: 1 });
+    expect(fb.map((f) => f.op)).toEqual(['testCpuOnly']);
+    expect(fb[0]).toMatchObject({ backend: 'wasm', ranOn: 'cpu', calls: 2 });
     expect(fb[0].ms).toBeGreaterThanOrEqual(0);
     resetFallbacks();
+  });
+
+  it('every registered op has a wasm kernel (a new op without one is a declared fallback: list it here and in docs/engine.md)', () => {
+    const declared: string[] = [];
+    const missing = Object.entries(OPS).filter(([, def]) => !(def as OpDef<unknown>).wasm && !(def as { view?: boolean }).view).map(([name]) => name);
+    expect(missing).toEqual(declared);
   });
 });
 

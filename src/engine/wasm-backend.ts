@@ -28,6 +28,10 @@ export interface WasmKernels {
   l2norm_rows(X: number, Y: number, rows: number, D: number, eps: number): void;
   l2norm_grad_rows(X: number, G: number, DX: number, rows: number, D: number, eps: number): void;
   reduce_axis(kind: number, X: number, OUT: number, IDX: number, outer: number, red: number, inner: number): void;
+  reduce_max_grad(G: number, IDX: number, DX: number, outer: number, red: number, inner: number): void;
+  trie_scores(logp: number, score: number, node: number, children: number, open: number, cand: number, R: number, K: number, N: number, Kc: number, beams: number): void;
+  trie_advance(values: number, idx: number, node: number, codes: number, children: number, node2: number, codes2: number, prow: number, R: number, K: number, Kc: number, beams: number, LV: number, level: number, offset: number): void;
+  trie_block(open: number, node: number, parent: number, U: number, N: number, beams: number): void;
   adamw(P: number, G: number, M: number, V: number, n: number, gscale: number, decay: number, b1: number, b2: number, stepSize: number, bc2sqrt: number, eps: number): void;
   nearest_code(X: number, E: number, INDEX: number, DIST: number, N: number, K: number, d: number): void;
   embedding_gather(table: number, idx: number, out: number, n: number, d: number, V: number): number;
@@ -43,13 +47,15 @@ export interface WasmKernels {
   dropout(x: number, y: number, n: number, sh: number, th: number, scale: number): void;
   layernorm_rows(X: number, W: number, B: number, Y: number, rows: number, D: number, eps: number): void;
   layernorm_grad_rows(X: number, W: number, G: number, DX: number, DW: number, DB: number, rows: number, D: number, eps: number): void;
+  /** floats of scratch the attention kernels need for Tq queries, Tk keys, head size dh */
+  attention_scratch(Tq: number, Tk: number, dh: number): number;
   attention_fwd(Q: number, K: number, V: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, O: number, LSE: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
   attention_bwd(Q: number, K: number, V: number, LSE: number, G: number, M: number, Bi: number, sB: number, sH: number, sQ: number, sK: number, dQ: number, dK: number, dV: number, dS: number, B: number, Tq: number, Tk: number, H: number, dh: number, causal: number, scale: number, scratch: number): void;
 }
 const KERNEL_NAMES: (keyof WasmKernels)[] = [
   'matmul_scratch', 'matmul', 'matmul_part', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
-  'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'adamw', 'nearest_code',
-  'embedding_gather', 'embedding_scatter_add', 'topk_rows', 'attention_fwd', 'attention_bwd', 'sumsq', 'scale_inplace',
+  'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'reduce_max_grad', 'trie_scores', 'trie_advance', 'trie_block', 'adamw', 'nearest_code',
+  'embedding_gather', 'embedding_scatter_add', 'topk_rows', 'attention_scratch', 'attention_fwd', 'attention_bwd', 'sumsq', 'scale_inplace',
   'copy_block', 'fill_zero', 'transpose4', 'cast_f32_i32', 'cast_i32_f32', 'dropout', 'layernorm_rows', 'layernorm_grad_rows',
 ];
 
@@ -257,7 +263,10 @@ export class WasmBackend implements Backend {
   }
   /** Why this many threads (environment.backendDetail, the app's header). */
   get threadsNote(): string {
-    return this.pool?.degraded ? `1 thread: the worker pool stopped (${this.pool.degraded}); kernels run on the calling thread` : this.note;
+    const p = this.pool;
+    if (p?.degraded) return `1 thread: the worker pool stopped (${p.degraded}); kernels run on the calling thread`;
+    // parts the calling thread took back because their worker was not scheduled in time (a loaded machine)
+    return p?.stolen ? `${this.note}; ${p.stolen} of ${p.posted} worker parts ran on the calling thread (worker not scheduled in time)` : this.note;
   }
 
   /** Scratch of worker part `part` (>= 1) of a split kernel call: one region per thread, grown as needed. */

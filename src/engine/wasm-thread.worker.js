@@ -17,12 +17,16 @@ function serve(msg, done) {
   const i32 = new Int32Array(ctrl);
   const base = (SLOT_BYTES * index) / 4;
   const args = new Float64Array(ctrl, SLOT_BYTES * index + ARGS_OFFSET, (SLOT_BYTES - ARGS_OFFSET) / 8);
+  // The generation is read BEFORE this worker says it is ready: the pool may post the first job the moment the ready
+  // count moves, and a worker that read the generation after that took the job's own generation for its starting point
+  // and waited for the next one, leaving the job in its slot (seen as "did not pick up … last generation it saw: 0 of 1"
+  // on loaded machines). The wait loop also looks at its slot, so a job is never missed whatever the generations did.
+  let gen = Atomics.load(i32, 0);
   Atomics.add(i32, 4, 1);
   done();
-  let gen = Atomics.load(i32, 0);
   for (;;) {
     let spins = 0;
-    while (Atomics.load(i32, 0) === gen) {
+    while (Atomics.load(i32, 0) === gen && Atomics.load(i32, base) !== 1) {
       if (spins++ < spin) continue;
       Atomics.wait(i32, 0, gen, 500);
       if (Atomics.load(i32, 3)) return;

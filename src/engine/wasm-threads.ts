@@ -4,7 +4,8 @@
 //
 // Why manual threading rather than wasi-threads / pthreads: the kernels are pure functions of pointers and sizes with
 // no libc, no locks and no global state, and ops are synchronous calls from the engine. A job is "call export f with
-// these arguments" on a range the main thread chose; the main thread runs part 0 itself and blocks (Atomics.wait, or
+// these arguments" on a range the main thread chose; the main thread runs part 0 itself, runs any part its worker has
+// not picked up by then (work first: a worker not scheduled yet never stalls the call), and blocks (Atomics.wait, or
 // a spin where the thread may not block) until the workers have done the rest. No toolchain beyond clang's wasm32
 // target, no emscripten runtime, and every split is chosen so that each output element is computed by the same code
 // in the same order as on one thread: results are bitwise equal on 1 and N threads (wasm-threads.test.ts).
@@ -79,6 +80,9 @@ export class ThreadPool {
   private running = false;
   /** Parallel calls made so far (benchmarks, tests). */
   calls = 0;
+  /** Parts handed to workers, and those this thread took back because their worker had not picked them up yet. */
+  posted = 0;
+  stolen = 0;
 
   private constructor(
     readonly threads: number,
@@ -185,6 +189,7 @@ export class ThreadPool {
       Atomics.store(i32, base, 1);
     }
     this.running = true;
+    this.posted += parts.length - 1;
     Atomics.add(i32, 0, 1);
     Atomics.notify(i32, 0);
     let err: unknown = null;
@@ -192,6 +197,20 @@ export class ThreadPool {
       self(...parts[0]);
     } catch (e) {
       err = e;
+    }
+    // Work first: a part its worker has not picked up by the time this thread is done with its own (the worker is
+    // asleep and not scheduled yet: on a loaded machine that takes milliseconds) is taken back and run here. The
+    // compare-exchange decides who runs it (the worker's is 1 -> 2), and a part computes the same whichever thread runs
+    // it, so results stay bitwise equal; the call is never slower than one thread plus the wake-up.
+    for (let w = 1; w < parts.length; w++) {
+      if (Atomics.compareExchange(i32, (SLOT_BYTES * w) / 4, 1, 0) !== 1) continue;
+      this.stolen++;
+      try {
+        self(...parts[w]);
+      } catch (e) {
+        err ??= e;
+      }
+      Atomics.sub(i32, 1, 1);
     }
     const t0 = Date.now();
     for (;;) {
@@ -308,7 +327,7 @@ export function threadedKernels(base: WasmKernels, host: ThreadedHost): WasmKern
     }
     rows('attention_fwd', B, (b0, b1, p) => [
       Q + b0 * Tq * E * F, K + b0 * Tk * E * F, V + b0 * Tk * E * F, M ? M + b0 * Tk * F : 0, Bi ? Bi + b0 * sB * F : 0, sB, sH, sQ, sK,
-      O + b0 * Tq * E * F, LSE + b0 * H * Tq * F, b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, 3 * Math.max(1, Tk)),
+      O + b0 * Tq * E * F, LSE + b0 * H * Tq * F, b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, base.attention_scratch(Tq, Tk, dh)),
     ]);
   };
 
@@ -321,7 +340,7 @@ export function threadedKernels(base: WasmKernels, host: ThreadedHost): WasmKern
     rows('attention_bwd', B, (b0, b1, p) => [
       Q + b0 * Tq * E * F, K + b0 * Tk * E * F, V + b0 * Tk * E * F, LSE + b0 * H * Tq * F, G + b0 * Tq * E * F, M ? M + b0 * Tk * F : 0,
       Bi ? Bi + b0 * sB * F : 0, sB, sH, sQ, sK, dQ + b0 * Tq * E * F, dK + b0 * Tk * E * F, dV + b0 * Tk * E * F, dS ? dS + b0 * H * Tq * Tk * F : 0,
-      b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, 3 * Math.max(1, Tk)),
+      b1 - b0, Tq, Tk, H, dh, causal, scale, p === 0 ? scratch : host.scratchFor(p, base.attention_scratch(Tq, Tk, dh)),
     ]);
   };
 

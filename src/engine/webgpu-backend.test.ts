@@ -7,6 +7,7 @@ import { add, scale } from './ops/elementwise';
 import { concat } from './ops/shape';
 import { topk } from './ops/topk';
 import { reshape } from './tensor';
+import { kernel } from './ops/util';
 
 async function fresh(opts: ConstructorParameters<typeof WebGPUBackend>[1] = {}): Promise<WebGPUBackend> {
   const g = await testGpu();
@@ -125,6 +126,39 @@ describe('batched WebGPU execution', () => {
     for (let i = 0; i < 3; i++) expect(await step()).toBe(2);
     expect(be.bindGroupMisses - m0).toBe(0);
     expect(be.bindGroupHits - h0).toBe(9);
+  });
+
+  it('the pool hands out the lowest free bind id: which buffer a tensor gets does not depend on the release order', async () => {
+    const be = await fresh();
+    const ids = (ts: Tensor[]) => ts.map((t) => (t.storage as GpuStorage).bindId);
+    const make = () => [0, 1, 2, 3].map(() => tensor(new Float32Array(500), [500]));
+    const first = make();
+    const order = ids(first);
+    for (const i of [2, 0, 3, 1]) first[i].dispose(); // released out of order
+    const again = make();
+    expect(ids(again)).toEqual([...order].sort((a, b) => a - b));
+    again.forEach((t) => t.dispose());
+  });
+
+  it('kernel(): one spec object per key; a key reused for another program is an error, as is another binding count', async () => {
+    const a = kernel('test-kernel:unique', ['// a', '@compute @workgroup_size(1) fn main() {}'], { X: '1' });
+    expect(kernel('test-kernel:unique', ['// a', '@compute @workgroup_size(1) fn main() {}'], { X: '1' })).toBe(a);
+    expect(() => kernel('test-kernel:unique', ['// b', '@compute @workgroup_size(1) fn main() {}'], { X: '1' })).toThrow(/names two different WGSL programs/);
+    expect(() => kernel('test-kernel:unique', ['// a', '@compute @workgroup_size(1) fn main() {}'], { X: '2' })).toThrow(/names two different WGSL programs/);
+    expect(() => kernel('test-kernel:unique', ['// a', '@compute @workgroup_size(1) fn main() {}'], { X: '1' }, 'other')).toThrow(/names two different WGSL programs/);
+    const be = await fresh();
+    const copy1 = kernel('test-kernel:copy1', [
+      '@group(0) @binding(1) var<storage, read> a: array<f32>;\n@group(0) @binding(2) var<storage, read_write> b: array<f32>;\n' +
+        '@compute @workgroup_size(1) fn main() { b[0] = a[0]; }',
+    ]);
+    const got = await tidyAsync(async () => {
+      const x = tensor([7], [1]);
+      const y = tensor([0], [1]);
+      be.run(copy1, [x.storage, y.storage], null, [1]);
+      expect(() => be.run(copy1, [x.storage], null, [1])).toThrow(/called with 1 buffers, first called with 2/);
+      return y.data();
+    });
+    expect(got[0]).toBe(7);
   });
 
   it('peak live bytes per step: resetPeak then a step reports its high-water mark', async () => {

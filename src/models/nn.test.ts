@@ -211,6 +211,34 @@ describe('nn building blocks', () => {
     await trainCopy(gpu, steps); // each step: forward + backward + optimizer + one loss readback
     expect((gpu.submits - s0) / steps).toBeLessThanOrEqual(4);
   });
+  it('a WebGPU training step binds the same pooled buffers every step: no bind group is created after the first step', async () => {
+    const g = await testGpu();
+    const be = new WebGPUBackend({ device: g.device, info: g.info, lost: g.device.lost });
+    setBackend(be);
+    const block = new DecoderBlock(16, 2, 32, rng(2));
+    const opt = new AdamW(block.parameters(), { lr: 1e-2 });
+    const x = tensor(randn(2 * 6 * 16, 1), [2, 6, 16]).keep();
+    const ctx = tensor(randn(2 * 4 * 16, 2), [2, 4, 16]).keep();
+    const misses: number[] = [];
+    const hits: number[] = [];
+    for (let s = 0; s < 5; s++) {
+      const m0 = be.bindGroupMisses;
+      const h0 = be.bindGroupHits;
+      await tidyAsync(async () => {
+        const l = sum(mul(block.forward(x, ctx, { causal: true }), x));
+        opt.step(grad(l, block.parameters()));
+        await l.data();
+      });
+      misses.push(be.bindGroupMisses - m0);
+      hits.push(be.bindGroupHits - h0);
+    }
+    expect(misses[0]).toBeGreaterThan(0);
+    expect(misses.slice(1)).toEqual([0, 0, 0, 0]);
+    expect(hits[4]).toBe(misses[0] + hits[0]); // every dispatch of a later step is a cache hit
+    for (const t of [x, ctx]) t.dispose();
+    opt.dispose();
+    block.dispose();
+  });
   it('training steps do not leak GPU buffers', async () => {
     const gpu = await testGpu();
     await trainCopy(gpu, 2);

@@ -179,7 +179,7 @@ function tiledWg(rowsPerHead: number): number {
 
 function spec(file: string, src: string, dh: number, entry: string, wg: number, withMask = true): KernelSpec {
   const header = `const DH: u32 = ${dh}u;\nconst DH4: u32 = ${Math.ceil(dh / 4)}u;\nconst TILE: u32 = ${tileRows(dh)}u;\nconst WG: u32 = ${wg}u;\n`;
-  return { ...kernel(`${file}:${entry}:dh${dh}:wg${wg}`, withMask ? [header, commonSrc, maskSrc, src] : [header, commonSrc, src]), entry };
+  return kernel(`${file}:${entry}:dh${dh}:wg${wg}`, withMask ? [header, commonSrc, maskSrc, src] : [header, commonSrc, src], {}, entry);
 }
 
 /** Binding 4 of the fwd / dq / dk-dv kernels: nothing (mode 0), the key mask (1) or the bias (2), and the bias strides. */
@@ -273,7 +273,7 @@ export const attentionDef: OpDef<AttentionAttrs> = {
     const d = dims(m.inputs, a.heads);
     const { mask, bias } = extrasOf(ins, m.inputs);
     const [sB, sH, sQ, sK] = d.bias ?? [0, 0, 0, 0];
-    const scratch = be.scratch(3 * Math.max(1, d.Tk));
+    const scratch = be.scratch(be.k.attention_scratch(d.Tq, d.Tk, d.dh));
     be.k.attention_fwd(be.ptr(q), be.ptr(k), be.ptr(v), mask ? be.ptr(mask) : 0, bias ? be.ptr(bias) : 0, sB, sH, sQ, sK, be.ptr(out), be.ptr(lse), d.B, d.Tq, d.Tk, d.H, d.dh, +a.causal, a.scale, scratch);
   },
   backward: ({ inputs, outputs: [out, lse], grads: [g, gLse], attrs }) => {
@@ -383,7 +383,7 @@ export const attentionBackwardDef: OpDef<AttentionAttrs> = {
     const d = dims(fwdInputs(m.inputs), a.heads);
     const { mask, bias } = extrasOf(fwdInputs(ins), fwdInputs(m.inputs));
     const [sB, sH, sQ, sK] = d.bias ?? [0, 0, 0, 0];
-    const scratch = be.scratch(3 * Math.max(1, d.Tk));
+    const scratch = be.scratch(be.k.attention_scratch(d.Tq, d.Tk, d.dh));
     be.k.attention_bwd(be.ptr(q), be.ptr(k), be.ptr(v), be.ptr(lse), be.ptr(gOut), mask ? be.ptr(mask) : 0, bias ? be.ptr(bias) : 0, sB, sH, sQ, sK,
       be.ptr(dq), be.ptr(dk), be.ptr(dv), dS ? be.ptr(dS) : 0, d.B, d.Tq, d.Tk, d.H, d.dh, +a.causal, a.scale, scratch);
   },

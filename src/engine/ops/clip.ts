@@ -9,6 +9,8 @@ import scaleSrc from '../../../kernels/clip-scale.wgsl?raw';
 import segSrc from '../../../kernels/clip-sumsq-segments.wgsl?raw';
 import commonSrc from '../../../kernels/clip-common.wgsl?raw';
 import type { OpDef } from '../op';
+import type { Storage } from '../backend';
+import type { WasmBackend } from '../wasm-backend';
 import { runOp, tensor, type Tensor } from '../tensor';
 import { f32 } from '../webgpu-backend';
 import { dispatch1d, kernel } from './util';
@@ -62,10 +64,7 @@ export const clipGradNormDef: OpDef<ClipAttrs> = {
   wasm: (be, grads, [norm, scale], { maxNorm, apply }) => {
     let s = 0;
     for (const g of grads) s += be.k.sumsq(be.ptr(g), g.size);
-    const n = Math.sqrt(s);
-    const f = Math.min(1, maxNorm / (n + 1e-6));
-    be.arr(norm)[0] = n;
-    be.arr(scale)[0] = f;
+    const f = writeClip(be, norm, scale, s, maxNorm);
     if (apply) for (const g of grads) be.k.scale_inplace(be.ptr(g), g.size, f);
   },
   backward: 'nondiff',
@@ -119,6 +118,15 @@ export function segmentTable(segments: readonly Segment[]): Int32Array {
   return Int32Array.from(rows.length ? rows : [0, 0, 0, 1]);
 }
 
+/** wasm: the norm sqrt(sumSq) and the factor min(1, maxNorm / (norm + 1e-6)) into their (1) outputs; returns the factor. */
+function writeClip(be: WasmBackend, norm: Storage, scale: Storage, sumSq: number, maxNorm: number): number {
+  const n = Math.sqrt(sumSq);
+  const f = Math.min(1, maxNorm / (n + 1e-6));
+  be.arr(norm)[0] = n;
+  be.arr(scale)[0] = f;
+  return f;
+}
+
 export const clipSegmentsDef: OpDef<ClipSegmentsAttrs> = {
   name: 'clipSegments',
   outputs: ([g, table], { maxNorm, segments }) => {
@@ -151,6 +159,12 @@ export const clipSegmentsDef: OpDef<ClipSegmentsAttrs> = {
     }
     be.run(kernel('clip-finalize', [commonSrc, finalizeSrc]), [partials, norm, scale], [P, f32(maxNorm), 0, 0], [1]);
     be.release(partials);
+  },
+  wasm: (be, [g], [norm, scale], { maxNorm, segments }) => {
+    const base = be.ptr(g);
+    let s = 0;
+    for (const seg of segments) s += be.k.sumsq(base + 4 * seg.offset, seg.size);
+    writeClip(be, norm, scale, s, maxNorm);
   },
   backward: 'nondiff',
 };

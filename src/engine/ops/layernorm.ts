@@ -106,7 +106,7 @@ export const layerNormGradDef: OpDef<LnAttrs> = {
     const partB = be.alloc(nchunks * D, 'f32');
     runRows(be, { name: 'layernorm', src, entry: 'backward', rows, variant: v, buffers: [x, w, g, dx, stats], params: (gx) => [rows, D, gx, f32(eps), DW_CHUNK, nchunks] });
     const grid = grid1d(Math.ceil((nchunks * D) / 64), be.info.limits.maxComputeWorkgroupsPerDimension);
-    const spec = { ...kernel('layernorm:dwb_partial', [rowThread, src]), entry: 'dwb_partial' };
+    const spec = kernel('layernorm:dwb_partial', [rowThread, src], {}, 'dwb_partial');
     be.run(spec, [x, g, stats, partW, partB], [rows, D, grid[0], f32(eps), DW_CHUNK, nchunks], grid);
     encodeReduce(be, 'sum', partW, dw, null, { outer: 1, red: nchunks, inner: D });
     encodeReduce(be, 'sum', partB, db, null, { outer: 1, red: nchunks, inner: D });

@@ -9,8 +9,12 @@ import type { OpDef } from '../op';
 import { shapeStr } from '../op';
 import { reshape, runOp, type Tensor } from '../tensor';
 import type { WebGPUBackend } from '../webgpu-backend';
-import { f32meta } from './util';
+import { f32meta, kernel } from './util';
 import { sumTo } from './elementwise';
+
+/** The vec4 kernels' transpose flags, compiled in (one header per pair, so `kernel`'s memo compares them by identity). */
+const transposeHeader = (a: boolean, b: boolean) => `const TA: bool = ${a};\nconst TB: bool = ${b};`;
+const [FF, FT, TF, TT] = [transposeHeader(false, false), transposeHeader(false, true), transposeHeader(true, false), transposeHeader(true, true)];
 
 export type MatmulVariant = 'naive' | 'blocked4x4' | 'tiled' | 'vec4' | 'tiledVec4';
 /** Every variant (tests and `npm run bench:kernels` run all of them). `vec4`/`tiledVec4` are fast paths: on shapes
@@ -123,8 +127,8 @@ export const matmulDef: OpDef<MatmulAttrs> = {
     const entry = VEC4_ENTRY[variant];
     // vec4 kernels: one pipeline per transpose pair, the transposes being compile-time constants of the WGSL
     const spec = entry
-      ? { key: `matmul-vec4:${variant}:${+transA}${+transB}`, code: `const TA: bool = ${transA};\nconst TB: bool = ${transB};\n${vec4Src}`, entry }
-      : { key: `matmul:${variant}`, code: src, entry: variant };
+      ? kernel(`matmul-vec4:${variant}:${+transA}${+transB}`, [transA ? (transB ? TT : TF) : transB ? FT : FF, vec4Src], {}, entry)
+      : kernel(`matmul:${variant}`, [src], {}, variant);
     // output tile per workgroup, [rows (M), cols (N)]
     const [tm, tn] = variant === 'naive' ? [16, 16] : variant === 'blocked4x4' ? [32, 32] : [64, 64];
     const wg: [number, number, number] = [Math.ceil(N / tn), Math.ceil(M / tm), batch];

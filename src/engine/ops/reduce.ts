@@ -64,7 +64,7 @@ export function encodeReduce(
 ): void {
   const n = d.outer * d.inner;
   const entry = `${variant}_${idx ? 'arg' : 'value'}`;
-  const spec = { ...kernel(`reduce:${kind}:${entry}`, [src], { KIND_ID: KIND_ID[kind] }), entry };
+  const spec = kernel(`reduce:${kind}:${entry}`, [src], { KIND_ID: KIND_ID[kind] }, entry);
   const grid: [number, number] = variant === 'tree' ? grid1d(n, be.info.limits.maxComputeWorkgroupsPerDimension) : dispatch1d(be, n).grid;
   be.run(spec, idx ? [x, out, idx] : [x, out], [d.outer, d.red, d.inner, grid[0]], grid);
 }
@@ -125,6 +125,10 @@ export const reduceMaxGradDef: OpDef<{ start: number; end: number; shape: readon
     const { outer, red, inner } = split(shape, start, end);
     const { grid, gx } = dispatch1d(be, dx.size);
     be.run(kernel('reduceMaxGrad', [maxGradSrc]), [g, idx, dx], [outer, red, inner, gx], grid);
+  },
+  wasm: (be, [g, idx], [dx], { start, end, shape }) => {
+    const { outer, red, inner } = split(shape, start, end);
+    be.k.reduce_max_grad(be.ptr(g), be.ptr(idx), be.ptr(dx), outer, red, inner);
   },
   backward: 'nondiff',
 };

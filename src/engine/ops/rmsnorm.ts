@@ -92,7 +92,7 @@ export const rmsNormGradDef: OpDef<RmsAttrs> = {
     const part = be.alloc(nchunks * D, 'f32');
     runRows(be, { name: 'rmsnorm', src, entry: 'backward', rows, variant: v, buffers: [x, w, g, dx, rstd], params: (gx) => [rows, D, gx, f32(eps), DW_CHUNK, nchunks] });
     const grid = grid1d(Math.ceil((nchunks * D) / 64), be.info.limits.maxComputeWorkgroupsPerDimension);
-    const spec = { ...kernel('rmsnorm:dw_partial', [rowThread, src]), entry: 'dw_partial' };
+    const spec = kernel('rmsnorm:dw_partial', [rowThread, src], {}, 'dw_partial');
     be.run(spec, [x, g, rstd, part], [rows, D, grid[0], f32(eps), DW_CHUNK, nchunks], grid);
     encodeReduce(be, 'sum', part, dw, null, { outer: 1, red: nchunks, inner: D });
     // reuse is stream-ordered: later writers of these pooled buffers are recorded after the dispatches above

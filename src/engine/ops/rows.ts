@@ -36,7 +36,7 @@ export interface RowRun {
 export function runRows(be: WebGPUBackend, r: RowRun): void {
   const groups = r.variant === 'thread' ? Math.ceil(r.rows / ROW_WG) : r.rows;
   const grid = grid1d(groups, be.info.limits.maxComputeWorkgroupsPerDimension);
-  const spec = { ...kernel(`${r.name}:${r.entry}:${r.variant}`, [r.variant === 'thread' ? rowThread : rowGroup, r.src]), entry: r.entry };
+  const spec = kernel(`${r.name}:${r.entry}:${r.variant}`, [r.variant === 'thread' ? rowThread : rowGroup, r.src], {}, r.entry);
   be.run(spec, r.buffers, r.params(grid[0]), grid);
 }
 

@@ -8,6 +8,7 @@ import { shapeStr } from '../op';
 import { runOp, type Tensor } from '../tensor';
 import type { WebGPUBackend } from '../webgpu-backend';
 import { grid1d } from '../webgpu-backend';
+import { kernel } from './util';
 
 export type RqVariant = 'simple' | 'workgroup';
 export const RQ_VARIANTS: RqVariant[] = ['simple', 'workgroup'];
@@ -46,7 +47,7 @@ export const nearestCodeDef: OpDef<NearestCodeAttrs> = {
     const variant = attrs.variant ?? pickRqVariant(be);
     const maxWg = be.info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
     const grid = grid1d(variant === 'simple' ? Math.ceil(N / 64) : N, maxWg);
-    be.run({ key: `rq-assign:${variant}`, code: src, entry: variant === 'simple' ? 'simple' : 'wg_reduce' }, [x, e, index, dist2], [N, K, d, grid[0]], grid);
+    be.run(kernel(`rq-assign:${variant}`, [src], {}, variant === 'simple' ? 'simple' : 'wg_reduce'), [x, e, index, dist2], [N, K, d, grid[0]], grid);
   },
   wasm: (be, [x, e], [index, dist2], _a, m) => {
     const [N, d] = m.inputs[0].shape;

@@ -91,7 +91,7 @@ function copyBlockCpu(src: ArrayLike<number>, dst: { [i: number]: number }, b: B
 function blockGpu(be: WebGPUBackend, entry: 'copy_block' | 'pad', src: Storage, dst: Storage, b: Block): void {
   const n = entry === 'copy_block' ? b.outer * b.width : b.outer * b.dstRow;
   const { grid, gx } = dispatch1d(be, n);
-  const spec = { ...kernel(`concat-slice:${entry}`, [concatSliceSrc]), entry };
+  const spec = kernel(`concat-slice:${entry}`, [concatSliceSrc], {}, entry);
   be.run(spec, [src, dst], [b.outer, b.width, b.srcRow, b.srcOff, b.dstRow, b.dstOff, n, gx], grid);
 }
 
@@ -274,7 +274,7 @@ export const castDef: OpDef<{ dtype: DType }> = {
     }
     const entry = dtype === 'i32' ? 'to_i32' : 'to_f32';
     const { grid, gx } = dispatch1d(be, n);
-    be.run({ ...kernel(`cast:${entry}`, [castSrc]), entry }, [x, out], [n, gx], grid);
+    be.run(kernel(`cast:${entry}`, [castSrc], {}, entry), [x, out], [n, gx], grid);
   },
   wasm: (be, [x], [out], { dtype }, m) => {
     const n = out.size;

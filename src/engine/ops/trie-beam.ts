@@ -11,8 +11,7 @@
 //     than beams); parentRow = the beam row each new beam came from (to reorder per-beam state: KV caches, counts).
 //   trieBlock(open i32 (U,N), node i32 (R), parent i32 (N), beams): in place (like writeSlice), open[u, v] -= 1 on the
 //     path of user u's beam 0 (a leaf) up to the root: the chosen item cannot be produced again.
-// All nondiff. WGSL: kernels/trie-beam.wgsl. The wasm backend runs the CPU reference on its memory (declared
-// fallback, recorded in fallbacks.ts: a few thousand integer ops per level).
+// All nondiff. WGSL: kernels/trie-beam.wgsl; wasm: wasm/trie.c (the same loops in C on the wasm memory).
 import src from '../../../kernels/trie-beam.wgsl?raw';
 import type { TensorMeta } from '../backend';
 import type { OpDef } from '../op';
@@ -80,12 +79,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }`,
 };
+/** Each entry's header (its bindings declared), built once: `kernel` memoises by key and compares sources by identity. */
+const HEADS = new Map<keyof typeof BINDINGS, string>();
+function trieHead(entry: keyof typeof BINDINGS): string {
+  let h = HEADS.get(entry);
+  if (h === undefined) {
+    const decl = BINDINGS[entry].map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b};`).join('\n');
+    // `block` binds no children table: drop the header's child_of (the last function of the file)
+    const head = entry === 'block' ? src.replace(/\/\*\* Child of[\s\S]*$/, '') : src;
+    HEADS.set(entry, (h = head.replace('__BINDINGS__', decl)));
+  }
+  return h;
+}
 function trieKernel(be: WebGPUBackend, entry: keyof typeof BINDINGS, storages: Parameters<WebGPUBackend['run']>[1], params: Param[], n: number) {
-  const decl = BINDINGS[entry].map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b};`).join('\n');
-  // `block` binds no children table: drop the header's child_of (the last function of the file)
-  const head = entry === 'block' ? src.replace(/\/\*\* Child of[\s\S]*$/, '') : src;
   const { grid, gx } = dispatch1d(be, Math.max(1, n), 64);
-  be.run(kernel(`trie-beam:${entry}`, [head.replace('__BINDINGS__', decl), BODIES[entry]]), storages, [...params, gx, 0, 0, 0], grid);
+  be.run(kernel(`trie-beam:${entry}`, [trieHead(entry), BODIES[entry]]), storages, [...params, gx, 0, 0, 0], grid);
 }
 
 const NEG_INF = -Infinity;
@@ -119,6 +127,11 @@ export const trieBeamScoresDef: OpDef<{ beams: number }> = {
     const [R, K] = m.inputs[0].shape;
     const [N, Kc] = m.inputs[3].shape;
     trieKernel(be, 'scores', [...ins, cand], [R, K, Kc, N, beams, 0, 0, 0], R * K);
+  },
+  wasm: (be, [logp, score, node, children, open], [cand], { beams }, m) => {
+    const [R, K] = m.inputs[0].shape;
+    const [N, Kc] = m.inputs[3].shape;
+    be.k.trie_scores(be.ptr(logp), be.ptr(score), be.ptr(node), be.ptr(children), be.ptr(open), be.ptr(cand), R, K, N, Kc, beams);
   },
   backward: 'nondiff',
 };
@@ -168,6 +181,12 @@ export const trieBeamAdvanceDef: OpDef<TrieAdvanceAttrs> = {
     const [N, Kc] = m.inputs[4].shape;
     trieKernel(be, 'advance', [...ins, ...outs], [U * beams, K, Kc, N, beams, LV, level, offset], U * beams);
   },
+  wasm: (be, [values, idx, node, codes, children], [node2, codes2, prow], { K, level, offset }, m) => {
+    const [U, beams] = m.inputs[0].shape;
+    const LV = m.inputs[3].shape[1];
+    const Kc = m.inputs[4].shape[1];
+    be.k.trie_advance(be.ptr(values), be.ptr(idx), be.ptr(node), be.ptr(codes), be.ptr(children), be.ptr(node2), be.ptr(codes2), be.ptr(prow), U * beams, K, Kc, beams, LV, level, offset);
+  },
   backward: 'nondiff',
 };
 
@@ -193,6 +212,10 @@ export const trieBlockDef: OpDef<{ beams: number }> = {
   webgpu: (be, [open, node, parent], _out, { beams }, m) => {
     const [U, N] = m.inputs[0].shape;
     trieKernel(be, 'block', [node, parent, open], [U * beams, 0, 0, N, beams, 0, 0, 0], U);
+  },
+  wasm: (be, [open, node, parent], _out, { beams }, m) => {
+    const [U, N] = m.inputs[0].shape;
+    be.k.trie_block(be.ptr(open), be.ptr(node), be.ptr(parent), U, N, beams);
   },
   backward: 'nondiff',
 };

@@ -1,6 +1,7 @@
 // Small shared helpers for op definitions: broadcasting, padded strides, dispatch sizing.
 import type { TensorMeta } from '../backend';
 import { shapeStr } from '../op';
+import { sizeOf } from '../backend';
 import { grid1d, type KernelSpec, type Param, type WebGPUBackend } from '../webgpu-backend';
 
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
@@ -28,6 +29,13 @@ export function contiguousStrides(shape: readonly number[]): number[] {
  * right-aligned like numpy. The kernels index rank 4, so any rank works whose broadcast pattern has ≤ 4 runs.
  */
 export function coalesceShapes(out: readonly number[], ins: readonly (readonly number[])[]): { out: number[]; ins: number[][] } {
+  // the common case (every input has the output's shape) is one axis; it runs on every elementwise dispatch
+  let same = true;
+  for (let j = 0; j < ins.length && same; j++) same = sameShape(ins[j], out);
+  if (same) {
+    const n = sizeOf(out);
+    return { out: [n], ins: ins.map(() => [n]) };
+  }
   const r = out.length;
   const padded = ins.map((s) => [...new Array(r - s.length).fill(1), ...s]);
   const o: number[] = [];
@@ -51,16 +59,21 @@ export function coalesceShapes(out: readonly number[], ins: readonly (readonly n
 
 /** Pad `shape` on the left to rank 4 (kernels index rank-4; callers coalesce first, see `coalesceShapes`). */
 export function pad4(shape: readonly number[], op = 'elementwise'): number[] {
-  if (shape.length > 4) throw new Error(`${op}: this broadcast needs ${shape.length} separate axes after merging; the elementwise kernels index at most 4`);
-  return [...new Array(4 - shape.length).fill(1), ...shape];
+  const r = shape.length;
+  if (r > 4) throw new Error(`${op}: this broadcast needs ${r} separate axes after merging; the elementwise kernels index at most 4`);
+  return [r > 3 ? shape[r - 4] : 1, r > 2 ? shape[r - 3] : 1, r > 1 ? shape[r - 2] : 1, r > 0 ? shape[r - 1] : 1];
 }
 
 /** Strides of `inShape` when broadcast to `outShape` (0 on broadcast axes), padded to rank 4. */
 export function broadcastStrides4(inShape: readonly number[], outShape: readonly number[]): number[] {
   const o = pad4(outShape);
   const i4 = pad4(inShape);
-  const st = contiguousStrides(i4);
-  return st.map((s, k) => (i4[k] === 1 && o[k] !== 1 ? 0 : s));
+  const st = [0, 0, 0, 0];
+  for (let k = 3, s = 1; k >= 0; k--) {
+    st[k] = i4[k] === 1 && o[k] !== 1 ? 0 : s;
+    s *= i4[k];
+  }
+  return st;
 }
 
 /** Element index of flat output index `i` in an input with padded strides `st` for padded out shape `o`. */
@@ -88,11 +101,44 @@ export function dispatch1d(be: WebGPUBackend, n: number, wg = 256): { grid: [num
   return { grid, gx: grid[0] };
 }
 
-/** Build a KernelSpec from WGSL sources: headers are prepended, `replace` substitutes template tokens. */
-export function kernel(key: string, sources: string[], replace: Record<string, string> = {}): KernelSpec {
+/**
+ * Build a KernelSpec from WGSL sources: headers are prepended, `replace` substitutes template tokens, `entry` names the
+ * entry point (default `main`). Called on every dispatch, so specs are memoised by `key`: the same key returns the same
+ * spec object (its key string hashed once, no WGSL concatenated per dispatch). A key must name one program: reusing it
+ * with other sources, replacements or entry is an error (it would otherwise run whichever program was compiled first).
+ */
+export function kernel(key: string, sources: string[], replace: Record<string, string> = {}, entry?: string): KernelSpec {
+  const m = specMemo.get(key);
+  if (m) {
+    if (sameProgram(m, sources, replace, entry)) return m.spec;
+    throw new Error(`kernel key "${key}" names two different WGSL programs (sources, replacements or entry differ): make the key unique`);
+  }
   let code = sources.join('\n');
   for (const [k, v] of Object.entries(replace)) code = code.split(k).join(v);
-  return { key, code };
+  const spec: KernelSpec = entry === undefined ? { key, code } : { key, code, entry };
+  specMemo.set(key, { spec, sources: [...sources], replace: { ...replace }, entry });
+  return spec;
+}
+
+interface SpecMemo {
+  spec: KernelSpec;
+  sources: string[];
+  replace: Record<string, string>;
+  entry: string | undefined;
+}
+const specMemo = new Map<string, SpecMemo>();
+
+function sameProgram(m: SpecMemo, sources: string[], replace: Record<string, string>, entry: string | undefined): boolean {
+  // the sources are module constants (same string objects): these comparisons are pointer checks
+  if (m.entry !== entry || m.sources.length !== sources.length) return false;
+  for (let i = 0; i < sources.length; i++) if (m.sources[i] !== sources[i]) return false;
+  let n = 0;
+  for (const k in replace) {
+    if (m.replace[k] !== replace[k]) return false;
+    n++;
+  }
+  for (const _ in m.replace) n--;
+  return n === 0;
 }
 
 export type { Param };
