@@ -1,7 +1,7 @@
 // Decoding speed with the trie masks + beam top-k on the device vs on the host (`device` of src/models/gsbi.ts and of
 // the OneRec-style src/models/onerec.ts flatDecode), per backend.
 //   npm run bench:decode-device -- [--quick] [--seed N] [--users N] [--reps N] [--backends cpu,wasm,webgpu] [--out docs/results]
-// Same data, tokenizer and model size as bench:decode (bundled KuaiRec, RQ-KMeans D = 3, K = 16 + disambiguation level,
+// Same data, tokenizer and model size as bench:decode (bundled KuaiRec, SID_TOKENIZER: the Table 1 SIDs + collision level,
 // HSD d = 32 and its parameter-matched OneRec-style decoder, beam B = 5); the models are NOT trained (decoding cost does not depend on the weights; this measures the decode path,
 // not quality — bench:decode does that). Test users with ≥ 10 items: history = all but their last 5, history excluded.
 // For each backend, host and device paths alternate `reps` times over the same users (batches of 32, L = 5, B = 5,
@@ -13,11 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { cliGpu, environment, mdTable, releaseGpu } from '../src/cli/result';
 import { loadBundledDataset } from '../src/data/bundled';
-import { DEFAULT_FEATURE_SPEC } from '../src/data/item-features';
 import { bundledDataDir, nodeFetchLike } from '../src/data/node-file';
 import { initCpu, setBackend, WebGPUBackend, type Backend } from '../src/engine';
 import { parseBackendChoice, selectBackend } from '../src/engine/select';
 import { DECODE_STUDY_DEFAULTS } from '../src/eval/decode-study';
+import { SID_TOKENIZER } from '../src/eval/generative';
 import { historyBatch } from '../src/models/context-encoder';
 import { gsbi, type SidLookup } from '../src/models/gsbi';
 import { rng } from '../src/models/nn';
@@ -57,8 +57,7 @@ async function main() {
   const ws = (await loadBundledDataset(nodeFetchLike(bundledDataDir()), {})).workspace;
   const ds = ws.build().dataset;
   const split = referenceSplit(ds, { slateSize: 5, minItems: 10 });
-  const features = { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } };
-  const sids = await sidsForDataset(ws, ds, { kind: 'rq-kmeans', levels: 3, codebookSize: 16, steps: 0, seed: a.seed, features });
+  const sids = await sidsForDataset(ws, ds, { ...SID_TOKENIZER, seed: a.seed });
   const lookup: SidLookup = { sids: sids.table.sids, trie: PrefixTrie.of(sids.table) };
   const nUsers = a.users || (a.quick ? 32 : 128);
   const reps = a.reps || (a.quick ? 2 : 3);
@@ -127,7 +126,7 @@ async function main() {
   await writeFile(file, JSON.stringify({
     command: 'bench:decode-device',
     protocol: { source: 'bundled KuaiRec (public/data)', users: hs.length, history: 'all but the last 5 items, excluded from the slates', items: ds.itemIds.length },
-    settings: { quick: a.quick, batch, L, beam, cache: true, reps, model: cfg, trained: false, tokenizer: { kind: 'rq-kmeans', levels: 3, codebookSize: 16, widths: sids.table.widths }, splitUsers: split.users },
+    settings: { quick: a.quick, batch, L, beam, cache: true, reps, model: cfg, trained: false, tokenizer: { ...SID_TOKENIZER, widths: sids.table.widths }, splitUsers: split.users },
     seed: a.seed,
     environment: env,
     rows,

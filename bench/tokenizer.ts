@@ -6,7 +6,9 @@
 // data loading, pairs, training, metrics), the speed ratio of the first backend over the others (issue 13 target:
 // auto >= 5x the CPU reference), and every method's metrics side by side with their difference and a noise figure —
 // the std over the seeds of this run when there are several, else the std over seeds of the committed 3-seed run
-// (docs/results/tokenizers.json), "within noise" meaning |difference| <= 2 noise. Benchmarks never assert timings.
+// (docs/results/tokenizers.json), "within noise" meaning |difference| <= 2 noise. Both processes run with `--no-cache`
+// (the semantic-neighbour disk cache would hand the second process what the first computed; `--cache` keeps it and
+// says so), and every backend's phase times (tokenizers.json `phases`) are tabled side by side. Benchmarks never assert timings.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,10 +26,12 @@ interface Args {
   quick: boolean;
   out: string;
   keep: boolean;
+  /** let the runs use the semantic-neighbour disk cache (default off: each process computes its own) */
+  cache: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seeds: '1', backends: ['cpu', 'auto'], quick: false, out: path.join(ROOT, 'docs/results'), keep: false };
+  const a: Args = { seeds: '1', backends: ['cpu', 'auto'], quick: false, out: path.join(ROOT, 'docs/results'), keep: false, cache: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     const val = () => {
@@ -41,8 +45,9 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--quick') a.quick = true;
     else if (x === '--out') a.out = path.resolve(val());
     else if (x === '--keep') a.keep = true;
+    else if (x === '--cache') a.cache = true;
     else if (x === '--help' || x === '-h') {
-      console.log('usage: npm run bench:tokenizer -- [--seeds 1|0,1,2] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep]');
+      console.log('usage: npm run bench:tokenizer -- [--seeds 1|0,1,2] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep] [--cache]');
       process.exit(0);
     } else fail(`unknown argument "${x}" (try --help)`);
   }
@@ -61,11 +66,22 @@ interface MethodResult {
   method: string;
   summary: Record<string, { mean: number; std: number; n: number }>;
 }
+interface Phases {
+  load: number;
+  features: number;
+  neighbours: number;
+  pairs: number;
+  train: Record<string, number>;
+  metrics: number;
+  other: number;
+  total: number;
+}
 interface TokenizersJson {
   wallSeconds: number;
+  phases?: Phases;
   environment: { backend: string; backendReason: string; backendDetail: string; threads?: number; fallbacks?: unknown[] };
   results: MethodResult[];
-  settings?: unknown;
+  settings?: { semanticNeighbourCache?: string };
 }
 
 /** Run `higr tokenizers` on one backend in its own process; resolves to its JSON and the process's wall seconds. */
@@ -73,6 +89,7 @@ function runTokenizers(backend: string, a: Args, out: string): Promise<{ json: T
   const argv = ['--import', 'tsx', '--import', './scripts/wgsl-hooks.mjs', 'src/cli/higr.ts', 'tokenizers', '--backend', backend, '--seeds', a.seeds, '--no-ablation', '--out', out];
   if (a.quick) argv.push('--quick');
   if (a.threads) argv.push('--threads', a.threads);
+  if (!a.cache) argv.push('--no-cache');
   console.log(`bench:tokenizer: [${backend}] node ${argv.slice(4).join(' ')}`);
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
@@ -134,7 +151,30 @@ async function main() {
     processSeconds: Math.round(r.processSeconds * 10) / 10,
     commandWallSeconds: Math.round(r.json.wallSeconds * 10) / 10,
     speedupOverFirst: Math.round((base.processSeconds / r.processSeconds) * 100) / 100,
+    semanticNeighbourCache: r.json.settings?.semanticNeighbourCache ?? 'unknown',
+    phases: r.json.phases ?? null,
   }));
+  // phase by phase, every backend side by side (seconds; train per method, summed over seeds)
+  const methods = [...new Set(rows.flatMap((r) => Object.keys(r.phases?.train ?? {})))];
+  const phaseRows: [string, (p: Phases) => number][] = [
+    ['load', (p) => p.load],
+    ['features', (p) => p.features],
+    ['semantic neighbours', (p) => p.neighbours],
+    ['pairs', (p) => p.pairs],
+    ...methods.map((m): [string, (p: Phases) => number] => [`train ${m}`, (p) => p.train[m] ?? NaN]),
+    ['metrics', (p) => p.metrics],
+    ['other', (p) => p.other],
+    ['total (command)', (p) => p.total],
+  ];
+  const phaseTable = [
+    `| phase | ${rows.map((r) => `${r.backend} (s)`).join(' | ')} | ${rows.slice(1).map((r) => `${base.backend} / ${r.backend}`).join(' | ')} |`,
+    `|---|${rows.map(() => '---:').join('|')}|${rows.slice(1).map(() => '---:').join('|')}|`,
+    ...phaseRows.map(([label, get]) => {
+      const v = rows.map((r) => (r.phases ? get(r.phases) : NaN));
+      const ratio = v.slice(1).map((x) => (Number.isFinite(v[0]) && Number.isFinite(x) && x > 0 ? `${(v[0] / x).toFixed(2)}×` : '—'));
+      return `| ${label} | ${v.map((x) => (Number.isFinite(x) ? x.toFixed(1) : '—')).join(' | ')} | ${ratio.join(' | ')} |`;
+    }),
+  ].join('\n');
   const metrics: { method: string; metric: string; backend: string; first: number; other: number; diff: number; noise: number | null; withinNoise: boolean | null }[] = [];
   for (const r of runs.slice(1)) {
     for (const m0 of base.json.results) {
@@ -166,7 +206,14 @@ async function main() {
       'process, one after the other; end-to-end seconds = the whole process (data loading, pair mining, training of ' +
       'CRQ-VAE, RQ-VAE and RQ-KMeans, metrics); command wall = the command’s own wallSeconds. Speed = first backend’s ' +
       `seconds / this backend’s. Metrics: mean over seeds; noise: ${noiseSource}; within noise = |difference| <= 2 std.`,
-    settings: { seeds: a.seeds, backends: a.backends, threads: a.threads ?? 'default (hardwareConcurrency, capped at 8)', quick: a.quick, ablation: false },
+    settings: {
+      seeds: a.seeds,
+      backends: a.backends,
+      threads: a.threads ?? 'default (hardwareConcurrency, capped at 8)',
+      quick: a.quick,
+      ablation: false,
+      semanticNeighbourCache: a.cache ? 'allowed (--cache): a later process may reuse what an earlier one wrote; see rows[].semanticNeighbourCache' : 'off: every process runs with --no-cache and computes its own semantic neighbours',
+    },
     date: started.toISOString(),
     environment: {
       ...machineEnvironment(loadAtStart),
@@ -188,11 +235,15 @@ async function main() {
     '',
     timeTable,
     '',
+    'Phases (wall seconds, from each run’s tokenizers.json `phases`; train = per method, summed over seeds; metrics = every catalogue evaluation):',
+    '',
+    phaseTable,
+    '',
     metricTable,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(a.out, 'bench-tokenizer.md'), md);
-  console.log('\n' + timeTable + '\n\n' + metricTable);
+  console.log('\n' + timeTable + '\n\n' + phaseTable + '\n\n' + metricTable);
   console.log(`wrote ${path.relative(ROOT, path.join(a.out, 'bench-tokenizer.json'))} and bench-tokenizer.md`);
 }
 

@@ -28,6 +28,8 @@ const rows = files.map((f) => {
     `d=${m.dim} h=${m.heads} ffn=${m.ffn} enc/slate/item=${m.encoderLayers}/${m.slateLayers}/${m.itemLayers}`,
     `hist ${m.maxHistory}`,
     m.itemIdEmbedding ? 'item-id emb.' : 'no item-id emb.',
+    ...(m.dropout ? [`dropout ${m.dropout}`] : []),
+    t.recentWindows ? `last ${t.recentWindows} windows/user` : 'all windows',
     `${t.epochs}×${t.stepsPerEpoch} steps × ${t.batchSize}`,
     `lr ${t.lr} (warm-up ${t.warmup}, wd ${t.weightDecay})`,
     `beam ${t.beam}`,
@@ -117,7 +119,9 @@ if (rre.test(out) && fs.existsSync(path.join(res, 'train.json')) && fs.existsSyn
         const sdv = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
         return `${f4(m)} ± ${f4(sdv)}`;
       };
-      lines.push(`| \`higr table1\` HiGR runs (table1-runs/), seeds ${runs.map((r) => r.seed).join(', ')}: per seed test recall@5 | ${runs.map((r) => f4(r.effective.recall5)).join(', ')} (${runs.map((r) => r.params).join(', ')} params; ${runs.map((r) => r.trainSeconds.toFixed(0)).join(', ')} s) |`);
+      const st = runs[0].settings ?? {}, sm = st.model ?? {};
+      const recipe = `history ${sm.maxHistory}, ${st.recentWindows ? `last ${st.recentWindows} windows/user` : 'all windows'}, dropout ${sm.dropout ?? 0}, ${st.epochs}×${st.stepsPerEpoch} steps, beam ${st.beam}`;
+      lines.push(`| \`higr table1\` HiGR runs (table1-runs/; ${recipe}), seeds ${runs.map((r) => r.seed).join(', ')}: per seed test recall@5 | ${runs.map((r) => f4(r.effective.recall5)).join(', ')} (${runs.map((r) => r.params).join(', ')} params; ${runs.map((r) => r.trainSeconds.toFixed(0)).join(', ')} s) |`);
       lines.push(`| **\`higr table1\` HiGR, mean ± std over those seeds (test)** | recall@5 **${ms(vals('recall5'))}**, NDCG@5 ${ms(vals('ndcg5'))}, hit@5 ${ms(vals('hit5'))} |`);
     }
   }

@@ -72,3 +72,13 @@ INLINE v128_t expf4(v128_t x) {
 INLINE float hsum4(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3);
 }
+
+// Sum of squares of a row: f32x4 lanes, then the tail (rows.c, optim.c).
+INLINE float row_sumsq(const float* x, int D) {
+  v128_t v = wasm_f32x4_splat(0);
+  int c = 0;
+  for (; c + 4 <= D; c += 4) { v128_t a = wasm_v128_load(x + c); v = wasm_f32x4_add(v, wasm_f32x4_mul(a, a)); }
+  float s = hsum4(v);
+  for (; c < D; c++) s += x[c] * x[c];
+  return s;
+}

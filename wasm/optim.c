@@ -26,6 +26,13 @@ void adamw(float* P, const float* G, float* M, float* V, int n, float gscale, fl
   }
 }
 
+// f32 squared distance in j order (t = x - e, acc += t*t): the reference's arithmetic, shared by both assignment kernels.
+INLINE float dist2_f32(const float* x, const float* e, int d) {
+  float acc = 0;
+  for (int j = 0; j < d; j++) { float t = x[j] - e[j]; acc += t * t; }
+  return acc;
+}
+
 // Distances in the same order as the reference (per element t = x - e, acc += t*t, j ascending) for exact ties;
 // four codewords at a time share each load of x.
 EXPORT(nearest_code)
@@ -50,10 +57,45 @@ void nearest_code(const float* X, const float* E, int* INDEX, float* DIST, int N
       for (int q = 0; q < 4; q++) if (a[q] < bd || (a[q] == bd && bk < 0)) { bd = a[q]; bk = k + q; }
     }
     for (; k < K; k++) {
-      const float* e = E + (int64_t)k * d;
-      float acc = 0;
-      for (int j = 0; j < d; j++) { float t = x[j] - e[j]; acc += t * t; }
+      float acc = dist2_f32(x, E + (int64_t)k * d, d);
       if (acc < bd || (acc == bd && bk < 0)) { bd = acc; bk = k; }
+    }
+    INDEX[n] = bk;
+    DIST[n] = bd;
+  }
+}
+
+// The second half of the GEMM path of nearest-codeword assignment (src/engine/ops/rq-assign.ts): DOT (N, K) = X·Eᵀ
+// comes from the matmul kernel; each row's approximate distances ||x||^2 - 2 x.e + ||e||^2 pick the candidates within
+// a bound of the f32 rounding of both forms, (8d + 32)·2^-24·(||x||^2 + max ||e||^2), and only those are re-scored with
+// nearest_code's exact arithmetic (t = x - e, acc += t*t in j order, ties to the lowest k). The exhaustive argmin is
+// always a candidate, so INDEX/DIST equal nearest_code's bit for bit; NaN distances are re-scored like the rest.
+// CN: scratch of K floats.
+EXPORT(nearest_code_rescore)
+void nearest_code_rescore(const float* X, const float* E, const float* DOT, int* INDEX, float* DIST, int N, int K, int d, float* CN) {
+  float cmax = 0;
+  for (int k = 0; k < K; k++) {
+    float c = row_sumsq(E + (int64_t)k * d, d);
+    CN[k] = c;
+    if (c > cmax) cmax = c;
+  }
+  const float rel = (8.0f * (float)d + 32.0f) * 5.9604644775390625e-8f;
+  for (int n = 0; n < N; n++) {
+    const float* x = X + (int64_t)n * d;
+    const float* dot = DOT + (int64_t)n * K;
+    const float xn = row_sumsq(x, d);
+    float best = __builtin_inff();
+    for (int k = 0; k < K; k++) {
+      float a = xn - 2.0f * dot[k] + CN[k];
+      if (a < best) best = a;
+    }
+    const float lim = best + rel * (xn + cmax) + 1e-30f;
+    float bd = __builtin_inff();
+    int bk = -1;
+    for (int k = 0; k < K; k++) {
+      if (xn - 2.0f * dot[k] + CN[k] > lim) continue;
+      float s = dist2_f32(x, E + (int64_t)k * d, d);
+      if (s < bd || (s == bd && bk < 0)) { bd = s; bk = k; }
     }
     INDEX[n] = bk;
     DIST[n] = bd;

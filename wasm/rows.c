@@ -92,15 +92,6 @@ void cross_entropy_grad_rows(const float* X, const int* T, const float* coef, fl
   }
 }
 
-INLINE float row_sumsq(const float* x, int D) {
-  v128_t v = wasm_f32x4_splat(0);
-  int c = 0;
-  for (; c + 4 <= D; c += 4) { v128_t a = wasm_v128_load(x + c); v = wasm_f32x4_add(v, wasm_f32x4_mul(a, a)); }
-  float s = hsum4(v);
-  for (; c < D; c++) s += x[c] * x[c];
-  return s;
-}
-
 EXPORT(rmsnorm_rows)
 void rmsnorm_rows(const float* X, const float* W, float* Y, int rows, int D, float eps) {
   for (int r = 0; r < rows; r++, X += D, Y += D) {

@@ -1,8 +1,9 @@
 // bench:decode's Chromium host (bundled by vite from bench/browser/decode.html, driven headless by bench/decode.ts):
-// rebuild the models Node trained from their weights, on the wasm SIMD backend in this page, and time the same decoder
-// rows on the same users with the same code as Node (measureDecoding in src/eval/decode-study.ts).
-import { initWasm } from '../../src/engine/index';
-import { fromPayload, measureDecoding, type DecodePayload, type DecodeRow } from '../../src/eval/decode-study';
+// rebuild the models Node trained from their weights on each requested backend in this page (wasm SIMD; WebGPU on the
+// page's adapter) and time the same decoder rows on the same users with the same code as Node (measurePayload in
+// src/eval/decode-study.ts).
+import { initWasm, initWebGPU, initCpu } from '../../src/engine/index';
+import { measurePayload, type DecodePayload, type DecodeRow, type DecodeRun } from '../../src/eval/decode-study';
 
 const logEl = document.getElementById('log');
 function log(msg: string) {
@@ -10,21 +11,21 @@ function log(msg: string) {
   if (logEl) logEl.textContent += `${msg}\n`;
 }
 
-async function run(p: DecodePayload): Promise<{ rows: DecodeRow[]; backend: string; userAgent: string }> {
-  const be = await initWasm();
-  const m = fromPayload(p);
-  try {
-    const rows = await measureDecoding(m, { histories: m.histories, targets: m.targets }, p.settings, { host: 'chromium', log });
-    return { rows, backend: be.describe(), userAgent: navigator.userAgent };
-  } finally {
-    m.hsd.dispose();
-    m.flat.dispose();
-  }
+export interface PageResult {
+  rows: DecodeRow[];
+  backends: Record<string, string>;
+  userAgent: string;
+}
+
+async function run(c: { payload: DecodePayload; runs: DecodeRun[] }): Promise<PageResult> {
+  const useBackend = async (kind: DecodeRun['backend']) => (kind === 'wasm' ? await initWasm() : kind === 'webgpu' ? await initWebGPU() : initCpu()).describe();
+  const r = await measurePayload(c.payload, c.runs, { host: 'chromium', useBackend, log });
+  return { ...r, userAgent: navigator.userAgent };
 }
 
 declare global {
   interface Window {
-    __runDecode?: (p: DecodePayload) => Promise<{ rows: DecodeRow[]; backend: string; userAgent: string }>;
+    __runDecode?: typeof run;
     __benchReady?: boolean;
   }
 }

@@ -34,6 +34,7 @@ export interface WasmKernels {
   trie_block(open: number, node: number, parent: number, U: number, N: number, beams: number): void;
   adamw(P: number, G: number, M: number, V: number, n: number, gscale: number, decay: number, b1: number, b2: number, stepSize: number, bc2sqrt: number, eps: number): void;
   nearest_code(X: number, E: number, INDEX: number, DIST: number, N: number, K: number, d: number): void;
+  nearest_code_rescore(X: number, E: number, DOT: number, INDEX: number, DIST: number, N: number, K: number, d: number, CN: number): void;
   embedding_gather(table: number, idx: number, out: number, n: number, d: number, V: number): number;
   embedding_scatter_add(g: number, idx: number, out: number, n: number, d: number, V: number): void;
   topk_rows(X: number, values: number, indices: number, R: number, C: number, k: number): void;
@@ -54,7 +55,7 @@ export interface WasmKernels {
 }
 const KERNEL_NAMES: (keyof WasmKernels)[] = [
   'matmul_scratch', 'matmul', 'matmul_part', 'binary', 'unary', 'unary_grad', 'sum_to', 'softmax_rows', 'softmax_grad_rows', 'cross_entropy_rows',
-  'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'reduce_max_grad', 'trie_scores', 'trie_advance', 'trie_block', 'adamw', 'nearest_code',
+  'cross_entropy_grad_rows', 'rmsnorm_rows', 'rmsnorm_grad_rows', 'l2norm_rows', 'l2norm_grad_rows', 'reduce_axis', 'reduce_max_grad', 'trie_scores', 'trie_advance', 'trie_block', 'adamw', 'nearest_code', 'nearest_code_rescore',
   'embedding_gather', 'embedding_scatter_add', 'topk_rows', 'attention_scratch', 'attention_fwd', 'attention_bwd', 'sumsq', 'scale_inplace',
   'copy_block', 'fill_zero', 'transpose4', 'cast_f32_i32', 'cast_i32_f32', 'dropout', 'layernorm_rows', 'layernorm_grad_rows',
 ];

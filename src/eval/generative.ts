@@ -91,6 +91,8 @@ const DIMS_QUICK = { dim: 16, heads: 2, ffn: 32, maxHistory: 20 };
 const DIMS_FULL = { dim: 32, heads: 2, ffn: 64, maxHistory: 20 };
 const dims = (o: TrainOptions) => (o.quick ? DIMS_QUICK : DIMS_FULL);
 const ONEREC_LAYERS = { encoderLayers: 1, slateLayers: 2, itemLayers: 1 };
+/** The OneRec-style decoder's Table 1 training recipe (bench:decode trains its flat decoder with it). */
+export const onerecTrainConfig = (o: TrainOptions): Partial<GenTrainConfig> & { seed: number } => genCfg(o, 'onerec');
 const onerecCfg = (o: TrainOptions) => flatConfigFor(hsdConfig({ ...dims(o), ...ONEREC_LAYERS, ...numeric(o.overrides, { ...DIMS_FULL, ...ONEREC_LAYERS }) }));
 // TIGER: one encoder block over the T·L history tokens (2 blocks cost 2.3× the step time on this machine), 2 decoder blocks
 const tigerCfg = (o: TrainOptions) => ({ ...TIGER_DEFAULTS, ...dims(o), encoderLayers: 1, ...numeric(o.overrides, TIGER_DEFAULTS) });
@@ -135,7 +137,7 @@ async function fit(kind: string, model: SlateModel, inputs: SeqTrainInputs, o: T
 const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, trie: PrefixTrie.of(i.sidTable!) });
 
 /** HiGR's settings in Table 1: the real-data default (HSD_REAL_DATA), --higr-<key> overrides of the training settings. */
-function higrSettings(o: TrainOptions): SlateTrainConfig {
+export function higrSettings(o: TrainOptions): SlateTrainConfig {
   const base = o.quick ? HSD_REAL_DATA_QUICK : HSD_REAL_DATA;
   const over: Record<string, number> = {};
   for (const [k, v] of Object.entries(o.overrides ?? {})) {
@@ -144,7 +146,7 @@ function higrSettings(o: TrainOptions): SlateTrainConfig {
   }
   return slateTrainConfig({ ...base.train, ...over, model: { ...base.model }, seed: o.seed });
 }
-const SLATE_TRAIN_KEYS = { epochs: 1, stepsPerEpoch: 1, batchSize: 1, lr: 1, warmup: 1, minLrRatio: 1, weightDecay: 1, clipNorm: 1, patience: 1, validUsers: 1, beam: 1 };
+const SLATE_TRAIN_KEYS = { epochs: 1, stepsPerEpoch: 1, batchSize: 1, lr: 1, warmup: 1, minLrRatio: 1, weightDecay: 1, clipNorm: 1, patience: 1, validUsers: 1, beam: 1, recentWindows: 1 };
 
 export const GENERATIVE_MODELS: ModelEntry[] = [
   {

@@ -1,7 +1,7 @@
 // The models of Table 1: one entry per row (adding a model is one line in MODELS). Each entry trains on the protocol's
 // training sequences and returns a ranking model; the table trains and evaluates every entry under one protocol.
 import { trainCooccurrence } from '../models/cooccurrence';
-import { trainPopularity } from '../models/popularity';
+import { RECENT_POPULARITY_DEFAULTS, trainPopularity, trainRecentPopularity, type RecentPopularityConfig } from '../models/popularity';
 import { SASREC_DEFAULTS, trainSASRec } from '../models/sasrec';
 import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
 import { BERT4REC_DEFAULTS, trainBERT4Rec } from '../models/bert4rec';
@@ -60,8 +60,10 @@ const b4rCfg = (o: TrainOptions) => ({ ...BERT4REC_DEFAULTS, ...EARLY_STOP, ...(
 const HSTU_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, negatives: 32 };
 const hstuCfg = (o: TrainOptions) => ({ ...HSTU_DEFAULTS, ...EARLY_STOP, ...(o.quick ? HSTU_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
 
+const recentPopCfg = (o: TrainOptions) => ({ ...RECENT_POPULARITY_DEFAULTS, ...(o.overrides ?? {}) });
 export const MODELS: ModelEntry[] = [
   { id: 'pop', label: 'Popularity', objective: 'training-set view counts', deterministic: true, settings: () => ({}), train: (i, _o, c) => trainPopularity(i, {}, c) },
+  { id: 'pop-recent', label: 'Recent popularity', objective: "view counts over each user's last R training items, R in {5, 10, 20, 50, 200, all} chosen on the validation slates", deterministic: true, settings: recentPopCfg, train: (i, o, c) => trainRecentPopularity(i, recentPopCfg(o) as Partial<RecentPopularityConfig>, c) },
   { id: 'cooc', label: 'Last-item co-occurrence', objective: 'next-item transition counts (ties: popularity)', deterministic: true, settings: () => ({ window: 1 }), train: (i, _o, c) => trainCooccurrence(i, { window: 1 }, c) },
   sasrecEntry('sasrec', 'SASRec', 'BCE, 1 sampled negative per position (original)', sasrecCfg),
   sasrecEntry('sasrec-pmixer', 'SASRec (pmixer protocol: fixed epochs, last weights; issue-18 conformance row)', 'BCE, 1 sampled negative per position (original); post-LN blocks', sasrecPmixerCfg),

@@ -97,12 +97,13 @@ export class ContextEncoder extends Module {
     this.norm = this.addModule('norm', new RMSNorm(cfg.dim, r));
   }
 
-  /** C (B, T, d) and the key mask (B, T) i32 for cross-attention. */
-  forward(sidEmb: SidEmbedding, h: HistoryBatch): { C: Tensor; mask: Tensor } {
+  /** C (B, T, d) and the key mask (B, T) i32 for cross-attention; `drop` (training) is applied to the input embeddings. */
+  forward(sidEmb: SidEmbedding, h: HistoryBatch, drop?: (x: Tensor) => Tensor): { C: Tensor; mask: Tensor } {
     const L = sidEmb.levels;
     let x = sidEmb.items(tensor(h.sid, [h.B, h.T, L], 'i32'));
     if (this.itemId) x = add(x, this.itemId.forward(tensor(h.item, [h.B, h.T], 'i32')));
     x = add(x, this.pos.forward(tensor(h.pos, [h.B, h.T], 'i32')));
+    if (drop) x = drop(x);
     const mask = tensor(h.mask, [h.B, h.T], 'i32');
     for (const b of this.blocks) x = b.forward(x, null, { causal: true, selfMask: mask });
     return { C: this.norm.forward(x), mask };

@@ -28,6 +28,9 @@ export interface GsbiOptions extends DecodeRequest {
   device?: boolean;
 }
 
+/** GSBI's default decode path on a backend kind (GsbiOptions.device): the device on WebGPU, the host elsewhere. */
+export const gsbiDeviceDefault = (kind: string): boolean => kind === 'webgpu';
+
 export interface BeamCandidate {
   /** index of the parent beam, the code appended, the cumulative log-probability, kept in the beam or pruned */
   parent: number;
@@ -73,7 +76,7 @@ export async function gsbi(model: HierarchicalSlateDecoder, lookup: SidLookup, h
   const trie = lookup.trie;
   checkDecodeRequest('gsbi', model, lookup, U, opts);
   const useCache = opts.cache ?? true;
-  const onDevice = (opts.device ?? getBackend().kind === 'webgpu') && !opts.trace;
+  const onDevice = (opts.device ?? gsbiDeviceDefault(getBackend().kind)) && !opts.trace;
   const blocked = historyBlocked(lookup, U, opts.exclude);
   const slates = Array.from({ length: U }, () => new Int32Array(Lslate));
   const sids = Array.from({ length: U }, () => new Int32Array(Lslate * LV));

@@ -19,7 +19,7 @@
 // beam completes an item, the caches are reordered by the device's parent rows, and the host reads back the final
 // beams once per decode. The host path (one (U·B, K) read-back per token) is the reference; tests: same slates.
 import {
-  add, broadcastTo, cast, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance,
+  add, broadcastTo, cast, getBackend, concat, crossEntropy, embedding, logSoftmax, noGrad, reshape, scale, slice, tensor, tidy, tidyAsync, topk, trieBeamAdvance,
   trieBeamScores, trieBlock, zeros, type Rng, type Tensor,
 } from '../engine';
 import { ContextEncoder, SidEmbedding, type HistoryBatch } from './context-encoder';
@@ -177,6 +177,9 @@ export interface FlatDecodeOptions extends DecodeRequest {
   device?: boolean;
 }
 
+/** The flat decoder's default decode path on every backend kind (FlatDecodeOptions.device): the host. */
+export const flatDeviceDefault = (_kind: string): boolean => false;
+
 export interface FlatTraceStep {
   /** slot, level of the token decoded at this step */
   slot: number;
@@ -219,7 +222,7 @@ export async function flatDecode(model: FlatSlateDecoder, lookup: SidLookup, his
   const T = Ls * LV;
   const N = U * Bm;
   const hBlocked = historyBlocked(lookup, U, opts.exclude);
-  if (opts.device && !opts.trace) return flatDecodeDevice(model, lookup, hist, opts, hBlocked);
+  if ((opts.device ?? flatDeviceDefault(getBackend().kind)) && !opts.trace) return flatDecodeDevice(model, lookup, hist, opts, hBlocked);
   const nodeItems = trie.t.nodeItems;
   const depth = trie.t.nodeDepth;
   /** beam may enter node: items below it minus history-blocked minus this beam's own (non-history) items below it */

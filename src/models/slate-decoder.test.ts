@@ -103,6 +103,31 @@ async function againstTorch(be: Backend) {
   m.dispose();
 }
 
+describe('HierarchicalSlateDecoder dropout (training only)', () => {
+  it('drops input embeddings in the training loss only: seeded by the step, identity without a step or with p = 0', async () => {
+    setBackend(cpuBackend);
+    const hist = [[0, 1, 2, 3], [5, 6], [7, 8, 9, 10, 11, 0, 1]];
+    const targets = [[4, 5, 6], [1, 2, 3], [2, 3, 4]];
+    const tc = Int32Array.from(targets.flatMap((t) => t.flatMap((i) => [...codes.subarray(i * 3, i * 3 + 3)])));
+    const plain = new HierarchicalSlateDecoder(tiny, widths, nItems, rng(2));
+    const drop = new HierarchicalSlateDecoder({ ...tiny, dropout: 0.3 }, widths, nItems, rng(2));
+    const h = historyBatch(hist, codes, plain.sid, 6);
+    const loss = (m: HierarchicalSlateDecoder, extra?: { step: number }) => tidyAsync(async () => m.loss(h, tc, extra).loss.item());
+    const base = await loss(plain);
+    // p = 0: the step changes nothing; p > 0 without a step (evaluation): the same weights give the same loss
+    expect(await loss(plain, { step: 3 })).toBe(base);
+    expect(await loss(drop)).toBe(base);
+    // p > 0 in training: a different loss, reproducible for a step, another mask for another step
+    const d3 = await loss(drop, { step: 3 });
+    expect(d3).not.toBe(base);
+    expect(await loss(drop, { step: 3 })).toBe(d3);
+    expect(await loss(drop, { step: 4 })).not.toBe(d3);
+    expect(() => hsdConfig({ dropout: 1 })).toThrow(/dropout must be in \[0, 1\) \(got 1\)/);
+    plain.dispose();
+    drop.dispose();
+  });
+});
+
 describe('HierarchicalSlateDecoder vs PyTorch (fixtures/slate_decoder.json: encoder 1 + planner 2 + generator 1 blocks)', () => {
   it('logits, loss and every parameter gradient on the CPU reference', async () => againstTorch(cpuBackend));
   it('logits, loss and every parameter gradient on WebGPU', async () => againstTorch(await testGpu()));

@@ -15,6 +15,7 @@
 import { add, broadcastTo, concat, crossEntropy, noGrad, reshape, scale, slice, tensor, type Rng, type Tensor } from '../engine';
 import { ContextEncoder, SidEmbedding, type HistoryBatch, type SidPooling } from './context-encoder';
 import { createKVCache, DecoderBlock, disposeKVCache, Embedding, Linear, Module, RMSNorm, type KVCache } from './nn';
+import { Dropper } from './seq-rec';
 
 export interface HsdConfig {
   dim: number;
@@ -40,6 +41,11 @@ export interface HsdConfig {
   preference: boolean;
   /** One generator shared by all slots (paper); false = one generator per slot (ablation). */
   sharedGenerator: boolean;
+  /**
+   * Dropout probability on the input embeddings of the context encoder, the planner and the generator, in training
+   * only (the teacher-forced loss; decoding never drops). 0 = none (the paper states none).
+   */
+  dropout: number;
 }
 
 /** Paper settings (Appendix A): d = 512, FFN 2048, l_slate = 14, l_item = 2, M = 5. */
@@ -58,6 +64,7 @@ export const HSD_PAPER: HsdConfig = {
   pooling: 'sum',
   preference: true,
   sharedGenerator: true,
+  dropout: 0,
 };
 
 /** Browser-sized defaults (trainable on a 2-core CPU): d = 128, l_slate = 4, l_item = 2. */
@@ -82,6 +89,7 @@ export function hsdConfig(p: Partial<HsdConfig> = {}): HsdConfig {
   // upper bounds: a typo (dim 1e8) must be a message naming the setting, not an allocation failure deep in the engine
   for (const [k, max] of [['dim', 8192], ['ffn', 65536], ['heads', 256], ['maxHistory', 4096]] as const) if (c[k] > max) bad.push(`${k} must be <= ${max} (got ${c[k]})`);
   if (c.dim % c.heads !== 0) bad.push(`heads ${c.heads} must divide dim ${c.dim}`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) bad.push(`dropout must be in [0, 1) (got ${c.dropout})`);
   if (c.maxSlate > 10 || c.maxSlate < c.slateSize) bad.push(`maxSlate must be in [slateSize, 10] (got ${c.maxSlate})`);
   if (!['sum', 'mean', 'max'].includes(c.pooling)) bad.push(`pooling must be sum, mean or max (got ${c.pooling})`);
   if (bad.length) throw new Error(`slate decoder config: ${bad.join('; ')}`);
@@ -157,8 +165,8 @@ export class HierarchicalSlateDecoder extends Module {
     return this.generators[Math.min(m, this.generators.length - 1)];
   }
 
-  encode(h: HistoryBatch): { C: Tensor; mask: Tensor } {
-    return this.encoder.forward(this.sid, h);
+  encode(h: HistoryBatch, drop?: (x: Tensor) => Tensor): { C: Tensor; mask: Tensor } {
+    return this.encoder.forward(this.sid, h, drop);
   }
 
   /** Preference embeddings of items from global SID token ids (B, n, L) -> (B, n, d). */
@@ -177,8 +185,9 @@ export class HierarchicalSlateDecoder extends Module {
   }
 
   /** Planner over all slots at once (training, uncached decoding): inputs (B, n, d) already with BOS -> Î (B, n, d). */
-  planAll(inputs: Tensor, C: Tensor, mask: Tensor): Tensor {
+  planAll(inputs: Tensor, C: Tensor, mask: Tensor, drop?: (x: Tensor) => Tensor): Tensor {
     let h = add(inputs, this.slot(inputs.shape[0], 0, inputs.shape[1]));
+    if (drop) h = drop(h);
     for (const b of this.planner) h = b.forward(h, C, { ctxMask: mask, causal: true });
     return this.projector.forward(this.planNorm.forward(h));
   }
@@ -234,6 +243,7 @@ export class HierarchicalSlateDecoder extends Module {
     iHat: Tensor,
     prefix: Tensor | null,
     ctx: { C: Tensor; mask: Tensor } | { kv: { k: Tensor; v: Tensor }[]; mask: Tensor },
+    drop?: (x: Tensor) => Tensor,
   ): Tensor {
     const g = this.generatorFor(m);
     const N = iHat.shape[0];
@@ -243,6 +253,7 @@ export class HierarchicalSlateDecoder extends Module {
     const lv = new Int32Array(N * l1);
     for (let n = 0; n < N; n++) for (let j = 0; j < l1; j++) lv[n * l1 + j] = j;
     x = add(x, g.levelPos.forward(tensor(lv, [N, l1], 'i32')));
+    if (drop) x = drop(x);
     g.blocks.forEach((b, i) => {
       x = 'kv' in ctx ? b.forward(x, null, { ctxKV: ctx.kv[i], ctxMask: ctx.mask, causal: true }) : b.forward(x, ctx.C, { ctxMask: ctx.mask, causal: true });
     });
@@ -257,19 +268,22 @@ export class HierarchicalSlateDecoder extends Module {
   }
 
   /**
-   * Teacher-forced loss (Eq. 10) for a batch: history + target codes (B, M, L) raw per-level codes.
+   * Teacher-forced loss (Eq. 10) for a batch: history + target codes (B, M, L) raw per-level codes. With `extra.step`
+   * (the trainer's step: training) and `cfg.dropout` > 0, the input embeddings are dropped (seeded by the step).
    * Returns the loss (sum over the M·L tokens, mean over slates), the per-token mean cross-entropy and the logits
    * (shared generator: one (B·M, K_l) tensor per level; per-slot generators: slot by slot, level by level).
    */
-  loss(h: HistoryBatch, targetCodes: Int32Array): { loss: Tensor; perToken: Tensor; logits: Tensor[] } {
+  loss(h: HistoryBatch, targetCodes: Int32Array, extra?: { step: number }): { loss: Tensor; perToken: Tensor; logits: Tensor[] } {
     const { B } = h;
+    const dropper = extra && this.cfg.dropout > 0 ? new Dropper(this.cfg.dropout, 0x4853, extra.step) : null;
+    const drop = dropper ? dropper.apply : undefined;
     const M = this.cfg.slateSize;
     const L = this.levels;
     if (targetCodes.length !== B * M * L) throw new Error(`slate decoder loss: target codes have ${targetCodes.length} entries, expected ${B}×${M}×${L}`);
-    const { C, mask } = this.encode(h);
+    const { C, mask } = this.encode(h, drop);
     const ids = this.sid.tokenIds(targetCodes); // (B, M, L)
     const prevIds = M > 1 ? tensor(ids.filter((_, i) => Math.floor(i / L) % M < M - 1), [B, M - 1, L], 'i32') : null;
-    const iHat = this.planAll(this.plannerInputs(B, prevIds), C, mask); // (B, M, d)
+    const iHat = this.planAll(this.plannerInputs(B, prevIds), C, mask, drop); // (B, M, d)
     const d = this.cfg.dim;
     const Tc = C.shape[1];
     let total: Tensor | null = null;
@@ -296,7 +310,7 @@ export class HierarchicalSlateDecoder extends Module {
         return { k: repeatRows(p.k, mCount), v: repeatRows(p.v, mCount) };
       });
       const maskRep = repeatMask(h.mask, B, Tc, mCount);
-      const hid = this.generatorHidden(m0, ihat, L > 1 ? tensor(pre, [N, L - 1], 'i32') : null, { kv, mask: tensor(maskRep, [N, Tc], 'i32') });
+      const hid = this.generatorHidden(m0, ihat, L > 1 ? tensor(pre, [N, L - 1], 'i32') : null, { kv, mask: tensor(maskRep, [N, Tc], 'i32') }, drop);
       for (let l = 0; l < L; l++) {
         const lg = this.levelLogits(m0, hid, l);
         logits.push(lg);

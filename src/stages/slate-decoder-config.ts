@@ -24,6 +24,7 @@ const FIELDS = {
   preference: { type: 'bool', default: true, label: 'generator sees î_m (Table 3: off = w/o preference embedding)' },
   sharedGenerator: { type: 'bool', default: true, label: 'one generator for all positions (Table 3: off = non-shared)' },
   itemIdEmbedding: { type: 'bool', default: true, label: 'item-id embedding in the context encoder' },
+  dropout: { type: 'number', default: 0, min: 0, max: 0.95, label: 'input-embedding dropout (training)' },
   epochs: { type: 'int', default: 3, min: 1, max: 10_000, label: 'epochs' },
   stepsPerEpoch: { type: 'int', default: 100, min: 0, max: 1_000_000, label: 'steps / epoch (0 = one pass)' },
   batchSize: { type: 'int', default: 32, min: 1, max: 65_536, label: 'slates / step' },
@@ -36,6 +37,7 @@ const FIELDS = {
   validUsers: { type: 'int', default: 150, min: 0, max: 10_000_000, label: 'validation users / epoch (0 = all)' },
   beam: { type: 'int', default: 5, min: 1, max: 256, label: 'beam width B' },
   decodeBatch: { type: 'int', default: 64, min: 1, max: 4096, label: 'users / GSBI batch' },
+  recentWindows: { type: 'int', default: 0, min: 0, max: 1_000_000, label: 'recent windows / user (0 = all)', help: "train on each user's N most recent training windows only (docs/slate-decoder.md, \"Recent windows\")" },
   logEvery: { type: 'int', default: 5, min: 1, max: 10_000, label: 'loss read-back every (steps)' },
   testEval: { type: 'bool', default: true, label: 'decode every test user at the end (test recall@5)' },
 } as const;

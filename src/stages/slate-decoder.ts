@@ -56,6 +56,7 @@ export function slateModelConfig(c: SlateStageConfig, slateSize: number): Partia
     preference: c.preference,
     sharedGenerator: c.sharedGenerator,
     itemIdEmbedding: c.itemIdEmbedding,
+    dropout: c.dropout,
   };
 }
 
@@ -76,6 +77,7 @@ export function slateTrainSettings(c: SlateStageConfig, seed: number, slateSize:
     validUsers: c.validUsers,
     beam: c.beam,
     decodeBatch: c.decodeBatch,
+    recentWindows: c.recentWindows,
     logEvery: c.logEvery,
   });
 }

@@ -6,9 +6,9 @@ import { PROTOCOL_CHOICES } from './eval-data-config';
 import { checkSidSource, SID_SOURCE_FIELDS } from './sid-source-config';
 
 /** Registry ids (src/eval/registry.ts) of every Table 1 model, in the registry's order; a test checks they agree. */
-export const TABLE1_MODEL_VALUES = ['pop', 'cooc', 'sasrec', 'sasrec-pmixer', 'bert4rec', 'hstu', 'higr', 'tiger', 'onerec', 'listcvae'] as const;
+export const TABLE1_MODEL_VALUES = ['pop', 'pop-recent', 'cooc', 'sasrec', 'sasrec-pmixer', 'bert4rec', 'hstu', 'higr', 'tiger', 'onerec', 'listcvae'] as const;
 /** Those with the same result for every seed (counting baselines, `deterministic` in the registry): one run is enough. */
-export const TABLE1_DETERMINISTIC: readonly string[] = ['pop', 'cooc'];
+export const TABLE1_DETERMINISTIC: readonly string[] = ['pop', 'pop-recent', 'cooc'];
 /** Those over semantic IDs (`needsSids` in the registry): their runs assemble a SID table from the SID-source settings. */
 export const TABLE1_SID_MODELS: readonly string[] = ['higr', 'tiger', 'onerec', 'listcvae'];
 /** The settings only the SID models read (a sequence model's run is the same run whatever they say). */

@@ -7,7 +7,8 @@ import { DEFAULT_TEXT_ENCODER, encodeTexts, fetchTextEncoder, type TextEncoderSo
 import type { DataWorkspace } from '../data/workspace';
 import type { Dataset } from '../data/dataset';
 import { catalogueFromWorkspace } from '../tokenizer/catalogue';
-import { cooccurrencePairs, semanticPairs, splitPairs, unionPairs } from '../tokenizer/pairs';
+import { capNeighbours, cooccurrencePairs, splitPairs, unionPairs, type Neighbours } from '../tokenizer/pairs';
+import { semanticNeighboursOnEngine } from '../tokenizer/neighbours';
 import { plantedItems } from '../tokenizer/planted';
 import { trainConfig, trainTokenizer, type FeatureMatrix, type PairSets, type LossTerms4, type TokenizerResult, type TrainCheckpoint, type TrainConfig } from '../tokenizer/train';
 import type { ConfigSchema, FieldError } from './schema';
@@ -54,6 +55,10 @@ export interface TokenizerInputs {
   cooccurrence: PairSets;
   /** every co-occurrence pair before the split (the CLI's multi-seed / inductive splits re-split it per seed) */
   cooccurrenceAll: Int32Array;
+  /** every qualifying semantic neighbour (cos ≥ threshold, before the per-item cap; the CLI re-caps it per seed) */
+  neighbours: Neighbours;
+  /** wall milliseconds of the assembler's phases: features, semantic neighbours, co-occurrence pairs + splits */
+  timings: { featuresMs: number; neighboursMs: number; pairsMs: number };
   cooccurrenceSource: string;
   info: TokenizerDataInfo;
   /** per item (feature rows): caption, category path, tag ids — the prefix explorer's item table */
@@ -119,22 +124,29 @@ export async function assembleTokenizerData(
     textEncoder?: boolean;
     /** embedding blocks already loaded (the CLI reads them from files) */
     precomputed?: NonNullable<ItemFeatureSpec['precomputed']>;
+    /** the qualifying semantic neighbours of the features (default: blocked matmuls on the current backend; the CLI adds a disk cache) */
+    neighbours?: (x: Float32Array, n: number, d: number, threshold: number) => Promise<Neighbours>;
   },
 ): Promise<TokenizerInputs & { spec: ItemFeatureSpec }> {
   const ex = o.extras ?? {};
   const precomputed = [...(o.precomputed ?? []), ...(await Promise.all((ex.embeddings ?? []).map(async (e) => ({ name: e.name, weight: 1, features: await loadEmbeddingBytes(e.name, e.bytes) }))))];
   if (o.textEncoder) precomputed.push(await textEncoderBlock(ws, ex.textEncoder ?? DEFAULT_TEXT_ENCODER, catalogueIds(ws, o.dataset, o.maxItems)));
   const spec = selectFeatureSpec(ex.spec ?? DEFAULT_FEATURE_SPEC, o.blocks, precomputed);
+  const t0 = performance.now();
   const cat = catalogueFromWorkspace(ws, spec, { maxItems: o.maxItems || undefined, dataset: o.dataset });
   const f = cat.features;
   const n = f.ids.length;
   const P = PAIR_SETTINGS;
-  const semantic = splitPairs(semanticPairs(f.data, n, f.dim, { threshold: P.threshold, maxPerItem: P.maxPerItem, seed: o.seed }), P.heldOut, o.seed);
+  const t1 = performance.now();
+  const neighbours = await (o.neighbours ?? semanticNeighboursOnEngine)(f.data, n, f.dim, P.threshold);
+  const t2 = performance.now();
+  const semantic = splitPairs(capNeighbours(neighbours, n, P.maxPerItem, o.seed), P.heldOut, o.seed);
   const cooccurrenceAll = cat.sequences
     ? cooccurrencePairs(cat.sequences.offsets, cat.sequences.items, n, { window: P.window, minCount: P.minCount, maxPerItem: P.maxPerItem })
     : new Int32Array(0);
   const cooccurrence = cooccurrenceAll.length ? splitPairs(cooccurrenceAll, P.heldOut, o.seed + 1) : noPairs();
   const pairs = { train: unionPairs(n, semantic.train, cooccurrence.train), test: unionPairs(n, semantic.test, cooccurrence.test) };
+  const timings = { featuresMs: t1 - t0, neighboursMs: t2 - t1, pairsMs: performance.now() - t2 };
   const side = ws.sideTables();
   const meta = itemMeta(f.ids, side);
   return {
@@ -145,6 +157,8 @@ export async function assembleTokenizerData(
     semantic,
     cooccurrence,
     cooccurrenceAll,
+    neighbours,
+    timings,
     cooccurrenceSource: cat.cooccurrenceSource,
     meta,
     info: {
@@ -190,6 +204,8 @@ function plantedInputs(maxItems: number, seed: number): TokenizerInputs {
     semantic: pairs,
     cooccurrence: noPairs(),
     cooccurrenceAll: new Int32Array(0),
+    neighbours: { offsets: new Int32Array(n + 1), nbrs: new Int32Array(0) },
+    timings: { featuresMs: 0, neighboursMs: 0, pairsMs: 0 },
     cooccurrenceSource: 'none',
     meta: { caption: Array.from(p.group, (g) => `planted item (group ${g})`), category: Array.from(p.group, (g) => `group ${g}`), tags: new Array(n).fill('') },
     info: { source: 'planted demo items (8 groups × 8 nuisance clusters)', items: n, dim: p.features.dim, blocks: 'group 8, nuisance 8', trainPairs: pairs.train.length / 2, heldOutPairs: pairs.test.length / 2 },

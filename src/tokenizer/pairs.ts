@@ -59,6 +59,14 @@ export function semanticNeighbours(x: Float32Array, n: number, d: number, thresh
       if (s >= threshold) found.push(i, j);
     }
   }
+  return neighboursFromPairs(found, n);
+}
+
+/**
+ * CSR neighbour lists (ascending) of unordered pairs `found` = flat (i, j), i < j, sorted by i then j: each pair is
+ * listed under both of its items.
+ */
+export function neighboursFromPairs(found: ArrayLike<number>, n: number): Neighbours {
   const deg = new Int32Array(n + 1);
   for (let p = 0; p < found.length; p += 2) {
     deg[found[p] + 1]++;
@@ -122,7 +130,14 @@ export function cooccurrencePairs(
   const w = opts.window ?? 3;
   const minCount = opts.minCount ?? 3;
   const cap = opts.maxPerItem ?? 4;
-  const counts = new Map<number, number>();
+  // every co-occurrence as the key min·n + max (exact in f64 for n < 2^26), sorted: runs of equal keys are the counts
+  let m = 0;
+  for (let u = 0; u + 1 < offsets.length; u++) {
+    const L = offsets[u + 1] - offsets[u];
+    for (let d = 1; d <= w && d < L; d++) m += L - d;
+  }
+  const keys = new Float64Array(m);
+  m = 0;
   for (let u = 0; u + 1 < offsets.length; u++) {
     for (let p = offsets[u]; p < offsets[u + 1]; p++) {
       const a = items[p];
@@ -130,18 +145,23 @@ export function cooccurrencePairs(
       for (let q = p + 1; q < Math.min(offsets[u + 1], p + 1 + w); q++) {
         const b = items[q];
         if (b < 0 || b === a) continue;
-        const key = Math.min(a, b) * n + Math.max(a, b);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+        keys[m++] = Math.min(a, b) * n + Math.max(a, b);
       }
     }
   }
+  const sorted = keys.subarray(0, m).sort();
   const best: [number, number][][] = Array.from({ length: n }, () => []);
-  for (const [key, c] of counts) {
-    if (c < minCount) continue;
-    const a = Math.floor(key / n);
-    const b = key % n;
-    best[a].push([b, c]);
-    best[b].push([a, c]);
+  for (let s = 0; s < m; ) {
+    let e = s + 1;
+    while (e < m && sorted[e] === sorted[s]) e++;
+    const c = e - s;
+    if (c >= minCount) {
+      const a = Math.floor(sorted[s] / n);
+      const b = sorted[s] - a * n;
+      best[a].push([b, c]);
+      best[b].push([a, c]);
+    }
+    s = e;
   }
   const seen = new Set<number>();
   const out: number[] = [];

@@ -13,7 +13,8 @@ import { rqVaeLoss } from '../models/rq-vae';
 import { encodeRqKMeans, fitRqKMeans, RQ_KMEANS_DEFAULTS, type RqKMeansConfig, type RqKMeansModel } from '../models/rq-kmeans';
 import { buildSidTable, type SidTableData } from '../models/sid-table';
 import { rowSqErr, tokenizerMetrics, totalVariance, type TokenizerMetrics } from './metrics';
-import { heldOutItems, semanticPairs, splitPairs, splitPairsInductive } from './pairs';
+import { capNeighbours, heldOutItems, splitPairs, splitPairsInductive } from './pairs';
+import { semanticNeighboursOnEngine } from './neighbours';
 
 export type TokenizerKind = 'crq-vae' | 'rq-vae' | 'rq-kmeans';
 export const TOKENIZER_KINDS: TokenizerKind[] = ['crq-vae', 'rq-vae', 'rq-kmeans'];
@@ -173,6 +174,8 @@ export interface TokenizerResult {
   steps: number;
   stoppedEarly: boolean;
   ms: number;
+  /** of `ms`: milliseconds spent in the metrics (every catalogue evaluation: final and `evalEvery`) and the SID table */
+  metricsMs: number;
   backend: string;
 }
 
@@ -200,10 +203,10 @@ export interface TrainOptions {
   labels?: Int32Array;
 }
 
-/** Semantic-neighbour pairs (cos ≥ threshold) split into train / held-out (and inductive, when `pairs.inductiveItems` > 0). */
-export function makePairs(f: FeatureMatrix, cfg: TrainConfig): PairSets {
+/** Semantic-neighbour pairs (cos ≥ threshold, on the current backend) split into train / held-out (and inductive, when `pairs.inductiveItems` > 0). */
+export async function makePairs(f: FeatureMatrix, cfg: TrainConfig): Promise<PairSets> {
   const n = f.ids.length;
-  const all = semanticPairs(f.data, n, f.dim, { threshold: cfg.pairs.threshold, maxPerItem: cfg.pairs.maxPerItem, seed: cfg.seed });
+  const all = capNeighbours(await semanticNeighboursOnEngine(f.data, n, f.dim, cfg.pairs.threshold), n, cfg.pairs.maxPerItem, cfg.seed);
   if (cfg.pairs.inductiveItems > 0) return splitPairsInductive(all, heldOutItems(n, cfg.pairs.inductiveItems, cfg.seed), cfg.pairs.heldOut, cfg.seed);
   return splitPairs(all, cfg.pairs.heldOut, cfg.seed);
 }
@@ -212,13 +215,16 @@ export async function trainTokenizer(kind: TokenizerKind, f: FeatureMatrix, cfgI
   const cfg = trainConfig(cfgIn as DeepPartial<TrainConfig>);
   const n = f.ids.length;
   if (n === 0 || f.data.length !== n * f.dim) throw new Error(`trainTokenizer: features have ${f.data.length} values for ${n} items × ${f.dim} dims`);
-  const pairs = opts.pairs ?? makePairs(f, cfg);
+  const pairs = opts.pairs ?? (await makePairs(f, cfg));
   const t0 = performance.now();
-  const out = kind === 'rq-kmeans' ? await trainKMeans(f, cfg, opts) : await trainVae(kind, f, cfg, pairs, opts, t0);
+  const clock = { metricsMs: 0 };
+  const out = kind === 'rq-kmeans' ? await trainKMeans(f, cfg, opts) : await trainVae(kind, f, cfg, pairs, opts, t0, clock);
   const D = cfg.model.levels;
   const K = new Array(D).fill(cfg.model.codebookSize);
-  const metrics = computeMetrics(out.codes, out.recon, f, cfg, pairs, opts.labels);
+  const metrics = computeMetrics(out.codes, out.recon, f, cfg, pairs, opts.labels, clock);
+  const tm = performance.now();
   const sids = buildSidTable(f.ids, out.codes, D, K);
+  clock.metricsMs += performance.now() - tm;
   return {
     kind,
     checkpoint: { kind, config: cfg, inputDim: f.dim, weights: out.weights },
@@ -233,15 +239,17 @@ export async function trainTokenizer(kind: TokenizerKind, f: FeatureMatrix, cfgI
     steps: out.steps,
     stoppedEarly: out.stoppedEarly,
     ms: performance.now() - t0,
+    metricsMs: clock.metricsMs,
     backend: getBackend().describe(),
   };
 }
 
 /** The metrics of one encoding of the catalogue (the same function at the end and at the `evalEvery` checkpoints). */
-function computeMetrics(codes: Int32Array, recon: Float32Array, f: FeatureMatrix, cfg: TrainConfig, pairs: PairSets, labels?: Int32Array): TokenizerMetrics {
+function computeMetrics(codes: Int32Array, recon: Float32Array, f: FeatureMatrix, cfg: TrainConfig, pairs: PairSets, labels: Int32Array | undefined, clock: { metricsMs: number }): TokenizerMetrics {
   const n = f.ids.length;
   const D = cfg.model.levels;
-  return tokenizerMetrics({
+  const t0 = performance.now();
+  const m = tokenizerMetrics({
     codes,
     n,
     D,
@@ -252,6 +260,8 @@ function computeMetrics(codes: Int32Array, recon: Float32Array, f: FeatureMatrix
     reconErr: rowSqErr(recon, f.data, n, f.dim),
     featVar: totalVariance(f.data, n, f.dim),
   });
+  clock.metricsMs += performance.now() - t0;
+  return m;
 }
 
 /** A few metrics at one training step (metrics vs steps). */
@@ -386,7 +396,7 @@ export function lambda2At(lambda2: number, step: number, rampSteps: number): num
   return lambda2 * Math.min(1, Math.max(0, step) / rampSteps);
 }
 
-async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig, pairs: PairSets, opts: TrainOptions, t0: number): Promise<Trained> {
+async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig, pairs: PairSets, opts: TrainOptions, t0: number, clock: { metricsMs: number }): Promise<Trained> {
   const n = f.ids.length;
   const F = f.dim;
   const mcfg: CrqVaeConfig = { ...cfg.model, inputDim: F };
@@ -436,7 +446,7 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
   };
   const evalAt = async (step: number) => {
     const enc = await encodeAll(model, f.data, n, cfg.evalBatch);
-    const m = computeMetrics(enc.codes, enc.recon, f, cfg, pairs, opts.labels);
+    const m = computeMetrics(enc.codes, enc.recon, f, cfg, pairs, opts.labels, clock);
     metricCurve.push(metricPoint(step, m));
   };
   try {
@@ -553,7 +563,7 @@ async function trainVae(kind: TokenizerKind, f: FeatureMatrix, cfg: TrainConfig,
     // a run shorter than its warm-up still gets k-means codebooks on its latents
     if (W > 0 && step <= W) await initCodebooks(step);
     const enc = await encodeAll(model, f.data, n, cfg.evalBatch);
-    if (cfg.evalEvery > 0) metricCurve.push(metricPoint(step, computeMetrics(enc.codes, enc.recon, f, cfg, pairs, opts.labels)));
+    if (cfg.evalEvery > 0) metricCurve.push(metricPoint(step, computeMetrics(enc.codes, enc.recon, f, cfg, pairs, opts.labels, clock)));
     const weights = await model.stateDict();
     return { ...enc, latentDim: L, weights, curves, metricCurve, reseeded: [...model.quantizer.reseeded], steps: step, stoppedEarly };
   } finally {

@@ -22,8 +22,10 @@ export const REAL_DATA_FEATURES: ItemFeatureSpec = { ...DEFAULT_FEATURE_SPEC, ca
  * Table 1 row), chosen on validation recall@5 only (docs/slate-decoder.md, "Ablations").
  */
 export const HSD_REAL_DATA: { model: Partial<HsdConfig>; train: Partial<SlateTrainConfig> } = {
-  model: { dim: 32, heads: 2, ffn: 64, encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 20, slateSize: 5, maxSlate: 10, itemIdEmbedding: true },
-  train: { epochs: 6, stepsPerEpoch: 600, batchSize: 32, lr: 4e-3, warmup: 100, patience: 0, beam: 20, validUsers: 0, decodeBatch: 128, logEvery: 10 },
+  // issue 18 (run m of the ablation log): each user's 20 most recent training windows, input-embedding dropout 0.4,
+  // history 50, 4 epochs; before it (run e): every window, no dropout, history 20, 6 epochs
+  model: { dim: 32, heads: 2, ffn: 64, encoderLayers: 1, slateLayers: 2, itemLayers: 1, maxHistory: 50, slateSize: 5, maxSlate: 10, itemIdEmbedding: true, dropout: 0.4 },
+  train: { epochs: 4, stepsPerEpoch: 600, batchSize: 32, lr: 4e-3, warmup: 100, patience: 0, beam: 20, validUsers: 0, decodeBatch: 128, logEvery: 10, recentWindows: 20 },
 };
 /** `--quick`: a few minutes on a 2-core machine. */
 export const HSD_REAL_DATA_QUICK: { model: Partial<HsdConfig>; train: Partial<SlateTrainConfig> } = {

@@ -4,7 +4,10 @@ import { cpuBackend } from '../engine/testing';
 import { topKExcluding } from '../eval/rank';
 import { meanMetrics, slateMetrics } from '../eval/metrics';
 import { plantedSlateData } from './slate-data';
-import { lrAt, run, trainRecipeConfig } from './slate-decoder';
+import { HierarchicalSlateDecoder } from '../models/slate-decoder';
+import { PrefixTrie } from '../models/sid-table';
+import { rng } from '../models/nn';
+import { gsbiSlates, lrAt, recentWindows, run, trainRecipeConfig, trainSlateModel } from './slate-decoder';
 
 function splitInputs(N: number, users: number, len: number, M: number, seed: number) {
   return plantedSlateData(users, N, len, seed, M);
@@ -105,5 +108,38 @@ describe('slate decoder training', () => {
     expect(() => trainRecipeConfig({ decodeBatch: 1e7 })).toThrow(/decodeBatch must be <= 4096 \(got 10000000\)/);
     expect(() => trainRecipeConfig({ beam: 0 })).toThrow(/beam must be an integer >= 1 \(got 0\)/);
     expect(trainRecipeConfig({ beam: 256, decodeBatch: 4096 }).beam).toBe(256);
+  });
+
+  it('recentWindows keeps each user\'s n most recent windows (largest cuts) in the input order; 0 keeps all', () => {
+    const s = { user: Int32Array.from([0, 0, 1, 0, 1, 2, 0]), cut: Int32Array.from([1, 2, 1, 3, 2, 5, 4]) };
+    expect(recentWindows(s, 0)).toBe(s);
+    const r = recentWindows(s, 2);
+    expect([...r.user]).toEqual([1, 0, 1, 2, 0]);
+    expect([...r.cut]).toEqual([1, 3, 2, 5, 4]);
+    expect([...recentWindows(s, 99).cut]).toEqual([...s.cut]);
+    expect(() => trainRecipeConfig({ recentWindows: -1 })).toThrow(/recentWindows must be an integer >= 0 \(got -1\)/);
+  });
+
+  it('training with recentWindows only ever sees each user\'s most recent windows', async () => {
+    setBackend(cpuBackend);
+    const len = 24, M = 5;
+    const { inputs } = splitInputs(30, 6, len, M, 4);
+    const cfg = { dim: 16, heads: 2, ffn: 16, encoderLayers: 1, slateLayers: 1, itemLayers: 1, slateSize: M, maxSlate: M, maxHistory: len };
+    const m = new HierarchicalSlateDecoder(cfg, inputs.widths, inputs.numItems, rng(0));
+    const lookup = { sids: inputs.sidCodes, trie: new PrefixTrie(inputs.trie, inputs.widths) };
+    const lengths = new Set<number>();
+    const loss = m.loss.bind(m);
+    m.loss = (h, t) => {
+      for (let b = 0; b < h.B; b++) lengths.add(h.mask.subarray(b * h.T, (b + 1) * h.T).reduce((a, x) => a + x, 0));
+      return loss(h, t);
+    };
+    const task = { kind: 'hsd', targetLen: M, slateSize: M, maxHistory: len, decode: async (hs: Int32Array[]) => (await gsbiSlates(m, lookup, hs, 2, M)).slates };
+    // planted windows: cut = 2 .. len - 3M (= 9) for every user; the 2 most recent are cuts 8 and 9
+    await trainSlateModel(m, inputs, { seed: 0, epochs: 1, stepsPerEpoch: 6, batchSize: 8, lr: 1e-3, warmup: 0, recentWindows: 2 }, task);
+    expect([...lengths].sort((a, b) => a - b)).toEqual([8, 9]);
+    lengths.clear();
+    await trainSlateModel(m, inputs, { seed: 0, epochs: 1, stepsPerEpoch: 6, batchSize: 8, lr: 1e-3, warmup: 0 }, task);
+    expect(Math.min(...lengths)).toBeLessThan(8);
+    m.dispose();
   });
 });

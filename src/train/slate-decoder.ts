@@ -56,6 +56,12 @@ export interface SlateTrainConfig {
   beam: number;
   /** users per GSBI batch */
   decodeBatch: number;
+  /**
+   * Train on each user's `recentWindows` most recent training windows only (0 = every window). On a time-ordered log
+   * the held-out slates follow the most recent views, and every window of a long sequence would otherwise weigh
+   * that user's old history as much as the recent part (docs/slate-decoder.md, "Recent windows").
+   */
+  recentWindows: number;
   /** read the loss back every this many steps (each readback is a GPU sync) */
   logEvery: number;
 }
@@ -75,6 +81,7 @@ export const SLATE_TRAIN_DEFAULTS: SlateTrainConfig = {
   validUsers: 0,
   beam: 5,
   decodeBatch: 64,
+  recentWindows: 0,
   logEvery: 10,
 };
 
@@ -85,7 +92,7 @@ export function trainRecipeConfig(p: Partial<SlateTrainConfig> = {}): SlateTrain
   for (const k of ['epochs', 'batchSize', 'beam', 'decodeBatch', 'logEvery'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${c[k]})`);
   // upper bounds where a huge value is an allocation error rather than a slow run (= the stage schema's bounds)
   for (const [k, max] of [['beam', 256], ['decodeBatch', 4096]] as const) if (c[k] > max) bad.push(`${k} must be <= ${max} (got ${c[k]})`);
-  for (const k of ['stepsPerEpoch', 'warmup', 'patience', 'validUsers'] as const) if (!Number.isInteger(c[k]) || c[k] < 0) bad.push(`${k} must be an integer >= 0 (got ${c[k]})`);
+  for (const k of ['stepsPerEpoch', 'warmup', 'patience', 'validUsers', 'recentWindows'] as const) if (!Number.isInteger(c[k]) || c[k] < 0) bad.push(`${k} must be an integer >= 0 (got ${c[k]})`);
   if (!(c.lr > 0)) bad.push(`lr must be > 0 (got ${c.lr})`);
   if (bad.length) throw new Error(`slate decoder training: ${bad.join('; ')}`);
   return c;
@@ -238,6 +245,27 @@ export function scoreSlates(decoded: Int32Array[], seqs: SlateTrainInputs['seque
   return { ...meanMetrics(rows), perUser: rows };
 }
 
+/**
+ * Each user's `n` training windows with the largest cuts (the most recent; 0 = all), in the input order. Windows are
+ * (user, cut) pairs of any order; ties cannot occur (one window per (user, cut)).
+ */
+export function recentWindows(s: Slates, n: number): Slates {
+  if (n <= 0) return s;
+  const byUser = new Map<number, number[]>();
+  for (let i = 0; i < s.user.length; i++) {
+    const l = byUser.get(s.user[i]);
+    if (l) l.push(i);
+    else byUser.set(s.user[i], [i]);
+  }
+  const keep = new Uint8Array(s.user.length);
+  for (const l of byUser.values()) {
+    l.sort((a, b) => s.cut[b] - s.cut[a]);
+    for (const i of l.slice(0, n)) keep[i] = 1;
+  }
+  const idx = Array.from({ length: s.user.length }, (_, i) => i).filter((i) => keep[i]);
+  return { user: Int32Array.from(idx, (i) => s.user[i]), cut: Int32Array.from(idx, (i) => s.cut[i]) };
+}
+
 export function subsample(s: Slates, n: number, seed: number): Slates {
   if (n <= 0 || n >= s.user.length) return s;
   const r = makeRng(seed);
@@ -260,7 +288,8 @@ export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInput
   if (!inputs.train.user.length) throw new Error('slate model training: no training slates');
   if (!inputs.valid.user.length) throw new Error('slate model training: no validation slates');
   const opt = new AdamW(model.parameters(), { lr: cfg.lr, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm });
-  const nTrain = inputs.train.user.length;
+  const train = recentWindows(inputs.train, cfg.recentWindows ?? 0);
+  const nTrain = train.user.length;
   const stepsPerEpoch = cfg.stepsPerEpoch || Math.ceil(nTrain / cfg.batchSize);
   const total = stepsPerEpoch * cfg.epochs;
   let step = 0;
@@ -315,7 +344,7 @@ export async function trainSlateModel(model: SlateModel, inputs: SlateTrainInput
         const ti = new Int32Array(cfg.batchSize * n);
         for (let b = 0; b < cfg.batchSize; b++) {
           const k = Math.floor(rr.r() * nTrain);
-          const u = inputs.train.user[k], cut = inputs.train.cut[k];
+          const u = train.user[k], cut = train.cut[k];
           hs.push(hist(seqs, u, cut));
           const t = target(seqs, u, cut, n);
           if (t.length !== n) throw new Error(`slate model training: slate ${k} (user ${u}, cut ${cut}) has ${t.length} target items, expected ${n}`);

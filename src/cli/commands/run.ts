@@ -90,6 +90,10 @@ const command: Command = {
     const { session, label } = await cliDataSession(args);
     const data = { ...session.stageData(), store }; // the store too: e.g. --tokenizerRun <id> takes that run's SIDs
     log(`data: ${label}; source ${data.source?.name ?? 'none'}${data.source?.bundled ? ' (bundled)' : ''}; fingerprint ${data.fingerprint}`);
+    // the backend first: input assembly may run ops on it (the tokenizer's semantic neighbours)
+    const sel = await cliBackend(args);
+    const backend = sel.kind;
+    log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     let inputs: unknown;
     try {
       inputs = await entry.assemble(data, { ...cfg, seed }, undefined);
@@ -98,9 +102,6 @@ const command: Command = {
     }
     const described = entry.describeInputs(inputs);
     log(`inputs: ${Object.entries(described).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    const sel = await cliBackend(args);
-    const backend = sel.kind;
-    log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     const ac = new AbortController();
     const onSigint = () => {
       log('stopping (Ctrl-C): the run keeps its last checkpoint; continue it with --resume');

@@ -16,11 +16,22 @@ describe('higr tokenizers command', () => {
     const j = r.json as {
       wallSeconds: number;
       results: { method: string; seeds: { seed: number; metrics: { collisionRate: number; consistencyKappa: number; levels: unknown[] } }[]; summary: Record<string, MS> }[];
-      settings: { items: number };
+      settings: { items: number; semanticNeighbourCache: string };
+      phases: { load: number; features: number; neighbours: number; pairs: number; train: Record<string, number>; metrics: number; other: number; total: number };
     };
     expect(j.results.map((x) => x.method)).toEqual(['RQ-Kmeans', 'RQ-VAE', 'CRQ-VAE']);
     expect(j.settings.items).toBeLessThanOrEqual(150);
+    expect(j.settings.semanticNeighbourCache).toBe('off (--no-cache)');
     expect(j.wallSeconds).toBeGreaterThan(0);
+    // phases: every one measured, training per method (both seeds), and they add up to the wall time
+    const ph = j.phases;
+    expect(Object.keys(ph.train)).toEqual(['RQ-Kmeans', 'RQ-VAE', 'CRQ-VAE']);
+    for (const v of [ph.load, ph.features, ph.neighbours, ph.pairs, ph.metrics, ...Object.values(ph.train)]) expect(v).toBeGreaterThanOrEqual(0);
+    expect(Object.values(ph.train).every((v) => v > 0)).toBe(true);
+    const sum = ph.load + ph.features + ph.neighbours + ph.pairs + ph.metrics + ph.other + Object.values(ph.train).reduce((a, b) => a + b, 0);
+    expect(Math.abs(sum - ph.total)).toBeLessThan(0.1);
+    expect(Math.abs(ph.total - j.wallSeconds)).toBeLessThan(0.01);
+    expect(ph.other).toBeGreaterThanOrEqual(-0.05);
     for (const x of j.results) {
       expect(x.seeds.map((s) => s.seed)).toEqual([1, 2]);
       expect(x.seeds[0].metrics.levels.length).toBe(3);

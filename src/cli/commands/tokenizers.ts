@@ -30,7 +30,8 @@ import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data
 import { DataWorkspace } from '../../data/workspace';
 import { assembleTokenizerData, PAIR_SETTINGS } from '../../stages/tokenizer';
 import { pairPrefixAgreement } from '../../tokenizer/metrics';
-import { capNeighbours, cooccurrencePairs, heldOutItems, semanticNeighbours, splitPairsInductive, unionPairs, type Neighbours } from '../../tokenizer/pairs';
+import { capNeighbours, heldOutItems, splitPairsInductive, unionPairs, type Neighbours } from '../../tokenizer/pairs';
+import { semanticNeighboursOnEngine } from '../../tokenizer/neighbours';
 import { trainConfig, trainTokenizer, type PairSets, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
 import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
@@ -90,7 +91,14 @@ const command: Command = {
     const flags = args.flags;
     const t0 = performance.now();
     const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
+    // the backend first: the semantic neighbours (and any other op-based preparation) run on it too
+    const sel = await cliBackend(args);
+    const backend = sel.kind;
+    log(`backend: ${sel.backend.describe()} (${sel.reason})`);
+    const tLoad = performance.now();
     const { ws, source } = await loadWorkspace(args);
+    /** wall seconds per phase (tokenizers.json `phases`): where a run's time goes, on every backend */
+    const phases = { load: (performance.now() - tLoad) / 1000, features: 0, neighbours: 0, pairs: 0, train: {} as Record<string, number>, metrics: 0, other: 0, total: 0 };
     log(`loaded ${source}`);
     const baseSpec: ItemFeatureSpec = quick ? { ...DEFAULT_FEATURE_SPEC, caption: { weight: 1, dims: 128 }, cooccurrence: { weight: 1, dims: 32, powerIters: 2 } } : DEFAULT_FEATURE_SPEC;
     // --features category,caption,cooccurrence (any subset); --embeddings file.npy|.safetensors|.csv (repeatable via commas)
@@ -99,8 +107,15 @@ const command: Command = {
     const maxItems = num(flags, 'items', quick ? 1500 : 0);
     // catalogue, features and anchor-positive pairs: the stage layer's one assembler (src/stages/tokenizer.ts)
     let inputs;
+    // semantic neighbours (cos ≥ threshold): the O(n²·F) part, seed-independent, cached on disk between runs (--no-cache: off)
+    let nbCache = '';
+    const neighbours = async (x: Float32Array, n: number, d: number, threshold: number) => {
+      const r = await cachedNeighbours(x, n, d, threshold, flags['no-cache'] !== true);
+      nbCache = r.cache;
+      return r.nb;
+    };
     try {
-      inputs = await assembleTokenizerData(ws, { blocks, maxItems, seed: args.seed, sourceLabel: source, extras: { spec: baseSpec, embeddings: [] }, precomputed });
+      inputs = await assembleTokenizerData(ws, { blocks, maxItems, seed: args.seed, sourceLabel: source, extras: { spec: baseSpec, embeddings: [] }, precomputed, neighbours });
     } catch (e) {
       const m = (e as Error).message;
       throw new CliError(/^unknown feature block|^no item features selected/.test(m) ? `--features: ${m}` : `${source}: ${m}`);
@@ -109,7 +124,11 @@ const command: Command = {
     const n = f.ids.length;
     const spec = inputs.spec;
     const cat = { labels: inputs.labels, cooccurrenceSource: inputs.cooccurrenceSource };
-    log(`features: ${n} items × ${f.dim} (${f.blocks.map((b) => `${b.name} ${b.to - b.from}`).join(', ')})`);
+    phases.features = inputs.timings.featuresMs / 1000;
+    phases.neighbours = inputs.timings.neighboursMs / 1000;
+    phases.pairs = inputs.timings.pairsMs / 1000;
+    log(`features: ${n} items × ${f.dim} (${f.blocks.map((b) => `${b.name} ${b.to - b.from}`).join(', ')}) (${phases.features.toFixed(1)} s)`);
+    log(`semantic neighbours (cos ≥ ${PAIR_SETTINGS.threshold}): ${inputs.neighbours.nbrs.length / 2} pairs, ${nbCache} (${phases.neighbours.toFixed(1)} s); co-occurrence pairs ${inputs.cooccurrenceAll.length / 2} (${phases.pairs.toFixed(1)} s)`);
 
     const seeds = parseSeeds(flags.seeds, args.seed, quick ? 1 : 3);
     const enumFlag = <T extends string>(key: string, allowed: readonly T[], dflt: T): T => {
@@ -149,15 +168,8 @@ const command: Command = {
     if (!(cfg.steps >= 1) || !Number.isInteger(cfg.steps)) throw new CliError(`--steps must be a positive integer, got ${cfg.steps}`);
     if (cfg.warmupSteps < 0 || cfg.warmupSteps >= cfg.steps) throw new CliError(`--warmup must be in [0, steps), got ${cfg.warmupSteps} with ${cfg.steps} steps`);
     if (!(cfg.pairs.inductiveItems >= 0 && cfg.pairs.inductiveItems < 1)) throw new CliError(`--inductive (share of items held out of every training pair) must be in [0, 1), got ${cfg.pairs.inductiveItems}`);
-    // semantic neighbours (cos ≥ 0.8): the O(n²) part, seed-independent, cached on disk between runs
-    const tp = performance.now();
-    const nb = cachedNeighbours(f.data, n, f.dim, cfg.pairs.threshold, flags['no-cache'] !== true);
-    log(`semantic neighbours (cos ≥ ${cfg.pairs.threshold}): ${nb.nb.nbrs.length / 2} pairs, ${nb.cache} (${((performance.now() - tp) / 1000).toFixed(1)} s)`);
+    const nb = { nb: inputs.neighbours, cache: nbCache };
     const cooAll = inputs.cooccurrenceAll;
-
-    const sel = await cliBackend(args);
-    const backend = sel.kind;
-    log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     const methods: { label: string; kind: TokenizerKind; lambda2?: number }[] = [
       { label: 'RQ-Kmeans', kind: 'rq-kmeans' },
       { label: 'RQ-VAE', kind: 'rq-vae' },
@@ -180,6 +192,7 @@ const command: Command = {
     const pairCounts: Record<string, unknown>[] = [];
     for (const seed of seeds) {
       const scfg: TrainConfig = { ...cfg, seed };
+      const tPairs = performance.now();
       // pairs of this seed: the same held-out items for both sources; pairs touching exactly one of them are dropped
       const mask = heldOutItems(n, cfg.pairs.inductiveItems, seed);
       const sem = splitPairsInductive(capNeighbours(nb.nb, n, cfg.pairs.maxPerItem, seed), mask, cfg.pairs.heldOut, seed);
@@ -193,6 +206,7 @@ const command: Command = {
         transductiveShare: transductiveShare(pairs, n),
       };
       pairCounts.push(pc);
+      phases.pairs += (performance.now() - tPairs) / 1000;
       log(`seed ${seed}: pairs train ${pairs.train.length / 2}, held out ${pairs.test.length / 2} (transductive), ${pairs.inductive!.length / 2} inductive; ${sem.dropped + coo.dropped} dropped (one held-out item)`);
       for (const m of methods) {
         const mcfg: TrainConfig = m.lambda2 === undefined ? scfg : { ...scfg, model: { ...scfg.model, lambda2: m.lambda2 } };
@@ -210,6 +224,8 @@ const command: Command = {
           },
         });
         const mm = r.metrics;
+        phases.train[m.label] = (phases.train[m.label] ?? 0) + (r.ms - r.metricsMs) / 1000;
+        phases.metrics += r.metricsMs / 1000;
         log(`  ${m.label}: ${(r.ms / 1000).toFixed(1)} s, collision ${mm.collisionRate.toFixed(4)}, consistency ${mm.consistency.toFixed(4)} (chance ${mm.consistencyChance.toFixed(4)}, κ ${mm.consistencyKappa.toFixed(4)}), inductive ${mm.consistencyInductive?.toFixed(4) ?? 'n/a'}`);
         const D = cfg.model.levels;
         const by = (p: Int32Array) => (p.length ? pairPrefixAgreement(r.codes, D, p)[0] : null);
@@ -295,6 +311,11 @@ const command: Command = {
     ];
     const pc0 = pairCounts[0] as { semantic: { heldOut: number; inductive: number }; cooccurrence: { heldOut: number; inductive: number }; transductiveShare: number };
     const wallSeconds = (performance.now() - t0) / 1000;
+    phases.total = wallSeconds;
+    phases.other = wallSeconds - phases.load - phases.features - phases.neighbours - phases.pairs - phases.metrics - Object.values(phases.train).reduce((a, b) => a + b, 0);
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    const phasesOut = { ...phases, load: r2(phases.load), features: r2(phases.features), neighbours: r2(phases.neighbours), pairs: r2(phases.pairs), metrics: r2(phases.metrics), other: r2(phases.other), total: r2(phases.total), train: Object.fromEntries(Object.entries(phases.train).map(([m, x]) => [m, r2(x)])) };
+    log(`phases (s): load ${phasesOut.load}, features ${phasesOut.features}, neighbours ${phasesOut.neighbours}, pairs ${phasesOut.pairs}, train ${Object.entries(phasesOut.train).map(([m, x]) => `${m} ${x}`).join(' / ')}, metrics ${phasesOut.metrics}, other ${phasesOut.other}, total ${phasesOut.total}`);
     const table = [
       mdTable(headers, rows),
       '',
@@ -317,6 +338,7 @@ const command: Command = {
       settings: { backend, rqKmeansBackend: kmeansOnCpu ? 'cpu (the adapter is a software rasteriser)' : backend, items: n, featureDim: f.dim, featureSpec: spec, train: cfg, semanticNeighbourCache: nb.cache },
       data: source,
       wallSeconds,
+      phases: phasesOut,
       pairs: pairCounts,
       paperTable2: PAPER_TABLE2,
       results,
@@ -386,8 +408,11 @@ function transductiveShare(p: PairSets, n: number): number {
   return p.test.length ? both / (p.test.length / 2) : 0;
 }
 
-/** Semantic neighbours of these features, from node_modules/.cache/higr when the same features were seen before. */
-function cachedNeighbours(x: Float32Array, n: number, d: number, threshold: number, useCache: boolean): { nb: Neighbours; cache: string } {
+/**
+ * Semantic neighbours of these features (blocked matmuls on the current backend, exactly the host reference's pairs),
+ * from node_modules/.cache/higr when the same features were seen before.
+ */
+async function cachedNeighbours(x: Float32Array, n: number, d: number, threshold: number, useCache: boolean): Promise<{ nb: Neighbours; cache: string }> {
   let h = 0x811c9dc5;
   const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
   for (let i = 0; i < u.length; i++) h = Math.imul(h ^ u[i], 0x01000193) >>> 0;
@@ -403,7 +428,7 @@ function cachedNeighbours(x: Float32Array, n: number, d: number, threshold: numb
       // unreadable cache: recompute below
     }
   }
-  const nb = semanticNeighbours(x, n, d, threshold);
+  const nb = await semanticNeighboursOnEngine(x, n, d, threshold);
   if (useCache) {
     try {
       fs.mkdirSync(dir, { recursive: true });

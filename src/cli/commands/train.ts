@@ -1,8 +1,8 @@
 // `npm run higr -- train [--data <file|dir>...] [--out dir] [--seed N] [--quick] [--backend cpu|webgpu]
 //                        [--tokenizer rq-kmeans|rq-vae|crq-vae] [--K 16] [--levels 3] [--tok-steps N]
 //                        [--dim 64] [--heads 4] [--ffn N] [--encoder-layers N] [--slate-layers N] [--item-layers N]
-//                        [--max-history N] [--pooling sum|mean|max] [--no-preference] [--non-shared]
-//                        [--epochs N] [--steps-per-epoch N] [--batch N] [--lr x] [--warmup N] [--patience N]
+//                        [--max-history N] [--dropout p] [--pooling sum|mean|max] [--no-preference] [--non-shared]
+//                        [--epochs N] [--steps-per-epoch N] [--batch N] [--lr x] [--warmup N] [--patience N] [--recent-windows N]
 //                        [--beam 5] [--valid-users N] [--checkpoint file] [--resume file] [--test <file>]`
 // Trains a tokenizer on the dataset's item features (semantic IDs), then the hierarchical slate decoder on the reference
 // leave-five-out protocol (src/train/slate-data.ts), with validation recall@5 / NDCG@5 per epoch. Writes train.json
@@ -27,9 +27,10 @@ const command: Command = {
   describe: 'train the hierarchical slate decoder (tokenizer on the fly, then HSD) on the reference leave-five-out protocol; writes train.json + a checkpoint',
   usage: [
     'flags: --backend cpu|webgpu (default cpu)  --tokenizer rq-kmeans|rq-vae|crq-vae  --K N  --levels D  --tok-steps N',
-    '       --dim N --heads N --ffn N --encoder-layers N --slate-layers N --item-layers N --max-history N',
+    '       --dim N --heads N --ffn N --encoder-layers N --slate-layers N --item-layers N --max-history N --dropout p',
     '       --pooling sum|mean|max  --no-preference  --non-shared  (Table 3 ablations)',
-    '       --epochs N --steps-per-epoch N --batch N --lr x --warmup N --patience N --beam B --valid-users N',
+    '       --epochs N --steps-per-epoch N --batch N --lr x --warmup N --weight-decay x --patience N --beam B --valid-users N',
+    '       --recent-windows N (each user\'s N most recent training windows only; 0 = all)',
     '       --checkpoint file (default <out>/hsd.ckpt.json)  --resume file  --test <file> (external held-out users, scored after training)',
   ].join('\n'),
   async run(args) {
@@ -77,6 +78,7 @@ const command: Command = {
       preference: flags['no-preference'] !== true,
       sharedGenerator: flags['non-shared'] !== true,
       itemIdEmbedding: flags['no-item-id'] !== true && bm.itemIdEmbedding,
+      dropout: numFlag(flags, 'dropout', bm.dropout),
     };
     let cfg: SlateTrainConfig;
     try {
@@ -93,6 +95,7 @@ const command: Command = {
         patience: numFlag(flags, 'patience', bt.patience),
         beam: numFlag(flags, 'beam', bt.beam),
         validUsers: numFlag(flags, 'valid-users', bt.validUsers),
+        recentWindows: numFlag(flags, 'recent-windows', bt.recentWindows),
       });
     } catch (e) {
       throw new CliError((e as Error).message);

@@ -1,5 +1,5 @@
 // Item-item co-occurrence within a window over sequences, as a sparse symmetric PPMI matrix (CSR).
-// Pairs are accumulated as numeric keys i*N+j in a Float64Array and sorted (no Map of millions of entries).
+// Pairs are bucketed by row (counting sort) and each row's columns sorted (no Map of millions of entries).
 
 export interface Csr {
   n: number;
@@ -19,13 +19,22 @@ export interface PpmiOptions {
 export function ppmiMatrix(n: number, offsets: Int32Array, items: Int32Array, opts: PpmiOptions = {}): Csr {
   const w = opts.window ?? 5;
   const alpha = opts.alpha ?? 0.75;
-  let pairs = 0;
+  // every (x, y) and (y, x) within the window, bucketed by row (counting sort), each row's columns sorted: runs of
+  // equal columns are the counts (the same CSR as sorting the keys x·n + y, at a fraction of the cost)
+  const rowCount = new Int32Array(n + 1);
   for (let u = 0; u + 1 < offsets.length; u++) {
-    const L = offsets[u + 1] - offsets[u];
-    for (let d = 1; d <= w && d < L; d++) pairs += 2 * (L - d);
+    const a = offsets[u];
+    const b = offsets[u + 1];
+    for (let i = a; i < b; i++) {
+      for (let j = i + 1; j <= i + w && j < b; j++) {
+        rowCount[items[i] + 1]++;
+        rowCount[items[j] + 1]++;
+      }
+    }
   }
-  const keys = new Float64Array(pairs);
-  let k = 0;
+  for (let r = 0; r < n; r++) rowCount[r + 1] += rowCount[r];
+  const fill = rowCount.slice(0, n);
+  const cols = new Int32Array(rowCount[n]);
   for (let u = 0; u + 1 < offsets.length; u++) {
     const a = offsets[u];
     const b = offsets[u + 1];
@@ -33,23 +42,24 @@ export function ppmiMatrix(n: number, offsets: Int32Array, items: Int32Array, op
       for (let j = i + 1; j <= i + w && j < b; j++) {
         const x = items[i];
         const y = items[j];
-        keys[k++] = x * n + y;
-        keys[k++] = y * n + x;
+        cols[fill[x]++] = y;
+        cols[fill[y]++] = x;
       }
     }
   }
-  keys.sort();
   // run-length -> CSR counts (self pairs from repeat views are dropped)
   const rowPtr = new Int32Array(n + 1);
   const colArr: number[] = [];
   const cnt: number[] = [];
-  for (let s = 0; s < keys.length; ) {
-    let e = s + 1;
-    while (e < keys.length && keys[e] === keys[s]) e++;
-    const r = Math.floor(keys[s] / n);
-    const c = keys[s] - r * n;
-    if (r !== c) { colArr.push(c); cnt.push(e - s); rowPtr[r + 1]++; }
-    s = e;
+  for (let r = 0; r < n; r++) {
+    const seg = cols.subarray(rowCount[r], rowCount[r + 1]).sort();
+    for (let s = 0; s < seg.length; ) {
+      let e = s + 1;
+      while (e < seg.length && seg[e] === seg[s]) e++;
+      const c = seg[s];
+      if (r !== c) { colArr.push(c); cnt.push(e - s); rowPtr[r + 1]++; }
+      s = e;
+    }
   }
   for (let r = 0; r < n; r++) rowPtr[r + 1] += rowPtr[r];
   const col = Int32Array.from(colArr);

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { cpuBackend, evaluate, randn, testGpu, expectClose, type Input } from '../testing';
-import { nearestCode, nearestCodeCpu, RQ_VARIANTS, type RqVariant } from './rq-assign';
+import { cpuBackend, evaluate, randn, testGpu, testWasm, expectClose, type Input } from '../testing';
+import { nearestCode, nearestCodeCpu, RQ_VARIANTS, WASM_GEMM_MIN_WORK, type RqVariant } from './rq-assign';
 import { setBackend, tensor } from '../tensor';
 
 const mat = (data: Float32Array, shape: number[]): Input => ({ data, shape, grad: false });
@@ -10,6 +10,30 @@ function dist64(x: Float32Array, e: Float32Array, n: number, k: number, d: numbe
   let s = 0;
   for (let j = 0; j < d; j++) s += (x[n * d + j] - e[k * d + j]) ** 2;
   return s;
+}
+
+/** The direct f32 difference loop (t = x − e, acc += t², j order; strict < keeps the lowest index on ties). */
+function directNearest(x: Float32Array, N: number, d: number, e: Float32Array, K: number): { idx: Int32Array; dd: Float32Array } {
+  const idx = new Int32Array(N);
+  const dd = new Float32Array(N);
+  for (let n = 0; n < N; n++) {
+    let bd = Infinity;
+    let bk = -1;
+    for (let k = 0; k < K; k++) {
+      let acc = 0;
+      for (let j = 0; j < d; j++) {
+        const t = Math.fround(x[n * d + j] - e[k * d + j]);
+        acc = Math.fround(acc + Math.fround(t * t));
+      }
+      if (acc < bd) {
+        bd = acc;
+        bk = k;
+      }
+    }
+    idx[n] = bk;
+    dd[n] = bd;
+  }
+  return { idx, dd };
 }
 
 async function compare(variant: RqVariant, N: number, K: number, d: number, seed: number, codebook?: Float32Array, x?: Float32Array) {
@@ -94,23 +118,40 @@ describe('nearestCode (RQ assignment, Eq. 1)', () => {
     const idx = new Int32Array(N);
     const dd = new Float32Array(N);
     nearestCodeCpu(x, N, d, e, K, idx, dd);
-    for (let n = 0; n < N; n++) {
-      let bd = Infinity;
-      let bk = -1;
-      for (let k = 0; k < K; k++) {
-        let acc = 0;
-        for (let j = 0; j < d; j++) {
-          const t = Math.fround(x[n * d + j] - e[k * d + j]);
-          acc = Math.fround(acc + Math.fround(t * t));
-        }
-        if (acc < bd) {
-          bd = acc;
-          bk = k;
-        }
-      }
-      expect([n, idx[n], dd[n]]).toEqual([n, bk, bd]);
-    }
+    const ref = directNearest(x, N, d, e, K);
+    for (let n = 0; n < N; n++) expect([n, idx[n], dd[n]]).toEqual([n, ref.idx[n], ref.dd[n]]);
     expect(idx[5]).toBe(3);
     expect(dd[5]).toBe(0);
+  });
+
+  it('wasm (GEMM path: matmul dot products + exact re-score of the candidates) = the direct f32 loop bit for bit', async () => {
+    const be = await testWasm();
+    // [N, K, d]: GEMM path (incl. a row block that does not divide N, K not a multiple of 4) and the direct kernel
+    for (const [N, K, d, seed] of [[300, 64, 90, 31], [257, 37, 61, 33], [40, 4, 8, 35]]) {
+      const x = randn(N * d, seed);
+      for (let i = 0; i < x.length; i++) if (i % 5 !== 0) x[i] = 0; // sparse rows, like the KuaiRec features
+      const e = randn(K * d, seed + 1, 0.3);
+      e.set(e.subarray(1 * d, 2 * d), (K - 1) * d); // duplicate codeword: the tie goes to 1
+      x.set(e.subarray(1 * d, 2 * d), 3 * d); // row 3 sits on it
+      // row 4 equidistant from codewords 0 and 2 (mirror images through the row): a genuine tie, lowest index wins
+      x.fill(0, 4 * d, 5 * d);
+      e.fill(0, 0, d);
+      e.fill(0, 2 * d, 3 * d);
+      e[0] = 0.5;
+      e[2 * d] = -0.5;
+      const gemm = N * K * d >= WASM_GEMM_MIN_WORK && K >= 8;
+      expect(gemm).toBe(N !== 40);
+      setBackend(be);
+      const [gi, gd] = await (async () => {
+        const [i, dd] = nearestCode(tensor(x, [N, d]), tensor(e, [K, d]));
+        return [await i.data(), await dd.data()];
+      })();
+      setBackend(cpuBackend);
+      const ref = directNearest(x, N, d, e, K);
+      expect(Array.from(gi)).toEqual(Array.from(ref.idx));
+      expect(Array.from(gd)).toEqual(Array.from(ref.dd));
+      expect(gi[3]).toBe(1);
+      expect(gi[4]).toBe(0);
+    }
   });
 });

@@ -49,9 +49,28 @@ export const nearestCodeDef: OpDef<NearestCodeAttrs> = {
     const grid = grid1d(variant === 'simple' ? Math.ceil(N / 64) : N, maxWg);
     be.run(kernel(`rq-assign:${variant}`, [src], {}, variant === 'simple' ? 'simple' : 'wg_reduce'), [x, e, index, dist2], [N, K, d, grid[0]], grid);
   },
+  // Large calls take the GEMM path: the dot products X·Eᵀ on the (threaded) matmul kernel, then
+  // nearest_code_rescore (wasm/optim.c) re-scores only the codewords within a rounding bound of the best with
+  // nearest_code's exact arithmetic, so both paths return the same indices and distances bit for bit (rq-assign.test.ts).
   wasm: (be, [x, e], [index, dist2], _a, m) => {
     const [N, d] = m.inputs[0].shape;
-    be.k.nearest_code(be.ptr(x), be.ptr(e), be.ptr(index), be.ptr(dist2), N, m.inputs[1].shape[0], d);
+    const K = m.inputs[1].shape[0];
+    if (K < 8 || N * K * d < WASM_GEMM_MIN_WORK) {
+      be.k.nearest_code(be.ptr(x), be.ptr(e), be.ptr(index), be.ptr(dist2), N, K, d);
+      return;
+    }
+    const rows = Math.max(1, Math.min(N, Math.floor(WASM_GEMM_DOT_FLOATS / K)));
+    const dot = be.alloc(rows * K, 'f32');
+    try {
+      for (let r0 = 0; r0 < N; r0 += rows) {
+        const r = Math.min(rows, N - r0);
+        const xp = be.ptr(x) + r0 * d * 4;
+        be.k.matmul(xp, be.ptr(e), be.ptr(dot), r, K, d, 1, 0, 0, 0, 1, be.scratch(be.k.matmul_scratch(K)));
+        be.k.nearest_code_rescore(xp, be.ptr(e), be.ptr(dot), be.ptr(index) + r0 * 4, be.ptr(dist2) + r0 * 4, r, K, d, be.scratch(K));
+      }
+    } finally {
+      be.release(dot);
+    }
   },
   backward: 'nondiff',
 };
@@ -120,6 +139,10 @@ export function nearestCodeCpu(x: Float32Array, N: number, d: number, e: Float32
     dist2[n] = bd;
   }
 }
+
+/** wasm: multiply-adds from which the GEMM path is taken, and the dot-product block it works in (floats). */
+export const WASM_GEMM_MIN_WORK = 1 << 16;
+const WASM_GEMM_DOT_FLOATS = 1 << 22;
 
 /** Nearest codeword per row: [index i32 (N), squared distance f32 (N)]; ties go to the lowest codeword index. */
 export function nearestCode(x: Tensor, codebook: Tensor, opts: NearestCodeAttrs = {}): [Tensor, Tensor] {

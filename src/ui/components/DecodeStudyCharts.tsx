@@ -9,7 +9,11 @@ interface Row {
   cache: boolean;
   L: number;
   study: 'speed' | 'length';
-  host?: string;
+  host: string;
+  /** engine backend of the row (wasm, webgpu) and where its trie beam ran (device / host; defaultPath: the method's default there) */
+  backend: string;
+  path: 'host' | 'device';
+  defaultPath: boolean;
   slatesPerSec: number;
   recall5: number;
   recallL: number;
@@ -18,27 +22,30 @@ interface Row {
 const LABEL: Record<Row['method'], string> = { gsbi: 'GSBI (HiGR), B=5', 'onerec-greedy': 'OneRec-style greedy', 'onerec-beam': 'OneRec-style beam B=5' };
 const COLOR: Record<Row['method'], string> = { gsbi: '#d62728', 'onerec-greedy': '#1f77b4', 'onerec-beam': '#2ca02c' };
 const METHODS = ['gsbi', 'onerec-greedy', 'onerec-beam'] as const;
+const SYMBOLS = ['circle', 'square', 'diamond', 'triangle-up', 'cross', 'x'];
 
 export function DecodeStudyCharts() {
   const rows = study.rows as Row[];
-  // one host per trace (Node and Chromium time the same weights; recall is the same in both)
-  const hosts = [...new Set(rows.map((r) => r.host ?? 'node'))];
+  // one marker shape per host/backend (Node and Chromium, wasm and WebGPU time the same weights; recall is the same in all)
+  const groups = [...new Set(rows.map((r) => `${r.host}/${r.backend}`))];
   const speed = rows.filter((r) => r.study === 'speed');
-  const len = rows.filter((r) => r.study === 'length' && (r.host ?? 'node') === hosts[0]);
-  const scatter = hosts.flatMap((host, hi) => METHODS.flatMap((m) =>
-    [true, false].map((cache) => {
-      const r = speed.filter((x) => x.method === m && x.cache === cache && (x.host ?? 'node') === host);
+  const lenGroup = groups.find((g) => rows.some((r) => r.study === 'length' && `${r.host}/${r.backend}` === g));
+  const len = rows.filter((r) => r.study === 'length' && `${r.host}/${r.backend}` === lenGroup);
+  const scatter = groups.flatMap((g, gi) => METHODS.flatMap((m) =>
+    [true, false].flatMap((cache) => [true, false].map((dflt) => {
+      const r = speed.filter((x) => x.method === m && x.cache === cache && x.defaultPath === dflt && `${x.host}/${x.backend}` === g);
+      const path = r[0]?.path;
       return {
         type: 'scatter',
         mode: 'markers+text',
-        name: `${LABEL[m]}${cache ? '' : ', no KV cache'}${hosts.length > 1 ? ` (${host})` : ''}`,
+        name: `${LABEL[m]}${cache ? '' : ', no KV cache'}${dflt ? '' : `, trie beam on the ${path}`} (${g})`,
         x: r.map((x) => x.slatesPerSec),
         y: r.map((x) => x.recall5),
-        text: r.map(() => `${cache ? 'cache' : 'no cache'}${hosts.length > 1 ? `, ${host}` : ''}`),
+        text: r.map(() => `${cache ? 'cache' : 'no cache'}, ${g}${dflt ? '' : `, ${path}`}`),
         textposition: 'top center',
-        marker: { color: COLOR[m], size: 11, symbol: `${hi === 0 ? 'circle' : 'square'}${cache ? '' : '-open'}` },
+        marker: { color: COLOR[m], size: 11, opacity: dflt ? 1 : 0.5, symbol: `${SYMBOLS[gi % SYMBOLS.length]}${cache ? '' : '-open'}` },
       };
-    }),
+    }).filter((t) => t.x.length)),
   ));
   const lines = METHODS.map((m) => {
     const r = len.filter((x) => x.method === m).sort((a, b) => a.L - b.L);
@@ -49,7 +56,7 @@ export function DecodeStudyCharts() {
     <section data-testid="decode-study">
       <h2>Decoding efficiency (paper Figures 4–5)</h2>
       <p className="muted">
-        From the committed <code>npm run bench:decode</code> result ({study.environment.date}, {study.environment.backend}, seed {s.seed}
+        From the committed <code>npm run bench:decode</code> result ({study.environment.date}, trained on {study.environment.backend}, timed on {groups.join(', ')}, seed {s.seed}
         {s.quick ? ', --quick: not a result' : ''}): {study.protocol.evalUsers} test users, parameters GSBI {study.params.gsbi} vs OneRec-style {study.params.onerec}.
       </p>
       <Plot
@@ -57,7 +64,7 @@ export function DecodeStudyCharts() {
         data={scatter}
         layout={{ title: { text: 'speed vs quality (L = 5)' }, xaxis: { title: { text: 'slates / s' }, type: 'log' }, yaxis: { title: { text: 'recall@5' } } }}
       />
-      <Plot testId="decode-quality-length" data={lines} layout={{ title: { text: 'quality vs slate length (KV cache)' }, xaxis: { title: { text: 'slate length L' } }, yaxis: { title: { text: 'recall@L' } } }} />
+      <Plot testId="decode-quality-length" data={lines} layout={{ title: { text: `quality vs slate length (KV cache, ${lenGroup ?? 'no rows'})` }, xaxis: { title: { text: 'slate length L' } }, yaxis: { title: { text: 'recall@L' } } }} />
     </section>
   );
 }
