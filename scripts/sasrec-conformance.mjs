@@ -15,7 +15,7 @@ const REFERENCE = { recall5: { mean: 0.0961, std: 0.0037 }, ndcg5: { mean: 0.110
 const BAND = 0.1;
 
 const runs = [];
-for (const dir of RUN_DIRS) {
+for (const [di, dir] of RUN_DIRS.entries()) {
   if (!fs.existsSync(dir)) continue;
   for (const f of fs.readdirSync(dir).filter((x) => /^sasrec(-pmixer)?-s\d+-[0-9a-f]+\.json$/.test(x) || (dir !== RUN_DIRS[0] && x.endsWith('.json')))) {
     const file = path.join(dir, f);
@@ -24,7 +24,7 @@ for (const dir of RUN_DIRS) {
       console.error(`sasrec-conformance: ${file}: not a SASRec table1 run file (model "${j.model}")`);
       process.exit(1);
     }
-    runs.push({ file, ...j });
+    runs.push({ file, di, ...j });
   }
 }
 if (!runs.length) {
@@ -53,7 +53,7 @@ function config(r) {
   ].join(' · ');
 }
 const groups = new Map();
-for (const r of runs.sort((a, b) => a.model.localeCompare(b.model) || a.seed - b.seed)) {
+for (const r of runs.sort((a, b) => a.di - b.di || a.model.localeCompare(b.model) || a.seed - b.seed)) {
   const c = `${r.model}: ${config(r)}`;
   if (!groups.has(c)) groups.set(c, []);
   groups.get(c).push(r);

@@ -104,6 +104,25 @@ describe('higr table1', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8')).rows[0].cachedSeeds).toEqual([]);
   }, 180_000);
 
+  it('both SASRec rows: --sasrec-pmixer-<key> reaches the conformance row only; it keeps its last weights and records the test trace', async () => {
+    const out = path.join(tmp, 'pmixer');
+    const r = await run(['table1', '--quick', '--users', '60', '--backend', 'cpu', '--models', 'sasrec,sasrec-pmixer', '--seeds', '0', '--sasrec-pmixer-epochs', '2', '--out', out]);
+    expect(r.err).not.toMatch(/^higr table1:/m);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
+    expect(j.rows.map((x: { id: string }) => x.id)).toEqual(['sasrec', 'sasrec-pmixer']);
+    expect(j.rows[0].settings).toMatchObject({ epochs: 3, evalEvery: 5 });
+    expect(j.rows[0].settings.block).toBeUndefined(); // the Table 1 row's settings (and cache keys) are unchanged
+    expect(j.rows[1].settings).toMatchObject({ epochs: 2, block: 'post-ln', timelineMask: false, maskPaddingKeys: false, evalEvery: 0, traceEvery: 1 });
+    expect(j.rows[1].model).toMatch(/pmixer protocol.*conformance/);
+    const file = fs.readdirSync(path.join(out, 'table1-runs')).find((f) => f.startsWith('sasrec-pmixer-s0-'))!;
+    const run1 = JSON.parse(fs.readFileSync(path.join(out, 'table1-runs', file), 'utf8'));
+    expect(run1.trainLog).toMatchObject({ epochsRun: 2, bestEpoch: 2, validation: [] });
+    expect(run1.trainLog.trace.map((t: { epoch: number }) => t.epoch)).toEqual([1, 2]);
+    // the last trace point is the test evaluation of the kept (last) weights
+    expect(run1.trainLog.trace[1].testRecall5).toBeCloseTo(run1.effective.recall5, 10);
+  }, 300_000);
+
   it('bad input is one line naming the file or flag', async () => {
     const inTrain = path.join(tmp, 'trained.txt');
     fs.writeFileSync(inTrain, `${bundledLines()[0]}\n`);
