@@ -23,7 +23,10 @@ describe('parseArgs', () => {
   it('parses the common options, repeatable --data and free flags', () => {
     const p = parseArgs(['eval', '--data', 'a.csv', '--data=b/', '--out', 'o', '--seed', '7', '--quick', '--test', 't.txt', '--beam', '4', '--fast']);
     expect(p.command).toBe('eval');
-    expect(p.args).toEqual({ data: ['a.csv', 'b/'], out: 'o', seed: 7, quick: true, test: 't.txt', flags: { beam: '4', fast: true } });
+    expect(p.args).toEqual({ data: ['a.csv', 'b/'], out: 'o', seed: 7, quick: true, quickGiven: true, test: 't.txt', flags: { beam: '4', fast: true } });
+    // an explicit --quick=false is recorded as given (stages with their own quick default need to know)
+    expect(parseArgs(['run', '--quick=false']).args).toMatchObject({ quick: false, quickGiven: true });
+    expect(() => parseArgs(['run', '--quick=yes'])).toThrow('--quick takes no value');
   });
 
   it('has defaults', () => {
