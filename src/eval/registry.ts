@@ -60,7 +60,11 @@ const b4rCfg = (o: TrainOptions) => ({ ...BERT4REC_DEFAULTS, ...EARLY_STOP, ...(
 const HSTU_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, negatives: 32 };
 const hstuCfg = (o: TrainOptions) => ({ ...HSTU_DEFAULTS, ...EARLY_STOP, ...(o.quick ? HSTU_QUICK : {}), ...(o.overrides ?? {}), seed: o.seed });
 
-const recentPopCfg = (o: TrainOptions) => ({ ...RECENT_POPULARITY_DEFAULTS, ...(o.overrides ?? {}) });
+/** `--pop-recent-windows 5,10,0` arrives as a string: a comma list of windows. */
+const recentPopCfg = (o: TrainOptions) => {
+  const { windows, ...rest } = o.overrides ?? {};
+  return { ...RECENT_POPULARITY_DEFAULTS, ...rest, ...(windows === undefined ? {} : { windows: typeof windows === 'string' ? windows.split(',').map(Number) : [windows] }) };
+};
 export const MODELS: ModelEntry[] = [
   { id: 'pop', label: 'Popularity', objective: 'training-set view counts', deterministic: true, settings: () => ({}), train: (i, _o, c) => trainPopularity(i, {}, c) },
   { id: 'pop-recent', label: 'Recent popularity', objective: "view counts over each user's last R training items, R in {5, 10, 20, 50, 200, all} chosen on the validation slates", deterministic: true, settings: recentPopCfg, train: (i, o, c) => trainRecentPopularity(i, recentPopCfg(o) as Partial<RecentPopularityConfig>, c) },

@@ -28,5 +28,7 @@ describe('recent popularity', () => {
     const fixed = await trainRecentPopularity(inputs, { window: 3 });
     expect(Array.from(fixed.counts)).toEqual([1, 1, 2, 2]);
     await expect(trainRecentPopularity(inputs, { windows: [] }, { validate })).rejects.toThrow(/at least one window/);
+    await expect(trainRecentPopularity(inputs, { windows: [5, -1] }, { validate })).rejects.toThrow('recent popularity: windows must be an integer >= 0 (0 = all), got -1');
+    await expect(trainRecentPopularity(inputs, { window: 2.5, windows: [5] }, { validate })).rejects.toThrow('recent popularity: window must be an integer >= 0 (0 = all), got 2.5');
   });
 });

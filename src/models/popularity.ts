@@ -25,9 +25,7 @@ export class Popularity implements SeqRecModel {
 }
 
 export function itemCounts(inputs: SeqTrainInputs): Float32Array {
-  const c = new Float32Array(inputs.nItems);
-  for (let i = 0; i < inputs.items.length; i++) c[inputs.items[i]]++;
-  return c;
+  return recentItemCounts(inputs, 0);
 }
 
 export async function trainPopularity(inputs: SeqTrainInputs, _cfg: PopularityConfig = {}, ctl: TrainControl = {}): Promise<Popularity> {
@@ -51,8 +49,12 @@ export interface RecentPopularityConfig {
 }
 export const RECENT_POPULARITY_DEFAULTS: RecentPopularityConfig = { window: 10, windows: [5, 10, 20, 50, 200, 0] };
 
+function checkWindow(name: string, w: unknown): void {
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 0) throw new Error(`recent popularity: ${name} must be an integer >= 0 (0 = all), got ${String(w)}`);
+}
+
 export function recentItemCounts(inputs: SeqTrainInputs, window: number): Float32Array {
-  if (!Number.isInteger(window) || window < 0) throw new Error(`recent popularity: window must be an integer >= 0 (0 = all), got ${window}`);
+  checkWindow('window', window);
   const c = new Float32Array(inputs.nItems);
   const off = inputs.offsets;
   for (let u = 0; u + 1 < off.length; u++) {
@@ -65,6 +67,10 @@ export function recentItemCounts(inputs: SeqTrainInputs, window: number): Float3
 export async function trainRecentPopularity(inputs: SeqTrainInputs, cfg: Partial<RecentPopularityConfig> = {}, ctl: TrainControl = {}): Promise<Popularity> {
   const c = { ...RECENT_POPULARITY_DEFAULTS, ...cfg };
   checkAborted(ctl.signal, 'recent popularity');
+  // every setting checked up front, whichever one this run reads
+  checkWindow('window', c.window);
+  if (!Array.isArray(c.windows)) throw new Error(`recent popularity: windows must be a list of windows, got ${String(c.windows)}`);
+  c.windows.forEach((w) => checkWindow('windows', w));
   if (!ctl.validate) {
     const m = new Popularity(recentItemCounts(inputs, c.window));
     ctl.onProgress?.({ step: 1, total: 1, scalars: { window: c.window } });
