@@ -37,12 +37,13 @@ export function DecodeStudyCharts() {
       const path = r[0]?.path;
       return {
         type: 'scatter',
-        mode: 'markers+text',
+        // labels on hover only: with 4 host/backend groups × 3 methods × 2 caches the printed labels overlapped into an unreadable band
+        mode: 'markers',
+        hoverinfo: 'text+x+y',
         name: `${LABEL[m]}${cache ? '' : ', no KV cache'}${dflt ? '' : `, trie beam on the ${path}`} (${g})`,
         x: r.map((x) => x.slatesPerSec),
         y: r.map((x) => x.recall5),
         text: r.map(() => `${cache ? 'cache' : 'no cache'}, ${g}${dflt ? '' : `, ${path}`}`),
-        textposition: 'top center',
         marker: { color: COLOR[m], size: 11, opacity: dflt ? 1 : 0.5, symbol: `${SYMBOLS[gi % SYMBOLS.length]}${cache ? '' : '-open'}` },
       };
     }).filter((t) => t.x.length)),
