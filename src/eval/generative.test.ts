@@ -43,8 +43,14 @@ describe('generative Table 1 entries', () => {
     setBackend(cpuBackend);
     const hs = task.cases.map((c) => c.history);
     for (const e of GENERATIVE_MODELS) {
-      const m = await e.train(train, { seed: 0, quick: true, overrides: { stepsPerEpoch: 5, validUsers: 8, beam: 5 } });
+      const m = await e.train(train, { seed: 0, quick: true, overrides: { stepsPerEpoch: 5, validUsers: 8, ...(e.id === 'higr' ? { beam: 5 } : {}) } });
       expect(m.numParameters()).toBeGreaterThan(0);
+      // the validation curve of the run lands in the Table 1 run record
+      const log = m.trainLog!;
+      expect(log.epochsRun).toBeGreaterThanOrEqual(1);
+      expect(log.validation.map((v) => v.epoch)).toEqual(Array.from({ length: log.epochsRun }, (_, i) => i + 1));
+      expect(log.bestValidation).toBe(Math.max(...log.validation.map((v) => v.score)));
+      expect(log.validation.find((v) => v.epoch === log.bestEpoch)!.score).toBe(log.bestValidation);
       const s = await m.slates!(hs, 5);
       s.forEach((x, u) => {
         expect(new Set(x).size).toBe(5);
@@ -64,4 +70,30 @@ describe('generative Table 1 entries', () => {
     // one tokenizer for every SID model of the table, with the real-data item features
     expect(SID_TOKENIZER.features).toBe(REAL_DATA_FEATURES);
   });
+
+  it('baselines take the recency / regularisation knobs (recentWindows, dropout, maxHistory, epochs); unknown keys and bad values are one clear error', () => {
+    const over = { recentWindows: 20, dropout: 0.4, maxHistory: 50, epochs: 3 };
+    for (const id of ['tiger', 'onerec', 'listcvae']) {
+      const e = modelById(id);
+      const st = e.settings({ seed: 1, quick: false, overrides: over }) as Record<string, unknown> & { model: Record<string, unknown> };
+      expect(st).toMatchObject({ recentWindows: 20, epochs: 3, seed: 1 });
+      expect(st.model).toMatchObject({ dropout: 0.4, maxHistory: 50 });
+      expect(() => e.settings({ seed: 0, quick: false, overrides: { recentWindow: 20 } })).toThrow(new RegExp(`--${id}-recentWindow: not a setting of ${id} \\(known: .*recentWindows`));
+      expect(() => e.settings({ seed: 0, quick: false, overrides: { dropout: 'high' } })).toThrow(new RegExp(`--${id}-dropout: needs a number \\(got "high"\\)`));
+      expect(() => e.settings({ seed: 0, quick: false, overrides: { recentWindows: -1 } })).toThrow(/recentWindows must be an integer >= 0 \(got -1\)/);
+      expect(() => e.settings({ seed: 0, quick: false, overrides: { recentWindows: 2.5 } })).toThrow(/recentWindows must be an integer >= 0 \(got 2.5\)/);
+      expect(() => e.settings({ seed: 0, quick: false, overrides: { dropout: 1 } })).toThrow(/dropout must be in \[0, 1\) \(got 1\)/);
+      expect(() => e.settings({ seed: 0, quick: false, overrides: { maxHistory: 0 } })).toThrow(/maxHistory must be an integer >= 1 \(got 0\)/);
+    }
+  });
+
+  it('recentWindows reaches the trainer (its checkpoints record the recipe it ran)', async () => {
+    setBackend(cpuBackend);
+    const e = modelById('listcvae');
+    // the recipe the trainer ran with is what its checkpoints record (recentWindows itself: src/train/slate-decoder.test.ts)
+    const saves: { config: { recentWindows: number } }[] = [];
+    await e.train(train, { seed: 0, quick: true, overrides: { stepsPerEpoch: 5, validUsers: 8, recentWindows: 1 } }, { checkpoints: { every: 2, save: async (c) => void saves.push(c as never) } });
+    expect(saves.length).toBeGreaterThan(0);
+    expect(saves.every((c) => c.config.recentWindows === 1)).toBe(true);
+  }, 60_000);
 });

@@ -3,16 +3,16 @@
 // (src/train/slate-decoder.ts) on every (history, next M) window of the protocol's training sequences, chooses its best
 // epoch on the protocol's validation slate (SeqTrainInputs.validation; without it, on each user's last training
 // window) and produces slates with its own decoder (history excluded): the table scores them as generated slates. All of them use the same semantic IDs (SID_TOKENIZER).
-import { ListCvae, LISTCVAE_DEFAULTS } from '../models/listcvae';
+import { ListCvae, listCvaeConfig, LISTCVAE_DEFAULTS } from '../models/listcvae';
 import { rng } from '../models/nn';
-import { flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
-import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
+import { flatConfig, flatConfigFor, flatDecode, FlatSlateDecoder } from '../models/onerec';
+import type { SeqRecModel, SeqTrainInputs, TrainControl, TrainLog } from '../models/seq-rec';
 import { PrefixTrie } from '../models/sid-table';
 import { hsdConfig } from '../models/slate-decoder';
-import { createTiger, TIGER_DEFAULTS, tigerSlates } from '../models/tiger';
+import { createTiger, TIGER_DEFAULTS, tigerFlatConfig, tigerSlates } from '../models/tiger';
 import type { SidLookup } from '../models/trie-beam';
 import { historyBatch } from '../models/context-encoder';
-import { gsbiSlates, run as trainHsd, slateTrainConfig, trainSlateModel, type RunOptions as SlateRunOptions, type SlateCheckpoint, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs } from '../train/slate-decoder';
+import { gsbiSlates, run as trainHsd, slateTrainConfig, trainRecipeConfig, trainSlateModel, type RunOptions as SlateRunOptions, type SlateCheckpoint, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs, type SlateTrainOutcome } from '../train/slate-decoder';
 import { HSD_REAL_DATA, HSD_REAL_DATA_QUICK, REAL_DATA_FEATURES, type SlateTokenizerSettings } from '../train/slate-data';
 import { SID_TOKENIZER_SETTINGS } from '../stages/sid-source-config';
 import type { ModelEntry, TrainOptions } from './registry';
@@ -75,32 +75,74 @@ const TRAIN_FULL: Partial<GenTrainConfig> = { epochs: 2, stepsPerEpoch: 600, bat
 // seed 0 reached validation 0.109 at epoch 7 that way.
 const EPOCHS_FULL: Record<string, number> = { listcvae: 3, onerec: 8, tiger: 8 };
 const PATIENCE_FULL: Record<string, number> = { onerec: 2, tiger: 2 };
-const genCfg = (o: TrainOptions, id: string) => ({
-  ...(o.quick ? TRAIN_QUICK : { ...TRAIN_FULL, epochs: EPOCHS_FULL[id] ?? TRAIN_FULL.epochs, patience: PATIENCE_FULL[id] ?? TRAIN_FULL.patience }),
-  ...numeric(o.overrides, TRAIN_FULL),
+/** Each user's N most recent training windows (SlateTrainConfig.recentWindows; absent = every window). */
+const RECENT_FULL: Record<string, number> = {};
+/** Every training key a baseline accepts as `--<model>-<key>` (TRAIN_FULL's and the recency cut). */
+const TRAIN_KEYS = { ...TRAIN_FULL, recentWindows: 0 };
+const genCfg = (o: TrainOptions, id: string) => checkedRecipe({
+  ...(o.quick ? TRAIN_QUICK : { ...TRAIN_FULL, epochs: EPOCHS_FULL[id] ?? TRAIN_FULL.epochs, patience: PATIENCE_FULL[id] ?? TRAIN_FULL.patience, ...(RECENT_FULL[id] ? { recentWindows: RECENT_FULL[id] } : {}) }),
+  ...numeric(o.overrides, TRAIN_KEYS),
   seed: o.seed,
 });
+/** The recipe itself, after the trainer's checks (a bad value, e.g. --tiger-recentWindows -1, fails before any training). */
+function checkedRecipe<T extends Partial<GenTrainConfig>>(c: T): T {
+  trainRecipeConfig(c);
+  return c;
+}
 /** The numeric overrides whose keys the defaults `of` have. */
 function numeric<T extends object>(o: TrainOptions['overrides'], of: T): Partial<T> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(o ?? {})) if (typeof v === 'number' && k in of) out[k] = v;
   return out as Partial<T>;
 }
+/** A baseline's overrides must be numbers and name one of its training or model settings (a typo would be ignored silently). */
+export function checkOverrides(id: string, o: TrainOptions['overrides'], model: object): void {
+  const known = [...Object.keys(TRAIN_KEYS), ...Object.keys(model)];
+  for (const [k, v] of Object.entries(o ?? {})) {
+    if (!known.includes(k)) throw new Error(`--${id}-${k}: not a setting of ${id} (known: ${known.join(', ')})`);
+    if (typeof v !== 'number') throw new Error(`--${id}-${k}: needs a number (got "${v}")`);
+  }
+}
 // model sizes: the HSD's browser width (d = 32, FFN 64, as `higr train`), history of 20 items
 const DIMS_QUICK = { dim: 16, heads: 2, ffn: 32, maxHistory: 20 };
 const DIMS_FULL = { dim: 32, heads: 2, ffn: 64, maxHistory: 20 };
 const dims = (o: TrainOptions) => (o.quick ? DIMS_QUICK : DIMS_FULL);
 const ONEREC_LAYERS = { encoderLayers: 1, slateLayers: 2, itemLayers: 1 };
+/** Per-model settings of the Table 1 recipe beyond the shared sizes (chosen on validation: docs/generative-baselines.md). */
+const MODEL_FULL: Record<string, Record<string, number>> = { onerec: {}, tiger: {}, listcvae: {} };
+const modelFull = (o: TrainOptions, id: string) => (o.quick ? {} : MODEL_FULL[id]);
 /** The OneRec-style decoder's Table 1 training recipe (bench:decode trains its flat decoder with it). */
 export const onerecTrainConfig = (o: TrainOptions): Partial<GenTrainConfig> & { seed: number } => genCfg(o, 'onerec');
-const onerecCfg = (o: TrainOptions) => flatConfigFor(hsdConfig({ ...dims(o), ...ONEREC_LAYERS, ...numeric(o.overrides, { ...DIMS_FULL, ...ONEREC_LAYERS }) }));
+const ONEREC_KEYS = { ...DIMS_FULL, ...ONEREC_LAYERS, dropout: 0 };
+const onerecCfg = (o: TrainOptions) => {
+  checkOverrides('onerec', o.overrides, ONEREC_KEYS);
+  return flatConfigFor(hsdConfig({ ...dims(o), ...ONEREC_LAYERS, ...modelFull(o, 'onerec'), ...numeric(o.overrides, ONEREC_KEYS) }));
+};
 // TIGER: one encoder block over the T·L history tokens (2 blocks cost 2.3× the step time on this machine), 2 decoder blocks
-const tigerCfg = (o: TrainOptions) => ({ ...TIGER_DEFAULTS, ...dims(o), encoderLayers: 1, ...numeric(o.overrides, TIGER_DEFAULTS) });
-const listcvaeCfg = (o: TrainOptions) => ({ ...LISTCVAE_DEFAULTS, dim: dims(o).dim, maxHistory: dims(o).maxHistory, ...numeric(o.overrides, LISTCVAE_DEFAULTS) });
+const tigerCfg = (o: TrainOptions) => {
+  checkOverrides('tiger', o.overrides, TIGER_DEFAULTS);
+  const c = { ...TIGER_DEFAULTS, ...dims(o), encoderLayers: 1, ...modelFull(o, 'tiger'), ...numeric(o.overrides, TIGER_DEFAULTS) };
+  flatConfig(tigerFlatConfig(c)); // its checks, before any training
+  return c;
+};
+const listcvaeCfg = (o: TrainOptions) => {
+  checkOverrides('listcvae', o.overrides, LISTCVAE_DEFAULTS);
+  const c = { ...LISTCVAE_DEFAULTS, dim: dims(o).dim, maxHistory: dims(o).maxHistory, ...modelFull(o, 'listcvae'), ...numeric(o.overrides, LISTCVAE_DEFAULTS) };
+  listCvaeConfig(c);
+  return c;
+};
 
-function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32Array[], k: number) => Promise<Int32Array[]>): SeqRecModel {
+/** The run's validation curve (recall@5 per epoch on the validation users) as a Table 1 training log. */
+export function slateTrainLog(r: Pick<SlateTrainOutcome, 'curves' | 'bestEpoch' | 'stoppedEarly'>): TrainLog {
+  const ep = r.curves.epochs;
+  const best = ep.find((e) => e.epoch === r.bestEpoch);
+  return { epochsRun: ep.length, bestEpoch: r.bestEpoch, bestValidation: best ? best.valid.recall5 : null, validation: ep.map((e) => ({ epoch: e.epoch, score: e.valid.recall5 })), stoppedEarly: r.stoppedEarly };
+}
+
+function wrap(name: string, nItems: number, model: SlateModel, slates: (h: Int32Array[], k: number) => Promise<Int32Array[]>, trainLog?: TrainLog): SeqRecModel {
   return {
     name,
+    trainLog,
     nItems,
     numParameters: () => model.numParameters(),
     score: () => {
@@ -132,6 +174,7 @@ async function endOf(name: string, r: { aborted: boolean; checkpoint: SlateCheck
 async function fit(kind: string, model: SlateModel, inputs: SeqTrainInputs, o: TrainOptions, ctl: TrainControl | undefined, targetLen: number, maxHistory: number, decode: SlateDecodeFn) {
   const r = await trainSlateModel(model, windowsOf(inputs), genCfg(o, kind), { kind, targetLen, slateSize: M, maxHistory, decode }, trainerOptions(ctl));
   await endOf(kind, r, ctl);
+  return slateTrainLog(r);
 }
 
 const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, trie: PrefixTrie.of(i.sidTable!) });
@@ -162,7 +205,7 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
       const r = await trainHsd(windowsOf(inputs), cfg, trainerOptions(ctl));
       await endOf('HiGR', r, ctl);
       const m = r.model;
-      return wrap('HiGR', inputs.nItems, m, async (h, k) => (await gsbiSlates(m, r.lookup, h, cfg.beam, k)).slates);
+      return wrap('HiGR', inputs.nItems, m, async (h, k) => (await gsbiSlates(m, r.lookup, h, cfg.beam, k)).slates, slateTrainLog(r));
     },
   },
   {
@@ -178,8 +221,8 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
       const cfg = tigerCfg(o);
       const m = createTiger(cfg, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
       const slates = (h: Int32Array[], k: number) => tigerSlates(m, lookup, h, { k, beam: 5 });
-      await fit('tiger', m, inputs, o, ctl, 1, cfg.maxHistory, (h) => slates(h, 5));
-      return wrap('TIGER', inputs.nItems, m, slates);
+      const log = await fit('tiger', m, inputs, o, ctl, 1, cfg.maxHistory, (h) => slates(h, 5));
+      return wrap('TIGER', inputs.nItems, m, slates, log);
     },
   },
   {
@@ -196,8 +239,8 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
       const m = new FlatSlateDecoder(cfg, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
       const slates = async (h: Int32Array[], k: number) =>
         (await flatDecode(m, lookup, historyBatch(h, lookup.sids, m.sid, cfg.maxHistory), { beam: 5, length: k, exclude: h })).slates;
-      await fit('onerec', m, inputs, o, ctl, M, cfg.maxHistory, (h) => slates(h, 5));
-      return wrap('OneRec-style', inputs.nItems, m, slates);
+      const log = await fit('onerec', m, inputs, o, ctl, M, cfg.maxHistory, (h) => slates(h, 5));
+      return wrap('OneRec-style', inputs.nItems, m, slates, log);
     },
   },
   {
@@ -211,8 +254,8 @@ export const GENERATIVE_MODELS: ModelEntry[] = [
     async train(inputs, o, ctl) {
       const cfg = listcvaeCfg(o);
       const m = new ListCvae(cfg, inputs.sidTable!.widths, inputs.nItems, rng(o.seed));
-      await fit('listcvae', m, inputs, o, ctl, M, cfg.maxHistory, (h) => m.slates(h));
-      return wrap('ListCVAE', inputs.nItems, m, (h, k) => m.slates(h, k));
+      const log = await fit('listcvae', m, inputs, o, ctl, M, cfg.maxHistory, (h) => m.slates(h));
+      return wrap('ListCVAE', inputs.nItems, m, (h, k) => m.slates(h, k), log);
     },
   },
 ];

@@ -14,6 +14,7 @@ import { add, concat, crossEntropy, embedding, exp, matmul, mul, noGrad, reshape
 import { randn } from '../engine/random';
 import { historyBatch, SidEmbedding, type HistoryBatch } from './context-encoder';
 import { FFN, Linear, Module } from './nn';
+import { Dropper } from './seq-rec';
 
 export interface ListCvaeConfig {
   dim: number;
@@ -25,9 +26,24 @@ export interface ListCvaeConfig {
   beta: number;
   /** KL warm-up: β ramps linearly from 0 over this many steps */
   klWarmup: number;
+  /**
+   * Input-embedding dropout in training (the teacher-forced loss): the history's item embeddings of the condition and
+   * the slate's item embeddings fed to q(z | slate, c); decoding never drops. 0 = none.
+   */
+  dropout: number;
 }
 
-export const LISTCVAE_DEFAULTS: ListCvaeConfig = { dim: 32, latent: 16, hidden: 128, slateSize: 5, maxHistory: 20, beta: 1, klWarmup: 200 };
+export const LISTCVAE_DEFAULTS: ListCvaeConfig = { dim: 32, latent: 16, hidden: 128, slateSize: 5, maxHistory: 20, beta: 1, klWarmup: 200, dropout: 0 };
+
+/** The config with defaults filled and checked (one error naming every bad setting). */
+export function listCvaeConfig(p: Partial<ListCvaeConfig>): ListCvaeConfig {
+  const c = { ...LISTCVAE_DEFAULTS, ...p };
+  const bad: string[] = [];
+  for (const k of ['dim', 'latent', 'hidden', 'slateSize', 'maxHistory'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${c[k]})`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) bad.push(`dropout must be in [0, 1) (got ${c.dropout})`);
+  if (bad.length) throw new Error(`ListCVAE config: ${bad.join('; ')}`);
+  return c;
+}
 
 class Mlp extends Module {
   readonly a: Linear;
@@ -62,8 +78,7 @@ export class ListCvae extends Module {
     r: Rng,
   ) {
     super();
-    const c = (this.cfg = { ...LISTCVAE_DEFAULTS, ...cfgIn });
-    for (const k of ['dim', 'latent', 'hidden', 'slateSize', 'maxHistory'] as const) if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`ListCVAE config: ${k} must be an integer >= 1 (got ${c[k]})`);
+    const c = (this.cfg = listCvaeConfig(cfgIn));
     this.items = this.addParam('items', [numItems, c.dim], { kind: 'normal', std: 0.1 }, r);
     this.sid = new SidEmbedding(widths, 1, r); // not registered: no parameters of the model
     this.cond = this.addModule('cond', new Mlp(2 * c.dim, c.hidden, c.dim, r));
@@ -73,8 +88,8 @@ export class ListCvae extends Module {
     this.noise = r;
   }
 
-  /** Condition c (B, d) from a history batch. */
-  condition(h: HistoryBatch): Tensor {
+  /** Condition c (B, d) from a history batch; `drop` (training) applies to the history's item embeddings. */
+  condition(h: HistoryBatch, drop?: (x: Tensor) => Tensor): Tensor {
     const { B, T } = h;
     const w = new Float32Array(B * T);
     const last = new Int32Array(B);
@@ -84,9 +99,10 @@ export class ListCvae extends Module {
       for (let t = 0; t < T; t++) w[b * T + t] = h.mask[b * T + t] / n;
       last[b] = h.item[b * T + T - 1]; // left-padded: the last position is the most recent item
     }
-    const e = embedding(this.items, tensor(h.item, [B, T], 'i32')); // (B, T, d)
+    let e = embedding(this.items, tensor(h.item, [B, T], 'i32')); // (B, T, d)
+    let lastE = embedding(this.items, tensor(last, [B], 'i32'));
+    if (drop) (e = drop(e)), (lastE = drop(lastE));
     const avg = sum(mul(e, tensor(w, [B, T, 1])), 1); // (B, d)
-    const lastE = embedding(this.items, tensor(last, [B], 'i32'));
     return this.cond.forward(concat([avg, lastE], 1));
   }
 
@@ -108,8 +124,10 @@ export class ListCvae extends Module {
     const items = extra?.items;
     if (!items || items.length !== h.B * M) throw new Error(`ListCVAE loss: needs the ${h.B}×${M} target item ids`);
     const B = h.B;
-    const c = this.condition(h);
-    const se = reshape(embedding(this.items, tensor(items, [B, M], 'i32')), [B, M * d]);
+    const drop = extra && this.cfg.dropout > 0 ? new Dropper(this.cfg.dropout, 0x4c43, extra.step).apply : undefined;
+    const c = this.condition(h, drop);
+    const se0 = reshape(embedding(this.items, tensor(items, [B, M], 'i32')), [B, M * d]);
+    const se = drop ? drop(se0) : se0;
     const q = this.split(this.enc.forward(concat([se, c], 1)));
     const p = this.split(this.prior.forward(c));
     const eps = tensor(randn(B * k, this.noise), [B, k]);

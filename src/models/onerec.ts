@@ -24,6 +24,7 @@ import {
 } from '../engine';
 import { ContextEncoder, SidEmbedding, type HistoryBatch } from './context-encoder';
 import { createKVCache, DecoderBlock, disposeKVCache, Embedding, Linear, Module, RMSNorm, type KVCache } from './nn';
+import { Dropper } from './seq-rec';
 import { repeatMask, type HsdConfig } from './slate-decoder';
 import { beamContextKV, checkDecodeRequest, historyBlocked, type DecodeRequest } from './decode-setup';
 import { itemPath, openCounts, trieBeamStep, trieTables, type SidLookup } from './trie-beam';
@@ -42,6 +43,12 @@ export interface FlatConfig {
   maxSlate: number;
   maxHistory: number;
   itemIdEmbedding: boolean;
+  /**
+   * Dropout probability on the input embeddings (the encoder's history embeddings and the decoder's input tokens) in
+   * training only (the teacher-forced loss with the trainer's step; decoding never drops), as the HSD's `dropout`.
+   * Absent = 0.
+   */
+  dropout?: number;
 }
 
 /** The flat decoder matched to a HiGR configuration: same encoder, width, heads, FFN; l_slate + l_item blocks. */
@@ -57,6 +64,7 @@ export function flatConfigFor(h: HsdConfig): FlatConfig {
     maxSlate: h.maxSlate,
     maxHistory: h.maxHistory,
     itemIdEmbedding: h.itemIdEmbedding,
+    dropout: h.dropout,
   };
 }
 
@@ -66,13 +74,15 @@ export function flatConfig(c: FlatConfig): FlatConfig {
   if (!Number.isInteger(c.encoderLayers) || c.encoderLayers < 0) bad.push(`encoderLayers must be an integer >= 0 (got ${c.encoderLayers})`);
   if (c.dim % c.heads !== 0) bad.push(`heads ${c.heads} must divide dim ${c.dim}`);
   if (c.maxSlate > 10 || c.maxSlate < c.slateSize) bad.push(`maxSlate must be in [slateSize, 10] (got ${c.maxSlate})`);
+  if (c.dropout !== undefined && !(c.dropout >= 0 && c.dropout < 1)) bad.push(`dropout must be in [0, 1) (got ${c.dropout})`);
   if (bad.length) throw new Error(`OneRec-style decoder config: ${bad.join('; ')}`);
   return c;
 }
 
 /** Any history encoder: SID embeddings + history batch -> context C (B, Tc, d) and its key mask (B, Tc). */
 export interface HistoryEncoder extends Module {
-  forward(sidEmb: SidEmbedding, h: HistoryBatch): { C: Tensor; mask: Tensor };
+  /** `drop` (training only) applies to the input embeddings */
+  forward(sidEmb: SidEmbedding, h: HistoryBatch, drop?: (x: Tensor) => Tensor): { C: Tensor; mask: Tensor };
 }
 
 export class FlatSlateDecoder extends Module {
@@ -115,8 +125,8 @@ export class FlatSlateDecoder extends Module {
     return this.widths.length;
   }
 
-  encode(h: HistoryBatch): { C: Tensor; mask: Tensor } {
-    return this.encoder.forward(this.sid, h);
+  encode(h: HistoryBatch, drop?: (x: Tensor) => Tensor): { C: Tensor; mask: Tensor } {
+    return this.encoder.forward(this.sid, h, drop);
   }
 
   /** Decoder inputs for positions [from, from + n): BOS at 0, else the embedding of token p-1; ids (N, n') global ids. */
@@ -141,18 +151,25 @@ export class FlatSlateDecoder extends Module {
     return this.norm.forward(h);
   }
 
-  /** Teacher-forced loss: history + target codes (B, M, L) raw per-level codes. Sum over the M·L tokens, mean over slates. */
-  loss(h: HistoryBatch, targetCodes: Int32Array): { loss: Tensor; perToken: Tensor } {
+  /**
+   * Teacher-forced loss: history + target codes (B, M, L) raw per-level codes. Sum over the M·L tokens, mean over
+   * slates. With `extra.step` (the trainer's step: training) and `cfg.dropout` > 0, the encoder's input embeddings and
+   * the decoder's input tokens are dropped (seeded by the step).
+   */
+  loss(h: HistoryBatch, targetCodes: Int32Array, extra?: { step: number }): { loss: Tensor; perToken: Tensor } {
     const { B } = h;
+    const p = this.cfg.dropout ?? 0;
+    const drop = extra && p > 0 ? new Dropper(p, 0x4f4e, extra.step).apply : undefined;
     const M = this.cfg.slateSize;
     const L = this.levels;
     const T = M * L;
     if (targetCodes.length !== B * T) throw new Error(`OneRec-style loss: target codes have ${targetCodes.length} entries, expected ${B}×${M}×${L}`);
-    const { C, mask } = this.encode(h);
+    const { C, mask } = this.encode(h, drop);
     const ids = this.sid.tokenIds(targetCodes); // (B, T)
     const prev = new Int32Array(B * (T - 1));
     for (let b = 0; b < B; b++) prev.set(ids.subarray(b * T, b * T + T - 1), b * (T - 1));
-    const x = this.inputs(B, 0, T > 1 ? tensor(prev, [B, T - 1], 'i32') : null);
+    const x0 = this.inputs(B, 0, T > 1 ? tensor(prev, [B, T - 1], 'i32') : null);
+    const x = drop ? drop(x0) : x0;
     const hid = reshape(this.hidden(x, { C, mask }), [B, M, L, this.cfg.dim]);
     let total: Tensor | null = null;
     for (let l = 0; l < L; l++) {

@@ -21,9 +21,11 @@ export interface TigerConfig {
   encoderLayers: number;
   decoderLayers: number;
   maxHistory: number;
+  /** input-embedding dropout in training (the encoder's history tokens and the decoder's input tokens; FlatConfig.dropout) */
+  dropout: number;
 }
 
-export const TIGER_DEFAULTS: TigerConfig = { dim: 32, heads: 2, ffn: 64, encoderLayers: 2, decoderLayers: 2, maxHistory: 20 };
+export const TIGER_DEFAULTS: TigerConfig = { dim: 32, heads: 2, ffn: 64, encoderLayers: 2, decoderLayers: 2, maxHistory: 20, dropout: 0 };
 
 /** Bidirectional encoder over the flattened SID tokens of the history. */
 export class SidTokenEncoder extends Module {
@@ -40,7 +42,7 @@ export class SidTokenEncoder extends Module {
     this.blocks = Array.from({ length: cfg.encoderLayers }, (_, i) => this.addModule(`block${i}`, new DecoderBlock(cfg.dim, cfg.heads, cfg.ffn, r, cfg.ffnKind, { cross: false })));
     this.norm = this.addModule('norm', new RMSNorm(cfg.dim, r));
   }
-  forward(sidEmb: SidEmbedding, h: HistoryBatch): { C: Tensor; mask: Tensor } {
+  forward(sidEmb: SidEmbedding, h: HistoryBatch, drop?: (x: Tensor) => Tensor): { C: Tensor; mask: Tensor } {
     const L = sidEmb.levels;
     const TL = h.T * L;
     const pos = new Int32Array(h.B * TL), m = new Int32Array(h.B * TL);
@@ -53,6 +55,7 @@ export class SidTokenEncoder extends Module {
         }
     let x = reshape(embedding(sidEmb.table, tensor(h.sid, [h.B, TL], 'i32')), [h.B, TL, this.cfg.dim]);
     x = add(x, this.pos.forward(tensor(pos, [h.B, TL], 'i32')));
+    if (drop) x = drop(x);
     const mask = tensor(m, [h.B, TL], 'i32');
     for (const b of this.blocks) x = b.forward(x, null, { causal: false, selfMask: mask });
     return { C: this.norm.forward(x), mask };
@@ -60,7 +63,7 @@ export class SidTokenEncoder extends Module {
 }
 
 export function tigerFlatConfig(c: TigerConfig): FlatConfig {
-  return { dim: c.dim, heads: c.heads, ffn: c.ffn, ffnKind: 'swiglu', encoderLayers: c.encoderLayers, layers: c.decoderLayers, slateSize: 1, maxSlate: 1, maxHistory: c.maxHistory, itemIdEmbedding: false };
+  return { dim: c.dim, heads: c.heads, ffn: c.ffn, ffnKind: 'swiglu', encoderLayers: c.encoderLayers, layers: c.decoderLayers, slateSize: 1, maxSlate: 1, maxHistory: c.maxHistory, itemIdEmbedding: false, dropout: c.dropout };
 }
 
 /** TIGER = token-level encoder + the flat SID decoder over one item. */

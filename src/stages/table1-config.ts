@@ -58,9 +58,13 @@ export function table1RunConfig(s: EvaluationSettings, model: Table1StageConfig[
   return { ...rest, model };
 }
 
-/** Per-model overrides from the non-zero settings (0 = the model's own default). */
+/**
+ * Per-model overrides from the non-zero settings (0 = the model's own default). The SID models have no `maxLen` /
+ * `blocks` (their history length and depth have their own names), so those two apply to the sequence models only.
+ */
 export function table1Overrides(c: Table1StageConfig): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const k of ['epochs', 'maxLen', 'dim', 'blocks', 'batchSize', 'lr'] as const) if (c[k] > 0) out[k] = c[k];
+  const sid = TABLE1_SID_MODELS.includes(c.model);
+  for (const k of ['epochs', 'maxLen', 'dim', 'blocks', 'batchSize', 'lr'] as const) if (c[k] > 0 && !(sid && (k === 'maxLen' || k === 'blocks'))) out[k] = c[k];
   return out;
 }
