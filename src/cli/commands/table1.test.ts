@@ -38,6 +38,22 @@ describe('higr table1', () => {
     expect(r.out).toContain('| Popularity |');
   }, 60_000);
 
+  it('--split valid scores the validation slates (screening: no test figure), under their own cache keys', async () => {
+    const out = path.join(tmp, 'valid');
+    const r = await run(['table1', '--models', 'pop', '--split', 'valid', '--backend', 'cpu', '--out', out]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8'));
+    expect(j.protocol).toMatchObject({ split: 'valid', users: 927 }); // 3 of the 930 users have no validation slate
+    expect(j.protocol.evaluatedOn).toMatch(/^validation slates/);
+    // popularity fitted on the training part, scored on the 5 items before the test slate (test: 0.0262, above)
+    const v = j.rows[0].metrics.effective.recall5;
+    expect(v.toFixed(4)).not.toBe('0.0262');
+    const t = await run(['table1', '--models', 'pop', '--backend', 'cpu', '--out', out]);
+    expect(t.code).toBe(0);
+    expect(t.err).not.toContain('cached result'); // the test run is not the validation run
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'table1.json'), 'utf8')).rows[0].metrics.effective.recall5.toFixed(4)).toBe('0.0262');
+  }, 120_000);
+
   it('--backend: the chosen backend and its reason land in environment and in every row; a bad value is one clear line', async () => {
     const out = path.join(tmp, 'be');
     const r = await run(['table1', '--models', 'pop', '--seeds', '0', '--users', '40', '--backend', 'wasm', '--out', out]);
@@ -131,6 +147,9 @@ describe('higr table1', () => {
       [['table1', '--models', 'pop', '--test', inTrain], /trained\.txt: line 1: user \d+ is also in the training data/],
       [['table1', '--models', 'pop', '--test', path.join(tmp, 'missing.txt')], /missing\.txt: cannot read the --test file/],
       [['table1', '--models', 'pop', '--seeds', '0,x'], /--seeds needs comma-separated integers/],
+      [['table1', '--models', 'pop', '--split', 'train'], /--split must be test or valid \(got "train"\)/],
+      [['table1', '--models', 'pop', '--split', 'valid', '--test', inTrain], /--split and --test exclude each other/],
+      [['table1', '--models', 'tiger', '--tiger-recentWindow', '20'], /--tiger-recentWindow: not a setting of tiger/],
     ];
     for (const [argv, re] of cases) {
       const res = await run([...argv, '--out', path.join(tmp, 'bad')]);

@@ -131,6 +131,14 @@ const command: Command = {
       if (typeof v !== 'string') throw new CliError(`--${k} needs a value`);
       (overrides[m[1]] ??= {})[m[2]] = Number.isFinite(Number(v)) ? Number(v) : v;
     }
+    // a bad per-model setting fails here, before any data is loaded or any model trained
+    for (const e of entries) {
+      try {
+        e.settings({ seed: seeds[0], quick: args.quick, overrides: overrides[e.id] });
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+    }
     const splitFlag = args.flags.split;
     if (splitFlag !== undefined && splitFlag !== 'test' && splitFlag !== 'valid') throw new CliError(`--split must be test or valid (got "${String(splitFlag)}")`);
     if (args.test && splitFlag !== undefined) throw new CliError(`--split and --test exclude each other (--test scores the external users of ${args.test})`);
