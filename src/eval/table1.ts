@@ -35,6 +35,8 @@ export interface Table1Row {
   cachedSeeds: number[];
   /** run-cache keys of the seeds (files <model>-s<seed>-<key>.json) */
   runKeys: string[];
+  /** per seed: the run's training log (validation curve, best epoch) when the model keeps one, else null */
+  trainLogs?: (TrainLog | null)[];
 }
 
 /**
@@ -167,6 +169,7 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
     let trainSeconds = 0, params = 0, coverage = 0;
     let userSum: Float64Array | null = null;
     const cachedSeeds: number[] = [], runKeys: string[] = [];
+    const trainLogs: (TrainLog | null)[] = [];
     // the SID tokenizer is part of a result's identity only for models that read SIDs: a SASRec run is the same run
     // whether or not the table also has SID models (`tokenizer: null` for the others)
     const sidOnly = e.needsSids ? (o.sidContext ?? {}) : o.context && 'tokenizer' in o.context ? { tokenizer: null } : {};
@@ -213,6 +216,7 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
         await o.cache?.put(run);
       }
       runKeys.push(run.key);
+      trainLogs.push(run.trainLog ?? null);
       trainSeconds += run.trainSeconds;
       params = run.params;
       perSeed.push(run.effective);
@@ -240,6 +244,7 @@ export async function runTable1On(inputs: SeqTrainInputs, cases: EvalCase[], ent
       coverage,
       cachedSeeds,
       runKeys,
+      ...(trainLogs.some((l) => l) ? { trainLogs } : {}),
     };
     rows.push(row);
     o.onRow?.(row);
