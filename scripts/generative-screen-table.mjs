@@ -60,6 +60,18 @@ const screen = files.map((f) => {
     ],
   };
 });
+// the OneRec-style decoder of the committed bench:decode run trained with the recipe before the screening (every
+// window, history 20, ≤ 8 epochs, patience 2; seed 0, the same SIDs and 300 validation users): its validation curve is
+// the trainer's curve of that recipe (no 927-user figure was computed for it)
+const bd = 'docs/results/bench-decode.json';
+if (fs.existsSync(bd)) {
+  const j = readJson(bd);
+  const t = j.settings?.train?.onerec, c = j.training?.onerec;
+  if (t && c && !t.recentWindows) {
+    const curve = c.validRecall5;
+    screen.push({ model: 'onerec', row: [`${bd} (its OneRec-style training)`, 'OneRec-style flat decoder', recipeOf({ ...t, model: { ...j.settings.model, dropout: 0 } }), j.params.onerec, j.seed, `${c.bestEpoch}/${curve.length}`, curve.map((v) => v.toFixed(3)).join(' '), 'n/a', 'n/a', 'n/a', c.seconds.toFixed(0), 'wasm'] });
+  }
+}
 screen.sort((a, b) => MODELS.indexOf(a.model) - MODELS.indexOf(b.model));
 const sHead = ['run', 'model', 'recipe', 'params', 'seed', 'best epoch / run', 'trainer validation recall@5 per epoch (300 users)', 'validation recall@5 (kept weights)', 'validation NDCG@5', 'validation users', 'train s', 'backend'];
 const sBlock = mdTable(sHead, screen.map((s) => s.row));

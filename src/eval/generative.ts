@@ -70,11 +70,11 @@ const TRAIN_QUICK: Partial<GenTrainConfig> = { epochs: 1, stepsPerEpoch: 20, bat
 // Measured on validation (seed 0, wasm, RQ-KMeans K = 16 SIDs; docs/generative-baselines.md): OneRec-style 0.037 /
 // 0.068 / 0.064 after epochs 1-3 of 600 steps (best: 2 epochs); ListCVAE 0.116 / 0.134 / 0.138 (still rising: 3).
 const TRAIN_FULL: Partial<GenTrainConfig> = { epochs: 2, stepsPerEpoch: 600, batchSize: 32, lr: 4e-3, warmup: 100, validUsers: 300, patience: 0, decodeBatch: 100 };
-// OneRec-style and TIGER on the K = 64 SIDs were still rising after 2 epochs (validation 0.031-0.041 / 0.021-0.027):
-// up to 8 epochs with early stopping on the validation slate (patience 2, best epoch's weights kept); OneRec-style
-// seed 0 reached validation 0.109 at epoch 7 that way.
-// OneRec-style on HiGR's recipe (last 20 windows, dropout 0.4, history 50): HiGR's 4 epochs, no early stopping
-// (validation recall@5 on 300 users 0.096 after epoch 1 = the every-window recipe's best, docs/generative-baselines.md)
+// TIGER on the K = 64 SIDs (every window) was still rising after 2 epochs (validation 0.021-0.027): up to 8 epochs
+// with early stopping on the validation slate (patience 2, best epoch's weights kept).
+// OneRec-style (issues 18/19) on HiGR's recipe (last 20 windows per user, dropout 0.4, history 50, HiGR's 4 epochs, no
+// early stopping): the trainer's validation recall@5 (300 users, seed 0) 0.096 after epoch 1, 0.139 after epoch 2,
+// above the every-window flat decoder's best (0.095, bench-decode.json); screening table in docs/generative-baselines.md.
 const EPOCHS_FULL: Record<string, number> = { listcvae: 3, onerec: 4, tiger: 8 };
 const PATIENCE_FULL: Record<string, number> = { onerec: 0, tiger: 2 };
 /** Each user's N most recent training windows (SlateTrainConfig.recentWindows; absent = every window). */

@@ -11,7 +11,7 @@ import { SID_TOKENIZER } from '../eval/generative';
 import { runStage } from './runner';
 import { memoryRunStore, type RunStore } from './run-store';
 import { defaults, validateConfig } from './schema';
-import { TABLE1_DETERMINISTIC, TABLE1_MODEL_VALUES, TABLE1_SCHEMA, TABLE1_SID_MODELS, EVALUATION_FORM_SCHEMA } from './table1-config';
+import { TABLE1_DETERMINISTIC, TABLE1_MODEL_VALUES, TABLE1_SCHEMA, TABLE1_SID_MODELS, EVALUATION_FORM_SCHEMA, table1Overrides, type Table1StageConfig } from './table1-config';
 import { table1ModelStage, type Table1RunExtra } from './table1-model';
 import type { TokenizerKept } from './tokenizer';
 import type { StageData } from './types';
@@ -48,6 +48,15 @@ describe('table1-model stage with the SID models', () => {
     expect(bad(TABLE1_SCHEMA, { model: 'sasrec', sidKind: 'crq-vae', sidSteps: 0 })).toEqual([]);
     expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'onerec'], sidKind: 'rq-vae', sidSteps: 0 })).toEqual(['sidSteps: rq-vae needs training steps (>= 1); RQ-KMeans needs none']);
     expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'hstu'], sidKind: 'rq-vae', sidSteps: 0 })).toEqual([]);
+  });
+
+  it("the form's overrides: non-zero settings only; maxLen and blocks reach the sequence models, never a SID model (they have no such setting and reject unknown keys)", () => {
+    const cfg = (model: string): Table1StageConfig => ({ ...defaults(TABLE1_SCHEMA), model, maxLen: 50, blocks: 2, dim: 16 }) as Table1StageConfig;
+    expect(table1Overrides(cfg('sasrec'))).toEqual({ maxLen: 50, blocks: 2, dim: 16 });
+    for (const id of ['tiger', 'onerec', 'listcvae']) {
+      expect(table1Overrides(cfg(id))).toEqual({ dim: 16 });
+      expect(() => MODELS.find((m) => m.id === id)!.settings({ seed: 0, quick: true, overrides: table1Overrides(cfg(id)) })).not.toThrow();
+    }
   });
 
   it('assembles the SID table of a tokenizer run for a SID model (none for a sequence model) and the validation sequences', async () => {
