@@ -9,7 +9,7 @@ import { flatConfig, flatConfigFor, flatDecode, FlatSlateDecoder } from '../mode
 import type { SeqRecModel, SeqTrainInputs, TrainControl, TrainLog } from '../models/seq-rec';
 import { PrefixTrie } from '../models/sid-table';
 import { hsdConfig } from '../models/slate-decoder';
-import { createTiger, TIGER_DEFAULTS, tigerFlatConfig, tigerSlates } from '../models/tiger';
+import { createTiger, TIGER_DEFAULTS, tigerFlatConfig, tigerSlates, type TigerConfig } from '../models/tiger';
 import type { SidLookup } from '../models/trie-beam';
 import { historyBatch } from '../models/context-encoder';
 import { gsbiSlates, run as trainHsd, slateTrainConfig, trainRecipeConfig, trainSlateModel, type RunOptions as SlateRunOptions, type SlateCheckpoint, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs, type SlateTrainOutcome } from '../train/slate-decoder';
@@ -124,8 +124,9 @@ const onerecCfg = (o: TrainOptions) => {
 };
 // TIGER: one encoder block over the T·L history tokens (2 blocks cost 2.3× the step time on this machine), 2 decoder blocks
 const tigerCfg = (o: TrainOptions) => {
-  checkOverrides('tiger', o.overrides, TIGER_DEFAULTS);
-  const c = { ...TIGER_DEFAULTS, ...dims(o), encoderLayers: 1, ...modelFull(o, 'tiger'), ...numeric(o.overrides, TIGER_DEFAULTS) };
+  const keys = { ...TIGER_DEFAULTS, dropout: 0 };
+  checkOverrides('tiger', o.overrides, keys);
+  const c: TigerConfig = { ...TIGER_DEFAULTS, ...dims(o), encoderLayers: 1, ...modelFull(o, 'tiger'), ...numeric(o.overrides, keys) };
   flatConfig(tigerFlatConfig(c)); // its checks, before any training
   return c;
 };

@@ -21,11 +21,14 @@ export interface TigerConfig {
   encoderLayers: number;
   decoderLayers: number;
   maxHistory: number;
-  /** input-embedding dropout in training (the encoder's history tokens and the decoder's input tokens; FlatConfig.dropout) */
-  dropout: number;
+  /**
+   * input-embedding dropout in training (the encoder's history tokens and the decoder's input tokens; FlatConfig.dropout);
+   * absent = 0 (absent from the defaults too, so the settings of a run without it, and its run-cache key, are unchanged)
+   */
+  dropout?: number;
 }
 
-export const TIGER_DEFAULTS: TigerConfig = { dim: 32, heads: 2, ffn: 64, encoderLayers: 2, decoderLayers: 2, maxHistory: 20, dropout: 0 };
+export const TIGER_DEFAULTS: TigerConfig = { dim: 32, heads: 2, ffn: 64, encoderLayers: 2, decoderLayers: 2, maxHistory: 20 };
 
 /** Bidirectional encoder over the flattened SID tokens of the history. */
 export class SidTokenEncoder extends Module {
