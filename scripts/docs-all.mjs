@@ -11,6 +11,7 @@ export const GENERATORS = [
   { name: 'docs:hsd-ablation', load: () => import('./hsd-ablation-table.mjs') },
   { name: 'docs:sasrec-conformance', load: () => import('./sasrec-conformance.mjs') },
   { name: 'docs:evaluation', load: () => import('./evaluation-figures.mjs') },
+  { name: 'docs:data', load: () => import('./data-figures.mjs') },
 ];
 
 if (isMain(import.meta.url)) {
