@@ -169,6 +169,9 @@ function recencyNotes(runs, root) {
   const i = need('i-recent20-dropout02-e4'), j = need('j-recent20-dropout04-e4'), k = need('k-recent10-dropout02-e4'), l = need('l-recent20-dropout04-e6'), m = need('m-recent20-dropout04-e4-hist50');
   claim(g.best.epoch < g.curve.length && g.last.valid.recall5 < g.best.valid.recall5 && g.last.trainLoss < g.best.trainLoss, 'run g overfits after its best epoch (validation falls, training loss keeps falling)', g.file);
   claim(g.valid[0] > e.valid[0], 'run g is above run e after one epoch', g.file);
+  // optional: the last 5 windows (re-run for this log after the first, stopped run's figures were lost)
+  const n5 = runs.get('n-recent5-e3');
+  if (n5) claim(n5.best.epoch < g.best.epoch || (n5.best.epoch === 1 && n5.best.valid.recall5 < g.best.valid.recall5), 'fewer windows (run n) overfit sooner than run g', n5.file);
   const drop = [i, j, k, l];
   const spread = Math.max(...drop.map((r) => r.best.valid.recall5)) - Math.min(...drop.map((r) => r.best.valid.recall5));
   claim(Math.min(...drop.map((r) => r.best.valid.recall5)) > e.best.valid.recall5, 'every dropout run is above the best every-window run (e)', i.file);
@@ -184,8 +187,10 @@ function recencyNotes(runs, root) {
   return [
     `* **Recent windows alone** (g: each user's last ${g.recentWindows} training windows, i.e. at most ${count(g.recentWindows * g.j.protocol.users)} of the ${count(g.j.protocol.trainSlates)}): validation`,
     `  recall@5 ${f4(g.valid[0])} after one epoch (run e ${f4(e.valid[0])}) and ${f4(g.best.valid.recall5)} at epoch ${g.best.epoch}, then it overfits (training loss ${g.best.trainLoss.toFixed(1)} → ${g.last.trainLoss.toFixed(1)},`,
-    `  validation down to ${f4(g.last.valid.recall5)} by epoch ${g.last.epoch}). The last 50 windows (h) peaked at ${f4(h.best.valid.recall5)} (epoch ${h.best.epoch}). Runs with the last 5`,
-    `  and the last 100 windows were stopped early and their figures not kept in a result file (not reproduced here).`,
+    `  validation down to ${f4(g.last.valid.recall5)} by epoch ${g.last.epoch}). The last 50 windows (h) peaked at ${f4(h.best.valid.recall5)} (epoch ${h.best.epoch}).`,
+    ...(n5
+      ? [`  The last ${n5.recentWindows} windows (n, ${n5.curve.length} epochs) peak at epoch ${n5.best.epoch} (${n5.valid.map(f4).join(', ')} per epoch): fewer windows overfit sooner. A run`, `  with the last 100 windows was stopped early and its figures not kept in a result file (not reproduced here).`]
+      : [`  Runs with the last 5 and the last 100 windows were stopped early and their figures not kept in a result file (not`, `  reproduced here).`]),
     `* **With dropout** the overfitting goes: last 20 windows with dropout 0.2 (i) ${f4(i.best.valid.recall5)}, dropout 0.4 (j) ${f4(j.best.valid.recall5)} (${j.curve.length}`,
     `  epochs), the last 10 windows with dropout 0.2 (k) ${f4(k.best.valid.recall5)}, ${l.curve.length} epochs instead of ${j.curve.length} (l) ${f4(l.best.valid.recall5)}: within ${f4(spread)} of each other, inside the`,
     `  ±0.01 epoch-to-epoch noise, all above the best every-window run (e, ${f4(e.best.valid.recall5)}).`,
