@@ -69,7 +69,7 @@ const t3 = mdTable(['run', 'seed', 'settings (differences from the Table 1 row)'
   [...screen.map((r, i) => [`S${i + 1}`, r]), ...row.filter((r) => r.seed === 0).map((r) => [`S${screen.length + 1} = Table 1 row`, r]), ...previous.filter((r) => r.seed === 0).map((r) => ['previous row', r])].map(([id, r]) => [id, r.seed, diff(r.settings), epochs(r), curve(r), `${f4(r.trainLog?.bestValidation)} (${r.trainLog?.bestEpoch ?? 'n/a'})`, r.trainSeconds.toFixed(0), perEpoch(r).toFixed(1), rel(r)]));
 const runsMd = [
   `Table 1 row settings (\`BERT4REC_DEFAULTS\` + Table 1's early stopping, from ${rel(row[0])}): ${settingsLine(rowSettings)}.`,
-  `Same protocol, for comparison: ${ref}.`,
+  `Same protocol, for comparison: ${ref}.${pop.length && sasrec.length ? ` The row's mean test recall@5 is ${(meanOf(row, 'recall5') / meanOf(pop, 'recall5')).toFixed(1)}× popularity's and ${(meanOf(row, 'recall5') / meanOf(sasrec, 'recall5')).toFixed(2)}× SASRec's; it is above popularity on ${row.filter((r) => r.effective.recall5 > meanOf(pop, 'recall5')).length} of ${row.length} seeds and above SASRec's mean on ${row.filter((r) => r.effective.recall5 > meanOf(sasrec, 'recall5')).length} of ${row.length}.` : ''}`,
   t1,
   'Per seed (test figures of the best validated weights):',
   t2,
