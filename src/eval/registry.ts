@@ -48,7 +48,7 @@ const sasrecCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...EARLY_STOP, ...
  * (pmixer's main.py prints its test metrics every 20): a diagnostic curve in the run's trainLog, never used to pick weights.
  * Deviation: pmixer's num_epochs default is 1000; this budget (PMIXER_EPOCHS) is what this machine finishes (docs/evaluation.md).
  */
-export const PMIXER_EPOCHS = 30;
+export const PMIXER_EPOCHS = 200;
 const SASREC_PMIXER = { block: 'post-ln', timelineMask: false, maskPaddingKeys: false, epochs: PMIXER_EPOCHS, evalEvery: 0, patience: 0, traceEvery: 10 };
 const sasrecPmixerCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...SASREC_PMIXER, ...(o.quick ? { ...SASREC_QUICK, traceEvery: 1 } : {}), ...(o.overrides ?? {}), seed: o.seed });
 /** A SASRec row of the table under one settings function. */
