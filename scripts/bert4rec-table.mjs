@@ -87,8 +87,8 @@ if (fs.existsSync(PLANTED)) {
   for (const r of planted.rows) g.set(key(r), [...(g.get(key(r)) ?? []), r]);
   const bar = planted.rows[0] ? f4(planted.rows[0].popularity + 0.1) : 'n/a';
   plantedMd = [
-    `The test's settings: ${settingsLine(planted.testSettings)} (each row changes only what it names); popularity recall@5 ${planted.rows[0] ? f4(planted.rows[0].popularity) : 'n/a'}, the bar (popularity + 0.1) ${bar}; CPU s = the process's CPU time (≈ wall time on a quiet machine; single-threaded).`,
-    mdTable(['backend', 'changes from the test\'s settings', 'steps', 'seeds passed', 'recall@5 per seed', 'final loss per seed', 'CPU s per seed (mean)', 'wall s per seed (mean, host load)'],
+    `The sweep's base settings (the test's before this change; it now trains 200 epochs): ${settingsLine(planted.testSettings)} (each row changes only what it names); popularity recall@5 ${planted.rows[0] ? f4(planted.rows[0].popularity) : 'n/a'}, the bar (popularity + 0.1) ${bar}; CPU s = the process's CPU time (≈ wall time on a quiet machine; single-threaded).`,
+    mdTable(['backend', 'changes from the base settings', 'steps', 'seeds passed', 'recall@5 per seed', 'final loss per seed', 'CPU s per seed (mean)', 'wall s per seed (mean, host load)'],
       [...g.values()].map((rs) => {
         const { seed: _s, ...o } = rs[0].settings;
         return [rs[0].backend, Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') || '(none)', rs[0].steps, `${rs.filter((r) => r.pass).length} of ${rs.length}`, rs.map((r) => `${r.settings.seed}: ${r.recall5.toFixed(3)}`).join(', '), rs.map((r) => r.finalLoss.toFixed(2)).join(', '), mean(rs.map((r) => r.cpuSeconds)).toFixed(1), `${mean(rs.map((r) => r.wallSeconds)).toFixed(1)} (${mean(rs.map((r) => r.load1)).toFixed(0)})`];

@@ -2,7 +2,7 @@
 // configuration and prints test recall@5 (the test's metric), the popularity bar (+0.1), final loss, wall and CPU seconds;
 // each result is appended to the rows of out.json (docs/results/bert4rec-planted.json feeds `npm run docs:bert4rec`).
 //   node --import tsx --import ./scripts/wgsl-hooks.mjs scripts/experiments/bert4rec-planted-sweep.ts cpu|wasm out.json '<json cfg>' ['<json cfg>' …]
-// Each cfg is merged over the test's settings ({ maxLen 16, dim 16, blocks 1, heads 2, epochs 30, batchSize 16, lr 5e-3,
+// Each cfg is merged over the test's former settings (it now trains 200 epochs) ({ maxLen 16, dim 16, blocks 1, heads 2, epochs 30, batchSize 16, lr 5e-3,
 // maskProb 0.3, lastMaskShare 0.2, seed 1 }); a "seeds": [..] entry repeats it over seeds.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
