@@ -12,6 +12,7 @@ export const GENERATORS = [
   { name: 'docs:sasrec-conformance', load: () => import('./sasrec-conformance.mjs') },
   { name: 'docs:evaluation', load: () => import('./evaluation-figures.mjs') },
   { name: 'docs:data', load: () => import('./data-figures.mjs') },
+  { name: 'docs:bert4rec', load: () => import('./bert4rec-table.mjs') },
 ];
 
 if (isMain(import.meta.url)) {
