@@ -55,7 +55,7 @@ const sasrecPmixerCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...SASREC_PM
 function sasrecEntry(id: string, label: string, objective: string, cfg: (o: TrainOptions) => Record<string, unknown>): ModelEntry {
   return { id, label, objective, deterministic: false, settings: cfg, train: (i, o, c) => trainSASRec(i, cfg(o) as Partial<typeof SASREC_DEFAULTS>, c) };
 }
-const B4R_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64 };
+const B4R_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, warmupSteps: 2 };
 /**
  * The Table 1 BERT4Rec recipe, chosen on the validation slates (seed 0; docs/evaluation.md "BERT4Rec", `npm run
  * docs:bert4rec`): batches of 32 users (29 steps per epoch instead of 8: the Cloze objective needs ~1,000 steps, not
