@@ -13,6 +13,7 @@ export const GENERATORS = [
   { name: 'docs:evaluation', load: () => import('./evaluation-figures.mjs') },
   { name: 'docs:data', load: () => import('./data-figures.mjs') },
   { name: 'docs:bert4rec', load: () => import('./bert4rec-table.mjs') },
+  { name: 'docs:generative-screen', load: () => import('./generative-screen-table.mjs') },
 ];
 
 if (isMain(import.meta.url)) {
