@@ -9,6 +9,9 @@ import type { DataWorkspace } from '../data/workspace';
 import type { Dataset } from '../data/dataset';
 import type { ConfigSchema } from './schema';
 
+/** Steps between two checkpoints of a run unless the caller says otherwise (pipeline worker, `higr run --checkpoint-every`). */
+export const CHECKPOINT_EVERY = 10;
+
 export interface StageProgress {
   step: number;
   total: number;

@@ -8,6 +8,7 @@ import { DataSession } from '../../data/session';
 import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data/node-file';
 import { STAGES, stageEntry } from '../../stages';
 import { runStage } from '../../stages/runner';
+import { CHECKPOINT_EVERY } from '../../stages/types';
 import { parseField, validateConfig, allowed } from '../../stages/schema';
 import { fsRunStore } from '../fs-run-store';
 import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
@@ -82,7 +83,7 @@ const command: Command = {
     // a stage with its own `quick` setting (table1-model: default true) takes an explicit --quick / --quick=false
     const cfg = prev ? prev.config : stageConfigFromFlags(stage, args.quickGiven && 'quick' in entry.schema.fields ? { ...flags, quick: String(args.quick) } : flags);
     const seed = prev ? prev.seed : args.seed;
-    const everyN = numFlag(flags, 'checkpoint-every', 10);
+    const everyN = numFlag(flags, 'checkpoint-every', CHECKPOINT_EVERY);
     if (!Number.isInteger(everyN) || everyN < 0) throw new CliError(`--checkpoint-every: must be an integer >= 0 (got ${everyN})`);
 
     const t0 = performance.now();
