@@ -7,7 +7,7 @@ import { initCpu } from '../engine';
 import { DataSession } from '../data/session';
 import { bundledDataDir, nodeFetchLike } from '../data/node-file';
 import { MODELS } from '../eval/registry';
-import { SID_TOKENIZER } from '../eval/generative';
+import { higrSettings, SID_TOKENIZER } from '../eval/generative';
 import { runStage } from './runner';
 import { memoryRunStore, type RunStore } from './run-store';
 import { defaults, validateConfig } from './schema';
@@ -49,6 +49,16 @@ describe('table1-model stage with the SID models', () => {
     expect(bad(TABLE1_SCHEMA, { model: 'sasrec', sidKind: 'crq-vae', sidSteps: 0 })).toEqual([]);
     expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'onerec'], sidKind: 'rq-vae', sidSteps: 0 })).toEqual(['sidSteps: rq-vae needs training steps (>= 1); RQ-KMeans needs none']);
     expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'hstu'], sidKind: 'rq-vae', sidSteps: 0 })).toEqual([]);
+    // HiGR takes its training settings only: width / blocks / max length are refused by the one check, worded for the
+    // form (its field's label), the stage (higr run) and `higr table1 --higr-<key>` (the flag)
+    const why = "HiGR takes only its training settings here; its model size is its HSD recipe (docs/slate-decoder.md)";
+    expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'higr'], dim: 48, maxLen: 30, epochs: 2 })).toEqual([`maxLen: ${why} — set "max sequence length (0 = default)" to 0, or untick HiGR`, `dim: ${why} — set "width (0 = default)" to 0, or untick HiGR`]);
+    expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'sasrec'], dim: 48, blocks: 2 })).toEqual([]);
+    expect(bad(TABLE1_SCHEMA, { model: 'higr', blocks: 3 })).toEqual([`blocks: ${why} — leave "blocks (0 = default)" at 0 for HiGR`]);
+    expect(bad(TABLE1_SCHEMA, { model: 'higr', epochs: 2, lr: 1e-3, batchSize: 8 })).toEqual([]);
+    expect(() => higrSettings({ seed: 0, quick: true, overrides: { dim: 48 } })).toThrow(`--higr-dim: ${why} (HiGR flags: --higr-epochs,`);
+    expect(() => higrSettings({ seed: 0, quick: true, overrides: { lr: 'fast' } })).toThrow('--higr-lr: must be a number (got "fast")');
+    expect(higrSettings({ seed: 0, quick: true, overrides: { epochs: 5, recentWindows: 7 } })).toMatchObject({ epochs: 5, recentWindows: 7 });
   });
 
   it('assembles the SID table of a tokenizer run for a SID model (none for a sequence model) and the validation sequences', async () => {

@@ -95,14 +95,15 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
       if (stopping) break;
       const { m, seed } = b.jobs[i];
       const cfg = table1RunConfig(b.settings, m);
-      patch({ progress: { model: m, seed, step: 0, total: 0, run: i + 1, runs, checkpoint: null } });
+      // a job cut by the reload: its record first, so the status line never shows step 0 for a run that resumes
+      const cut = reloaded && i === b.next ? await interruptedRecord(b, m, seed) : null;
+      patch({ progress: { model: m, seed, step: cut?.checkpointStep ?? 0, total: cut?.total ?? 0, run: i + 1, runs, checkpoint: cut?.checkpointStep ?? null } });
       const hooks = {
         seed,
         onProgress: (p: { step: number; total: number; scalars: Record<string, number> }, r: { checkpointStep: number | null }) =>
           patch({ progress: { model: m, seed, step: p.step + 1, total: p.total, loss: p.scalars.loss, run: i + 1, runs, checkpoint: r.checkpointStep } }),
       };
       let rec;
-      const cut = reloaded && i === b.next ? await interruptedRecord(b, m, seed) : null;
       if (cut?.status === 'done') rec = cut; // it finished just before the reload
       else if (cut) {
         // the same run continues: from its checkpoint, or from step 0 when it had none yet
@@ -157,7 +158,7 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
     async startEvaluation() {
       const st = get().evaluation;
       if (st.status === 'running' || st.status === 'stopping') return;
-      const refused = refusal(evaluationFieldErrors(st.settings));
+      const refused = refusal(evaluationFieldErrors(st.settings), EVALUATION_FORM_SCHEMA.fields);
       if (refused) return patch(refused);
       const seeds = evaluationSeeds(st.settings, get().url.seed);
       const jobs = TABLE1_MODEL_VALUES.filter((m) => st.settings.models.includes(m)).flatMap((m) => (TABLE1_DETERMINISTIC.includes(m) ? [seeds[0]] : seeds).map((seed) => ({ m, seed })));

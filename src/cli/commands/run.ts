@@ -89,11 +89,12 @@ const command: Command = {
     const t0 = performance.now();
     const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
     const { session, label } = await cliDataSession(args);
-    const data = { ...session.stageData(), store }; // the store too: e.g. --tokenizerRun <id> takes that run's SIDs
-    log(`data: ${label}; source ${data.source?.name ?? 'none'}${data.source?.bundled ? ' (bundled)' : ''}; fingerprint ${data.fingerprint}`);
-    // the backend first: input assembly may run ops on it (the tokenizer's semantic neighbours)
+    // the backend first: input assembly runs ops on it (the on-the-fly SID tokenizer, the tokenizer's semantic neighbours)
     const sel = await cliBackend(args);
     const backend = sel.kind;
+    // the store too: e.g. --tokenizerRun <id> takes that run's SIDs
+    const data = { ...session.stageData(), store, backend: { kind: sel.kind, reason: sel.reason } };
+    log(`data: ${label}; source ${data.source?.name ?? 'none'}${data.source?.bundled ? ' (bundled)' : ''}; fingerprint ${data.fingerprint}`);
     log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     let inputs: unknown;
     try {
@@ -142,7 +143,7 @@ const command: Command = {
       table,
       json: {
         protocol: { stage, dataset: data.fingerprint, source: data.source ?? null, data: label, datasetProtocol: data.dataset?.protocol ?? null },
-        settings: { stage, backend, config: cfg },
+        settings: { stage, backend, backendReason: sel.reason, config: cfg },
         seed,
         run: record,
       },

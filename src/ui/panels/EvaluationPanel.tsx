@@ -79,7 +79,7 @@ export default function EvaluationPanel() {
         <button className="secondary" data-testid="eval-stop" disabled={ev.status !== 'running'} onClick={() => void stop()}>
           Stop
         </button>
-        <span data-testid="eval-status" data-status={ev.status} data-checkpoint={busy && p?.checkpoint != null ? p.checkpoint : undefined} className="muted">
+        <span data-testid="eval-status" data-status={ev.status} data-checkpoint={busy && p?.checkpoint != null ? p.checkpoint : undefined} data-step={busy && p ? p.step : undefined} className="muted">
           {ev.status}
           {busy && p && ` · run ${p.run}/${p.runs}: ${labels.get(p.model)?.label ?? p.model} seed ${p.seed}: step ${p.step}/${p.total}${p.loss !== undefined ? `, loss ${p.loss.toFixed(4)}` : ''}`}
           {busy && p && (p.checkpoint != null ? ` · checkpoint at step ${p.checkpoint}` : !labels.get(p.model) ? '' : labels.get(p.model)!.resumable ? ' · no checkpoint yet' : ' · counted, not trained (no checkpoint: a reload counts it again)')}
