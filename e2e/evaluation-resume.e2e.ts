@@ -2,6 +2,7 @@
 // 60 bundled users (up to 100 epochs of 8 steps) is reloaded once it has stored a checkpoint; the batch continues on
 // start, SASRec resumes from that checkpoint as the same run — the status line never goes back below the checkpoint's
 // step — and finishes; the table marks the seed as resumed and the Runs panel lists one done run, none interrupted.
+// The Slate model panel then shows its defaults' differences from HiGR's Table 1 recipe.
 // Every wait is on a condition of the page, never on a duration.
 import { describe, expect, it } from 'vitest';
 import { openApp } from './harness';
@@ -70,8 +71,14 @@ describe('a sequence baseline in the Evaluation panel', () => {
       await page.locator('nav a[data-panel="runs"]').click();
       const done = page.locator('[data-testid="run-row"][data-status="done"]', { hasText: 'table1-model' });
       await expect.poll(() => done.count(), { timeout: 60_000 }).toBe(1);
-      expect(await done.first().textContent()).toContain(m![2]);
+      expect(await done.first().getAttribute('data-run-id')).toBe(m![2]);
       expect(await page.locator('[data-testid="run-row"][data-status="interrupted"]').count()).toBe(0);
+      // the Slate model panel says where its demo defaults differ from HiGR's Table 1 recipe, and why
+      await page.locator('nav a[data-panel="slate"]').click();
+      const note = (await page.getByTestId('slate-recipe-note').textContent()) ?? '';
+      expect(note).toMatch(/^Defaults = HiGR's Table 1 recipe .* except, for a demo of minutes: history items kept 20 \(recipe 50: 2\.5× the context tokens/);
+      expect(await page.getByTestId('slate-dropout').inputValue()).toBe('0.4');
+      expect(await page.getByTestId('slate-recentWindows').inputValue()).toBe('20');
       expect(app.errors).toEqual([]);
     } catch (e) {
       await app.screenshot('evaluation-resume-failed');

@@ -117,10 +117,13 @@ describe('table1-model stage with the SID models', () => {
   }, 300_000);
 
   it('trains the SIDs on the fly when no tokenizer run is given, once per (data, settings, seed): later runs get an equal copy', async () => {
+    initCpu();
     const c = cfgOf({ model: 'listcvae', tokenizerRun: '', codebookSize: 8, levels: 2 });
     const a = await table1ModelStage.assemble(data, c);
     expect(a.sids!.label).toMatch(/^rq-kmeans D = 2, K = 8, trained on the item features now \(seed 0\): widths \[8, 8, \d+\]/);
-    expect(a.sids!.tokenizer).toMatchObject({ kind: 'rq-kmeans', levels: 2, codebookSize: 8 });
+    // trained on the backend current where the inputs are assembled (the CPU reference here), and said so
+    expect(a.sids!.tokenizer).toMatchObject({ kind: 'rq-kmeans', levels: 2, codebookSize: 8, backend: 'cpu', backendReason: 'the backend current where the inputs were assembled' });
+    expect(a.sids!.label).toMatch(/; trained on cpu$/);
     const b = await table1ModelStage.assemble(data, c);
     expect(b.sidTable!.sids).not.toBe(a.sidTable!.sids);
     expect(Array.from(b.sidTable!.sids)).toEqual(Array.from(a.sidTable!.sids));
