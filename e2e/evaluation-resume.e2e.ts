@@ -5,7 +5,7 @@
 // The Slate model panel then shows its defaults' differences from HiGR's Table 1 recipe.
 // Every wait is on a condition of the page, never on a duration.
 import { describe, expect, it } from 'vitest';
-import { openApp } from './harness';
+import { failure, openApp } from './harness';
 
 const HASH = '#panel=evaluation&seed=3&ev.models=sasrec&ev.users=60&ev.epochs=100&ev.batchSize=8';
 
@@ -81,8 +81,7 @@ describe('a sequence baseline in the Evaluation panel', () => {
       expect(await page.getByTestId('slate-recentWindows').inputValue()).toBe('20');
       expect(app.errors).toEqual([]);
     } catch (e) {
-      await app.screenshot('evaluation-resume-failed');
-      throw new Error(`${(e as Error).message}\nstatus: ${await app.page.getByTestId('eval-status').textContent().catch(() => '?')}\nnotice: ${await app.page.getByTestId('eval-notice').textContent({ timeout: 1000 }).catch(() => '-')}\nerrors: ${JSON.stringify(app.errors)}`);
+      throw await failure(app, 'evaluation-resume', e, ['eval-status', 'eval-notice']);
     } finally {
       await app.close();
     }
