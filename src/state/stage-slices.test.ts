@@ -120,16 +120,20 @@ describe('evaluation batch cut by a reload', () => {
   // localStorage of the "reloaded page" (the batch is kept there)
   const mem = new Map<string, string>();
   const ls = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v), removeItem: (k: string) => void mem.delete(k) };
+  /** The page after a reload: localStorage holding the batch, the bundled data, the stage host and data backend in process. */
+  async function reloadedPage() {
+    (globalThis as { localStorage?: unknown }).localStorage = ls;
+    const session = new DataSession();
+    await session.loadBundled(nodeFetchLike(bundledDataDir()));
+    const { host, data } = inProcess(session);
+    setStageHost(host);
+    setDataBackend(data);
+    return { session, host, data, fp: session.stageData().fingerprint };
+  }
 
   it('continues on start: a SID model resumes from its checkpoint, a counting model starts again as the same run; the notice says which', async () => {
-    (globalThis as { localStorage?: unknown }).localStorage = ls;
     try {
-      const session = new DataSession();
-      await session.loadBundled(nodeFetchLike(bundledDataDir()));
-      const { host, data } = inProcess(session);
-      setStageHost(host);
-      setDataBackend(data);
-      const fp = session.stageData().fingerprint;
+      const { session, host, data, fp } = await reloadedPage();
       // a finished tokenizer run over the bundled catalogue for TIGER's SIDs (codes written directly)
       const ids = session.stageData().workspace.sideTables().categories!.videoIds;
       await host.store.put({ stage: 'tokenizer', configHash: 'h', seed: 0, dataset: fp, backend: 'cpu', id: 'tok', repeat: 1, config: {}, status: 'done', step: 1, total: 1, createdAt: 0, updatedAt: 0, checkpointStep: null, inputs: {}, summary: null, seconds: 0 });
@@ -180,14 +184,8 @@ describe('evaluation batch cut by a reload', () => {
     }
   }, 300_000);
   it('continues on start: a sequence baseline cut mid-training resumes from its checkpoint to the same metrics as an uninterrupted run', async () => {
-    (globalThis as { localStorage?: unknown }).localStorage = ls;
     try {
-      const session = new DataSession();
-      await session.loadBundled(nodeFetchLike(bundledDataDir()));
-      const { host, data } = inProcess(session);
-      setStageHost(host);
-      setDataBackend(data);
-      const fp = session.stageData().fingerprint;
+      const { host, data, fp } = await reloadedPage();
       const s0 = makeStore();
       // 60 users, batch 16: 4 steps per epoch, 6 epochs (early stopping validates every 5)
       s0.getState().setEvaluationSettings({ models: ['sasrec'], users: 60, epochs: 6, batchSize: 16 });
