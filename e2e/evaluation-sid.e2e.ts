@@ -4,7 +4,7 @@
 // start — TIGER resumes from its checkpoint and the panel says so — and both rows appear in the table with TIGER's SID
 // source. Every wait is on a condition of the page, never on a duration.
 import { describe, expect, it } from 'vitest';
-import { openApp } from './harness';
+import { failure, openApp } from './harness';
 
 const HASH = '#panel=evaluation&seed=3&ev.models=pop%2Ctiger&ev.users=60&ev.epochs=4&ev.codebookSize=16&ev.levels=2';
 
@@ -54,8 +54,7 @@ describe('SID models in the Evaluation panel', () => {
       await app.screenshot('evaluation-sid');
       expect(app.errors).toEqual([]);
     } catch (e) {
-      await app.screenshot('evaluation-sid-failed');
-      throw new Error(`${(e as Error).message}\nstatus: ${await app.page.getByTestId('eval-status').textContent().catch(() => '?')}\nnotice: ${await app.page.getByTestId('eval-notice').textContent({ timeout: 1000 }).catch(() => '-')}\nerrors: ${JSON.stringify(app.errors)}`);
+      throw await failure(app, 'evaluation-sid', e, ['eval-status', 'eval-notice']);
     } finally {
       await app.close();
     }

@@ -103,3 +103,10 @@ export async function openApp(p = '', opts: OpenOptions = {}): Promise<App> {
     },
   };
 }
+
+/** A failed test's error with what the page showed: a screenshot `<name>-failed`, the text of the given test ids, the errors. */
+export async function failure(app: App, name: string, e: unknown, testIds: string[]): Promise<Error> {
+  await app.screenshot(`${name}-failed`).catch(() => undefined);
+  const shown = await Promise.all(testIds.map(async (id) => `${id}: ${await app.page.getByTestId(id).textContent({ timeout: 1000 }).catch(() => '-')}`));
+  return new Error([(e as Error).message, ...shown, `errors: ${JSON.stringify(app.errors)}`].join('\n'));
+}

@@ -66,7 +66,7 @@ describe('generative Table 1 entries', () => {
     expect(st).toMatchObject({ ...HSD_REAL_DATA.train, seed: 3 });
     expect(st.model).toEqual(HSD_REAL_DATA.model);
     expect(e.settings({ seed: 0, quick: false, overrides: { epochs: 2 } })).toMatchObject({ epochs: 2 });
-    expect(() => e.settings({ seed: 0, quick: false, overrides: { epoch: 2 } })).toThrow(/--higr-epoch: not a numeric HiGR training setting/);
+    expect(() => e.settings({ seed: 0, quick: false, overrides: { epoch: 2 } })).toThrow(/--higr-epoch: HiGR takes only its training settings/);
     // one tokenizer for every SID model of the table, with the real-data item features
     expect(SID_TOKENIZER.features).toBe(REAL_DATA_FEATURES);
   });

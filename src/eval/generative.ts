@@ -15,6 +15,7 @@ import { historyBatch } from '../models/context-encoder';
 import { gsbiSlates, run as trainHsd, slateTrainConfig, trainRecipeConfig, trainSlateModel, type RunOptions as SlateRunOptions, type SlateCheckpoint, type SlateDecodeFn, type SlateModel, type SlateTrainConfig, type SlateTrainInputs, type SlateTrainOutcome } from '../train/slate-decoder';
 import { HSD_REAL_DATA, HSD_REAL_DATA_QUICK, REAL_DATA_FEATURES, type SlateTokenizerSettings } from '../train/slate-data';
 import { SID_TOKENIZER_SETTINGS } from '../stages/sid-source-config';
+import { HIGR_TRAIN_KEYS, higrOverrideProblems } from '../stages/table1-config';
 import type { ModelEntry, TrainOptions } from './registry';
 
 const M = 5;
@@ -188,14 +189,11 @@ const lookupOf = (i: SeqTrainInputs): SidLookup => ({ sids: i.sidTable!.sids, tr
 /** HiGR's settings in Table 1: the real-data default (HSD_REAL_DATA), --higr-<key> overrides of the training settings. */
 export function higrSettings(o: TrainOptions): SlateTrainConfig {
   const base = o.quick ? HSD_REAL_DATA_QUICK : HSD_REAL_DATA;
-  const over: Record<string, number> = {};
-  for (const [k, v] of Object.entries(o.overrides ?? {})) {
-    if (typeof v !== 'number' || !(k in SLATE_TRAIN_KEYS)) throw new Error(`--higr-${k}: not a numeric HiGR training setting (known: ${Object.keys(SLATE_TRAIN_KEYS).join(', ')})`);
-    over[k] = v;
-  }
-  return slateTrainConfig({ ...base.train, ...over, model: { ...base.model }, seed: o.seed });
+  const over = o.overrides ?? {};
+  const bad = higrOverrideProblems(over);
+  if (bad.length) throw new Error(bad.map(({ key, message }) => `--higr-${key}: ${message} (HiGR flags: ${HIGR_TRAIN_KEYS.map((k) => `--higr-${k}`).join(', ')})`).join('; '));
+  return slateTrainConfig({ ...base.train, ...(over as Partial<SlateTrainConfig>), model: { ...base.model }, seed: o.seed });
 }
-const SLATE_TRAIN_KEYS = { epochs: 1, stepsPerEpoch: 1, batchSize: 1, lr: 1, warmup: 1, minLrRatio: 1, weightDecay: 1, clipNorm: 1, patience: 1, validUsers: 1, beam: 1, recentWindows: 1 };
 
 export const GENERATIVE_MODELS: ModelEntry[] = [
   {

@@ -25,7 +25,8 @@ export interface ModelEntry {
   deterministic: boolean;
   /** Needs the catalogue's semantic IDs (SeqTrainInputs.sidTable): generative SID models. */
   needsSids?: boolean;
-  /** Its training loop saves and resumes its whole state (TrainControl.checkpoints): a run cut mid-training continues. */
+  /** Its training loop saves and resumes its whole state (TrainControl.checkpoints): a run cut mid-training continues
+   * (every trained model: the sequence baselines through runEpochs, the SID models through the one slate-model trainer). */
   resumable?: boolean;
   /** The settings a run uses (recorded in table1.json). */
   settings(o: TrainOptions): Record<string, unknown>;
@@ -53,7 +54,7 @@ const SASREC_PMIXER = { block: 'post-ln', timelineMask: false, maskPaddingKeys: 
 const sasrecPmixerCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...SASREC_PMIXER, ...(o.quick ? { ...SASREC_QUICK, traceEvery: 1 } : {}), ...(o.overrides ?? {}), seed: o.seed });
 /** A SASRec row of the table under one settings function. */
 function sasrecEntry(id: string, label: string, objective: string, cfg: (o: TrainOptions) => Record<string, unknown>): ModelEntry {
-  return { id, label, objective, deterministic: false, settings: cfg, train: (i, o, c) => trainSASRec(i, cfg(o) as Partial<typeof SASREC_DEFAULTS>, c) };
+  return { id, label, objective, deterministic: false, resumable: true, settings: cfg, train: (i, o, c) => trainSASRec(i, cfg(o) as Partial<typeof SASREC_DEFAULTS>, c) };
 }
 const B4R_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, warmupSteps: 2 };
 /**
@@ -78,8 +79,8 @@ export const MODELS: ModelEntry[] = [
   { id: 'cooc', label: 'Last-item co-occurrence', objective: 'next-item transition counts (ties: popularity)', deterministic: true, settings: () => ({ window: 1 }), train: (i, _o, c) => trainCooccurrence(i, { window: 1 }, c) },
   sasrecEntry('sasrec', 'SASRec', 'BCE, 1 sampled negative per position (original)', sasrecCfg),
   sasrecEntry('sasrec-pmixer', 'SASRec (pmixer protocol: fixed epochs, last weights; issue-18 conformance row)', 'BCE, 1 sampled negative per position (original); post-LN blocks', sasrecPmixerCfg),
-  { id: 'bert4rec', label: 'BERT4Rec', objective: 'masked-item (Cloze) full-catalogue CE', deterministic: false, settings: b4rCfg, train: (i, o, c) => trainBERT4Rec(i, b4rCfg(o) as Partial<typeof BERT4REC_DEFAULTS>, c) },
-  { id: 'hstu', label: 'HSTU', objective: 'next item, sampled softmax (shared negatives)', deterministic: false, settings: hstuCfg, train: (i, o, c) => trainHSTU(i, hstuCfg(o) as Partial<typeof HSTU_DEFAULTS>, c) },
+  { id: 'bert4rec', label: 'BERT4Rec', objective: 'masked-item (Cloze) full-catalogue CE', deterministic: false, resumable: true, settings: b4rCfg, train: (i, o, c) => trainBERT4Rec(i, b4rCfg(o) as Partial<typeof BERT4REC_DEFAULTS>, c) },
+  { id: 'hstu', label: 'HSTU', objective: 'next item, sampled softmax (shared negatives)', deterministic: false, resumable: true, settings: hstuCfg, train: (i, o, c) => trainHSTU(i, hstuCfg(o) as Partial<typeof HSTU_DEFAULTS>, c) },
   ...GENERATIVE_MODELS,
 ];
 

@@ -175,7 +175,7 @@ export async function trainBERT4Rec(inputs: SeqTrainInputs, cfgIn: Partial<BERT4
       opt.step(grad(loss, model.parameters()), lrAt(step));
       return loss;
     });
-  });
+  }, opt);
   opt.dispose();
   return model;
 }

@@ -130,7 +130,7 @@ export async function trainHSTU(inputs: SeqTrainInputs, cfgIn: Partial<HSTUConfi
       opt.step(grad(loss, model.parameters()));
       return loss;
     });
-  });
+  }, opt);
   opt.dispose();
   return model;
 }

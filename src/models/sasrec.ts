@@ -191,7 +191,7 @@ export async function trainSASRec(inputs: SeqTrainInputs, cfgIn: Partial<SASRecC
       opt.step(gs);
       return loss;
     });
-  });
+  }, opt);
   opt.dispose();
   return model;
 }

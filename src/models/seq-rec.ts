@@ -2,7 +2,7 @@
 // One training function per model, `train(inputs, cfg, ctl)`, usable from the pipeline worker and the CLI alike.
 import { abs, add, addScalar, dropout, dropoutSeed, embedding, exp, log, matmul, mul, neg, noGrad, randn, relu, reshape, scale, shuffle, slice, tensor, tidy, type Rng, type Tensor, rng as makeRng } from '../engine';
 import type { AttentionDropout } from './attention-dropout';
-import { LayerNorm, Module, type StateDict } from './nn';
+import { LayerNorm, Module, type AdamWState, type StateDict } from './nn';
 import type { SidTableData } from './sid-table';
 
 /** Per-user training sequences (dense item ids, oldest first) as CSR, and the catalogue size. */
@@ -29,12 +29,10 @@ export interface TrainProgress {
 export interface TrainControl {
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
-  /** Called now and then with a serialisable snapshot (the run layer may persist it). */
-  checkpoint?: (state: unknown) => void | Promise<void>;
   /**
    * Resumable training (the stage layer's checkpoints): a loop that can resume saves its whole state (weights,
-   * optimizer, RNG position, step) every `every` steps and when stopped, and continues from `resume`. Only models whose
-   * registry entry is `resumable` read it.
+   * optimizer, RNG position, step; the SID models' SlateCheckpoint, the sequence baselines' SeqCheckpoint) every
+   * `every` steps and when stopped, and continues from `resume`. Only models whose registry entry is `resumable` get it.
    */
   checkpoints?: { every: number; resume?: unknown; save(state: unknown): Promise<void> };
   /** Called after each epoch with the model (e.g. validation metrics) and the epoch's mean loss. */
@@ -145,11 +143,48 @@ export interface EarlyStopSettings {
 }
 
 /**
+ * The whole state of a sequence baseline's training run at a batch boundary (TrainControl.checkpoints): a run resumed
+ * from it continues bit-identically (same batches, negatives, masks, dropout, optimizer moments, validation history).
+ */
+export interface SeqCheckpoint {
+  kind: 'seq-rec';
+  /** the model's name (SASRec, BERT4Rec, HSTU): a checkpoint of another model is refused */
+  model: string;
+  /** optimizer steps done = the next step to run */
+  step: number;
+  /** the epoch in progress (0-based) and its next batch */
+  epoch: number;
+  batch: number;
+  /** the user order (runEpochs shuffles it in place at every epoch's start); `ordered` = drawn for this epoch already */
+  order: Int32Array;
+  ordered: boolean;
+  /** the training RNG's state (batches, negatives, masks draw from it) */
+  rng: number;
+  /** loss sum of the epoch in progress (its mean goes to ctl.onEpoch) */
+  epochLoss: number;
+  weights: StateDict;
+  optimizer: AdamWState;
+  /** epochs run, validation and trace history so far; the best validated weights and validations since */
+  log: TrainLog;
+  best: StateDict | null;
+  sinceBest: number;
+}
+
+/** What runEpochs needs of the optimiser to checkpoint and resume it (AdamW). */
+export interface ResumableOptimizer {
+  exportState(): Promise<AdamWState>;
+  importState(s: AdamWState): void;
+}
+
+/**
  * The epoch loop shared by the neural baselines: a fresh user order per epoch, batches of `batchSize` users,
  * `step(batchUsers, step)` builds the batch, computes the loss and applies the optimiser (returning the loss tensor),
  * then progress, cancellation, a finite-loss check and the per-epoch callback. With `ctl.validate` and
  * `cfg.evalEvery` > 0 it validates every `evalEvery` epochs, keeps the best weights (restored at the end) and stops
  * after `patience` validations without improvement. The run's log lands in `model.trainLog`.
+ * With `ctl.checkpoints` (the stage layer's run checkpoints, the same hooks the SID models' trainer uses) it saves its
+ * whole state (SeqCheckpoint) at most `every` steps apart (mid-epoch, and after an epoch's validation) and when
+ * stopped, and continues from `checkpoints.resume`.
  */
 export async function runEpochs(
   name: string,
@@ -159,6 +194,7 @@ export async function runEpochs(
   r: Rng,
   ctl: TrainControl,
   step: (batch: number[], step: number) => Tensor,
+  opt?: ResumableOptimizer,
 ): Promise<void> {
   // every sequential baseline trains through here: refuse nonsense settings with the setting's name, before any work
   const bad: string[] = [];
@@ -169,25 +205,61 @@ export async function runEpochs(
   const perEpoch = Math.max(1, Math.ceil(users.length / cfg.batchSize));
   const total = perEpoch * cfg.epochs;
   const every = ctl.validate ? (cfg.evalEvery ?? 0) : 0;
-  const log: TrainLog = { epochsRun: 0, bestEpoch: cfg.epochs, bestValidation: null, validation: [], stoppedEarly: false };
+  let log: TrainLog = { epochsRun: 0, bestEpoch: cfg.epochs, bestValidation: null, validation: [], stoppedEarly: false };
   const traceEvery = ctl.trace ? (cfg.traceEvery ?? 0) : 0;
   if (traceEvery > 0) log.trace = [];
   let best: StateDict | null = null, sinceBest = 0;
-  let k = 0;
-  for (let ep = 0; ep < cfg.epochs; ep++) {
-    epochOrder(users, r);
-    let epLoss = 0;
-    for (let bi = 0; bi < perEpoch; bi++) {
+  let k = 0, ep0 = 0, bi0 = 0, epLoss0 = 0, ordered0 = false;
+  const ck = ctl.checkpoints;
+  const saveEvery = ck && opt && model.stateDict ? ck.every : 0;
+  const resume = ck?.resume as SeqCheckpoint | undefined;
+  if (resume) {
+    if (resume.kind !== 'seq-rec' || resume.model !== name) throw new Error(`${name}: the checkpoint holds a ${resume.model ?? resume.kind} run, not ${name}`);
+    if (resume.order.length !== users.length) throw new Error(`${name}: the checkpoint was taken with ${resume.order.length} training users, the inputs have ${users.length}`);
+    if (!opt || !model.loadStateDict) throw new Error(`${name}: this training loop cannot resume (no optimizer state)`);
+    model.loadStateDict(resume.weights);
+    opt.importState(resume.optimizer);
+    r.setState(resume.rng);
+    resume.order.forEach((u, i) => (users[i] = u));
+    ({ step: k, epoch: ep0, batch: bi0, epochLoss: epLoss0, ordered: ordered0, best, sinceBest } = resume);
+    log = structuredClone(resume.log);
+  }
+  let lastSave = k;
+  const snapshot = async (ep: number, bi: number, epLoss: number, ordered: boolean): Promise<SeqCheckpoint> => ({
+    kind: 'seq-rec',
+    model: name,
+    step: k,
+    epoch: ep,
+    batch: bi,
+    order: Int32Array.from(users),
+    ordered,
+    rng: r.state(),
+    epochLoss: epLoss,
+    weights: await model.stateDict!(),
+    optimizer: await opt!.exportState(),
+    log: structuredClone(log),
+    best,
+    sinceBest,
+  });
+  const save = async (ep: number, bi: number, epLoss: number, ordered = true) => {
+    lastSave = k;
+    await ck!.save(await snapshot(ep, bi, epLoss, ordered));
+  };
+  for (let ep = ep0; ep < cfg.epochs; ep++) {
+    const startBi = ep === ep0 ? bi0 : 0;
+    if (!(ep === ep0 && ordered0)) epochOrder(users, r);
+    let epLoss = ep === ep0 ? epLoss0 : 0;
+    for (let bi = startBi; bi < perEpoch; bi++) {
+      if (ctl.signal?.aborted && saveEvery > 0) await save(ep, bi, epLoss); // stopped: it resumes from this very batch
       checkAborted(ctl.signal, name);
       const lv = await readLoss(step(users.slice(bi * cfg.batchSize, (bi + 1) * cfg.batchSize), k), name, ep + 1, k + 1);
       epLoss += lv;
       k++;
       ctl.onProgress?.({ step: k, total, scalars: { loss: lv, epoch: ep + 1 } });
+      if (saveEvery > 0 && bi < perEpoch - 1 && k - lastSave >= saveEvery) await save(ep, bi + 1, epLoss);
     }
     log.epochsRun = ep + 1;
     await ctl.onEpoch?.(ep + 1, model, epLoss / perEpoch);
-    // weights after each epoch for the run layer to persist (resuming, i.e. restoring optimiser state, is not built)
-    if (ctl.checkpoint && model.stateDict) await ctl.checkpoint({ model: name, epoch: ep + 1, step: k, weights: await model.stateDict() });
     if (traceEvery > 0 && ((ep + 1) % traceEvery === 0 || ep + 1 === cfg.epochs)) {
       const t = { epoch: ep + 1, ...(await ctl.trace!(model)) };
       log.trace!.push(t);
@@ -207,6 +279,8 @@ export async function runEpochs(
         break;
       }
     }
+    // the next epoch's start (its user order not drawn yet)
+    if (saveEvery > 0 && ep + 1 < cfg.epochs && k - lastSave >= saveEvery) await save(ep + 1, 0, 0, false);
   }
   if (best && log.bestEpoch !== log.epochsRun) model.loadStateDict?.(best);
   model.trainLog = log;

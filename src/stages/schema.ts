@@ -100,9 +100,13 @@ export function validateConfig<S extends Schema>(schema: ConfigSchema<S>, raw: P
 /** "steps: must be an integer in [1, 100000] (got 0)" */
 export const formatError = (e: FieldError, prefix = '') => `${prefix}${e.field}: ${e.message}`;
 
-/** What a panel's slice shows when Train is pressed with invalid settings (nothing starts); null when they are valid. */
-export function refusal(errors: FieldError[]): { status: 'error'; fieldErrors: FieldError[]; error: string } | null {
-  return errors.length ? { status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map((e) => formatError(e)).join('; ')}` } : null;
+/**
+ * What a panel's slice shows when Train is pressed with invalid settings (nothing starts); null when they are valid.
+ * With the form's `fields`, each error names the field by the label the form shows (`"width (0 = default)": …`).
+ */
+export function refusal(errors: FieldError[], fields?: Schema): { status: 'error'; fieldErrors: FieldError[]; error: string } | null {
+  const name = (e: FieldError) => (fields?.[e.field] ? `"${fields[e.field].label}": ${e.message}` : formatError(e));
+  return errors.length ? { status: 'error', fieldErrors: errors, error: `invalid settings: ${errors.map(name).join('; ')}` } : null;
 }
 
 /** Read the string form of a value (URL, CLI). Returns undefined when it does not parse; bounds are checked by checkField. */

@@ -11,8 +11,14 @@ import { describeSidSource, type SidSourceConfig } from './sid-source-config';
 import type { TokenizerKept } from './tokenizer';
 import type { StageData } from './types';
 
-/** Where a stage's SIDs came from: the tokenizer run, or the on-the-fly tokenizer's settings and metrics. */
-export type SidSource = SlateSids['tokenizer'] | { run: string; kind: string; collisionRate: number };
+/** The backend an on-the-fly tokenizer trained on, and why that one. */
+export interface SidBackend {
+  backend: string;
+  backendReason: string;
+}
+
+/** Where a stage's SIDs came from: the tokenizer run, or the on-the-fly tokenizer's settings, metrics and backend. */
+export type SidSource = (SlateSids['tokenizer'] & SidBackend) | { run: string; kind: string; collisionRate: number };
 
 export interface StageSids {
   table: SidTableData;
@@ -54,17 +60,30 @@ const onTheFly = new Map<string, Promise<SlateSids>>();
 const MEMO_SIZE = 4;
 
 /** The stage's SID table: from `cfg.tokenizerRun`, or a tokenizer of `cfg`'s kind trained on the item features now. */
-export async function stageSids(data: StageData, ds: Dataset, cfg: SidSourceConfig, seed: number): Promise<StageSids> {
+/**
+ * The backend the on-the-fly tokenizer trains on: the current one — `higr run` selects the run's backend (auto, wasm,
+ * webgpu, cpu) before it assembles, and says why in `data.backend` — or, where none is set (the browser's data worker
+ * assembles stage inputs and has no backend of its own), the CPU reference.
+ */
+export function sidBackend(data: StageData): SidBackend {
   try {
-    getBackend();
+    const kind = getBackend().kind;
+    return { backend: kind, backendReason: data.backend?.kind === kind ? data.backend.reason : 'the backend current where the inputs were assembled' };
   } catch {
-    initCpu(); // the data worker has no backend of its own: the on-the-fly tokenizer runs on the CPU reference there
+    initCpu();
+    return { backend: 'cpu', backendReason: 'no backend where the inputs were assembled (the browser data worker has none of its own): the CPU reference' };
   }
+}
+
+/** The stage's SID table: from `cfg.tokenizerRun`, or a tokenizer of `cfg`'s kind trained on the item features now. */
+export async function stageSids(data: StageData, ds: Dataset, cfg: SidSourceConfig, seed: number): Promise<StageSids> {
+  const be = sidBackend(data);
   let s: { table: SidTableData; tokenizer: SidSource };
   if (cfg.tokenizerRun) s = await sidsFromRun(data, cfg.tokenizerRun, ds);
   else {
     const settings = { kind: cfg.sidKind as TokenizerKind, levels: cfg.levels, codebookSize: cfg.codebookSize, steps: cfg.sidSteps, seed, features: REAL_DATA_FEATURES };
-    const key = JSON.stringify([data.fingerprint, fnv1a(new Uint8Array(ds.itemIds.buffer, ds.itemIds.byteOffset, ds.itemIds.byteLength)), settings]);
+    // SIDs of another backend may differ in the last bits (docs/tokenizers.md): kept apart
+    const key = JSON.stringify([data.fingerprint, fnv1a(new Uint8Array(ds.itemIds.buffer, ds.itemIds.byteOffset, ds.itemIds.byteLength)), settings, be.backend]);
     let p = onTheFly.get(key);
     if (!p) {
       p = sidsForDataset(data.workspace, ds, settings);
@@ -72,8 +91,10 @@ export async function stageSids(data: StageData, ds: Dataset, cfg: SidSourceConf
       p.catch(() => onTheFly.delete(key));
       while (onTheFly.size > MEMO_SIZE) onTheFly.delete(onTheFly.keys().next().value!);
     }
-    s = structuredClone(await p);
+    const got = structuredClone(await p);
+    s = { table: got.table, tokenizer: { ...got.tokenizer, ...be } };
   }
   const t = s.table;
-  return { ...s, label: `${describeSidSource(cfg, seed)}: widths [${t.widths.join(', ')}], collision rate ${t.collisions.rate.toFixed(3)}` };
+  const on = 'backend' in s.tokenizer ? `; trained on ${s.tokenizer.backend}` : '';
+  return { ...s, label: `${describeSidSource(cfg, seed)}: widths [${t.widths.join(', ')}], collision rate ${t.collisions.rate.toFixed(3)}${on}` };
 }

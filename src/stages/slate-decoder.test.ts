@@ -11,6 +11,8 @@ import { runStage } from './runner';
 import { memoryRunStore } from './run-store';
 import { defaults, validateConfig } from './schema';
 import { SLATE_SCHEMA, slateDecoderStage, type SlateKept, type SlateStageConfig } from './slate-decoder';
+import { SLATE_DEMO_DIFFERENCES } from './slate-decoder-config';
+import { higrSettings } from '../eval/generative';
 import { table1ModelStage, type Table1RunExtra } from './table1-model';
 import { tokenizerStage, TOKENIZER_SCHEMA, type TokenizerKept } from './tokenizer';
 
@@ -26,6 +28,26 @@ describe('slate-decoder stage', () => {
     expect(bad({ dim: 30, heads: 4 })).toEqual(['heads: must divide the model width d = 30 (got 4)']);
     expect(bad({ sidKind: 'crq-vae' })[0]).toMatch(/^sidSteps: crq-vae needs training steps/);
     expect(bad({})).toEqual([]);
+  });
+
+  it("defaults are HiGR's Table 1 recipe except the listed demo sizes (shown on screen), whose recipe values are the recipe's", () => {
+    const recipe = higrSettings({ seed: 0, quick: false }) as unknown as Record<string, unknown> & { model: Record<string, unknown> };
+    const d = defaults(SLATE_SCHEMA) as Record<string, unknown>;
+    const listed = new Map<string, number>(SLATE_DEMO_DIFFERENCES.map((x) => [x.field, x.recipe]));
+    const compared: string[] = [];
+    for (const k of Object.keys(d)) {
+      const rv = k in recipe.model ? recipe.model[k] : recipe[k];
+      if (rv === undefined) continue;
+      compared.push(k);
+      if (listed.has(k)) {
+        expect(listed.get(k), k).toBe(rv);
+        expect(d[k], k).not.toBe(rv);
+      } else expect(d[k], k).toBe(rv);
+    }
+    expect(compared.length).toBeGreaterThanOrEqual(20);
+    expect([...listed.keys()].every((k) => compared.includes(k))).toBe(true);
+    // the two that cost nothing extra (issue: the browser demo trained without them)
+    expect(d).toMatchObject({ dropout: 0.4, recentWindows: 20 });
   });
 
   it('resumes a run stopped mid-epoch to the same curves and metrics as an uninterrupted run; the kept result rebuilds the model', async () => {

@@ -32,7 +32,10 @@ const COMMON = {
 const FIELDS = { model: { type: 'enum', default: 'sasrec', values: TABLE1_MODEL_VALUES, label: 'model' }, ...COMMON } as const;
 
 export type Table1StageConfig = ConfigOf<typeof FIELDS>;
-export const TABLE1_SCHEMA: ConfigSchema<typeof FIELDS> = { fields: FIELDS, check: (c) => (TABLE1_SID_MODELS.includes(c.model) ? checkSidSource(c) : []) };
+export const TABLE1_SCHEMA: ConfigSchema<typeof FIELDS> = {
+  fields: FIELDS,
+  check: (c) => [...(TABLE1_SID_MODELS.includes(c.model) ? checkSidSource(c) : []), ...(c.model === 'higr' ? higrFieldErrors(c, false) : [])],
+};
 
 const FORM_FIELDS = {
   models: { type: 'list', of: 'enum', default: ['pop', 'cooc', 'sasrec'], values: TABLE1_MODEL_VALUES, minLength: 1, maxLength: TABLE1_MODEL_VALUES.length, label: 'models' },
@@ -48,6 +51,7 @@ export const EVALUATION_FORM_SCHEMA: ConfigSchema<typeof FORM_FIELDS> = {
     const e: FieldError[] = [];
     if (!c.models.length) e.push({ field: 'models', message: 'choose at least one model' });
     if (c.models.some((m) => TABLE1_SID_MODELS.includes(m))) e.push(...checkSidSource(c));
+    if (c.models.includes('higr')) e.push(...higrFieldErrors(c, true));
     return e;
   },
 };
@@ -59,12 +63,40 @@ export function table1RunConfig(s: EvaluationSettings, model: Table1StageConfig[
 }
 
 /**
- * Per-model overrides from the non-zero settings (0 = the model's own default). The SID models have no `maxLen` /
- * `blocks` (their history length and depth have their own names), so those two apply to the sequence models only.
+ * The settings HiGR's Table 1 entry takes as overrides: its training settings only (its model size is the HSD recipe,
+ * docs/slate-decoder.md). `higr table1 --higr-<key>` and the form/`higr run` settings go through higrOverrideProblems.
  */
-export function table1Overrides(c: Table1StageConfig): Record<string, number> {
+export const HIGR_TRAIN_KEYS = ['epochs', 'stepsPerEpoch', 'batchSize', 'lr', 'warmup', 'minLrRatio', 'weightDecay', 'clipNorm', 'patience', 'validUsers', 'beam', 'recentWindows'] as const;
+
+/**
+ * The one check of HiGR's overrides: one problem per key it cannot take. The message does not name the key; each caller
+ * names it its own way (the CLI flag `--higr-<key>`, the form field's label).
+ */
+export function higrOverrideProblems(over: Record<string, unknown>): { key: string; message: string }[] {
+  const out: { key: string; message: string }[] = [];
+  for (const [key, v] of Object.entries(over)) {
+    if (!(HIGR_TRAIN_KEYS as readonly string[]).includes(key)) out.push({ key, message: "HiGR takes only its training settings here; its model size is its HSD recipe (docs/slate-decoder.md)" });
+    else if (typeof v !== 'number' || !Number.isFinite(v)) out.push({ key, message: `must be a number (got "${String(v)}")` });
+  }
+  return out;
+}
+
+/** HiGR's problems with a form's settings as field errors that name the form field (shown beside it, and in the refusal). */
+function higrFieldErrors(c: Omit<Table1StageConfig, 'model'>, form: boolean): FieldError[] {
+  return higrOverrideProblems(table1Overrides(c)).map(({ key, message }) => {
+    const label = COMMON[key as keyof typeof COMMON]?.label ?? key;
+    return { field: key, message: `${message} — ${form ? `set "${label}" to 0, or untick HiGR` : `leave "${label}" at 0 for HiGR`}` };
+  });
+}
+
+/**
+ * Per-model overrides from the non-zero settings (0 = the model's own default). The generative baselines (TIGER,
+ * OneRec-style, ListCVAE) have no `maxLen` / `blocks` (their history length and depth have their own names, and they
+ * reject unknown keys), so with `c.model` one of them those two are left out.
+ */
+export function table1Overrides(c: Omit<Table1StageConfig, 'model'> & { model?: string }): Record<string, number> {
   const out: Record<string, number> = {};
-  const sid = TABLE1_SID_MODELS.includes(c.model);
-  for (const k of ['epochs', 'maxLen', 'dim', 'blocks', 'batchSize', 'lr'] as const) if (c[k] > 0 && !(sid && (k === 'maxLen' || k === 'blocks'))) out[k] = c[k];
+  const baseline = c.model !== undefined && c.model !== 'higr' && TABLE1_SID_MODELS.includes(c.model);
+  for (const k of ['epochs', 'maxLen', 'dim', 'blocks', 'batchSize', 'lr'] as const) if (c[k] > 0 && !(baseline && (k === 'maxLen' || k === 'blocks'))) out[k] = c[k];
   return out;
 }

@@ -7,7 +7,7 @@ import { initCpu } from '../engine';
 import { DataSession } from '../data/session';
 import { bundledDataDir, nodeFetchLike } from '../data/node-file';
 import { MODELS } from '../eval/registry';
-import { SID_TOKENIZER } from '../eval/generative';
+import { higrSettings, SID_TOKENIZER } from '../eval/generative';
 import { runStage } from './runner';
 import { memoryRunStore, type RunStore } from './run-store';
 import { defaults, validateConfig } from './schema';
@@ -37,7 +37,8 @@ describe('table1-model stage with the SID models', () => {
   it('offers every registered Table 1 model; SID models, resumable models and deterministic ones agree with the registry', () => {
     expect([...TABLE1_MODEL_VALUES]).toEqual(MODELS.map((m) => m.id));
     expect([...TABLE1_SID_MODELS]).toEqual(MODELS.filter((m) => m.needsSids).map((m) => m.id));
-    expect(MODELS.filter((m) => m.resumable).map((m) => m.id)).toEqual([...TABLE1_SID_MODELS]);
+    // every trained model resumes mid-training (SID models and sequence baselines); only the counting baselines keep no checkpoint
+    expect(MODELS.filter((m) => m.resumable).map((m) => m.id)).toEqual(MODELS.filter((m) => !m.deterministic).map((m) => m.id));
     expect([...TABLE1_DETERMINISTIC]).toEqual(MODELS.filter((m) => m.deterministic).map((m) => m.id));
     // the on-the-fly SID tokenizer defaults to SID_TOKENIZER (the SIDs of `higr table1`)
     const d = defaults(TABLE1_SCHEMA);
@@ -48,6 +49,16 @@ describe('table1-model stage with the SID models', () => {
     expect(bad(TABLE1_SCHEMA, { model: 'sasrec', sidKind: 'crq-vae', sidSteps: 0 })).toEqual([]);
     expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'onerec'], sidKind: 'rq-vae', sidSteps: 0 })).toEqual(['sidSteps: rq-vae needs training steps (>= 1); RQ-KMeans needs none']);
     expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'hstu'], sidKind: 'rq-vae', sidSteps: 0 })).toEqual([]);
+    // HiGR takes its training settings only: width / blocks / max length are refused by the one check, worded for the
+    // form (its field's label), the stage (higr run) and `higr table1 --higr-<key>` (the flag)
+    const why = "HiGR takes only its training settings here; its model size is its HSD recipe (docs/slate-decoder.md)";
+    expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'higr'], dim: 48, maxLen: 30, epochs: 2 })).toEqual([`maxLen: ${why} — set "max sequence length (0 = default)" to 0, or untick HiGR`, `dim: ${why} — set "width (0 = default)" to 0, or untick HiGR`]);
+    expect(bad(EVALUATION_FORM_SCHEMA, { models: ['pop', 'sasrec'], dim: 48, blocks: 2 })).toEqual([]);
+    expect(bad(TABLE1_SCHEMA, { model: 'higr', blocks: 3 })).toEqual([`blocks: ${why} — leave "blocks (0 = default)" at 0 for HiGR`]);
+    expect(bad(TABLE1_SCHEMA, { model: 'higr', epochs: 2, lr: 1e-3, batchSize: 8 })).toEqual([]);
+    expect(() => higrSettings({ seed: 0, quick: true, overrides: { dim: 48 } })).toThrow(`--higr-dim: ${why} (HiGR flags: --higr-epochs,`);
+    expect(() => higrSettings({ seed: 0, quick: true, overrides: { lr: 'fast' } })).toThrow('--higr-lr: must be a number (got "fast")');
+    expect(higrSettings({ seed: 0, quick: true, overrides: { epochs: 5, recentWindows: 7 } })).toMatchObject({ epochs: 5, recentWindows: 7 });
   });
 
   it("the form's overrides: non-zero settings only; maxLen and blocks reach the sequence models, never a SID model (they have no such setting and reject unknown keys)", () => {
@@ -115,10 +126,13 @@ describe('table1-model stage with the SID models', () => {
   }, 300_000);
 
   it('trains the SIDs on the fly when no tokenizer run is given, once per (data, settings, seed): later runs get an equal copy', async () => {
+    initCpu();
     const c = cfgOf({ model: 'listcvae', tokenizerRun: '', codebookSize: 8, levels: 2 });
     const a = await table1ModelStage.assemble(data, c);
     expect(a.sids!.label).toMatch(/^rq-kmeans D = 2, K = 8, trained on the item features now \(seed 0\): widths \[8, 8, \d+\]/);
-    expect(a.sids!.tokenizer).toMatchObject({ kind: 'rq-kmeans', levels: 2, codebookSize: 8 });
+    // trained on the backend current where the inputs are assembled (the CPU reference here), and said so
+    expect(a.sids!.tokenizer).toMatchObject({ kind: 'rq-kmeans', levels: 2, codebookSize: 8, backend: 'cpu', backendReason: 'the backend current where the inputs were assembled' });
+    expect(a.sids!.label).toMatch(/; trained on cpu$/);
     const b = await table1ModelStage.assemble(data, c);
     expect(b.sidTable!.sids).not.toBe(a.sidTable!.sids);
     expect(Array.from(b.sidTable!.sids)).toEqual(Array.from(a.sidTable!.sids));

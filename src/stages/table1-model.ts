@@ -2,9 +2,9 @@
 // same `runTable1On` as `higr table1`, on sequences assembled from the current dataset (src/stages/eval-data.ts), the
 // training sequences followed by the protocol's validation slate (epoch selection) as `runTable1` builds them, and for
 // the models over semantic IDs (HiGR, TIGER, OneRec-style, ListCVAE) the SID table of the SID-source settings (the
-// slate-decoder stage's assembly, src/stages/sid-source.ts). Models whose training loop saves its full state (the SID
-// models, through the one slate-model trainer) checkpoint every N steps and resume after a reload; the sequence
-// baselines keep no mid-training checkpoint, so an interrupted run of theirs is restarted from the start.
+// slate-decoder stage's assembly, src/stages/sid-source.ts). Every trained model saves its full state through the
+// runner's checkpoint hooks every N steps and resumes after a reload (the SID models through the one slate-model
+// trainer, the sequence baselines through runEpochs); the counting baselines are instant and keep none.
 // The Evaluation panel starts one run per model × seed and builds the table (mean ± std over seeds, paired t-test
 // against the strongest baseline) from the finished runs (src/eval/runs-table.ts).
 import { fnv1a } from '../data/fingerprint';

@@ -9,6 +9,9 @@ import type { DataWorkspace } from '../data/workspace';
 import type { Dataset } from '../data/dataset';
 import type { ConfigSchema } from './schema';
 
+/** Steps between two checkpoints of a run unless the caller says otherwise (pipeline worker, `higr run --checkpoint-every`). */
+export const CHECKPOINT_EVERY = 10;
+
 export interface StageProgress {
   step: number;
   total: number;
@@ -48,6 +51,9 @@ export interface StageData {
   fingerprint: string;
   /** the run store, for stages that build on an earlier run's kept result (e.g. SIDs of a finished tokenizer run) */
   store?: import('./run-store').RunStore;
+  /** the backend the run will train on, selected before assembly (`higr run`) and why: inputs trained while assembling
+   * (the on-the-fly SID tokenizer) use it and record the reason; absent in the browser's data worker */
+  backend?: { kind: string; reason: string };
 }
 
 /** Curves kept with a run: x = step, one series per scalar (null = not reported at that step). */

@@ -3,13 +3,14 @@
 // seed is one stage run (runs slice: validate → assemble in the data worker from the current dataset → run in the
 // pipeline worker); the table is built from the finished runs (src/eval/runs-table.ts), so it survives a reload.
 // The batch itself (which model × seed runs, how far it got) is kept in localStorage: a page reloaded mid-batch
-// continues it on start — the interrupted run resumes from its checkpoint (SID models), or, when its model keeps no
-// mid-training checkpoint (the sequence baselines), is re-run from the start; the panel says which (`notice`).
+// continues it on start — the interrupted run resumes from its checkpoint (every trained model checkpoints: the SID
+// models and the sequence baselines); a run cut before its first checkpoint, or a counting baseline (instant, none),
+// starts again as the same run. The panel says which (`notice`).
 import type { StateCreator } from 'zustand';
 import { configHash, defaults, refusal, validateConfig, type FieldError } from '../stages/schema';
 import { EVALUATION_FORM_SCHEMA, SID_SETTING_KEYS, TABLE1_DETERMINISTIC, TABLE1_MODEL_VALUES, TABLE1_SCHEMA, TABLE1_SID_MODELS, table1RunConfig, type EvaluationSettings, type Table1StageConfig } from '../stages/table1-config';
 import { table1FromRuns, type RunsTable } from '../eval/runs-table';
-import type { RunRecord } from '../stages/types';
+import { CHECKPOINT_EVERY, type RunRecord } from '../stages/types';
 import type { Store } from './store';
 
 export const EVALUATION_DEFAULTS: EvaluationSettings = defaults(EVALUATION_FORM_SCHEMA);
@@ -83,6 +84,7 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
   const patch = (p: Partial<EvaluationState>) => set((s) => ({ evaluation: { ...s.evaluation, ...p } }));
   let stopping = false;
   const label = (m: string) => get().evaluation.models.find((x) => x.id === m)?.label ?? m;
+  const trained = (m: string) => !TABLE1_DETERMINISTIC.includes(m);
 
   /** Run the batch's jobs from `b.next`; `reloaded`: the first of them was cut by a reload (resume or restart it). */
   async function runBatch(b: EvaluationBatch, reloaded: boolean): Promise<void> {
@@ -93,21 +95,23 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
       if (stopping) break;
       const { m, seed } = b.jobs[i];
       const cfg = table1RunConfig(b.settings, m);
-      patch({ progress: { model: m, seed, step: 0, total: 0, run: i + 1, runs, checkpoint: null } });
+      // a job cut by the reload: its record first, so the status line never shows step 0 for a run that resumes
+      const cut = reloaded && i === b.next ? await interruptedRecord(b, m, seed) : null;
+      patch({ progress: { model: m, seed, step: cut?.checkpointStep ?? 0, total: cut?.total ?? 0, run: i + 1, runs, checkpoint: cut?.checkpointStep ?? null } });
       const hooks = {
         seed,
         onProgress: (p: { step: number; total: number; scalars: Record<string, number> }, r: { checkpointStep: number | null }) =>
           patch({ progress: { model: m, seed, step: p.step + 1, total: p.total, loss: p.scalars.loss, run: i + 1, runs, checkpoint: r.checkpointStep } }),
       };
       let rec;
-      const cut = reloaded && i === b.next ? await interruptedRecord(b, m, seed) : null;
       if (cut?.status === 'done') rec = cut; // it finished just before the reload
-      else if (cut && cut.checkpointStep !== null) {
-        patch({ notice: `After the reload: ${label(m)} seed ${seed} resumed from its checkpoint at step ${cut.checkpointStep} (run ${cut.id}).` });
+      else if (cut) {
+        // the same run continues: from its checkpoint, or from step 0 when it had none yet
+        const why = trained(m) ? `it was cut before its first checkpoint (one every ${CHECKPOINT_EVERY} steps)` : `${label(m)} is counted, not trained, and keeps no checkpoint`;
+        patch({ notice: cut.checkpointStep !== null ? `After the reload: ${label(m)} seed ${seed} resumed from its checkpoint at step ${cut.checkpointStep} (run ${cut.id}).` : `After the reload: ${label(m)} seed ${seed} started again from step 0 as the same run (${cut.id}): ${why}.` });
         rec = await get().resumeRun(cut.id, undefined, hooks);
       } else {
-        if (cut) patch({ notice: `After the reload: ${label(m)} seed ${seed} was re-run from the start — ${label(m)} keeps no mid-training checkpoint (the cut run ${cut.id} stays listed as interrupted in the Runs panel).` });
-        else if (reloaded && i === b.next) patch({ notice: `After the reload: ${label(m)} seed ${seed} had not started training; started it now.` });
+        if (reloaded && i === b.next) patch({ notice: `After the reload: ${label(m)} seed ${seed} had not started training; started it now.` });
         rec = await get().startRun('table1-model', cfg, undefined, hooks);
       }
       if (!rec) {
@@ -154,7 +158,7 @@ export const createEvaluationSlice: StateCreator<Store, [], [], EvaluationSlice>
     async startEvaluation() {
       const st = get().evaluation;
       if (st.status === 'running' || st.status === 'stopping') return;
-      const refused = refusal(evaluationFieldErrors(st.settings));
+      const refused = refusal(evaluationFieldErrors(st.settings), EVALUATION_FORM_SCHEMA.fields);
       if (refused) return patch(refused);
       const seeds = evaluationSeeds(st.settings, get().url.seed);
       const jobs = TABLE1_MODEL_VALUES.filter((m) => st.settings.models.includes(m)).flatMap((m) => (TABLE1_DETERMINISTIC.includes(m) ? [seeds[0]] : seeds).map((seed) => ({ m, seed })));

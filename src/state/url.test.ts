@@ -66,10 +66,10 @@ describe('url state', () => {
     expect(decode(h)).toEqual({ state: s, problems: [] });
     const bad = decode('#v=2&sd.dim=0&sd.lr=-1&ev.seeds=0&sd.heads=3');
     expect(bad.problems).toEqual([
-      'invalid sd.dim="0" (must be an integer in [1, 8192]), using 64',
-      'invalid sd.lr="-1" (must be a number in (0, 1]), using 0.003',
+      'invalid sd.dim="0" (must be an integer in [1, 8192]), using 32',
+      'invalid sd.lr="-1" (must be a number in (0, 1]), using 0.004',
       'invalid ev.seeds="0" (must be an integer in [1, 10]), using 1',
-      'invalid sd.heads: must divide the model width d = 64 (got 3); using the default for sd.heads',
+      'invalid sd.heads: must divide the model width d = 32 (got 3); using the default for sd.heads',
     ]);
     expect(bad.state.slate).toEqual(D.slate);
     expect(bad.state.evaluation).toEqual(D.evaluation);

@@ -5,14 +5,14 @@ import { stageEntry } from '../stages';
 import { ConfigError, runStage } from '../stages/runner';
 import type { FieldError } from '../stages/schema';
 import { indexedDbRunStore, memoryRunStore, type RunStore } from '../stages/run-store';
-import type { RunRecord, StageProgress } from '../stages/types';
+import { CHECKPOINT_EVERY, type RunRecord, type StageProgress } from '../stages/types';
 
 export interface StageRunOptions {
   seed: number;
   /** fingerprint of the dataset the inputs were assembled from */
   dataset: string;
   resume?: string;
-  /** save a checkpoint every this many steps (default 10) */
+  /** save a checkpoint every this many steps (default CHECKPOINT_EVERY) */
   checkpointEvery?: number;
 }
 
@@ -50,7 +50,7 @@ export function stageApi(useBackend: () => Promise<string>) {
           dataset: o.dataset,
           resume: o.resume,
           signal: ac.signal,
-          checkpointEvery: o.checkpointEvery ?? 10,
+          checkpointEvery: o.checkpointEvery ?? CHECKPOINT_EVERY,
           onProgress: (p, rec) => {
             const now = performance.now();
             if (now - last < 250 && p.step < p.total - 1) return;

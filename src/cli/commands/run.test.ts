@@ -151,4 +151,19 @@ describe('higr run (one CLI wrapper for every stage)', () => {
     // a SID model with a neural tokenizer on the fly and no steps: one line naming the flag
     expect((await capture([...base, '--stage', 'table1-model', '--model', 'onerec', '--sidKind', 'crq-vae', '--sidSteps', '0'])).err).toBe('higr run: --sidSteps: crq-vae needs training steps (>= 1); RQ-KMeans needs none\n');
   }, 300_000);
+
+  it('trains on-the-fly SIDs on the run\'s backend (--backend wasm), recording it and the reason in the result JSON', async () => {
+    const dir = path.join(tmp, 'sid-wasm');
+    const r = await capture(['run', '--out', tmp, '--store', dir, '--backend', 'wasm', '--seed', '1', '--stage', 'table1-model', '--model', 'listcvae', '--users', '30', '--codebookSize', '8', '--levels', '2']);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(fs.readFileSync(path.join(tmp, 'run.json'), 'utf8'));
+    expect(j.environment.backend).toBe('wasm');
+    expect(j.settings).toMatchObject({ backend: 'wasm', backendReason: j.environment.backendReason });
+    expect(j.environment.backendReason).toMatch(/wasm/);
+    const rec = j.run as RunRecord;
+    expect(rec.status).toBe('done');
+    // the SID tokenizer trained while assembling, on the backend the run selected, with the selection's reason
+    expect((rec.summary!.extra as { sids: { tokenizer: unknown } }).sids.tokenizer).toMatchObject({ kind: 'rq-kmeans', levels: 2, codebookSize: 8, backend: 'wasm', backendReason: j.environment.backendReason });
+    expect(String(rec.inputs.sids)).toMatch(/^rq-kmeans D = 2, K = 8, trained on the item features now \(seed 0\): widths \[8, 8, \d+\], collision rate [\d.]+; trained on wasm$/);
+  }, 600_000);
 });

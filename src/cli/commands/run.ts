@@ -8,6 +8,7 @@ import { DataSession } from '../../data/session';
 import { bundledDataDir, expandPaths, fromPath, nodeFetchLike } from '../../data/node-file';
 import { STAGES, stageEntry } from '../../stages';
 import { runStage } from '../../stages/runner';
+import { CHECKPOINT_EVERY } from '../../stages/types';
 import { parseField, validateConfig, allowed } from '../../stages/schema';
 import { fsRunStore } from '../fs-run-store';
 import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
@@ -82,17 +83,18 @@ const command: Command = {
     // a stage with its own `quick` setting (table1-model: default true) takes an explicit --quick / --quick=false
     const cfg = prev ? prev.config : stageConfigFromFlags(stage, args.quickGiven && 'quick' in entry.schema.fields ? { ...flags, quick: String(args.quick) } : flags);
     const seed = prev ? prev.seed : args.seed;
-    const everyN = numFlag(flags, 'checkpoint-every', 10);
+    const everyN = numFlag(flags, 'checkpoint-every', CHECKPOINT_EVERY);
     if (!Number.isInteger(everyN) || everyN < 0) throw new CliError(`--checkpoint-every: must be an integer >= 0 (got ${everyN})`);
 
     const t0 = performance.now();
     const log = (s: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)}s] ${s}\n`);
     const { session, label } = await cliDataSession(args);
-    const data = { ...session.stageData(), store }; // the store too: e.g. --tokenizerRun <id> takes that run's SIDs
-    log(`data: ${label}; source ${data.source?.name ?? 'none'}${data.source?.bundled ? ' (bundled)' : ''}; fingerprint ${data.fingerprint}`);
-    // the backend first: input assembly may run ops on it (the tokenizer's semantic neighbours)
+    // the backend first: input assembly runs ops on it (the on-the-fly SID tokenizer, the tokenizer's semantic neighbours)
     const sel = await cliBackend(args);
     const backend = sel.kind;
+    // the store too: e.g. --tokenizerRun <id> takes that run's SIDs
+    const data = { ...session.stageData(), store, backend: { kind: sel.kind, reason: sel.reason } };
+    log(`data: ${label}; source ${data.source?.name ?? 'none'}${data.source?.bundled ? ' (bundled)' : ''}; fingerprint ${data.fingerprint}`);
     log(`backend: ${sel.backend.describe()} (${sel.reason})`);
     let inputs: unknown;
     try {
@@ -141,7 +143,7 @@ const command: Command = {
       table,
       json: {
         protocol: { stage, dataset: data.fingerprint, source: data.source ?? null, data: label, datasetProtocol: data.dataset?.protocol ?? null },
-        settings: { stage, backend, config: cfg },
+        settings: { stage, backend, backendReason: sel.reason, config: cfg },
         seed,
         run: record,
       },

@@ -3,7 +3,7 @@
 // (src/eval/runs-table.ts via the evaluation slice's selector), with the protocol above it, so it is there after a
 // reload. Settings validated by the form's schema (field errors, nothing starts). The SID models (HiGR, TIGER,
 // OneRec-style, ListCVAE) take their semantic IDs from the SID-source settings (a finished tokenizer run, or a tokenizer
-// trained now); a batch cut by a reload continues on start and the panel says whether its run resumed or restarted.
+// trained now); a batch cut by a reload continues on start and the panel says from which step its run resumed.
 // No math here.
 import { useEffect, useMemo } from 'react';
 import { useStore } from '../../state/store';
@@ -79,10 +79,10 @@ export default function EvaluationPanel() {
         <button className="secondary" data-testid="eval-stop" disabled={ev.status !== 'running'} onClick={() => void stop()}>
           Stop
         </button>
-        <span data-testid="eval-status" data-status={ev.status} data-checkpoint={busy && p?.checkpoint != null ? p.checkpoint : undefined} className="muted">
+        <span data-testid="eval-status" data-status={ev.status} data-checkpoint={busy && p?.checkpoint != null ? p.checkpoint : undefined} data-step={busy && p ? p.step : undefined} className="muted">
           {ev.status}
           {busy && p && ` · run ${p.run}/${p.runs}: ${labels.get(p.model)?.label ?? p.model} seed ${p.seed}: step ${p.step}/${p.total}${p.loss !== undefined ? `, loss ${p.loss.toFixed(4)}` : ''}`}
-          {busy && p && (p.checkpoint != null ? ` · checkpoint at step ${p.checkpoint}` : labels.get(p.model) && !labels.get(p.model)!.resumable ? ' · no mid-training checkpoint (a reload re-runs it from the start)' : '')}
+          {busy && p && (p.checkpoint != null ? ` · checkpoint at step ${p.checkpoint}` : !labels.get(p.model) ? '' : labels.get(p.model)!.resumable ? ' · no checkpoint yet' : ' · counted, not trained (no checkpoint: a reload counts it again)')}
         </span>
       </div>
       {ev.notice && (

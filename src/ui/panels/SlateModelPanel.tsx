@@ -5,7 +5,7 @@
 import { useMemo } from 'react';
 import { useStore } from '../../state/store';
 import { slateFieldErrors } from '../../state/slate-slice';
-import { SLATE_SCHEMA } from '../../stages/slate-decoder-config';
+import { SLATE_DEMO_DIFFERENCES, SLATE_SCHEMA } from '../../stages/slate-decoder-config';
 import { Plot } from '../components/Plot';
 import { SchemaForm } from '../components/SchemaForm';
 
@@ -23,6 +23,10 @@ function Settings() {
   return (
     <div className="card">
       <SchemaForm prefix="slate" fields={SLATE_SCHEMA.fields} value={s} onChange={set} errors={errors} disabled={busy} />
+      <p className="muted" data-testid="slate-recipe-note">
+        Defaults = HiGR's Table 1 recipe (<code>higr table1</code>: recent windows, dropout, width, learning rate …) except, for a demo of
+        minutes: {SLATE_DEMO_DIFFERENCES.map((d) => `${SLATE_SCHEMA.fields[d.field].label} ${String(SLATE_SCHEMA.fields[d.field].default)} (recipe ${d.recipe}: ${d.why})`).join('; ')}.
+      </p>
       <label>
         pick a tokenizer run{' '}
         <select data-testid="slate-tokenizer-pick" value={s.tokenizerRun} disabled={busy} onChange={(e) => set({ tokenizerRun: e.target.value })}>
