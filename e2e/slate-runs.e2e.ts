@@ -43,7 +43,7 @@ describe('slate decoder runs: validate, reload, resume, decode after reload', ()
       await page.goto(url);
       const banner = page.getByTestId('url-problems');
       await banner.waitFor({ timeout: 60_000 });
-      expect(await banner.textContent()).toMatch(/invalid sd\.dim="0" \(must be an integer in \[1, 8192\]\), using 64/);
+      expect(await banner.textContent()).toMatch(/invalid sd\.dim="0" \(must be an integer in \[1, 8192\]\), using 32/);
       await page.locator('nav a[data-panel="runs"]').click();
       await page.getByTestId('runs-empty').waitFor({ timeout: 30_000 });
       expect(app.errors).toEqual([]);
