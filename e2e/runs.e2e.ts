@@ -78,8 +78,11 @@ describe('runs: train, reload, resume, compare', () => {
       const info = (await page.getByTestId('tokenizer-info').textContent()) ?? '';
       expect(info).toContain('300 items');
 
-      // second run, longer; reload once its first checkpoint is stored
-      await page.getByTestId('tk-steps').fill('40');
+      // second run, longer; reload once its first checkpoint is stored. Long enough (LONG steps) that it is still running
+      // when the Runs panel shows its first checkpoint: with 40 steps a fast host could finish it before the panel looked
+      // (a clean-clone CI run waited 170 s for a 'running' row that had already become 'done').
+      const LONG = 200;
+      await page.getByTestId('tk-steps').fill(String(LONG));
       await page.getByTestId('tokenizer-start').click();
       await page.locator('nav a[data-panel="runs"]').click();
       await page.getByTestId('runs-panel').waitFor();
@@ -95,17 +98,17 @@ describe('runs: train, reload, resume, compare', () => {
       await page.locator('[data-testid="runs-status"][data-status="idle"]').waitFor({ timeout: 170_000 });
       await expect.poll(() => rows(page, 'done').count(), { timeout: 30_000 }).toBe(2);
       expect(await rows(page, 'interrupted').count()).toBe(0);
-      // the resumed run continued: its curve has every step 0..39 exactly once
+      // the resumed run continued: its curve has every step 0..LONG-1 exactly once
       const ids = await rows(page, 'done').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')));
       expect(ids[0]).not.toBe(ids[1]);
       for (const box of await page.getByTestId('run-compare').all()) await box.check();
       await page.locator('[data-testid="runs-compare-plot"][data-rendered="true"]').waitFor({ timeout: 60_000 });
       const readTraces = () => page.getByTestId('runs-compare-plot').evaluate((el) => ((el as unknown as { data?: { name: string; x: number[] }[] }).data ?? []).map((t) => ({ held: t.name.endsWith(' held-out'), x: t.x })));
       // the plot may still show the first checked run when it reports rendered: wait until both runs are drawn
-      await expect.poll(async () => (await readTraces()).filter((t) => !t.held).map((t) => t.x.length).sort((a, b) => a - b), { timeout: 60_000 }).toEqual([12, 40]);
+      await expect.poll(async () => (await readTraces()).filter((t) => !t.held).map((t) => t.x.length).sort((a, b) => a - b), { timeout: 60_000 }).toEqual([12, LONG]);
       const traces = await readTraces();
       // held-out curves (tk.validEvery = 5, and the last step) overlaid too; the resumed run's continues where it stopped
-      expect(traces.filter((t) => t.held).map((t) => t.x).sort((a, b) => a.length - b.length)).toEqual([[0, 5, 10, 11], [0, 5, 10, 15, 20, 25, 30, 35, 39]]);
+      expect(traces.filter((t) => t.held).map((t) => t.x).sort((a, b) => a.length - b.length)).toEqual([[0, 5, 10, 11], [...Array.from({ length: LONG / 5 }, (_, i) => i * 5), LONG - 1]]);
       const head = await page.getByTestId('runs-compare-metrics').locator('thead th').allTextContents();
       expect(head.length).toBe(3); // metric + two runs
       const collision = await page.getByTestId('runs-compare-metrics').locator('tbody tr', { hasText: 'collision' }).locator('td').allTextContents();
