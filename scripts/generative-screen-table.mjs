@@ -2,7 +2,7 @@
 // docs/generative-baselines.md, generated from committed JSON, never typed:
 //   - docs/results/generative-screen/<run>.json: `higr table1 --split valid` results (the validation slates only; no
 //     test figure exists for these runs), one (model, setting) each, seed 0;
-//   - docs/results/bench-decode.json: the trainer's validation curve of its OneRec-style decoder, when it was trained
+//   - docs/results/bench-decode-old-recipes.json (bench:decode's run of 2026-12-01 15:48 UTC, before the recipe changes): the trainer's validation curve of its OneRec-style decoder, when it was trained
 //     with the recipe before the screening (every window);
 //   - docs/results/table1-runs/<model>-s<N>-*.json (the Table 1 runs of the current recipe, test slates) against
 //     docs/results/generative-screen/superseded/<model>-s<N>-*.json (the runs of the recipe before it).
@@ -14,7 +14,7 @@ import { f4, isMain, mdTable, meanSd, readJson, replaceSection, runGenerator } f
 const DIR = 'docs/results/generative-screen';
 const SUPERSEDED = `${DIR}/superseded`;
 const TABLE1 = 'docs/results/table1-runs';
-const BENCH = 'docs/results/bench-decode.json';
+const BENCH = 'docs/results/bench-decode-old-recipes.json'; // bench:decode's run before the recipe changes (kept: its flat decoder is the old OneRec-style recipe)
 const DOC = 'docs/generative-baselines.md';
 const MODELS = ['tiger', 'onerec', 'listcvae'];
 
