@@ -115,6 +115,10 @@ describe('higr tokenizers command', () => {
       // another setting is another key: nothing reused
       const d = (await tokenizers.run({ data: [dir], out, seed: 1, quick: true, flags: { ...base, steps: '4', seeds: '1', methods: 'rq-vae', 'run-cache': cache } })).json as J;
       expect(d.runCache!.cachedRuns).toEqual([]);
+      // --cached-only: everything from the cache, or one clear error naming the missing run
+      const e = (await tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, seeds: '1,2', methods: 'crq-vae', 'run-cache': cache, 'cached-only': true } })).json as J;
+      expect(e.runCache!.cachedRuns.length).toBe(2);
+      await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, seeds: '1,4', methods: 'crq-vae', 'run-cache': cache, 'cached-only': true } })).rejects.toThrow(/--cached-only: CRQ-VAE seed 4 on cpu is not in the run cache/);
 
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': true } })).rejects.toThrow(/--run-cache needs a directory/);
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, fresh: true } })).rejects.toThrow(/--fresh .* needs --run-cache/);

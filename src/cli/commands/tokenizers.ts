@@ -88,6 +88,7 @@ const command: Command = {
     '       --kmeans-backend same (run RQ-KMeans on the GPU even on a software adapter)',
     '       --run-cache <dir> (finished (method, backend, seed) runs reused when method, seed, settings, data, backend and code version match;',
     '         written after each run; docs/results/tokenizer-runs is the committed one)  --fresh (retrain and replace cached runs)',
+    '       --cached-only (with --run-cache: train nothing; a run missing from the cache is an error)',
     '       --import-runs <tokenizers.json> --import-commit <sha> (with --run-cache: take the runs of an earlier result file made at',
     '         that commit, when its training code has this checkout\'s code version and its settings and pairs equal this run\'s)',
   ].join('\n'),
@@ -104,6 +105,7 @@ const command: Command = {
     if (flags['run-cache'] === true) throw new CliError('--run-cache needs a directory (e.g. docs/results/tokenizer-runs)');
     const runCache = typeof flags['run-cache'] === 'string' ? tokenizerRunCache<SeedRun>(path.resolve(flags['run-cache'])) : null;
     if (flags.fresh === true && !runCache) throw new CliError('--fresh retrains cached runs: it needs --run-cache <dir>');
+    if (flags['cached-only'] === true && (!runCache || flags.fresh === true)) throw new CliError('--cached-only reports cached runs only: it needs --run-cache <dir> and no --fresh');
     const importFile = flags['import-runs'], importCommit = flags['import-commit'];
     if ((importFile === undefined) !== (importCommit === undefined) || importFile === true || importCommit === true) throw new CliError('--import-runs <tokenizers.json> and --import-commit <sha> go together, each with a value');
     if (importFile !== undefined && !runCache) throw new CliError('--import-runs writes into the run cache: it needs --run-cache <dir>');
@@ -220,6 +222,8 @@ const command: Command = {
     const pairCounts: Record<string, unknown>[] = [];
     /** runs taken from the run cache instead of trained (file, when and how they were made) */
     const cachedRuns: { method: string; seed: number; file: string; createdAt: string; provenance: TokenizerRunRecord['provenance'] }[] = [];
+    /** the cache file of every run of this command (reused or trained), relative to the working directory */
+    const runFiles: string[] = [];
     const dataHash = runCache ? { features: arrayHash(f.data), labels: arrayHash(cat.labels) } : null;
     const rqKmeansBackend = kmeansOnCpu ? 'cpu (the adapter is a software rasteriser)' : backend;
     for (const seed of seeds) {
@@ -264,10 +268,12 @@ const command: Command = {
           if (rec) {
             perSeed.push(rec.run);
             cachedRuns.push({ method: m.label, seed, file: path.relative(process.cwd(), runCache.file(id)), createdAt: rec.createdAt, provenance: rec.provenance });
+            runFiles.push(path.relative(process.cwd(), runCache.file(id)));
             const mm = rec.run.metrics;
             log(`seed ${seed}: ${m.label} from the run cache (${typeof rec.provenance === 'string' ? rec.provenance : `imported from ${rec.provenance.importedFrom} @ ${rec.provenance.commit}`}, ${rec.createdAt}): collision ${mm.collisionRate.toFixed(4)}, κ ${mm.consistencyKappa.toFixed(4)}`);
             continue;
           }
+          if (flags['cached-only'] === true) throw new CliError(`--cached-only: ${m.label} seed ${seed} on ${backend} is not in the run cache ${runCache.dir} (code version ${context.codeVersion}, key ${id.key}); run without --cached-only to train it`);
         }
         if (gpuBackend) setBackend(m.kind === 'rq-kmeans' && kmeansOnCpu ? new CpuBackend() : gpuBackend);
         log(`seed ${seed}: training ${m.label} (${m.kind === 'rq-kmeans' && kmeansOnCpu ? 'cpu: software adapter' : backend}) ...`);
@@ -307,7 +313,10 @@ const command: Command = {
           metricCurve: r.metricCurve,
         };
         perSeed.push(run);
-        if (runCache && id) await runCache.put({ ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: new Date().toISOString(), provenance: 'trained', environment: { ...(await environment()) }, run });
+        if (runCache && id) {
+          await runCache.put({ ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: new Date().toISOString(), provenance: 'trained', environment: { ...(await environment()) }, run });
+          runFiles.push(path.relative(process.cwd(), runCache.file(id)));
+        }
         // a long multi-seed run leaves what it has measured so far (removed when the command finishes)
         fs.mkdirSync(args.out, { recursive: true });
         fs.writeFileSync(path.join(args.out, 'tokenizers.partial.json'), JSON.stringify({ seeds, pairs: pairCounts, runs: perSeed.map(({ lossCurves: _c, ...x }) => x) }));
@@ -401,7 +410,7 @@ const command: Command = {
       data: source,
       wallSeconds,
       phases: phasesOut,
-      runCache: runCache ? { dir: path.relative(process.cwd(), runCache.dir), codeVersion, fresh: flags.fresh === true, cachedRuns } : null,
+      runCache: runCache ? { dir: path.relative(process.cwd(), runCache.dir), codeVersion, fresh: flags.fresh === true, cachedRuns, files: runFiles } : null,
       pairs: pairCounts,
       paperTable2: PAPER_TABLE2,
       results,
