@@ -12,7 +12,11 @@
 //     the wasm kernels (src/cli/code-version.ts). Any edit to those files (comments included) starts a new version.
 // A run made elsewhere (another checkout, an earlier command without --run-cache) can be imported with
 // `--import-runs <tokenizers.json> --import-commit <sha>`: it is accepted only if the training code at that commit has
-// this code version and its settings and pair counts equal this run's; the record says where it came from.
+// this code version and its settings and pair counts equal this run's. When the commit is not known (a result file
+// from a checkout that is gone), `--import-verify` accepts a method's runs only after this command has seen a run of
+// that method under this code version (trained, or already cached) on a seed the file also holds, and the two agree
+// bit for bit on every figure (metrics, per-source consistencies, SID collisions, re-seeded codewords, loss and metric
+// curves); a disagreement is an error. Either way the record says where it came from and what vouched for it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fnv1a } from '../data/fingerprint';
@@ -51,7 +55,7 @@ export interface TokenizerRunRecord<R = unknown> {
   context: Record<string, unknown>;
   createdAt: string;
   /** 'trained' (by this command, in this checkout) or where an imported run came from */
-  provenance: 'trained' | { importedFrom: string; commit: string; importedAt: string };
+  provenance: 'trained' | { importedFrom: string; commit: string | null; verifiedBy?: string; importedAt: string };
   environment: Record<string, unknown>;
   /** the run's figures, exactly as in tokenizers.json `results[].seeds[]` (plus label/kind/lambda2) */
   run: R;
@@ -82,20 +86,38 @@ export function canonJson(v: unknown): string {
 /** An earlier `higr tokenizers` result file whose per-seed runs may be imported (checked against this run). */
 export interface ImportSource {
   file: string;
-  commit: string;
+  /** the commit the file was made at (code-version check), or null: --import-verify (reproduction check) */
+  commit: string | null;
   json: {
     settings: { backend: string; items: number; featureDim: number; train: { seed: number } & Record<string, unknown>; rqKmeansBackend?: string };
     pairs: ({ seed: number } & Record<string, unknown>)[];
     environment: Record<string, unknown>;
     results: { method: string; kind: string; lambda2?: number; seeds: ({ seed: number } & Record<string, unknown>)[] }[];
   };
-  /** the code version of the training code at `commit` for the file's backend */
-  codeVersion: string;
+  /** the code version of the training code at `commit` for the file's backend (null without a commit) */
+  codeVersion: string | null;
+  /** --import-verify: per method, the seed whose run this command reproduced bit for bit (or why it could not) */
+  verified: Map<string, { seed: number } | { refuted: string }>;
 }
 
-export function importSource(file: string, json: ImportSource['json'], commit: string): ImportSource {
+export function importSource(file: string, json: ImportSource['json'], commit: string | null): ImportSource {
   if (!json?.settings?.train || !Array.isArray(json.results) || !Array.isArray(json.pairs)) throw new Error(`${file}: not a higr tokenizers result (settings.train, pairs, results)`);
-  return { file, commit, json, codeVersion: tokenizerCodeVersion(json.settings.backend, gitReader(REPO_ROOT, commit)) };
+  return { file, commit, json, codeVersion: commit === null ? null : tokenizerCodeVersion(json.settings.backend, gitReader(REPO_ROOT, commit)), verified: new Map() };
+}
+
+/** The figures a reproduced run must match bit for bit (everything but timings and the backend label). */
+const REPRODUCED = ['metrics', 'consistencySemanticPairs', 'consistencyCooccurrencePairs', 'consistencySemanticInductive', 'consistencyCooccurrenceInductive', 'sidCollisions', 'reseededCodewords', 'steps', 'lossCurves', 'metricCurve'];
+
+/**
+ * --import-verify: a run of (method, seed) by this code version was seen (trained or cached); if the file holds the same
+ * (method, seed), compare every figure and record the method as verified (or refuted, with the first differing field).
+ */
+export function noteReproduction(src: ImportSource, method: string, seed: number, run: Record<string, unknown>): void {
+  if (src.commit !== null || src.verified.has(method)) return;
+  const theirs = src.json.results.find((r) => r.method === method)?.seeds.find((s) => s.seed === seed);
+  if (!theirs) return;
+  const diff = REPRODUCED.find((k) => k in theirs && canonJson(theirs[k]) !== canonJson(run[k]));
+  src.verified.set(method, diff === undefined ? { seed } : { refuted: `seed ${seed}: ${diff} differs from this code version's run` });
 }
 
 /**
@@ -112,7 +134,12 @@ export function importedRun(
   const s = src.json.settings;
   const bad = (what: string) => new Error(`--import-runs ${src.file}: ${want.method} seed ${want.seed}: ${what}; not imported`);
   if (s.backend !== want.backend) throw bad(`trained on ${s.backend}, this run is on ${want.backend}`);
-  if (src.codeVersion !== want.codeVersion) throw bad(`the training code at commit ${src.commit} has code version ${src.codeVersion}, this checkout ${want.codeVersion}`);
+  if (src.commit !== null && src.codeVersion !== want.codeVersion) throw bad(`the training code at commit ${src.commit} has code version ${src.codeVersion}, this checkout ${want.codeVersion}`);
+  if (src.commit === null) {
+    const v = src.verified.get(want.method);
+    if (!v) throw bad(`--import-verify: no run of this code version on a seed the file holds came before it (list such a seed first in --seeds, e.g. one already in the run cache)`);
+    if ('refuted' in v) throw bad(`--import-verify: not reproduced (${v.refuted})`);
+  }
   if (s.items !== want.items || s.featureDim !== want.featureDim) throw bad(`${s.items} items × ${s.featureDim} features there, ${want.items} × ${want.featureDim} here`);
   if ((s.rqKmeansBackend ?? s.backend) !== want.rqKmeansBackend && want.method === 'RQ-Kmeans') throw bad(`RQ-KMeans ran on ${s.rqKmeansBackend}, here on ${want.rqKmeansBackend}`);
   const theirs = { ...s.train, seed: want.seed, model: { ...(s.train.model as object), lambda2: res.lambda2 } };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeSyntheticKuaiRec } from '../../data/synthetic-writer';
 import tokenizers from './tokenizers';
-import { importedRun, tokenizerCodeVersion, type ImportSource } from '../tokenizer-runs';
+import { importedRun, noteReproduction, tokenizerCodeVersion, type ImportSource } from '../tokenizer-runs';
 
 describe('higr tokenizers command', () => {
   it('trains the three tokenizers on raw KuaiRec-format files and writes the Table 2 analogue (md + json fields)', async () => {
@@ -133,7 +133,7 @@ describe('higr tokenizers command', () => {
       await writeSyntheticKuaiRec(dir, { seed: 3, users: 40 });
       const out = await mkdtemp(join(tmpdir(), 'higr-tok-imp-out-'));
       const j = (await tokenizers.run({ data: [dir], out, seed: 1, quick: true, flags: { ...base, seeds: '1', methods: 'rq-vae' } })).json as J & ImportSource['json'];
-      const src: ImportSource = { file: 'earlier/tokenizers.json', commit: 'abc', json: { ...j, environment: { date: 'then' } }, codeVersion: 'v1' };
+      const src: ImportSource = { file: 'earlier/tokenizers.json', commit: 'abc', json: { ...j, environment: { date: 'then' } }, codeVersion: 'v1', verified: new Map() };
       const want = { method: 'RQ-VAE', seed: 1, backend: 'cpu', codeVersion: 'v1', train: j.settings.train as Record<string, unknown>, items: j.settings.items, featureDim: j.settings.featureDim, pairCounts: j.pairs[0], rqKmeansBackend: 'cpu' };
       const got = importedRun(src, want)!;
       expect(got.label).toBe('RQ-VAE');
@@ -145,6 +145,19 @@ describe('higr tokenizers command', () => {
       expect(() => importedRun(src, { ...want, train: { ...want.train, steps: 999 } })).toThrow(/training settings differ/);
       expect(() => importedRun(src, { ...want, pairCounts: { ...want.pairCounts, transductiveShare: 0.5 } })).toThrow(/pair counts differ/);
       expect(() => importedRun(src, { ...want, items: want.items + 1 })).toThrow(/items/);
+
+      // --import-verify (no commit): only after one of the file's runs of that method was reproduced bit for bit
+      const theRun = (j.results[0].seeds[0] as unknown as Record<string, unknown>);
+      const ver: ImportSource = { ...src, commit: null, codeVersion: null, verified: new Map() };
+      expect(() => importedRun(ver, want)).toThrow(/--import-verify: no run of this code version on a seed the file holds came before it/);
+      noteReproduction(ver, 'RQ-VAE', 7, theRun); // a seed the file does not hold vouches for nothing
+      expect(() => importedRun(ver, want)).toThrow(/no run of this code version/);
+      const refuted: ImportSource = { ...ver, verified: new Map() };
+      noteReproduction(refuted, 'RQ-VAE', 1, { ...theRun, metrics: { ...(theRun.metrics as object), collisionRate: 0.123 } });
+      expect(() => importedRun(refuted, want)).toThrow(/not reproduced \(seed 1: metrics differs/);
+      noteReproduction(ver, 'RQ-VAE', 1, { ...theRun, seconds: 1e6, backend: 'elsewhere' }); // timings are not figures
+      expect(importedRun(ver, { ...want, codeVersion: 'any' })!.label).toBe('RQ-VAE');
+      expect(() => importedRun(ver, { ...want, backend: 'wasm' })).toThrow(/trained on cpu/);
     }, 120_000);
   });
 });

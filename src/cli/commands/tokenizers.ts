@@ -35,7 +35,7 @@ import { semanticNeighboursOnEngine } from '../../tokenizer/neighbours';
 import { trainConfig, trainTokenizer, type PairSets, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
 import { CliError, cliBackend, environment, mdTable, numFlag, type CliArgs, type Command } from '../result';
-import { arrayHash, importedRun, importSource, tokenizerCodeVersion, tokenizerRunCache, tokenizerRunKey, type ImportSource, type TokenizerRunRecord } from '../tokenizer-runs';
+import { arrayHash, importedRun, importSource, noteReproduction, tokenizerCodeVersion, tokenizerRunCache, tokenizerRunKey, type ImportSource, type TokenizerRunRecord } from '../tokenizer-runs';
 
 const num = numFlag;
 
@@ -91,6 +91,8 @@ const command: Command = {
     '       --cached-only (with --run-cache: train nothing; a run missing from the cache is an error)',
     '       --import-runs <tokenizers.json> --import-commit <sha> (with --run-cache: take the runs of an earlier result file made at',
     '         that commit, when its training code has this checkout\'s code version and its settings and pairs equal this run\'s)',
+    '       --import-runs <tokenizers.json> --import-verify (commit unknown: a method\'s runs are taken once this command reproduced',
+    '         one of the file\'s seeds of that method bit for bit, trained or from the cache; list that seed first in --seeds)',
   ].join('\n'),
   async run(args) {
     const quick = args.quick;
@@ -106,11 +108,12 @@ const command: Command = {
     const runCache = typeof flags['run-cache'] === 'string' ? tokenizerRunCache<SeedRun>(path.resolve(flags['run-cache'])) : null;
     if (flags.fresh === true && !runCache) throw new CliError('--fresh retrains cached runs: it needs --run-cache <dir>');
     if (flags['cached-only'] === true && (!runCache || flags.fresh === true)) throw new CliError('--cached-only reports cached runs only: it needs --run-cache <dir> and no --fresh');
-    const importFile = flags['import-runs'], importCommit = flags['import-commit'];
-    if ((importFile === undefined) !== (importCommit === undefined) || importFile === true || importCommit === true) throw new CliError('--import-runs <tokenizers.json> and --import-commit <sha> go together, each with a value');
+    const importFile = flags['import-runs'], importCommit = flags['import-commit'], importVerify = flags['import-verify'] === true;
+    if (importFile === true || importCommit === true || (importFile === undefined) !== (importCommit === undefined && !importVerify) || (importCommit !== undefined && importVerify))
+      throw new CliError('--import-runs <tokenizers.json> goes with exactly one of --import-commit <sha> (the commit it was made at) or --import-verify (check by reproducing one of its seeds)');
     if (importFile !== undefined && !runCache) throw new CliError('--import-runs writes into the run cache: it needs --run-cache <dir>');
     let imports: ImportSource | null = null;
-    if (typeof importFile === 'string' && typeof importCommit === 'string') {
+    if (typeof importFile === 'string') {
       let j;
       try {
         j = JSON.parse(fs.readFileSync(importFile, 'utf8'));
@@ -118,9 +121,9 @@ const command: Command = {
         throw new CliError(`--import-runs ${importFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       }
       try {
-        imports = importSource(importFile, j, importCommit);
+        imports = importSource(importFile, j, typeof importCommit === 'string' ? importCommit : null);
       } catch (e) {
-        throw new CliError(`--import-runs ${importFile} / --import-commit ${importCommit}: ${(e as Error).message}`);
+        throw new CliError(`--import-runs ${importFile}${typeof importCommit === 'string' ? ` / --import-commit ${importCommit}` : ''}: ${(e as Error).message}`);
       }
     }
     const codeVersion = runCache ? tokenizerCodeVersion(backend) : null;
@@ -261,11 +264,14 @@ const command: Command = {
               throw new CliError((e as Error).message);
             }
             if (run) {
-              rec = { ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: String(imports.json.environment.date ?? ''), provenance: { importedFrom: path.resolve(imports.file), commit: imports.commit, importedAt: new Date().toISOString() }, environment: imports.json.environment, run: run as unknown as SeedRun };
+              const v = imports.verified.get(m.label);
+              const verifiedBy = v && 'seed' in v ? `seed ${v.seed} of the file reproduced bit for bit by this code version (${context.codeVersion})` : undefined;
+              rec = { ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: String(imports.json.environment?.date ?? ''), provenance: { importedFrom: path.resolve(imports.file), commit: imports.commit, ...(verifiedBy ? { verifiedBy } : {}), importedAt: new Date().toISOString() }, environment: imports.json.environment ?? {}, run: run as unknown as SeedRun };
               await runCache.put(rec);
             }
           }
           if (rec) {
+            if (imports && rec.provenance === 'trained') noteReproduction(imports, m.label, seed, rec.run as unknown as Record<string, unknown>);
             perSeed.push(rec.run);
             cachedRuns.push({ method: m.label, seed, file: path.relative(process.cwd(), runCache.file(id)), createdAt: rec.createdAt, provenance: rec.provenance });
             runFiles.push(path.relative(process.cwd(), runCache.file(id)));
@@ -313,6 +319,7 @@ const command: Command = {
           metricCurve: r.metricCurve,
         };
         perSeed.push(run);
+        if (imports) noteReproduction(imports, m.label, seed, run as unknown as Record<string, unknown>);
         if (runCache && id) {
           await runCache.put({ ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: new Date().toISOString(), provenance: 'trained', environment: { ...(await environment()) }, run });
           runFiles.push(path.relative(process.cwd(), runCache.file(id)));
