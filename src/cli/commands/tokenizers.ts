@@ -266,7 +266,7 @@ const command: Command = {
             if (run) {
               const v = imports.verified.get(m.label);
               const verifiedBy = v && 'seed' in v ? `seed ${v.seed} of the file reproduced bit for bit by this code version (${context.codeVersion})` : undefined;
-              rec = { ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: String(imports.json.environment?.date ?? ''), provenance: { importedFrom: path.resolve(imports.file), commit: imports.commit, ...(verifiedBy ? { verifiedBy } : {}), importedAt: new Date().toISOString() }, environment: imports.json.environment ?? {}, run: run as unknown as SeedRun };
+              rec = { ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: String(imports.json.environment?.date ?? ''), provenance: { importedFrom: path.relative(process.cwd(), path.resolve(imports.file)), commit: imports.commit, ...(verifiedBy ? { verifiedBy } : {}), importedAt: new Date().toISOString() }, environment: imports.json.environment ?? {}, run: run as unknown as SeedRun };
               await runCache.put(rec);
             }
           }
