@@ -122,7 +122,8 @@ describe('higr tokenizers command', () => {
 
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': true } })).rejects.toThrow(/--run-cache needs a directory/);
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, fresh: true } })).rejects.toThrow(/--fresh .* needs --run-cache/);
-      await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'x.json') } })).rejects.toThrow(/--import-runs <tokenizers\.json> and --import-commit <sha> go together/);
+      await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'x.json') } })).rejects.toThrow(/--import-runs <tokenizers\.json> goes with exactly one of --import-commit <sha> .* or --import-verify/);
+      await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'x.json'), 'import-commit': 'HEAD', 'import-verify': true } })).rejects.toThrow(/exactly one of/);
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'x.json'), 'import-commit': 'HEAD' } })).rejects.toThrow(/x\.json: no such file/);
       await writeFile(join(out, 'a.json'), JSON.stringify(a));
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'a.json'), 'import-commit': '0123456789abcdef0123456789abcdef01234567' } })).rejects.toThrow(/not a commit of the repository/);
