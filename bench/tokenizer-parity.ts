@@ -11,7 +11,6 @@
 // "systematic: +x (CI …)". Writes <out>/tokenizer-parity.json (per-seed values, the comparison, the cache files used)
 // and tokenizer-parity.md, and the table into docs/tokenizers.md between <!-- bench:tokenizer-parity --> markers.
 // `--render` rebuilds the markdown and the docs section from the JSON alone (no run); `--cached-only` trains nothing.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { sampleMeanSd, welchTTest } from '../src/eval/significance';
 import { writeDocSection } from './doc-section';
 import { loadAverage, machineEnvironment } from './machine';
+import { backendsProblem, parseBenchFlags, runTokenizersProcess } from './tokenizers-process';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const METHODS = { 'rq-kmeans': 'RQ-Kmeans', 'rq-vae': 'RQ-VAE', 'crq-vae': 'CRQ-VAE' } as const;
@@ -60,31 +60,21 @@ export function parseSeedList(v: string, flag: string): number[] {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { seeds: parseSeedList('0-9', '--seeds'), kmeansSeeds: parseSeedList('0-2', '--kmeans-seeds'), backends: ['cpu', 'wasm'], methods: ['rq-kmeans', 'rq-vae', 'crq-vae'], cache: path.join(ROOT, 'docs/results/tokenizer-runs'), out: path.join(ROOT, 'docs/results'), cachedOnly: false, render: false, doc: true };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) fail(`${x} needs a value`);
-      return v;
-    };
-    if (x === '--seeds') a.seeds = parseSeedList(val(), x);
-    else if (x === '--kmeans-seeds') a.kmeansSeeds = parseSeedList(val(), x);
-    else if (x === '--backends') a.backends = val().split(',').filter(Boolean);
-    else if (x === '--methods') a.methods = val().split(',').filter(Boolean) as MethodId[];
-    else if (x === '--cache') a.cache = path.resolve(val());
-    else if (x === '--out') a.out = path.resolve(val());
-    else if (x === '--threads') a.threads = val();
-    else if (x === '--cached-only') a.cachedOnly = true;
-    else if (x === '--render') a.render = true;
-    else if (x === '--no-doc') a.doc = false;
-    else if (x === '--help' || x === '-h') {
-      console.log('usage: npm run bench:tokenizer-parity -- [--seeds 0-9] [--kmeans-seeds 0-2] [--backends cpu,wasm] [--methods rq-kmeans,rq-vae,crq-vae] [--cache dir] [--out dir] [--threads N] [--cached-only] [--render] [--no-doc]');
-      process.exit(0);
-    } else fail(`unknown argument "${x}" (try --help)`);
-  }
-  const badB = a.backends.find((b) => !['auto', 'webgpu', 'wasm', 'cpu'].includes(b));
-  if (badB) fail(`--backends: "${badB}" is not one of auto, webgpu, wasm, cpu`);
-  if (new Set(a.backends).size < 2) fail('--backends needs at least two different backends (e.g. cpu,wasm)');
+  const usage = 'usage: npm run bench:tokenizer-parity -- [--seeds 0-9] [--kmeans-seeds 0-2] [--backends cpu,wasm] [--methods rq-kmeans,rq-vae,crq-vae] [--cache dir] [--out dir] [--threads N] [--cached-only] [--render] [--no-doc]';
+  const f = parseBenchFlags(argv, ['--seeds', '--kmeans-seeds', '--backends', '--methods', '--cache', '--out', '--threads'], ['--cached-only', '--render', '--no-doc'], usage, fail);
+  const v = (k: string) => f.get(k) as string | undefined;
+  if (v('--seeds')) a.seeds = parseSeedList(v('--seeds')!, '--seeds');
+  if (v('--kmeans-seeds')) a.kmeansSeeds = parseSeedList(v('--kmeans-seeds')!, '--kmeans-seeds');
+  if (v('--backends')) a.backends = v('--backends')!.split(',').filter(Boolean);
+  if (v('--methods')) a.methods = v('--methods')!.split(',').filter(Boolean) as MethodId[];
+  if (v('--cache')) a.cache = path.resolve(v('--cache')!);
+  if (v('--out')) a.out = path.resolve(v('--out')!);
+  a.threads = v('--threads');
+  a.cachedOnly = f.has('--cached-only');
+  a.render = f.has('--render');
+  a.doc = !f.has('--no-doc');
+  const problem = backendsProblem(a.backends);
+  if (problem) fail(problem);
   const badM = a.methods.find((m) => !(m in METHODS));
   if (badM) fail(`--methods: "${badM}" is not one of ${Object.keys(METHODS).join(', ')}`);
   return a;
@@ -107,23 +97,11 @@ interface TokenizersJson {
 }
 
 /** One `higr tokenizers` process: this backend, these methods and seeds, through the run cache. */
-function runTokenizers(backend: string, methods: MethodId[], seeds: number[], a: Args, out: string): Promise<TokenizersJson> {
-  const argv = ['--import', 'tsx', '--import', './scripts/wgsl-hooks.mjs', 'src/cli/higr.ts', 'tokenizers', '--backend', backend, '--methods', methods.join(','), ...(seeds.length === 1 ? ['--seed', String(seeds[0]), '--seeds', '1'] : ['--seeds', seeds.join(',')]), '--no-ablation', '--run-cache', a.cache, '--out', out];
-  if (a.threads) argv.push('--threads', a.threads);
-  if (a.cachedOnly) argv.push('--cached-only');
-  console.log(`bench:tokenizer-parity: [${backend}] node ${argv.slice(4).join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`higr tokenizers --backend ${backend} --methods ${methods.join(',')} exited with ${code}`));
-      try {
-        resolve(JSON.parse(fs.readFileSync(path.join(out, 'tokenizers.json'), 'utf8')) as TokenizersJson);
-      } catch (e) {
-        reject(new Error(`${path.join(out, 'tokenizers.json')}: ${(e as Error).message}`));
-      }
-    });
-  });
+async function runTokenizers(backend: string, methods: MethodId[], seeds: number[], a: Args, out: string): Promise<TokenizersJson> {
+  const args = ['--backend', backend, '--methods', methods.join(','), ...(seeds.length === 1 ? ['--seed', String(seeds[0]), '--seeds', '1'] : ['--seeds', seeds.join(',')]), '--no-ablation', '--run-cache', a.cache];
+  if (a.threads) args.push('--threads', a.threads);
+  if (a.cachedOnly) args.push('--cached-only');
+  return (await runTokenizersProcess<TokenizersJson>(ROOT, `bench:tokenizer-parity: [${backend}]`, args, out)).json;
 }
 
 export interface Comparison {

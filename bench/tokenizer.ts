@@ -11,12 +11,12 @@
 // seeds is bench:tokenizer-parity's (Welch CI); this table is a quick look at the seeds of one timing run. Both processes run with `--no-cache`
 // (the semantic-neighbour disk cache would hand the second process what the first computed; `--cache` keeps it and
 // says so), and every backend's phase times (tokenizers.json `phases`) are tabled side by side. Benchmarks never assert timings.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAverage, machineEnvironment } from './machine';
+import { backendsProblem, parseBenchFlags, runTokenizersProcess } from './tokenizers-process';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const METRICS = ['collisionRate', 'consistencyKappa', 'consistency', 'concentration'] as const;
@@ -34,28 +34,17 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { seeds: '1', backends: ['cpu', 'auto'], quick: false, out: path.join(ROOT, 'docs/results'), keep: false, cache: false };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) fail(`${x} needs a value`);
-      return v;
-    };
-    if (x === '--seeds') a.seeds = val();
-    else if (x === '--backends') a.backends = val().split(',').filter(Boolean);
-    else if (x === '--threads') a.threads = val();
-    else if (x === '--quick') a.quick = true;
-    else if (x === '--out') a.out = path.resolve(val());
-    else if (x === '--keep') a.keep = true;
-    else if (x === '--cache') a.cache = true;
-    else if (x === '--help' || x === '-h') {
-      console.log('usage: npm run bench:tokenizer -- [--seeds 1|0,1,2] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep] [--cache]');
-      process.exit(0);
-    } else fail(`unknown argument "${x}" (try --help)`);
-  }
-  const bad = a.backends.find((b) => !['auto', 'webgpu', 'wasm', 'cpu'].includes(b));
-  if (bad) fail(`--backends: "${bad}" is not one of auto, webgpu, wasm, cpu`);
-  if (a.backends.length < 2) fail('--backends needs at least two backends to compare (e.g. cpu,auto)');
+  const f = parseBenchFlags(argv, ['--seeds', '--backends', '--threads', '--out'], ['--quick', '--keep', '--cache'], 'usage: npm run bench:tokenizer -- [--seeds 1|0,1,2] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep] [--cache]', fail);
+  const v = (k: string) => f.get(k) as string | undefined;
+  if (v('--seeds')) a.seeds = v('--seeds')!;
+  if (v('--backends')) a.backends = v('--backends')!.split(',').filter(Boolean);
+  if (v('--threads')) a.threads = v('--threads');
+  if (v('--out')) a.out = path.resolve(v('--out')!);
+  a.quick = f.has('--quick');
+  a.keep = f.has('--keep');
+  a.cache = f.has('--cache');
+  const problem = backendsProblem(a.backends);
+  if (problem) fail(problem);
   return a;
 }
 
@@ -88,25 +77,11 @@ interface TokenizersJson {
 
 /** Run `higr tokenizers` on one backend in its own process; resolves to its JSON and the process's wall seconds. */
 function runTokenizers(backend: string, a: Args, out: string): Promise<{ json: TokenizersJson; processSeconds: number }> {
-  const argv = ['--import', 'tsx', '--import', './scripts/wgsl-hooks.mjs', 'src/cli/higr.ts', 'tokenizers', '--backend', backend, '--seeds', a.seeds, '--no-ablation', '--out', out];
-  if (a.quick) argv.push('--quick');
-  if (a.threads) argv.push('--threads', a.threads);
-  if (!a.cache) argv.push('--no-cache');
-  console.log(`bench:tokenizer: [${backend}] node ${argv.slice(4).join(' ')}`);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      const processSeconds = (performance.now() - t0) / 1000;
-      if (code !== 0) return reject(new Error(`higr tokenizers --backend ${backend} exited with ${code}`));
-      try {
-        resolve({ json: JSON.parse(fs.readFileSync(path.join(out, 'tokenizers.json'), 'utf8')) as TokenizersJson, processSeconds });
-      } catch (e) {
-        reject(new Error(`${path.join(out, 'tokenizers.json')}: ${(e as Error).message}`));
-      }
-    });
-  });
+  const args = ['--backend', backend, '--seeds', a.seeds, '--no-ablation'];
+  if (a.quick) args.push('--quick');
+  if (a.threads) args.push('--threads', a.threads);
+  if (!a.cache) args.push('--no-cache');
+  return runTokenizersProcess<TokenizersJson>(ROOT, `bench:tokenizer: [${backend}]`, args, out);
 }
 
 /**
