@@ -16,7 +16,7 @@
 // from a checkout that is gone), `--import-verify` accepts a method's runs only after this command has seen a run of
 // that method under this code version (trained, or already cached) on a seed the file also holds, and the two agree
 // bit for bit on every figure (metrics, per-source consistencies, SID collisions, re-seeded codewords, loss and metric
-// curves); a disagreement is an error. Either way the record says where it came from and what vouched for it.
+// curves); until then the command trains (list that seed first), after a disagreement importing is an error. Either way the record says where it came from and what vouched for it.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fnv1a } from '../data/fingerprint';

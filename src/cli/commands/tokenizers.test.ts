@@ -126,6 +126,22 @@ describe('higr tokenizers command', () => {
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'x.json'), 'import-commit': 'HEAD', 'import-verify': true } })).rejects.toThrow(/exactly one of/);
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'x.json'), 'import-commit': 'HEAD' } })).rejects.toThrow(/x\.json: no such file/);
       await writeFile(join(out, 'a.json'), JSON.stringify(a));
+      // --import-verify end to end: seed 1 is cached (trained by this code) and equals a.json's seed 1, so seed 2 of a.json
+      // is taken without training once its own record is removed; a file whose seed 1 differs is refused
+      const { rm } = await import('node:fs/promises');
+      const s2 = (await readdir(cache)).filter((f) => f.startsWith('rq-vae-cpu-s2-'));
+      for (const f of s2) await rm(join(cache, f));
+      const v = (await tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, seeds: '1,2', methods: 'rq-vae', 'run-cache': cache, 'import-runs': join(out, 'a.json'), 'import-verify': true, 'cached-only': true } })).json as J;
+      expect(v.runCache!.cachedRuns.map((c) => [c.seed, typeof c.provenance === 'string' ? c.provenance : (c.provenance as { verifiedBy: string }).verifiedBy])).toEqual([
+        [1, 'trained'],
+        [2, expect.stringMatching(/^seed 1 of the file reproduced bit for bit by this code version/)],
+      ]);
+      expect(per(v)['RQ-VAE|2']).toEqual(per(a)['RQ-VAE|2']);
+      for (const f of (await readdir(cache)).filter((f) => f.startsWith('rq-vae-cpu-s2-'))) await rm(join(cache, f));
+      const forged = JSON.parse(JSON.stringify(a)) as J;
+      forged.results.find((r) => r.method === 'RQ-VAE')!.seeds[0].metrics.collisionRate += 1e-9;
+      await writeFile(join(out, 'forged.json'), JSON.stringify(forged));
+      await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, seeds: '1,2', methods: 'rq-vae', 'run-cache': cache, 'import-runs': join(out, 'forged.json'), 'import-verify': true } })).rejects.toThrow(/RQ-VAE seed 2: --import-verify: not reproduced \(seed 1: metrics differs/);
       await expect(tokenizers.run({ data: [dir], out, seed: 0, quick: true, flags: { ...base, 'run-cache': cache, 'import-runs': join(out, 'a.json'), 'import-commit': '0123456789abcdef0123456789abcdef01234567' } })).rejects.toThrow(/not a commit of the repository/);
     }, 300_000);
 

@@ -256,7 +256,8 @@ const command: Command = {
           context = { backend: mb, codeVersion: mb === backend ? codeVersion : tokenizerCodeVersion('cpu'), items: n, featureDim: f.dim, ...dataHash, pairs: arrayHash(sem.train, sem.test, sem.inductive, coo.train, coo.test, coo.inductive) };
           id = { method: m.label, kind: m.kind, lambda2: mcfg.model.lambda2, backend, seed, key: tokenizerRunKey(m.label, seed, mcfg, context) };
           let rec = flags.fresh === true ? null : await runCache.get(id);
-          if (!rec && imports) {
+          // --import-verify: until one of the file's runs of this method is reproduced, train (that run is the check)
+          if (!rec && imports && (imports.commit !== null || imports.verified.has(m.label))) {
             let run;
             try {
               run = importedRun(imports, { method: m.label, seed, backend, codeVersion: context.codeVersion as string, train: mcfg as unknown as Record<string, unknown>, items: n, featureDim: f.dim, pairCounts: pc, rqKmeansBackend });
@@ -266,7 +267,7 @@ const command: Command = {
             if (run) {
               const v = imports.verified.get(m.label);
               const verifiedBy = v && 'seed' in v ? `seed ${v.seed} of the file reproduced bit for bit by this code version (${context.codeVersion})` : undefined;
-              rec = { ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: String(imports.json.environment?.date ?? ''), provenance: { importedFrom: path.relative(process.cwd(), path.resolve(imports.file)), commit: imports.commit, ...(verifiedBy ? { verifiedBy } : {}), importedAt: new Date().toISOString() }, environment: imports.json.environment ?? {}, run: run as unknown as SeedRun };
+              rec = { ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: String(imports.json.environment?.date ?? ''), provenance: { importedFrom: relOrAbs(imports.file), commit: imports.commit, ...(verifiedBy ? { verifiedBy } : {}), importedAt: new Date().toISOString() }, environment: imports.json.environment ?? {}, run: run as unknown as SeedRun };
               await runCache.put(rec);
             }
           }
@@ -476,6 +477,12 @@ function parseSeeds(v: string | boolean | undefined, first: number, dflt: number
     return Array.from({ length: parts[0] }, (_, i) => first + i);
   }
   return parts;
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function relOrAbs(p: string): string {
+  const r = path.relative(process.cwd(), path.resolve(p));
+  return r.startsWith('..') ? path.resolve(p) : r;
 }
 
 /** Share of held-out (transductive) pairs whose two items both appear in training pairs. */
