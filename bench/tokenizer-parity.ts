@@ -1,4 +1,4 @@
-// `npm run bench:tokenizer-parity [-- --seeds 0-9] [--kmeans-seeds 0-2] [--backends cpu,wasm] [--methods rq-kmeans,rq-vae,crq-vae]
+// `npm run bench:tokenizer-parity [-- --seeds 0-9] [--seeds-for 'rq-kmeans=0-2;crq-vae@cpu=0-4'] [--backends cpu,wasm] [--methods rq-kmeans,rq-vae,crq-vae]
 //                                    [--cache docs/results/tokenizer-runs] [--out docs/results] [--cached-only] [--render] [--no-doc]`
 //
 // Issue 13's "same metrics within seed noise" between backends, as a statistical comparison over many seeds. For every
@@ -11,6 +11,8 @@
 // "systematic: +x (CI …)". Writes <out>/tokenizer-parity.json (per-seed values, the comparison, the cache files used)
 // and tokenizer-parity.md, and the table into docs/tokenizers.md between <!-- bench:tokenizer-parity --> markers.
 // `--render` rebuilds the markdown and the docs section from the JSON alone (no run); `--cached-only` trains nothing.
+// `--seeds-for` overrides the seeds of a method (`m=list`) or of a method on one backend (`m@backend=list`); RQ-KMeans
+// defaults to seeds 0-2 (its runs are identical seed by seed on both backends, and cost more on the CPU reference).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +37,8 @@ export const PARITY_METRICS = [
 
 interface Args {
   seeds: number[];
-  kmeansSeeds: number[];
+  /** per method, or per `method@backend`: seeds other than --seeds */
+  seedsFor: Record<string, number[]>;
   backends: string[];
   methods: MethodId[];
   cache: string;
@@ -44,6 +47,8 @@ interface Args {
   render: boolean;
   doc: boolean;
   threads?: string;
+  /** why some method/backend has fewer seeds (printed under the table) */
+  note?: string;
 }
 
 /** `0-9`, `0,1,2` or `0-2,5`. */
@@ -59,17 +64,22 @@ export function parseSeedList(v: string, flag: string): number[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { seeds: parseSeedList('0-9', '--seeds'), kmeansSeeds: parseSeedList('0-2', '--kmeans-seeds'), backends: ['cpu', 'wasm'], methods: ['rq-kmeans', 'rq-vae', 'crq-vae'], cache: path.join(ROOT, 'docs/results/tokenizer-runs'), out: path.join(ROOT, 'docs/results'), cachedOnly: false, render: false, doc: true };
-  const usage = 'usage: npm run bench:tokenizer-parity -- [--seeds 0-9] [--kmeans-seeds 0-2] [--backends cpu,wasm] [--methods rq-kmeans,rq-vae,crq-vae] [--cache dir] [--out dir] [--threads N] [--cached-only] [--render] [--no-doc]';
-  const f = parseBenchFlags(argv, ['--seeds', '--kmeans-seeds', '--backends', '--methods', '--cache', '--out', '--threads'], ['--cached-only', '--render', '--no-doc'], usage, fail);
+  const a: Args = { seeds: parseSeedList('0-9', '--seeds'), seedsFor: { 'rq-kmeans': parseSeedList('0-2', '--seeds-for') }, backends: ['cpu', 'wasm'], methods: ['rq-kmeans', 'rq-vae', 'crq-vae'], cache: path.join(ROOT, 'docs/results/tokenizer-runs'), out: path.join(ROOT, 'docs/results'), cachedOnly: false, render: false, doc: true };
+  const usage = 'usage: npm run bench:tokenizer-parity -- [--seeds 0-9] [--seeds-for "rq-kmeans=0-2;crq-vae@cpu=0-4"] [--backends cpu,wasm] [--methods rq-kmeans,rq-vae,crq-vae] [--cache dir] [--out dir] [--threads N] [--note "why fewer seeds"] [--cached-only] [--render] [--no-doc]';
+  const f = parseBenchFlags(argv, ['--seeds', '--seeds-for', '--backends', '--methods', '--cache', '--out', '--threads', '--note'], ['--cached-only', '--render', '--no-doc'], usage, fail);
   const v = (k: string) => f.get(k) as string | undefined;
   if (v('--seeds')) a.seeds = parseSeedList(v('--seeds')!, '--seeds');
-  if (v('--kmeans-seeds')) a.kmeansSeeds = parseSeedList(v('--kmeans-seeds')!, '--kmeans-seeds');
+  for (const part of (v('--seeds-for') ?? '').split(';').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([a-z-]+)(?:@([a-z]+))?=(.+)$/.exec(part);
+    if (!m || !(m[1] in METHODS)) fail(`--seeds-for: "${part}" is not <method>[@<backend>]=<seeds> with a method of ${Object.keys(METHODS).join(', ')}`);
+    a.seedsFor[m[2] ? `${m[1]}@${m[2]}` : m[1]] = parseSeedList(m[3], '--seeds-for');
+  }
   if (v('--backends')) a.backends = v('--backends')!.split(',').filter(Boolean);
   if (v('--methods')) a.methods = v('--methods')!.split(',').filter(Boolean) as MethodId[];
   if (v('--cache')) a.cache = path.resolve(v('--cache')!);
   if (v('--out')) a.out = path.resolve(v('--out')!);
   a.threads = v('--threads');
+  a.note = v('--note');
   a.cachedOnly = f.has('--cached-only');
   a.render = f.has('--render');
   a.doc = !f.has('--no-doc');
@@ -183,6 +193,7 @@ export function renderParity(r: ParityResult): string {
       `Sample std (n − 1) over seeds; difference = ${bs.slice(1).join(', ')} − ${bs[0]}; 95% CI and p of Welch's t-test (unequal variances, Welch–Satterthwaite df). ` +
       `"identical on every seed": the same value on every seed on both backends. ${n} comparisons at 95%: about ${(n * 0.05).toFixed(1)} would come out "systematic" by chance alone if no figure differed` +
       (sys.length ? `; ${sys.length} did (${sys.map((c) => `${c.method} ${c.label}`).join(', ')}).` : '; none did.'),
+    ...(r.settings.note ? [`Seeds: ${String(r.settings.note)}`] : []),
     `Generated by \`npm run bench:tokenizer-parity\` on ${r.date.slice(0, 16).replace('T', ' ')} UTC from the per-seed runs in \`${path.relative(ROOT, String(r.settings.cache))}\` (${r.cacheFiles.length} files; JSON: \`docs/results/tokenizer-parity.json\`).`,
   ].join('\n');
 }
@@ -206,7 +217,7 @@ async function main() {
         // one process per seed list (RQ-KMeans may use fewer seeds)
         const groups = new Map<string, MethodId[]>();
         for (const m of a.methods) {
-          const s = (m === 'rq-kmeans' ? a.kmeansSeeds : a.seeds).join(',');
+          const s = (a.seedsFor[`${m}@${b}`] ?? a.seedsFor[m] ?? a.seeds).join(',');
           groups.set(s, [...(groups.get(s) ?? []), m]);
         }
         let env: TokenizersJson['environment'] | null = null, codeVersion: string | null = null;
@@ -233,7 +244,7 @@ async function main() {
         'Per backend and method, `higr tokenizers --no-ablation --run-cache <cache>` (all 10,728 items, default schedule) on the listed seeds; ' +
         'seeds found in the run cache (same method, seed, settings, data, backend and code version) are reused, the others trained. ' +
         'Per metric: mean and sample std (n − 1) per backend; difference to the first backend with a 95% Welch CI; verdict: identical on every seed / within seed noise (CI contains 0) / systematic.',
-      settings: { seeds: a.seeds, kmeansSeeds: a.kmeansSeeds, backends: a.backends, methods: a.methods, cache: a.cache, threads: a.threads ?? 'default', cachedOnly: a.cachedOnly },
+      settings: { seeds: a.seeds, seedsFor: a.seedsFor, backends: a.backends, methods: a.methods, cache: a.cache, threads: a.threads ?? 'default', cachedOnly: a.cachedOnly, note: a.note ?? null },
       date: started.toISOString(),
       environment: machineEnvironment(loadAtStart),
       backends,
