@@ -126,7 +126,19 @@ export function noteReproduction(src: ImportSource, method: string, seed: number
  */
 export function importedRun(
   src: ImportSource,
-  want: { method: string; seed: number; backend: string; codeVersion: string; train: Record<string, unknown>; items: number; featureDim: number; pairCounts: Record<string, unknown>; rqKmeansBackend: string },
+  want: {
+    method: string;
+    seed: number;
+    backend: string;
+    codeVersion: string;
+    train: Record<string, unknown>;
+    /** the current defaults of the training settings: a setting added since the file was written counts at its default */
+    defaults?: Record<string, unknown>;
+    items: number;
+    featureDim: number;
+    pairCounts: Record<string, unknown>;
+    rqKmeansBackend: string;
+  },
 ): Record<string, unknown> | null {
   const res = src.json.results.find((r) => r.method === want.method);
   const run = res?.seeds.find((s) => s.seed === want.seed);
@@ -142,7 +154,12 @@ export function importedRun(
   }
   if (s.items !== want.items || s.featureDim !== want.featureDim) throw bad(`${s.items} items × ${s.featureDim} features there, ${want.items} × ${want.featureDim} here`);
   if ((s.rqKmeansBackend ?? s.backend) !== want.rqKmeansBackend && want.method === 'RQ-Kmeans') throw bad(`RQ-KMeans ran on ${s.rqKmeansBackend}, here on ${want.rqKmeansBackend}`);
-  const theirs = { ...s.train, seed: want.seed, model: { ...(s.train.model as object), lambda2: res.lambda2 } };
+  const withDefaults = (d: unknown, x: unknown): unknown =>
+    d && typeof d === 'object' && !Array.isArray(d) && x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries([...new Set([...Object.keys(d), ...Object.keys(x)])].map((k) => [k, k in (x as object) ? withDefaults((d as Record<string, unknown>)[k], (x as Record<string, unknown>)[k]) : (d as Record<string, unknown>)[k]]))
+      : x;
+  const filled = withDefaults(want.defaults ?? {}, s.train) as Record<string, unknown>;
+  const theirs = { ...filled, seed: want.seed, model: { ...(filled.model as object), lambda2: res.lambda2 } };
   const ours = { ...want.train, model: { ...(want.train.model as object), lambda2: res.lambda2 } };
   if (canonJson(theirs) !== canonJson(ours)) throw bad('its training settings differ from this run’s');
   const pc = src.json.pairs.find((p) => p.seed === want.seed);

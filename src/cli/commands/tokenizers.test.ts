@@ -160,6 +160,12 @@ describe('higr tokenizers command', () => {
       expect(() => importedRun(src, { ...want, codeVersion: 'v2' })).toThrow(/earlier\/tokenizers\.json: RQ-VAE seed 1: the training code at commit abc has code version v1, this checkout v2/);
       expect(() => importedRun(src, { ...want, backend: 'wasm' })).toThrow(/trained on cpu, this run is on wasm/);
       expect(() => importedRun(src, { ...want, train: { ...want.train, steps: 999 } })).toThrow(/training settings differ/);
+      // a setting the file predates counts at its current default (and only at it)
+      const older: ImportSource = { ...src, json: { ...src.json, settings: { ...src.json.settings, train: { ...(j.settings.train as Record<string, unknown>), newSetting: undefined } as never } } };
+      delete (older.json.settings.train as Record<string, unknown>).newSetting;
+      expect(() => importedRun(older, { ...want, train: { ...want.train, newSetting: 0 } })).toThrow(/training settings differ/);
+      expect(importedRun(older, { ...want, train: { ...want.train, newSetting: 0 }, defaults: { newSetting: 0 } })!.label).toBe('RQ-VAE');
+      expect(() => importedRun(older, { ...want, train: { ...want.train, newSetting: 1 }, defaults: { newSetting: 0 } })).toThrow(/training settings differ/);
       expect(() => importedRun(src, { ...want, pairCounts: { ...want.pairCounts, transductiveShare: 0.5 } })).toThrow(/pair counts differ/);
       expect(() => importedRun(src, { ...want, items: want.items + 1 })).toThrow(/items/);
 

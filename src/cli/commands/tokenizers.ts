@@ -260,7 +260,7 @@ const command: Command = {
           if (!rec && imports && (imports.commit !== null || imports.verified.has(m.label))) {
             let run;
             try {
-              run = importedRun(imports, { method: m.label, seed, backend, codeVersion: context.codeVersion as string, train: mcfg as unknown as Record<string, unknown>, items: n, featureDim: f.dim, pairCounts: pc, rqKmeansBackend });
+              run = importedRun(imports, { method: m.label, seed, backend, codeVersion: context.codeVersion as string, train: mcfg as unknown as Record<string, unknown>, defaults: trainConfig() as unknown as Record<string, unknown>, items: n, featureDim: f.dim, pairCounts: pc, rqKmeansBackend });
             } catch (e) {
               throw new CliError((e as Error).message);
             }
