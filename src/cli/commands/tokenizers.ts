@@ -277,7 +277,7 @@ const command: Command = {
             cachedRuns.push({ method: m.label, seed, file: path.relative(process.cwd(), runCache.file(id)), createdAt: rec.createdAt, provenance: rec.provenance });
             runFiles.push(path.relative(process.cwd(), runCache.file(id)));
             const mm = rec.run.metrics;
-            log(`seed ${seed}: ${m.label} from the run cache (${typeof rec.provenance === 'string' ? rec.provenance : `imported from ${rec.provenance.importedFrom} @ ${rec.provenance.commit}`}, ${rec.createdAt}): collision ${mm.collisionRate.toFixed(4)}, κ ${mm.consistencyKappa.toFixed(4)}`);
+            log(`seed ${seed}: ${m.label} from the run cache (${typeof rec.provenance === 'string' ? rec.provenance : `imported from ${rec.provenance.importedFrom} ${rec.provenance.commit ? `@ ${rec.provenance.commit}` : '(verified by reproduction)'}`}, ${rec.createdAt}): collision ${mm.collisionRate.toFixed(4)}, κ ${mm.consistencyKappa.toFixed(4)}`);
             continue;
           }
           if (flags['cached-only'] === true) throw new CliError(`--cached-only: ${m.label} seed ${seed} on ${backend} is not in the run cache ${runCache.dir} (code version ${context.codeVersion}, key ${id.key}); run without --cached-only to train it`);
