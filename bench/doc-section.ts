@@ -1,13 +1,10 @@
 // Docs figures written by the benchmark commands, never typed: the markdown between `<!-- bench:NAME -->` and
-// `<!-- /bench:NAME -->` in a docs file is replaced by what the command measured.
+// `<!-- /bench:NAME -->` in a docs file is replaced by what the command measured (the splice is the docs generators'
+// one helper, scripts/docs-section.mjs).
 import { readFileSync, writeFileSync } from 'node:fs';
+// @ts-expect-error plain .mjs helper without types
+import { replaceBenchSection } from '../scripts/docs-section.mjs';
 
 export function writeDocSection(file: string, name: string, markdown: string): void {
-  const open = `<!-- bench:${name} -->`;
-  const close = `<!-- /bench:${name} -->`;
-  const text = readFileSync(file, 'utf8');
-  const a = text.indexOf(open);
-  const b = text.indexOf(close);
-  if (a < 0 || b < a) throw new Error(`${file}: no ${open} … ${close} section to write the figures into`);
-  writeFileSync(file, `${text.slice(0, a + open.length)}\n${markdown.trim()}\n${text.slice(b)}`);
+  writeFileSync(file, replaceBenchSection(readFileSync(file, 'utf8'), name, markdown, file));
 }
