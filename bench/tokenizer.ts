@@ -5,16 +5,18 @@
 // other, on the same seeds. Writes <out>/bench-tokenizer.json and .md: wall seconds per backend (the whole process:
 // data loading, pairs, training, metrics), the speed ratio of the first backend over the others (issue 13 target:
 // auto >= 5x the CPU reference), and every method's metrics side by side with their difference and a noise figure —
-// the std over the seeds of this run when there are several, else the std over seeds of the committed 3-seed run
-// (docs/results/tokenizers.json), "within noise" meaning |difference| <= 2 noise. Both processes run with `--no-cache`
+// the std over the seeds of this run when there are several, else the per-seed std of the parity run
+// (docs/results/tokenizer-parity.json, >= 10 seeds per backend), "within noise" meaning |difference| <= 1.96·√(2/n)·std
+// for means over n seeds per backend (the spread of a difference of two such means). The statistical verdict over many
+// seeds is bench:tokenizer-parity's (Welch CI); this table is a quick look at the seeds of one timing run. Both processes run with `--no-cache`
 // (the semantic-neighbour disk cache would hand the second process what the first computed; `--cache` keeps it and
 // says so), and every backend's phase times (tokenizers.json `phases`) are tabled side by side. Benchmarks never assert timings.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAverage, machineEnvironment } from './machine';
+import { backendsProblem, parseBenchFlags, runTokenizersProcess } from './tokenizers-process';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const METRICS = ['collisionRate', 'consistencyKappa', 'consistency', 'concentration'] as const;
@@ -32,28 +34,17 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { seeds: '1', backends: ['cpu', 'auto'], quick: false, out: path.join(ROOT, 'docs/results'), keep: false, cache: false };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) fail(`${x} needs a value`);
-      return v;
-    };
-    if (x === '--seeds') a.seeds = val();
-    else if (x === '--backends') a.backends = val().split(',').filter(Boolean);
-    else if (x === '--threads') a.threads = val();
-    else if (x === '--quick') a.quick = true;
-    else if (x === '--out') a.out = path.resolve(val());
-    else if (x === '--keep') a.keep = true;
-    else if (x === '--cache') a.cache = true;
-    else if (x === '--help' || x === '-h') {
-      console.log('usage: npm run bench:tokenizer -- [--seeds 1|0,1,2] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep] [--cache]');
-      process.exit(0);
-    } else fail(`unknown argument "${x}" (try --help)`);
-  }
-  const bad = a.backends.find((b) => !['auto', 'webgpu', 'wasm', 'cpu'].includes(b));
-  if (bad) fail(`--backends: "${bad}" is not one of auto, webgpu, wasm, cpu`);
-  if (a.backends.length < 2) fail('--backends needs at least two backends to compare (e.g. cpu,auto)');
+  const f = parseBenchFlags(argv, ['--seeds', '--backends', '--threads', '--out'], ['--quick', '--keep', '--cache'], 'usage: npm run bench:tokenizer -- [--seeds 1|0,1,2] [--backends cpu,auto] [--threads N] [--quick] [--out dir] [--keep] [--cache]', fail);
+  const v = (k: string) => f.get(k) as string | undefined;
+  if (v('--seeds')) a.seeds = v('--seeds')!;
+  if (v('--backends')) a.backends = v('--backends')!.split(',').filter(Boolean);
+  if (v('--threads')) a.threads = v('--threads');
+  if (v('--out')) a.out = path.resolve(v('--out')!);
+  a.quick = f.has('--quick');
+  a.keep = f.has('--keep');
+  a.cache = f.has('--cache');
+  const problem = backendsProblem(a.backends);
+  if (problem) fail(problem);
   return a;
 }
 
@@ -86,29 +77,26 @@ interface TokenizersJson {
 
 /** Run `higr tokenizers` on one backend in its own process; resolves to its JSON and the process's wall seconds. */
 function runTokenizers(backend: string, a: Args, out: string): Promise<{ json: TokenizersJson; processSeconds: number }> {
-  const argv = ['--import', 'tsx', '--import', './scripts/wgsl-hooks.mjs', 'src/cli/higr.ts', 'tokenizers', '--backend', backend, '--seeds', a.seeds, '--no-ablation', '--out', out];
-  if (a.quick) argv.push('--quick');
-  if (a.threads) argv.push('--threads', a.threads);
-  if (!a.cache) argv.push('--no-cache');
-  console.log(`bench:tokenizer: [${backend}] node ${argv.slice(4).join(' ')}`);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      const processSeconds = (performance.now() - t0) / 1000;
-      if (code !== 0) return reject(new Error(`higr tokenizers --backend ${backend} exited with ${code}`));
-      try {
-        resolve({ json: JSON.parse(fs.readFileSync(path.join(out, 'tokenizers.json'), 'utf8')) as TokenizersJson, processSeconds });
-      } catch (e) {
-        reject(new Error(`${path.join(out, 'tokenizers.json')}: ${(e as Error).message}`));
-      }
-    });
-  });
+  const args = ['--backend', backend, '--seeds', a.seeds, '--no-ablation'];
+  if (a.quick) args.push('--quick');
+  if (a.threads) args.push('--threads', a.threads);
+  if (!a.cache) args.push('--no-cache');
+  return runTokenizersProcess<TokenizersJson>(ROOT, `bench:tokenizer: [${backend}]`, args, out);
 }
 
-/** The committed multi-seed run's std per (method, metric), the noise reference for a one-seed comparison. */
+/**
+ * The seed noise per (method, metric) for a comparison with few seeds: the larger sample std (n − 1) of the backends in
+ * docs/results/tokenizer-parity.json (npm run bench:tokenizer-parity, >= 10 seeds per backend for the VAEs), else the
+ * committed multi-seed run's std (docs/results/tokenizers.json, 3 seeds: understates the noise, docs/tokenizers.md).
+ */
 function committedNoise(): { source: string; std: Map<string, number> } | null {
+  const parity = path.join(ROOT, 'docs/results/tokenizer-parity.json');
+  if (fs.existsSync(parity)) {
+    const j = JSON.parse(fs.readFileSync(parity, 'utf8')) as { comparisons: { method: string; metric: string; backends: { n: number; sd: number }[] }[] };
+    const std = new Map<string, number>();
+    for (const c of j.comparisons) std.set(`${c.method}|${c.metric}`, Math.max(...c.backends.map((b) => b.sd)));
+    if (std.size) return { source: 'the larger sample std of the backends in docs/results/tokenizer-parity.json (seeds per method and backend listed there)', std };
+  }
   const file = path.join(ROOT, 'docs/results/tokenizers.json');
   if (!fs.existsSync(file)) return null;
   const j = JSON.parse(fs.readFileSync(file, 'utf8')) as TokenizersJson;
@@ -185,7 +173,8 @@ async function main() {
         if (x === undefined || y === undefined) continue;
         const noise = multiSeed ? Math.max(m0.summary[k].std, m1.summary[k].std) : (committed?.std.get(`${m0.method}|${k}`) ?? null);
         const diff = y - x;
-        metrics.push({ method: m0.method, metric: k, backend: r.backend, first: x, other: y, diff, noise, withinNoise: noise === null ? null : Math.abs(diff) <= 2 * noise });
+        const nSeeds = Math.min(m0.summary[k].n ?? 1, m1.summary[k].n ?? 1);
+        metrics.push({ method: m0.method, metric: k, backend: r.backend, first: x, other: y, diff, noise, withinNoise: noise === null ? null : Math.abs(diff) <= 1.96 * Math.sqrt(2 / nSeeds) * noise });
       }
     }
   }
@@ -195,7 +184,7 @@ async function main() {
     ...rows.map((r) => `| ${r.backend} | ${r.backendDetail} | ${r.threads} | ${r.processSeconds.toFixed(1)} | ${r.commandWallSeconds.toFixed(1)} | ${r.speedupOverFirst.toFixed(2)}× |`),
   ].join('\n');
   const metricTable = [
-    `| method | metric | ${base.backend} | other | backend | difference | noise (std) | within 2 std |`,
+    `| method | metric | ${base.backend} | other | backend | difference | noise (std) | within 1.96·√(2/n)·std |`,
     '|---|---|---:|---:|---|---:|---:|---|',
     ...metrics.map((m) => `| ${m.method} | ${m.metric} | ${f4(m.first)} | ${f4(m.other)} | ${m.backend} | ${f4(m.diff)} | ${f4(m.noise)} | ${m.withinNoise === null ? '—' : m.withinNoise ? 'yes' : 'NO'} |`),
   ].join('\n');
@@ -205,7 +194,7 @@ async function main() {
       'Each backend runs `higr tokenizers --no-ablation` (all items, default schedule, the same seeds) in its own Node ' +
       'process, one after the other; end-to-end seconds = the whole process (data loading, pair mining, training of ' +
       'CRQ-VAE, RQ-VAE and RQ-KMeans, metrics); command wall = the command’s own wallSeconds. Speed = first backend’s ' +
-      `seconds / this backend’s. Metrics: mean over seeds; noise: ${noiseSource}; within noise = |difference| <= 2 std.`,
+      `seconds / this backend’s. Metrics: mean over seeds; noise: ${noiseSource}; within noise = |difference| <= 1.96·√(2/n)·std (n seeds per backend; the verdict over many seeds: npm run bench:tokenizer-parity).`,
     settings: {
       seeds: a.seeds,
       backends: a.backends,

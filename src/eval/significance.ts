@@ -93,3 +93,66 @@ export function pairedBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, iter
   }
   return Math.min(1, (2 * (other + 1)) / (iters + 1));
 }
+
+/** The two-sided critical value t with P(|T_df| > t) = alpha (bisection on studentTwoSidedP), e.g. 2.228 for alpha 0.05, df 10. */
+export function studentTCritical(alpha: number, df: number): number {
+  if (!(alpha > 0 && alpha < 1) || !(df > 0)) throw new Error(`studentTCritical: alpha in (0, 1) and df > 0, got ${alpha}, ${df}`);
+  let lo = 0, hi = 1;
+  while (studentTwoSidedP(hi, df) > alpha) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTwoSidedP(mid, df) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+export interface WelchTest {
+  nA: number;
+  nB: number;
+  meanA: number;
+  meanB: number;
+  /** sample standard deviations (n − 1) */
+  sdA: number;
+  sdB: number;
+  /** meanB − meanA */
+  diff: number;
+  se: number;
+  /** Welch–Satterthwaite degrees of freedom */
+  df: number;
+  t: number;
+  /** two-sided p of H0: equal means (1 when both samples are constant and equal) */
+  p: number;
+  /** confidence interval of meanB − meanA at `level` */
+  ci: [number, number];
+  level: number;
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for one value). */
+export const sampleMeanSd = (x: ArrayLike<number>) => {
+  const n = x.length;
+  let m = 0;
+  for (let i = 0; i < n; i++) m += x[i];
+  m /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (x[i] - m) ** 2;
+  return { n, mean: m, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0 };
+};
+
+/** Welch's unequal-variance t-test of mean(b) − mean(a) for two independent samples (≥ 2 values each), with its CI. */
+export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>, level = 0.95): WelchTest {
+  if (a.length < 2 || b.length < 2) throw new Error(`welchTTest: needs at least 2 values per sample, got ${a.length} and ${b.length}`);
+  const A = sampleMeanSd(a), B = sampleMeanSd(b);
+  const va = (A.sd * A.sd) / A.n, vb = (B.sd * B.sd) / B.n;
+  const se = Math.sqrt(va + vb);
+  const diff = B.mean - A.mean;
+  const base = { nA: A.n, nB: B.n, meanA: A.mean, meanB: B.mean, sdA: A.sd, sdB: B.sd, diff, se, level };
+  if (se === 0) {
+    const df = A.n + B.n - 2;
+    return { ...base, df, t: diff === 0 ? 0 : Infinity * Math.sign(diff), p: diff === 0 ? 1 : 0, ci: [diff, diff] };
+  }
+  const df = (va + vb) ** 2 / (va ** 2 / (A.n - 1) + vb ** 2 / (B.n - 1));
+  const t = diff / se;
+  const h = studentTCritical(1 - level, df) * se;
+  return { ...base, df, t, p: studentTwoSidedP(t, df), ci: [diff - h, diff + h] };
+}

@@ -34,7 +34,8 @@ import { capNeighbours, heldOutItems, splitPairsInductive, unionPairs, type Neig
 import { semanticNeighboursOnEngine } from '../../tokenizer/neighbours';
 import { trainConfig, trainTokenizer, type PairSets, type TokenizerKind, type TokenizerResult, type TrainConfig } from '../../tokenizer/train';
 import type { CrqVaeConfig } from '../../models/crq-vae';
-import { CliError, cliBackend, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { CliError, cliBackend, environment, mdTable, numFlag, type CliArgs, type Command } from '../result';
+import { arrayHash, importedRun, importSource, noteReproduction, tokenizerCodeVersion, tokenizerRunCache, tokenizerRunKey, type ImportSource, type TokenizerRunRecord } from '../tokenizer-runs';
 
 const num = numFlag;
 
@@ -85,6 +86,13 @@ const command: Command = {
     '       --K N (codebook size)  --levels D  --items N (first N items)  --lambda2 x  --tau x  --contrast-grad codebook|codebook+encoder|encoder',
     '       --methods rq-kmeans,rq-vae,crq-vae,ablation  --no-ablation (full) / --ablation (quick)  --no-cache (semantic neighbours)',
     '       --kmeans-backend same (run RQ-KMeans on the GPU even on a software adapter)',
+    '       --run-cache <dir> (finished (method, backend, seed) runs reused when method, seed, settings, data, backend and code version match;',
+    '         written after each run; docs/results/tokenizer-runs is the committed one)  --fresh (retrain and replace cached runs)',
+    '       --cached-only (with --run-cache: train nothing; a run missing from the cache is an error)',
+    '       --import-runs <tokenizers.json> --import-commit <sha> (with --run-cache: take the runs of an earlier result file made at',
+    '         that commit, when its training code has this checkout\'s code version and its settings and pairs equal this run\'s)',
+    '       --import-runs <tokenizers.json> --import-verify (commit unknown: a method\'s runs are taken once this command reproduced',
+    '         one of the file\'s seeds of that method bit for bit, trained or from the cache; list that seed first in --seeds)',
   ].join('\n'),
   async run(args) {
     const quick = args.quick;
@@ -95,6 +103,31 @@ const command: Command = {
     const sel = await cliBackend(args);
     const backend = sel.kind;
     log(`backend: ${sel.backend.describe()} (${sel.reason})`);
+    // the run cache (--run-cache dir) and runs imported into it (--import-runs file --import-commit sha)
+    if (flags['run-cache'] === true) throw new CliError('--run-cache needs a directory (e.g. docs/results/tokenizer-runs)');
+    const runCache = typeof flags['run-cache'] === 'string' ? tokenizerRunCache<SeedRun>(path.resolve(flags['run-cache'])) : null;
+    if (flags.fresh === true && !runCache) throw new CliError('--fresh retrains cached runs: it needs --run-cache <dir>');
+    if (flags['cached-only'] === true && (!runCache || flags.fresh === true)) throw new CliError('--cached-only reports cached runs only: it needs --run-cache <dir> and no --fresh');
+    const importFile = flags['import-runs'], importCommit = flags['import-commit'], importVerify = flags['import-verify'] === true;
+    if (importFile === true || importCommit === true || (importFile === undefined) !== (importCommit === undefined && !importVerify) || (importCommit !== undefined && importVerify))
+      throw new CliError('--import-runs <tokenizers.json> goes with exactly one of --import-commit <sha> (the commit it was made at) or --import-verify (check by reproducing one of its seeds)');
+    if (importFile !== undefined && !runCache) throw new CliError('--import-runs writes into the run cache: it needs --run-cache <dir>');
+    let imports: ImportSource | null = null;
+    if (typeof importFile === 'string') {
+      let j;
+      try {
+        j = JSON.parse(fs.readFileSync(importFile, 'utf8'));
+      } catch (e) {
+        throw new CliError(`--import-runs ${importFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      }
+      try {
+        imports = importSource(importFile, j, typeof importCommit === 'string' ? importCommit : null);
+      } catch (e) {
+        throw new CliError(`--import-runs ${importFile}${typeof importCommit === 'string' ? ` / --import-commit ${importCommit}` : ''}: ${(e as Error).message}`);
+      }
+    }
+    const codeVersion = runCache ? tokenizerCodeVersion(backend) : null;
+    if (runCache) log(`run cache: ${runCache.dir} (code version ${codeVersion}${flags.fresh === true ? ', --fresh: retraining every run' : ''})`);
     const tLoad = performance.now();
     const { ws, source } = await loadWorkspace(args);
     /** wall seconds per phase (tokenizers.json `phases`): where a run's time goes, on every backend */
@@ -190,6 +223,12 @@ const command: Command = {
 
     const perSeed: SeedRun[] = [];
     const pairCounts: Record<string, unknown>[] = [];
+    /** runs taken from the run cache instead of trained (file, when and how they were made) */
+    const cachedRuns: { method: string; seed: number; file: string; createdAt: string; provenance: TokenizerRunRecord['provenance'] }[] = [];
+    /** the cache file of every run of this command (reused or trained), relative to the working directory */
+    const runFiles: string[] = [];
+    const dataHash = runCache ? { features: arrayHash(f.data), labels: arrayHash(cat.labels) } : null;
+    const rqKmeansBackend = kmeansOnCpu ? 'cpu (the adapter is a software rasteriser)' : backend;
     for (const seed of seeds) {
       const scfg: TrainConfig = { ...cfg, seed };
       const tPairs = performance.now();
@@ -210,6 +249,39 @@ const command: Command = {
       log(`seed ${seed}: pairs train ${pairs.train.length / 2}, held out ${pairs.test.length / 2} (transductive), ${pairs.inductive!.length / 2} inductive; ${sem.dropped + coo.dropped} dropped (one held-out item)`);
       for (const m of methods) {
         const mcfg: TrainConfig = m.lambda2 === undefined ? scfg : { ...scfg, model: { ...scfg.model, lambda2: m.lambda2 } };
+        let id: { method: string; kind: string; lambda2: number; backend: string; seed: number; key: string } | null = null;
+        let context: Record<string, unknown> = {};
+        if (runCache) {
+          const mb = m.kind === 'rq-kmeans' ? rqKmeansBackend : backend;
+          context = { backend: mb, codeVersion: mb === backend ? codeVersion : tokenizerCodeVersion('cpu'), items: n, featureDim: f.dim, ...dataHash, pairs: arrayHash(sem.train, sem.test, sem.inductive, coo.train, coo.test, coo.inductive) };
+          id = { method: m.label, kind: m.kind, lambda2: mcfg.model.lambda2, backend, seed, key: tokenizerRunKey(m.label, seed, mcfg, context) };
+          let rec = flags.fresh === true ? null : await runCache.get(id);
+          // --import-verify: until one of the file's runs of this method is reproduced, train (that run is the check)
+          if (!rec && imports && (imports.commit !== null || imports.verified.has(m.label))) {
+            let run;
+            try {
+              run = importedRun(imports, { method: m.label, seed, backend, codeVersion: context.codeVersion as string, train: mcfg as unknown as Record<string, unknown>, defaults: trainConfig() as unknown as Record<string, unknown>, items: n, featureDim: f.dim, pairCounts: pc, rqKmeansBackend });
+            } catch (e) {
+              throw new CliError((e as Error).message);
+            }
+            if (run) {
+              const v = imports.verified.get(m.label);
+              const verifiedBy = v && 'seed' in v ? `seed ${v.seed} of the file reproduced bit for bit by this code version (${context.codeVersion})` : undefined;
+              rec = { ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: String(imports.json.environment?.date ?? ''), provenance: { importedFrom: relOrAbs(imports.file), commit: imports.commit, ...(verifiedBy ? { verifiedBy } : {}), importedAt: new Date().toISOString() }, environment: imports.json.environment ?? {}, run: run as unknown as SeedRun };
+              await runCache.put(rec);
+            }
+          }
+          if (rec) {
+            if (imports && rec.provenance === 'trained') noteReproduction(imports, m.label, seed, rec.run as unknown as Record<string, unknown>);
+            perSeed.push(rec.run);
+            cachedRuns.push({ method: m.label, seed, file: path.relative(process.cwd(), runCache.file(id)), createdAt: rec.createdAt, provenance: rec.provenance });
+            runFiles.push(path.relative(process.cwd(), runCache.file(id)));
+            const mm = rec.run.metrics;
+            log(`seed ${seed}: ${m.label} from the run cache (${typeof rec.provenance === 'string' ? rec.provenance : `imported from ${rec.provenance.importedFrom} ${rec.provenance.commit ? `@ ${rec.provenance.commit}` : '(verified by reproduction)'}`}, ${rec.createdAt}): collision ${mm.collisionRate.toFixed(4)}, κ ${mm.consistencyKappa.toFixed(4)}`);
+            continue;
+          }
+          if (flags['cached-only'] === true) throw new CliError(`--cached-only: ${m.label} seed ${seed} on ${backend} is not in the run cache ${runCache.dir} (code version ${context.codeVersion}, key ${id.key}); run without --cached-only to train it`);
+        }
         if (gpuBackend) setBackend(m.kind === 'rq-kmeans' && kmeansOnCpu ? new CpuBackend() : gpuBackend);
         log(`seed ${seed}: training ${m.label} (${m.kind === 'rq-kmeans' && kmeansOnCpu ? 'cpu: software adapter' : backend}) ...`);
         let last = 0;
@@ -229,7 +301,7 @@ const command: Command = {
         log(`  ${m.label}: ${(r.ms / 1000).toFixed(1)} s, collision ${mm.collisionRate.toFixed(4)}, consistency ${mm.consistency.toFixed(4)} (chance ${mm.consistencyChance.toFixed(4)}, κ ${mm.consistencyKappa.toFixed(4)}), inductive ${mm.consistencyInductive?.toFixed(4) ?? 'n/a'}`);
         const D = cfg.model.levels;
         const by = (p: Int32Array) => (p.length ? pairPrefixAgreement(r.codes, D, p)[0] : null);
-        perSeed.push({
+        const run: SeedRun = {
           label: m.label,
           kind: m.kind,
           lambda2: mcfg.model.lambda2,
@@ -246,7 +318,13 @@ const command: Command = {
           backend: r.backend,
           lossCurves: downsample(r.lossCurves, 60),
           metricCurve: r.metricCurve,
-        });
+        };
+        perSeed.push(run);
+        if (imports) noteReproduction(imports, m.label, seed, run as unknown as Record<string, unknown>);
+        if (runCache && id) {
+          await runCache.put({ ...id, codeVersion: context.codeVersion as string, settings: mcfg, context, createdAt: new Date().toISOString(), provenance: 'trained', environment: { ...(await environment()) }, run });
+          runFiles.push(path.relative(process.cwd(), runCache.file(id)));
+        }
         // a long multi-seed run leaves what it has measured so far (removed when the command finishes)
         fs.mkdirSync(args.out, { recursive: true });
         fs.writeFileSync(path.join(args.out, 'tokenizers.partial.json'), JSON.stringify({ seeds, pairs: pairCounts, runs: perSeed.map(({ lossCurves: _c, ...x }) => x) }));
@@ -322,6 +400,7 @@ const command: Command = {
       `Mean ± std over seeds ${seeds.join(', ')} (population std, n = ${seeds.length}). ${n} items × ${f.dim} features; K = ${cfg.model.codebookSize}, D = ${D}; ${cfg.steps} steps × batch ${cfg.batchSize} (warm-up ${cfg.warmupSteps}, λ2 ramp ${cfg.lambda2RampSteps}, codebooks ${cfg.codebookUpdate}, sampler ${cfg.sampler}) on ${backend}. Wall time ${wallSeconds.toFixed(0)} s.`,
       `Consistency: held-out pairs never used by the contrastive loss (seed ${seeds[0]}: ${pc0.semantic.heldOut} semantic + ${pc0.cooccurrence.heldOut} co-occurrence, ${(pc0.transductiveShare * 100).toFixed(0)}% with both items in training pairs); inductive: ${pc0.semantic.inductive} + ${pc0.cooccurrence.inductive} pairs among ${Math.round(cfg.pairs.inductiveItems * 100)}% held-out items that are in no training pair. κ = (consistency − chance) / (1 − chance), chance = Σ_k p_k².`,
       `*Concentration = purity of level-1 prefixes w.r.t. the KuaiRec first-level category; the category multi-hot is ${f.blocks.find((b) => b.name === 'category') ? f.blocks.find((b) => b.name === 'category')!.to - f.blocks.find((b) => b.name === 'category')!.from : 0} of the ${f.dim} input dimensions, so RQ-KMeans (k-means on the features) is favoured by construction. Definitions: docs/tokenizers.md.`,
+      ...(cachedRuns.length ? [`Reused from the run cache ${runCache!.dir} (same method, seed, settings, data, backend and code version; trained earlier, timings from then): ${cachedRuns.map((c) => `${c.method} seed ${c.seed}`).join(', ')}.`] : []),
       `Paper Table 2 (industrial data, K = 1024): ${Object.entries(PAPER_TABLE2).map(([k, v]) => `${k} ${v.collision}/${v.concentration}/${v.consistency}`).join('; ')} (collision/concentration/consistency).`,
     ].join('\n');
     const json = {
@@ -335,10 +414,11 @@ const command: Command = {
         metrics: 'docs/tokenizers.md',
         quick,
       },
-      settings: { backend, rqKmeansBackend: kmeansOnCpu ? 'cpu (the adapter is a software rasteriser)' : backend, items: n, featureDim: f.dim, featureSpec: spec, train: cfg, semanticNeighbourCache: nb.cache },
+      settings: { backend, rqKmeansBackend, items: n, featureDim: f.dim, featureSpec: spec, train: cfg, semanticNeighbourCache: nb.cache },
       data: source,
       wallSeconds,
       phases: phasesOut,
+      runCache: runCache ? { dir: path.relative(process.cwd(), runCache.dir), codeVersion, fresh: flags.fresh === true, cachedRuns, files: runFiles } : null,
       pairs: pairCounts,
       paperTable2: PAPER_TABLE2,
       results,
@@ -397,6 +477,12 @@ function parseSeeds(v: string | boolean | undefined, first: number, dflt: number
     return Array.from({ length: parts[0] }, (_, i) => first + i);
   }
   return parts;
+}
+
+/** A path relative to the working directory when it is inside it, else absolute. */
+function relOrAbs(p: string): string {
+  const r = path.relative(process.cwd(), path.resolve(p));
+  return r.startsWith('..') ? path.resolve(p) : r;
 }
 
 /** Share of held-out (transductive) pairs whose two items both appear in training pairs. */
