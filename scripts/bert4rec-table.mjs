@@ -9,7 +9,7 @@
 // docs/evaluation.md.
 import fs from 'node:fs';
 import path from 'node:path';
-import { f4, isMain, mdTable, mean, readJson, replaceSection, runGenerator, sd } from './docs-section.mjs';
+import { f4, isMain, mdTable, mean, modelRuns, readJson, replaceSection, runGenerator, sd } from './docs-section.mjs';
 
 const TABLE1 = 'docs/results/table1-runs';
 const PREVIOUS = 'docs/results/bert4rec-runs/previous';
@@ -24,13 +24,9 @@ function fail(msg) {
 export function build({ root = process.cwd() } = {}) {
   /** Run files of `model` in dir (table1 cache files: `<model>-s<seed>-<key>.json`). */
   function runsIn(dir, model = 'bert4rec') {
-    if (!fs.existsSync(path.join(root, dir))) return [];
-    const re = new RegExp(`^${model}-s\\d+-[0-9a-f]+\\.json$`);
-    return fs.readdirSync(path.join(root, dir)).filter((f) => re.test(f)).sort().map((f) => {
-      const file = path.join(dir, f);
-      const j = readJson(path.join(root, file));
-      if (j.model !== model || !j.effective || !j.settings) fail(`${file}: not a ${model} table1 run file (model "${j.model}")`);
-      return { file, ...j };
+    return modelRuns(root, dir, model).map((r) => {
+      if (r.model !== model || !r.effective || !r.settings) fail(`${r.file}: not a ${model} table1 run file (model "${r.model}")`);
+      return r;
     });
   }
   const row = runsIn(TABLE1), previous = runsIn(PREVIOUS), screen = runsIn(SCREEN).sort((a, b) => a.createdAt.localeCompare(b.createdAt));

@@ -50,6 +50,14 @@ export function readJson(file) {
   }
 }
 
+/** The Table 1 run-cache files of `model` in `dir` (`<model>-s<seed>-<key>.json`), by file name: [{ file (relative to root), ...its JSON }]; [] if there is no such dir. */
+export function modelRuns(root, dir, model) {
+  const at = path.join(root, dir);
+  if (!fs.existsSync(at)) return [];
+  const re = new RegExp(`^${model}-s\\d+-[0-9a-f]+\\.json$`);
+  return fs.readdirSync(at).filter((f) => re.test(f)).sort().map((f) => ({ file: path.join(dir, f), ...readJson(path.join(at, f)) }));
+}
+
 /** The files `outputs` would change (relative to root). */
 export function staleFiles(outputs, root) {
   return Object.entries(outputs).filter(([f, text]) => {

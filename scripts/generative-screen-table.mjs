@@ -9,7 +9,7 @@
 // Rewrites the blocks generative-screen and generative-rows of docs/generative-baselines.md.
 import fs from 'node:fs';
 import path from 'node:path';
-import { f4, isMain, mdTable, meanSd, readJson, replaceSection, runGenerator } from './docs-section.mjs';
+import { f4, isMain, mdTable, meanSd, modelRuns, readJson, replaceSection, runGenerator } from './docs-section.mjs';
 
 const DIR = 'docs/results/generative-screen';
 const SUPERSEDED = `${DIR}/superseded`;
@@ -57,7 +57,7 @@ export function build({ root = process.cwd() } = {}) {
   // Table 1 runs: the current recipe (table1-runs/) vs the superseded one, test slates; one row per recipe found
   // (a superseded run stays in table1-runs/ too while docs/results/table1.json still names it: it counts as "before" only)
   const old = new Set(fs.existsSync(at(SUPERSEDED)) ? fs.readdirSync(at(SUPERSEDED)) : []);
-  const runsIn = (d, id) => (fs.existsSync(at(d)) ? fs.readdirSync(at(d)).filter((f) => new RegExp(`^${id}-s\\d+-[0-9a-f]+\\.json$`).test(f) && (d === SUPERSEDED || !old.has(f))).map((f) => readJson(at(path.join(d, f)))) : []).filter((r) => !r.context?.quick).sort((a, b) => a.seed - b.seed);
+  const runsIn = (d, id) => modelRuns(root, d, id).filter((r) => (d === SUPERSEDED || !old.has(path.basename(r.file))) && !r.context?.quick).sort((a, b) => a.seed - b.seed);
   const tRows = [];
   for (const id of MODELS) {
     for (const [which, d] of [['before', SUPERSEDED], ['now', TABLE1]]) {
