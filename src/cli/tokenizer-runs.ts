@@ -20,7 +20,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fnv1a } from '../data/fingerprint';
-import { seedRunKey } from '../eval/table1';
+import { canonJson, seedRunKey } from '../eval/table1';
 import { codeVersion, fsReader, gitReader, type RepoReader } from './code-version';
 import { jsonRunCache } from './run-cache';
 
@@ -74,13 +74,6 @@ export function tokenizerRunCache<R>(dir: string) {
     get: (r: Parameters<typeof name>[0]) => c.get(name(r), r.key),
     put: (r: TokenizerRunRecord<R>) => c.put(name(r), r),
   };
-}
-
-/** Canonical JSON (sorted keys) for equality of settings objects. */
-export function canonJson(v: unknown): string {
-  const canon = (x: unknown): unknown =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, canon((x as Record<string, unknown>)[k])])) : x;
-  return JSON.stringify(canon(v));
 }
 
 /** An earlier `higr tokenizers` result file whose per-seed runs may be imported (checked against this run). */

@@ -67,11 +67,16 @@ export interface RunCache {
   put(run: SeedRun): Promise<void>;
 }
 
+/** Canonical JSON (object keys sorted at every depth): equal settings give equal strings whatever their key order. */
+export function canonJson(v: unknown): string {
+  const canon = (x: unknown): unknown =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, canon((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(canon(v));
+}
+
 /** The cache key of one (model, seed) run: every setting the run used plus the evaluation context (protocol, users, SIDs, backend). */
 export function seedRunKey(model: string, seed: number, settings: Record<string, unknown>, context: Record<string, unknown>): string {
-  const canon = (v: unknown): unknown =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
-  return fnv1a(new TextEncoder().encode(JSON.stringify(canon({ model, seed, settings, context }))));
+  return fnv1a(new TextEncoder().encode(canonJson({ model, seed, settings, context })));
 }
 
 /** Identity of the evaluation cases (users, their histories and targets): part of every cache key. */

@@ -127,6 +127,7 @@ const command: Command = {
       }
     }
     const codeVersion = runCache ? tokenizerCodeVersion(backend) : null;
+    let cpuCodeVersion: string | null = null; // RQ-KMeans's, when it runs on the CPU reference: hashed once, not per method and seed
     if (runCache) log(`run cache: ${runCache.dir} (code version ${codeVersion}${flags.fresh === true ? ', --fresh: retraining every run' : ''})`);
     const tLoad = performance.now();
     const { ws, source } = await loadWorkspace(args);
@@ -253,7 +254,7 @@ const command: Command = {
         let context: Record<string, unknown> = {};
         if (runCache) {
           const mb = m.kind === 'rq-kmeans' ? rqKmeansBackend : backend;
-          context = { backend: mb, codeVersion: mb === backend ? codeVersion : tokenizerCodeVersion('cpu'), items: n, featureDim: f.dim, ...dataHash, pairs: arrayHash(sem.train, sem.test, sem.inductive, coo.train, coo.test, coo.inductive) };
+          context = { backend: mb, codeVersion: mb === backend ? codeVersion : (cpuCodeVersion ??= tokenizerCodeVersion('cpu')), items: n, featureDim: f.dim, ...dataHash, pairs: arrayHash(sem.train, sem.test, sem.inductive, coo.train, coo.test, coo.inductive) };
           id = { method: m.label, kind: m.kind, lambda2: mcfg.model.lambda2, backend, seed, key: tokenizerRunKey(m.label, seed, mcfg, context) };
           let rec = flags.fresh === true ? null : await runCache.get(id);
           // --import-verify: until one of the file's runs of this method is reproduced, train (that run is the check)
