@@ -3,7 +3,7 @@
 import { trainCooccurrence } from '../models/cooccurrence';
 import { RECENT_POPULARITY_DEFAULTS, trainPopularity, trainRecentPopularity, type RecentPopularityConfig } from '../models/popularity';
 import { SASREC_DEFAULTS, trainSASRec } from '../models/sasrec';
-import type { SeqRecModel, SeqTrainInputs, TrainControl } from '../models/seq-rec';
+import { checkEpochSettings, type SeqRecModel, type SeqTrainInputs, type TrainControl } from '../models/seq-rec';
 import { BERT4REC_DEFAULTS, trainBERT4Rec } from '../models/bert4rec';
 import { HSTU_DEFAULTS, trainHSTU } from '../models/hstu';
 import { GENERATIVE_MODELS } from './generative';
@@ -52,9 +52,16 @@ const sasrecCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...EARLY_STOP, ...
 export const PMIXER_EPOCHS = 200;
 const SASREC_PMIXER = { block: 'post-ln', timelineMask: false, maskPaddingKeys: false, epochs: PMIXER_EPOCHS, evalEvery: 0, patience: 0, traceEvery: 10 };
 const sasrecPmixerCfg = (o: TrainOptions) => ({ ...SASREC_DEFAULTS, ...SASREC_PMIXER, ...(o.quick ? { ...SASREC_QUICK, traceEvery: 1 } : {}), ...(o.overrides ?? {}), seed: o.seed });
+/** A sequential baseline's settings function whose epoch-loop settings are checked when called (`higr table1` calls
+ * every row's settings before loading data, so `--bert4rec-epochs 0` fails at once, not after the rows before it trained). */
+const checked = (name: string, cfg: (o: TrainOptions) => Record<string, unknown>) => (o: TrainOptions) => {
+  const s = cfg(o);
+  checkEpochSettings(name, s as unknown as Parameters<typeof checkEpochSettings>[1]);
+  return s;
+};
 /** A SASRec row of the table under one settings function. */
 function sasrecEntry(id: string, label: string, objective: string, cfg: (o: TrainOptions) => Record<string, unknown>): ModelEntry {
-  return { id, label, objective, deterministic: false, resumable: true, settings: cfg, train: (i, o, c) => trainSASRec(i, cfg(o) as Partial<typeof SASREC_DEFAULTS>, c) };
+  return { id, label, objective, deterministic: false, resumable: true, settings: checked(label, cfg), train: (i, o, c) => trainSASRec(i, cfg(o) as Partial<typeof SASREC_DEFAULTS>, c) };
 }
 const B4R_QUICK = { maxLen: 20, dim: 16, blocks: 1, epochs: 3, batchSize: 64, warmupSteps: 2 };
 /**
@@ -79,8 +86,8 @@ export const MODELS: ModelEntry[] = [
   { id: 'cooc', label: 'Last-item co-occurrence', objective: 'next-item transition counts (ties: popularity)', deterministic: true, settings: () => ({ window: 1 }), train: (i, _o, c) => trainCooccurrence(i, { window: 1 }, c) },
   sasrecEntry('sasrec', 'SASRec', 'BCE, 1 sampled negative per position (original)', sasrecCfg),
   sasrecEntry('sasrec-pmixer', 'SASRec (pmixer protocol: fixed epochs, last weights; issue-18 conformance row)', 'BCE, 1 sampled negative per position (original); post-LN blocks', sasrecPmixerCfg),
-  { id: 'bert4rec', label: 'BERT4Rec', objective: 'masked-item (Cloze) full-catalogue CE', deterministic: false, resumable: true, settings: b4rCfg, train: (i, o, c) => trainBERT4Rec(i, b4rCfg(o) as Partial<typeof BERT4REC_DEFAULTS>, c) },
-  { id: 'hstu', label: 'HSTU', objective: 'next item, sampled softmax (shared negatives)', deterministic: false, resumable: true, settings: hstuCfg, train: (i, o, c) => trainHSTU(i, hstuCfg(o) as Partial<typeof HSTU_DEFAULTS>, c) },
+  { id: 'bert4rec', label: 'BERT4Rec', objective: 'masked-item (Cloze) full-catalogue CE', deterministic: false, resumable: true, settings: checked('BERT4Rec', b4rCfg), train: (i, o, c) => trainBERT4Rec(i, b4rCfg(o) as Partial<typeof BERT4REC_DEFAULTS>, c) },
+  { id: 'hstu', label: 'HSTU', objective: 'next item, sampled softmax (shared negatives)', deterministic: false, resumable: true, settings: checked('HSTU', hstuCfg), train: (i, o, c) => trainHSTU(i, hstuCfg(o) as Partial<typeof HSTU_DEFAULTS>, c) },
   ...GENERATIVE_MODELS,
 ];
 

@@ -176,6 +176,16 @@ export interface ResumableOptimizer {
   importState(s: AdamWState): void;
 }
 
+/** Refuses nonsense epoch-loop settings of a sequential baseline with the setting's name (runEpochs, and `higr table1`
+ * before any data is loaded, through the registry's settings). */
+export function checkEpochSettings(name: string, cfg: { epochs: number; batchSize: number; lr?: number; evalEvery?: number; patience?: number; traceEvery?: number }): void {
+  const bad: string[] = [];
+  for (const k of ['epochs', 'batchSize'] as const) if (!Number.isInteger(cfg[k]) || cfg[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${cfg[k]})`);
+  if (cfg.lr !== undefined && !(cfg.lr > 0)) bad.push(`lr must be > 0 (got ${cfg.lr})`);
+  for (const k of ['evalEvery', 'patience', 'traceEvery'] as const) if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 0)) bad.push(`${k} must be an integer >= 0 (got ${cfg[k]})`);
+  if (bad.length) throw new Error(`${name}: ${bad.join('; ')}`);
+}
+
 /**
  * The epoch loop shared by the neural baselines: a fresh user order per epoch, batches of `batchSize` users,
  * `step(batchUsers, step)` builds the batch, computes the loss and applies the optimiser (returning the loss tensor),
@@ -197,11 +207,7 @@ export async function runEpochs(
   opt?: ResumableOptimizer,
 ): Promise<void> {
   // every sequential baseline trains through here: refuse nonsense settings with the setting's name, before any work
-  const bad: string[] = [];
-  for (const k of ['epochs', 'batchSize'] as const) if (!Number.isInteger(cfg[k]) || cfg[k] < 1) bad.push(`${k} must be an integer >= 1 (got ${cfg[k]})`);
-  if (cfg.lr !== undefined && !(cfg.lr > 0)) bad.push(`lr must be > 0 (got ${cfg.lr})`);
-  for (const k of ['evalEvery', 'patience', 'traceEvery'] as const) if (cfg[k] !== undefined && !(Number.isInteger(cfg[k]) && cfg[k]! >= 0)) bad.push(`${k} must be an integer >= 0 (got ${cfg[k]})`);
-  if (bad.length) throw new Error(`${name}: ${bad.join('; ')}`);
+  checkEpochSettings(name, cfg);
   const perEpoch = Math.max(1, Math.ceil(users.length / cfg.batchSize));
   const total = perEpoch * cfg.epochs;
   const every = ctl.validate ? (cfg.evalEvery ?? 0) : 0;

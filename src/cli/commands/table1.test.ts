@@ -150,6 +150,9 @@ describe('higr table1', () => {
       [['table1', '--models', 'pop', '--split', 'train'], /--split must be test or valid \(got "train"\)/],
       [['table1', '--models', 'pop', '--split', 'valid', '--test', inTrain], /--split and --test exclude each other/],
       [['table1', '--models', 'tiger', '--tiger-recentWindow', '20'], /--tiger-recentWindow: not a setting of tiger/],
+      // a later row's bad bound fails before the rows before it train (a 60 s budget for the whole list)
+      [['table1', '--models', 'bert4rec,sasrec-pmixer', '--sasrec-pmixer-epochs', '-1'], /SASRec \(pmixer protocol[^)]*\): epochs must be an integer >= 1 \(got -1\)/],
+      [['table1', '--models', 'pop,hstu', '--hstu-batchSize', '0'], /HSTU: batchSize must be an integer >= 1 \(got 0\)/],
     ];
     for (const [argv, re] of cases) {
       const res = await run([...argv, '--out', path.join(tmp, 'bad')]);
